@@ -1,0 +1,99 @@
+"""Start the GUI: resolve paths once, install the crash hook, open the store, show the window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui import recent
+from gui.context import AppContext
+from gui.crash import install_excepthook, setup_logging
+from model.errors import KnownError
+from model.store import Store, latest_backup, open_store, restore_backup
+
+DATA_FILE_NAME = "auditloop.sqlite"
+
+
+def default_data_dir() -> Path:
+    """The per-user app data folder (never next to the frozen bundle)."""
+    return Path(QStandardPaths.writableLocation(QStandardPaths.AppLocalDataLocation))
+
+
+def make_app(argv: list[str]) -> QApplication:
+    """The QApplication with names set (QStandardPaths uses them)."""
+    app = QApplication.instance() or QApplication(argv)
+    app.setOrganizationName("AuditLoop")
+    app.setApplicationName("AuditLoop")
+    return app  # type: ignore[return-value]
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """Create the data folder; keep matplotlib's font cache there so it is built only once."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("MPLCONFIGDIR", str(data_dir / "matplotlib"))
+    setup_logging(data_dir)
+
+
+def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_after_ms: int = 0) -> int:
+    """Run the application until the window closes; returns the exit code."""
+    app = make_app(sys.argv[:1])
+    data_dir = data_dir or default_data_dir()
+    prepare_data_dir(data_dir)
+    install_excepthook()
+    store = _open_start_store(data_dir, db_path, demo)
+    if store is None:
+        return 1
+    from gui.main_window import MainWindow
+
+    ctx = AppContext(store=store, data_dir=data_dir, recent=recent.remember(data_dir, store.path))
+    window = MainWindow(ctx)
+    window.show()
+    for warning in store.warnings:
+        QMessageBox.warning(window, "Data file location", warning)
+    if quit_after_ms:
+        QTimer.singleShot(quit_after_ms, window.close)
+    return app.exec()
+
+
+def _open_start_store(data_dir: Path, db_path: Path | None, demo: bool) -> Store | None:
+    if demo:
+        from model.demo import build_demo
+
+        return build_demo(db_path or data_dir / "demo.sqlite")
+    path = db_path or data_dir / DATA_FILE_NAME
+    if not path.exists():
+        return _first_launch(data_dir, path)
+    try:
+        return open_store(path)
+    except KnownError as exc:
+        return _recover(path, exc)
+
+
+def _first_launch(data_dir: Path, path: Path) -> Store:
+    answer = QMessageBox.question(
+        None, "Welcome to AuditLoop",
+        "No AuditLoop data file exists yet.\n\nStart with the demo data (two example audits, which you can "
+        "explore and delete), or with an empty register?",
+        QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
+    if answer == QMessageBox.Yes:
+        from model.demo import build_demo
+
+        return build_demo(path)
+    return open_store(path)
+
+
+def _recover(path: Path, exc: KnownError) -> Store | None:
+    backup = latest_backup(path)
+    text = str(exc)
+    if backup is None or "already open" in exc.message:
+        QMessageBox.critical(None, "AuditLoop", text)
+        return None
+    answer = QMessageBox.question(None, "AuditLoop", f"{text}\n\nRestore the latest backup ({backup.name})?")
+    if answer != QMessageBox.Yes:
+        return None
+    restore_backup(backup, path)
+    return open_store(path)

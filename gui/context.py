@@ -1,0 +1,32 @@
+"""What every window and page needs, passed explicitly (no globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model import settings as model_settings
+from model.store import Store
+
+
+@dataclass
+class AppContext:
+    """The open store and the per-user data folder.
+
+    Attributes:
+        store: the open data file (use `.db` on the GUI thread only).
+        data_dir: per-user folder for logs, recent files, MPLCONFIGDIR.
+        recent: recently opened data files, newest first.
+    """
+
+    store: Store
+    data_dir: Path
+    recent: list[Path] = field(default_factory=list)
+
+    def setting(self, key: str, default: str = "") -> str:
+        """A value from the data file's settings table."""
+        return model_settings.get(self.store.db, key, default)
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting in the data file (committed at once)."""
+        model_settings.put(self.store.db, key, value)

@@ -1,0 +1,47 @@
+"""Message boxes behind small functions, so tests can swap them for answers."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from model.errors import KnownError
+
+
+def ask(parent: QWidget | None, title: str, text: str) -> bool:
+    """A Yes/No question; True for Yes."""
+    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    return answer == QMessageBox.Yes
+
+
+def inform(parent: QWidget | None, title: str, text: str) -> None:
+    """A plain information box."""
+    QMessageBox.information(parent, title, text)
+
+
+def warn(parent: QWidget | None, title: str, text: str) -> None:
+    """A warning box."""
+    QMessageBox.warning(parent, title, text)
+
+
+def show_known_error(parent: QWidget | None, exc: KnownError, title: str = "AuditLoop") -> None:
+    """Show a KnownError's message, location and advice — no traceback."""
+    box = QMessageBox(QMessageBox.Warning, title, exc.message, QMessageBox.Ok, parent)
+    details = "\n".join(x for x in (f"Where: {exc.where}" if exc.where else "",
+                                    f"What to do: {exc.hint}" if exc.hint else "") if x)
+    if details:
+        box.setInformativeText(details)
+    box.exec()
+
+
+def open_file(parent: QWidget | None, title: str, filters: str, start: str = "") -> str:
+    """A file-open dialog; '' when cancelled."""
+    from PySide6.QtWidgets import QFileDialog
+
+    return QFileDialog.getOpenFileName(parent, title, start, filters)[0]
+
+
+def save_file(parent: QWidget | None, title: str, filters: str, start: str = "") -> str:
+    """A file-save dialog; '' when cancelled."""
+    from PySide6.QtWidgets import QFileDialog
+
+    return QFileDialog.getSaveFileName(parent, title, start, filters)[0]

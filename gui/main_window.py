@@ -1,0 +1,202 @@
+"""The main window: the register as home screen, an audit's workspace, and the menus."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+from PySide6.QtCore import Signal, Slot, qVersion
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QInputDialog, QMainWindow, QStackedWidget, QWidget
+
+from gui import dialogs, recent
+from gui.backups import BackupsDialog
+from gui.context import AppContext
+from gui.register import RegisterPage
+from gui.workspace import AuditWorkspace
+from model import __version__
+from model.audits import Audit, create_audit
+from model.errors import KnownError
+from model.store import open_store, save_copy_as
+
+
+class MainWindow(QMainWindow):
+    """Home (register) and workspace on a stack, with File and Help menus.
+
+    Signals:
+        store_replaced(): another data file was opened (tests wait on it).
+    """
+
+    store_replaced = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(f"AuditLoop — {ctx.store.path.name}")
+        self.resize(1200, 760)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self._make_pages()
+        self._build_menus()
+        for warning in ctx.store.warnings:
+            self.statusBar().showMessage(warning)
+
+    def _make_pages(self) -> None:
+        self.register = RegisterPage(self.ctx)
+        self.workspace = AuditWorkspace(self.ctx)
+        self.stack.addWidget(self.register)
+        self.stack.addWidget(self.workspace)
+        self.register.open_requested.connect(self.open_audit)
+        self.register.new_requested.connect(self.new_audit)
+        self.workspace.back_requested.connect(self.show_register)
+        self.workspace.audit_changed.connect(self.register.reload)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._add(file_menu, "&New audit…", self.new_audit, QKeySequence.New)
+        self._add(file_menu, "&Open data file…", self._on_open_action_triggered, QKeySequence.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._add(file_menu, "Save &copy as…", self._on_save_copy_action_triggered, QKeySequence.SaveAs)
+        self._add(file_menu, "&Backups…", self._on_backups_action_triggered)
+        file_menu.addSeparator()
+        self._add(file_menu, "&Quit", self.close, QKeySequence.Quit)
+        help_menu = self.menuBar().addMenu("&Help")
+        self._add(help_menu, "&About AuditLoop", self._on_about_action_triggered)
+        self._add(help_menu, "Where is my &data?", self._on_where_action_triggered)
+
+    def _add(self, menu: object, text: str, slot: object, shortcut: object = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    # --- navigation ---------------------------------------------------------------------
+
+    @Slot(int)
+    def open_audit(self, audit_id: int, stage: str | None = None) -> None:
+        """Show an audit's workspace."""
+        self.workspace.open_audit(audit_id, stage)
+        self.stack.setCurrentWidget(self.workspace)
+
+    @Slot()
+    def show_register(self) -> None:
+        """Back to the register."""
+        self.register.reload()
+        self.stack.setCurrentWidget(self.register)
+
+    @Slot()
+    def new_audit(self) -> None:
+        """Register a new audit (title first; the Plan page holds the rest)."""
+        title, ok = QInputDialog.getText(self, "New audit", "Title of the audit:")
+        if not ok:
+            return
+        try:
+            audit = create_audit(self.ctx.store.db, Audit(title=title))
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        self.register.reload()
+        self.open_audit(audit.id, "plan")
+
+    # --- file menu ----------------------------------------------------------------------
+
+    def open_data_file(self, path: Path) -> None:
+        """Close the current data file and open another in this window."""
+        try:
+            store = open_store(path)
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        old = self.ctx.store
+        self.ctx.store = store
+        old.close()
+        self.ctx.recent = recent.remember(self.ctx.data_dir, store.path)
+        self.setWindowTitle(f"AuditLoop — {store.path.name}")
+        for page in (self.register, self.workspace):
+            self.stack.removeWidget(page)
+            page.deleteLater()
+        self._make_pages()
+        self.stack.setCurrentWidget(self.register)
+        for warning in store.warnings:
+            dialogs.warn(self, "Data file location", warning)
+        self.store_replaced.emit()
+
+    @Slot()
+    def _on_open_action_triggered(self) -> None:
+        name = dialogs.open_file(self, "Open AuditLoop data file", "AuditLoop data (*.sqlite *.auditloop);;"
+                                 "All files (*)", str(self.ctx.store.path.parent))
+        if name:
+            self.open_data_file(Path(name))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = [p for p in recent.load(self.ctx.data_dir) if p != self.ctx.store.path]
+        if not paths:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        for path in paths:
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_data_file(p))
+
+    @Slot()
+    def _on_save_copy_action_triggered(self) -> None:
+        name = dialogs.save_file(self, "Save a copy of the data file", "AuditLoop data (*.sqlite)")
+        if not name:
+            return
+        try:
+            save_copy_as(self.ctx.store.db, Path(name))
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        self.statusBar().showMessage(f"Copy saved to {name}", 5000)
+
+    @Slot()
+    def _on_backups_action_triggered(self) -> None:
+        dialog = BackupsDialog(self.ctx, self)
+        dialog.restore_requested.connect(self._restore_backup)
+        dialog.exec()
+
+    def _restore_backup(self, backup: Path) -> None:
+        from model.store import restore_backup
+
+        path = self.ctx.store.path
+        self.ctx.store.close()
+        restore_backup(backup, path)
+        self.open_data_file(path)
+
+    # --- help menu ----------------------------------------------------------------------
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        dialogs.inform(self, "About AuditLoop", about_text())
+
+    @Slot()
+    def _on_where_action_triggered(self) -> None:
+        dialogs.inform(self, "Where is my data?",
+                       f"Data file: {self.ctx.store.path}\nBackups: {self.ctx.store.path.parent / 'backups'}\n"
+                       f"Log and settings: {self.ctx.data_dir}")
+
+    def closeEvent(self, event: object) -> None:
+        from gui.tasks import wait_for_all
+
+        wait_for_all(5000)
+        self.ctx.store.close()
+        super().closeEvent(event)  # type: ignore[arg-type]
+
+def about_text() -> str:
+    """Versions of AuditLoop and what it runs on (for support calls)."""
+    import importlib.metadata as md
+
+    def version(name: str) -> str:
+        try:
+            return md.version(name)
+        except md.PackageNotFoundError:
+            return "not installed"
+
+    return (f"AuditLoop {__version__}\nLocal clinical audit, end to end, offline.\n\n"
+            f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {version('PySide6-Essentials')}\n"
+            f"pandas {version('pandas')} · matplotlib {version('matplotlib')} · openpyxl {version('openpyxl')}"
+            f" · sqlite-utils {version('sqlite-utils')}\n\nAuditLoop never uses the network.")
+

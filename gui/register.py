@@ -1,0 +1,177 @@
+"""The register: the home screen listing audits, with search, filters and sorting."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import dialogs
+from gui.context import AppContext
+from gui.table_models import RegisterTableModel
+from model import audits as audits_model
+from model import register
+from model.util import today
+
+
+class RegisterPage(QWidget):
+    """The list of audits.
+
+    Signals:
+        open_requested(int): open this audit's workspace.
+        new_requested(): the user wants to register a new audit.
+    """
+
+    open_requested = Signal(int)
+    new_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._all: list[register.RegisterRow] = []
+        self._deleted: list[int] = []
+        self._build()
+        self._connect_signals()
+        self.reload()
+
+    def _build(self) -> None:
+        self.search = QLineEdit(placeholderText="Search title, number, lead or specialty…")
+        self.search.setClearButtonEnabled(True)
+        self.specialty = QComboBox()
+        self.status = QComboBox()
+        self.lead = QComboBox()
+        self.due = QComboBox()
+        for key, text in (("any", "Any due date"), ("due_30", "Due within 30 days"), ("overdue", "Overdue")):
+            self.due.addItem(text, key)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 2)
+        for label, box in (("Specialty", self.specialty), ("Status", self.status), ("Lead", self.lead),
+                           ("Due", self.due)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(box, 1)
+        self.table_model = RegisterTableModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.table_model)
+        self.proxy.setSortRole(Qt.UserRole)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(RegisterTableModel.COL_DUE, Qt.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(RegisterTableModel.COL_TITLE, QHeaderView.Stretch)
+        self.new_button = QPushButton("New audit…")
+        self.open_button = QPushButton("Open")
+        self.delete_button = QPushButton("Move to bin")
+        self.undo_button = QPushButton("Undo delete")
+        self.undo_button.setEnabled(False)
+        self.count_label = QLabel()
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.open_button, self.delete_button, self.undo_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Audit register</h2>"))
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def _connect_signals(self) -> None:
+        self.search.textChanged.connect(self._apply_filters)
+        for box in (self.specialty, self.status, self.lead, self.due):
+            box.currentIndexChanged.connect(self._apply_filters)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.new_button.clicked.connect(self.new_requested)
+        self.delete_button.clicked.connect(self._on_delete_button_clicked)
+        self.undo_button.clicked.connect(self._on_undo_button_clicked)
+
+    def reload(self) -> None:
+        """Re-read the register from the store, keeping the filters."""
+        db = self.ctx.store.db
+        self._all = register.register_rows(db, today())
+        self._refill(self.specialty, "All specialties", [(s, s) for s in audits_model.specialties(db)])
+        self._refill(self.status, "All statuses", [(k, v) for k, v in audits_model.STATUSES.items()])
+        self._refill(self.lead, "All leads", [(s, s) for s in audits_model.leads(db)])
+        self._apply_filters()
+
+    @staticmethod
+    def _refill(box: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:
+        current = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(everything, "")
+        for key, text in items:
+            box.addItem(text, key)
+        box.setCurrentIndex(max(0, box.findData(current)))
+        box.blockSignals(False)
+
+    @Slot()
+    def _apply_filters(self) -> None:
+        rows = register.filter_rows(self._all, text=self.search.text(), specialty=self.specialty.currentData(),
+                                    status=self.status.currentData(), lead=self.lead.currentData(),
+                                    due=self.due.currentData() or "any", today=today())
+        self.table_model.set_rows(rows)
+        self.count_label.setText(f"{len(rows)} of {len(self._all)} audits")
+
+    def selected_audit_id(self) -> int | None:
+        """The audit selected in the table, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.table_model.audit_id(self.proxy.mapToSource(rows[0]).row())
+
+    def select_audit(self, audit_id: int) -> None:
+        """Select the row of an audit (used after creating one)."""
+        for row in range(self.table_model.rowCount()):
+            if self.table_model.audit_id(row) == audit_id:
+                self.table.selectRow(self.proxy.mapFromSource(self.table_model.index(row, 0)).row())
+                return
+
+    @Slot()
+    def _on_table_double_clicked(self, index: object) -> None:
+        audit_id = self.selected_audit_id()
+        if audit_id is not None:
+            self.open_requested.emit(audit_id)
+
+    @Slot()
+    def _on_open_button_clicked(self) -> None:
+        audit_id = self.selected_audit_id()
+        if audit_id is not None:
+            self.open_requested.emit(audit_id)
+
+    @Slot()
+    def _on_delete_button_clicked(self) -> None:
+        audit_id = self.selected_audit_id()
+        if audit_id is None:
+            return
+        title = audits_model.get_audit(self.ctx.store.db, audit_id).title
+        if not dialogs.ask(self, "Move to bin", f"Move “{title}” to the bin? You can undo this."):
+            return
+        audits_model.delete_audit(self.ctx.store.db, audit_id)
+        self._deleted.append(audit_id)
+        self.undo_button.setEnabled(True)
+        self.reload()
+
+    @Slot()
+    def _on_undo_button_clicked(self) -> None:
+        if self._deleted:
+            audits_model.restore_audit(self.ctx.store.db, self._deleted.pop())
+        self.undo_button.setEnabled(bool(self._deleted))
+        self.reload()

@@ -1,0 +1,52 @@
+"""The base of every cycle-stage page in an audit's workspace."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from gui import dialogs
+from gui.context import AppContext
+from model.errors import KnownError
+
+
+class StagePage(QWidget):
+    """One stage of the audit cycle (Plan, Criteria, Collect, …).
+
+    Signals:
+        data_changed(): emitted after this page saved something other pages show.
+    """
+
+    key = ""
+    title = ""
+    data_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.audit_id: int | None = None
+        self.cycle_id: int | None = None
+
+    def load(self, audit_id: int | None, cycle_id: int | None) -> None:
+        """Show this audit and cycle; quick (heavy work goes through gui.tasks.run_task)."""
+        self.audit_id, self.cycle_id = audit_id, cycle_id
+
+    def show_error(self, exc: KnownError) -> None:
+        """Tell the user about a problem they can act on."""
+        dialogs.show_known_error(self, exc)
+
+
+class PendingStagePage(StagePage):
+    """A stage whose screens are not built yet: it says plainly what it will hold."""
+
+    def __init__(self, ctx: AppContext, key: str, title: str, description: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.key, self.title = key, title
+        layout = QVBoxLayout(self)
+        heading = QLabel(f"<h2>{title}</h2>")
+        self.text = QLabel(description)
+        self.text.setWordWrap(True)
+        layout.addWidget(heading)
+        layout.addWidget(self.text)
+        layout.addStretch(1)

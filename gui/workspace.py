@@ -1,0 +1,181 @@
+"""An audit's workspace: the cycle stages as navigable steps, one page each."""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.context import AppContext
+from gui.stages.base import PendingStagePage, StagePage
+from model.audits import STATUSES, get_audit
+from model.cycles import list_cycles
+from model.stages import STAGE_KEYS, STAGES, current_stage
+
+
+def _page_class(key: str) -> type[StagePage] | None:
+    """The page class for a stage, imported only when first shown (keeps start-up fast)."""
+    try:
+        module = importlib.import_module(f"gui.stages.{key}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"gui.stages.{key}":
+            raise
+        return None
+    return getattr(module, f"{key.capitalize()}Page")
+
+
+class AuditWorkspace(QWidget):
+    """Stage list on the left, the chosen stage's page on the right, cycle chooser on top.
+
+    Signals:
+        back_requested(): the user wants the register again.
+        audit_changed(): something shown in the register changed (title, status, dates).
+    """
+
+    back_requested = Signal()
+    audit_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.audit_id: int | None = None
+        self.pages: dict[str, StagePage] = {}
+        self._stale: set[str] = set()
+        self._build()
+        self._connect_signals()
+
+    def _build(self) -> None:
+        self.back = QPushButton("◀ Register")
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.RichText)
+        self.heading.setWordWrap(True)
+        self.cycle_box = QComboBox()
+        self.cycle_box.setMinimumWidth(220)
+        top = QHBoxLayout()
+        top.addWidget(self.back)
+        top.addWidget(self.heading, 1)
+        top.addWidget(QLabel("Cycle:"))
+        top.addWidget(self.cycle_box)
+        self.steps = QListWidget()
+        self.steps.setFixedWidth(190)
+        for number, stage in enumerate(STAGES, start=1):
+            item = QListWidgetItem(f"{number}. {stage.title}")
+            item.setData(Qt.UserRole, stage.key)
+            item.setToolTip(stage.description)
+            self.steps.addItem(item)
+        self.stack = QStackedWidget()
+        body = QHBoxLayout()
+        body.addWidget(self.steps)
+        body.addWidget(self.stack, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+
+    def _connect_signals(self) -> None:
+        self.back.clicked.connect(self.back_requested)
+        self.steps.currentRowChanged.connect(self._on_steps_current_row_changed)
+        self.cycle_box.currentIndexChanged.connect(self._on_cycle_box_current_index_changed)
+
+    # --- public ---------------------------------------------------------------------
+
+    def open_audit(self, audit_id: int, stage: str | None = None) -> None:
+        """Show an audit, at the stage it stands at unless one is given."""
+        self.audit_id = audit_id
+        self._refresh_heading()
+        self._fill_cycles()
+        self._stale = set(self.pages)
+        at = current_stage(self.ctx.store.db, audit_id)
+        self._mark_progress(at)
+        self.show_stage(stage or at)
+
+    def show_stage(self, key: str) -> StagePage:
+        """Switch to a stage's page (creating it on first use) and return it."""
+        row = STAGE_KEYS.index(key)
+        if self.steps.currentRow() != row:
+            self.steps.setCurrentRow(row)  # re-enters via the slot
+        return self.pages[key]
+
+    def cycle_id(self) -> int | None:
+        """The chosen cycle's id, or None when the audit has no cycle yet."""
+        return self.cycle_box.currentData()
+
+    def reload_cycles(self, select: int | None = None) -> None:
+        """Re-read the cycles (after one was added) and choose `select` or the latest."""
+        self._fill_cycles(select)
+
+    # --- internals ------------------------------------------------------------------
+
+    def _refresh_heading(self) -> None:
+        audit = get_audit(self.ctx.store.db, self.audit_id)
+        extra = f" · {audit.registration_number}" if audit.registration_number else ""
+        self.heading.setText(f"<b>{audit.title}</b><br><small>{STATUSES[audit.status]}{extra}"
+                             f" · lead {audit.lead or '—'}</small>")
+
+    def _fill_cycles(self, select: int | None = None) -> None:
+        self.cycle_box.blockSignals(True)
+        self.cycle_box.clear()
+        cycles = list_cycles(self.ctx.store.db, self.audit_id)
+        for cycle in cycles:
+            self.cycle_box.addItem(cycle.title, cycle.id)
+        if not cycles:
+            self.cycle_box.addItem("No cycle yet", None)
+        index = self.cycle_box.findData(select) if select is not None else self.cycle_box.count() - 1
+        self.cycle_box.setCurrentIndex(max(index, 0))
+        self.cycle_box.blockSignals(False)
+
+    def _mark_progress(self, at: str) -> None:
+        reached = STAGE_KEYS.index(at)
+        for row, stage in enumerate(STAGES):
+            item = self.steps.item(row)
+            mark = "✓ " if row < reached else ("▶ " if row == reached else "   ")
+            item.setText(f"{mark}{row + 1}. {stage.title}")
+            item.setToolTip(stage.description + ("\n\nThis audit is at this stage." if row == reached else ""))
+
+    def _page(self, key: str) -> StagePage:
+        if key not in self.pages:
+            cls = _page_class(key)
+            stage = STAGES[STAGE_KEYS.index(key)]
+            page = cls(self.ctx) if cls else PendingStagePage(
+                self.ctx, key, stage.title,
+                stage.description + "\n\nThis stage's screens arrive in a later version of AuditLoop.")
+            page.data_changed.connect(lambda k=key: self._on_page_data_changed(k))
+            self.pages[key] = page
+            self.stack.addWidget(page)
+            self._stale.add(key)
+        return self.pages[key]
+
+    @Slot(int)
+    def _on_steps_current_row_changed(self, row: int) -> None:
+        if row < 0 or self.audit_id is None:
+            return
+        key = STAGE_KEYS[row]
+        page = self._page(key)
+        if key in self._stale:
+            self._stale.discard(key)
+            page.load(self.audit_id, self.cycle_id())
+        self.stack.setCurrentWidget(page)
+
+    @Slot(int)
+    def _on_cycle_box_current_index_changed(self, _index: int) -> None:
+        self._stale = set(self.pages)
+        self._on_steps_current_row_changed(self.steps.currentRow())
+
+    def _on_page_data_changed(self, source: str) -> None:
+        # Other pages reload lazily, when next shown; the heading and register now.
+        self._stale |= set(self.pages) - {source}
+        self._refresh_heading()
+        if self.cycle_box.count() != max(1, len(list_cycles(self.ctx.store.db, self.audit_id))):
+            self._fill_cycles()
+        self._mark_progress(current_stage(self.ctx.store.db, self.audit_id))
+        self.audit_changed.emit()

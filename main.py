@@ -1,0 +1,67 @@
+"""AuditLoop: run an NHS trust's local clinical audit cycle, end to end, offline.
+
+The command line lives here, in one place: the GUI by default, or a headless subcommand.
+
+    python main.py [--demo] [--db FILE] [--data-dir DIR]
+    python main.py --self-test
+    python main.py analyse-sheet FILE.xlsx [--sheet NAME] --json
+    python main.py import-benchmark FILE --json [--dry-run] [--db FILE]
+
+Qt is imported only for the GUI, so subcommands run on machines with no display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+
+def _analyse_sheet(argv: list[str]) -> int:
+    from model.sheet_analysis import main_analyse_sheet
+
+    return main_analyse_sheet(argv)
+
+
+def _import_benchmark(argv: list[str]) -> int:
+    from model.benchmark_store import main_import_benchmark
+
+    return main_import_benchmark(argv)
+
+
+SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
+    "analyse-sheet": _analyse_sheet,
+    "import-benchmark": _import_benchmark,
+}
+
+
+def gui_parser() -> argparse.ArgumentParser:
+    """Options of the GUI invocation."""
+    parser = argparse.ArgumentParser(prog="AuditLoop", description="Local clinical audit, end to end.",
+                                     epilog="Subcommands: " + ", ".join(SUBCOMMANDS))
+    parser.add_argument("--demo", action="store_true", help="open a fresh copy of the demo database")
+    parser.add_argument("--db", type=Path, help="data file to open (default: the per-user data folder)")
+    parser.add_argument("--data-dir", type=Path, help="use this folder instead of the per-user data folder")
+    parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
+    parser.add_argument("--quit-after", type=int, default=0, metavar="MS", help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to a subcommand, the self-test or the GUI."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in SUBCOMMANDS:
+        return SUBCOMMANDS[argv[0]](argv[1:])
+    args = gui_parser().parse_args(argv)
+    if args.self_test:
+        from model.selftest import run_self_test
+
+        return run_self_test()
+    from gui.app import run_gui
+
+    return run_gui(data_dir=args.data_dir, db_path=args.db, demo=args.demo, quit_after_ms=args.quit_after)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

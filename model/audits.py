@@ -1,0 +1,213 @@
+"""Audits: the register an audit department keeps, one row per audit.
+
+Every edit is committed at once. Deleting is soft (a bin), so it can be undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from typing import NewType
+
+from sqlite_utils import Database
+
+from model.errors import KnownError
+from model.util import new_uid, now_iso, parse_iso_date
+
+AuditId = NewType("AuditId", int)
+
+AUDIT_TYPES = {
+    "new": "New audit",
+    "re_audit": "Re-audit",
+    "national_participation": "National audit (local participation)",
+    "ward_monitoring": "Ward monitoring",
+}
+PRIORITIES = {
+    "national": "National / external must-do",
+    "trust": "Trust priority",
+    "local": "Local / clinician interest",
+}
+STATUSES = {
+    "proposed": "Proposed",
+    "approved": "Approved",
+    "data_collection": "Data collection",
+    "analysis": "Analysis",
+    "action_planning": "Action planning",
+    "reaudit_due": "Re-audit due",
+    "complete": "Complete",
+    "abandoned": "Abandoned",
+}
+# Which stage of the cycle each status sits at (index into STAGES in model.stages).
+CLOSED_STATUSES = {"complete", "abandoned"}
+
+
+@dataclass
+class Audit:
+    """One audit as the department registers it."""
+
+    title: str
+    id: AuditId | None = None
+    uid: str = ""
+    aim: str = ""
+    objectives: str = ""
+    specialty: str = ""
+    lead: str = ""
+    supervisor: str = ""
+    team: str = ""
+    registration_number: str = ""
+    audit_type: str = "new"
+    priority: str = "local"
+    status: str = "proposed"
+    abandoned_reason: str = ""
+    standard_id: int | None = None
+    registered_on: str | None = None
+    approved_on: str | None = None
+    collection_start: str | None = None
+    collection_end: str | None = None
+    report_due: str | None = None
+    reaudit_due: str | None = None
+    is_audit_confirmed: bool = False
+    audit_tests_json: str = "{}"
+    ig_notes: str = ""
+    notes: str = ""
+    rag_tolerance: float = 10.0
+    small_number_threshold: int = 5
+    keep_identifiers: bool = False
+    created_at: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+    extra: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def next_due(self) -> tuple[str, date] | None:
+        """The earliest open key date (report or re-audit), as (label, date)."""
+        dues = [("Report", parse_iso_date(self.report_due)), ("Re-audit", parse_iso_date(self.reaudit_due))]
+        dues = [(label, d) for label, d in dues if d is not None]
+        return min(dues, key=lambda item: item[1]) if dues and self.status not in CLOSED_STATUSES else None
+
+    def is_overdue(self, on: date) -> bool:
+        """True when a key date has passed and the audit is still open."""
+        due = self.next_due()
+        return due is not None and due[1] < on
+
+
+_COLUMNS = [f.name for f in fields(Audit) if f.name not in {"id", "extra"}]
+
+
+def validate(audit: Audit) -> list[str]:
+    """Problems that stop an audit being saved, in plain words (empty list = fine)."""
+    problems = []
+    if not audit.title.strip():
+        problems.append("An audit needs a title.")
+    if audit.audit_type not in AUDIT_TYPES:
+        problems.append(f"Unknown audit type '{audit.audit_type}'.")
+    if audit.priority not in PRIORITIES:
+        problems.append(f"Unknown priority '{audit.priority}'.")
+    if audit.status not in STATUSES:
+        problems.append(f"Unknown status '{audit.status}'.")
+    if audit.status == "abandoned" and not audit.abandoned_reason.strip():
+        problems.append("Say why the audit was abandoned.")
+    if not 0 <= audit.rag_tolerance <= 100:
+        problems.append("The amber tolerance must be between 0 and 100 percentage points.")
+    for name in ("registered_on", "approved_on", "collection_start", "collection_end", "report_due", "reaudit_due"):
+        value = getattr(audit, name)
+        try:
+            parse_iso_date(value)
+        except ValueError:
+            problems.append(f"{name.replace('_', ' ').capitalize()} is not a date: {value!r}.")
+    start, end = parse_iso_date(audit.collection_start), parse_iso_date(audit.collection_end)
+    if start and end and end < start:
+        problems.append("Data collection ends before it starts.")
+    return problems
+
+
+def _row_to_audit(row: dict) -> Audit:
+    known = {k: row[k] for k in _COLUMNS if k in row}
+    audit = Audit(id=AuditId(row["id"]), **known)
+    audit.is_audit_confirmed = bool(audit.is_audit_confirmed)
+    audit.keep_identifiers = bool(audit.keep_identifiers)
+    return audit
+
+
+def create_audit(db: Database, audit: Audit) -> Audit:
+    """Validate and store a new audit; returns it with id and uid set."""
+    problems = validate(audit)
+    if problems:
+        raise KnownError(" ".join(problems))
+    stamp = now_iso()
+    audit.uid = audit.uid or new_uid()
+    audit.created_at = audit.created_at or stamp
+    audit.updated_at = stamp
+    audit.registered_on = audit.registered_on or stamp[:10]
+    values = {k: v for k, v in asdict(audit).items() if k in _COLUMNS}
+    with db.atomic():
+        audit.id = AuditId(db["audits"].insert(values).last_pk)
+    return audit
+
+
+def update_audit(db: Database, audit: Audit) -> Audit:
+    """Validate and save every field of an existing audit."""
+    if audit.id is None:
+        raise ValueError("update_audit needs a stored audit")
+    problems = validate(audit)
+    if problems:
+        raise KnownError(" ".join(problems))
+    audit.updated_at = now_iso()
+    values = {k: v for k, v in asdict(audit).items() if k in _COLUMNS}
+    with db.atomic():
+        db["audits"].update(audit.id, values)
+    return audit
+
+
+def get_audit(db: Database, audit_id: int) -> Audit:
+    """One audit by id (including binned ones)."""
+    rows = list(db.query("SELECT * FROM audits WHERE id = ?", [audit_id]))
+    if not rows:
+        raise KnownError(f"Audit {audit_id} no longer exists.")
+    return _row_to_audit(rows[0])
+
+
+def list_audits(db: Database, *, include_deleted: bool = False, only_deleted: bool = False) -> list[Audit]:
+    """All audits in the register, newest first (the bin is separate)."""
+    where = "deleted_at IS NOT NULL" if only_deleted else ("1=1" if include_deleted else "deleted_at IS NULL")
+    rows = db.query(f"SELECT * FROM audits WHERE {where} ORDER BY updated_at DESC, id DESC")
+    return [_row_to_audit(r) for r in rows]
+
+
+def delete_audit(db: Database, audit_id: int) -> None:
+    """Move an audit to the bin (undoable with `restore_audit`)."""
+    with db.atomic():
+        db.execute("UPDATE audits SET deleted_at = ? WHERE id = ?", [now_iso(), audit_id])
+
+
+def restore_audit(db: Database, audit_id: int) -> None:
+    """Take an audit out of the bin."""
+    with db.atomic():
+        db.execute("UPDATE audits SET deleted_at = NULL WHERE id = ?", [audit_id])
+
+
+def purge_audit(db: Database, audit_id: int) -> None:
+    """Delete a binned audit for good, with its cycles, cases and actions."""
+    with db.atomic():
+        db.execute("DELETE FROM audits WHERE id = ? AND deleted_at IS NOT NULL", [audit_id])
+
+
+def specialties(db: Database) -> list[str]:
+    """Distinct specialties in use, for the register's filter."""
+    rows = db.execute(
+        "SELECT DISTINCT specialty FROM audits WHERE deleted_at IS NULL AND specialty != '' ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def leads(db: Database) -> list[str]:
+    """Distinct audit leads in use, for the register's filter."""
+    rows = db.execute(
+        "SELECT DISTINCT lead FROM audits WHERE deleted_at IS NULL AND lead != '' ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def audit_ids(audits: Iterable[Audit]) -> list[int]:
+    """The ids of stored audits."""
+    return [a.id for a in audits if a.id is not None]

@@ -1,0 +1,182 @@
+"""Cases (one per patient episode) and their answers, one per criterion.
+
+Answers are stored normalised as met / not_met / exception / missing with the raw value
+as entered; numeric and time answers also keep the number they were derived from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, NewType
+
+from sqlite_utils import Database
+
+from model.errors import KnownError
+from model.util import now_iso
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CaseId = NewType("CaseId", int)
+OUTCOMES = ("met", "not_met", "exception", "missing")
+OUTCOME_LABELS = {"met": "Met", "not_met": "Not met", "exception": "Exception (N/A)", "missing": "Missing"}
+SEGMENT_FIELDS = ("age_band", "sex", "ethnicity", "imd_quintile", "ward", "site", "team")
+
+
+@dataclass
+class Answer:
+    """One criterion's answer for one case."""
+
+    outcome: str = "missing"
+    raw: str | None = None
+    value: float | None = None
+
+
+@dataclass
+class Case:
+    """One patient episode in a cycle. Identifiers are pseudonymised before they get here."""
+
+    cycle_id: int
+    case_ref: str
+    id: CaseId | None = None
+    patient_key: str | None = None
+    nhs_number: str | None = None
+    hospital_number: str | None = None
+    age: int | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    imd_decile: int | None = None
+    imd_quintile: int | None = None
+    ward: str | None = None
+    site: str | None = None
+    team: str | None = None
+    case_date: str | None = None
+    collected_on: str | None = None
+    collector: str | None = None
+    import_id: int | None = None
+    source_row: int | None = None
+    created_at: str = ""
+    updated_at: str = ""
+    deleted_at: str | None = None
+    answers: dict[int, Answer] = field(default_factory=dict)
+
+
+_COLUMNS = [f.name for f in fields(Case) if f.name not in ("id", "answers")]
+
+
+def _values(case: Case) -> dict:
+    return {k: v for k, v in asdict(case).items() if k in _COLUMNS}
+
+
+def _write_answers(db: Database, case_id: int, answers: dict[int, Answer]) -> None:
+    for outcome in {a.outcome for a in answers.values()} - set(OUTCOMES):
+        raise KnownError(f"Unknown answer '{outcome}'.")
+    rows = [{"case_id": case_id, "criterion_id": cid, **asdict(a)} for cid, a in answers.items()]
+    if rows:
+        db["answers"].upsert_all(rows, pk=("case_id", "criterion_id"))
+
+
+def add_case(db: Database, case: Case) -> Case:
+    """Store a new case with its answers, in one transaction."""
+    if not case.case_ref.strip():
+        raise KnownError("A case needs a case reference (e.g. a proforma number).")
+    stamp = now_iso()
+    case.created_at, case.updated_at = stamp, stamp
+    with db.atomic():
+        if _ref_taken(db, case.cycle_id, case.case_ref, None):
+            raise KnownError(f"Case reference '{case.case_ref}' is already used in this cycle.")
+        case.id = CaseId(db["cases"].insert(_values(case)).last_pk)
+        _write_answers(db, case.id, case.answers)
+    return case
+
+
+def update_case(db: Database, case: Case) -> Case:
+    """Save a stored case's fields and answers."""
+    if case.id is None:
+        raise ValueError("update_case needs a stored case")
+    case.updated_at = now_iso()
+    with db.atomic():
+        if _ref_taken(db, case.cycle_id, case.case_ref, case.id):
+            raise KnownError(f"Case reference '{case.case_ref}' is already used in this cycle.")
+        db["cases"].update(case.id, _values(case))
+        _write_answers(db, case.id, case.answers)
+    return case
+
+
+def _ref_taken(db: Database, cycle_id: int, ref: str, own_id: int | None) -> bool:
+    row = db.execute(
+        "SELECT id FROM cases WHERE cycle_id = ? AND case_ref = ? AND deleted_at IS NULL AND id IS NOT ?",
+        [cycle_id, ref, own_id],
+    ).fetchone()
+    return row is not None
+
+
+def delete_case(db: Database, case_id: int) -> None:
+    """Soft-delete a case (undo with `restore_case`)."""
+    with db.atomic():
+        db.execute("UPDATE cases SET deleted_at = ? WHERE id = ?", [now_iso(), case_id])
+
+
+def restore_case(db: Database, case_id: int) -> None:
+    """Undo a case deletion (fails if its reference has been reused meanwhile)."""
+    row = db.execute("SELECT cycle_id, case_ref FROM cases WHERE id = ?", [case_id]).fetchone()
+    if row is None:
+        raise KnownError("That case no longer exists.")
+    if _ref_taken(db, row[0], row[1], case_id):
+        raise KnownError(f"Case reference '{row[1]}' has been used again, so the case cannot be restored.")
+    with db.atomic():
+        db.execute("UPDATE cases SET deleted_at = NULL WHERE id = ?", [case_id])
+
+
+def get_case(db: Database, case_id: int) -> Case:
+    """One case with its answers."""
+    rows = list(db.query("SELECT * FROM cases WHERE id = ?", [case_id]))
+    if not rows:
+        raise KnownError(f"Case {case_id} no longer exists.")
+    case = Case(id=CaseId(rows[0]["id"]), **{k: rows[0][k] for k in _COLUMNS})
+    for a in db.query("SELECT * FROM answers WHERE case_id = ?", [case_id]):
+        case.answers[a["criterion_id"]] = Answer(a["outcome"], a["raw"], a["value"])
+    return case
+
+
+def list_cases(db: Database, cycle_id: int) -> list[Case]:
+    """A cycle's live cases (without answers), in entry order."""
+    rows = db.query("SELECT * FROM cases WHERE cycle_id = ? AND deleted_at IS NULL ORDER BY id", [cycle_id])
+    return [Case(id=CaseId(r["id"]), **{k: r[k] for k in _COLUMNS}) for r in rows]
+
+
+def count_cases(db: Database, cycle_id: int) -> int:
+    """How many live cases a cycle holds."""
+    return db.execute(
+        "SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL", [cycle_id]
+    ).fetchone()[0]
+
+
+def answers_frame(db: Database, cycle_ids: list[int]) -> pd.DataFrame:
+    """Every answer of the live cases in these cycles, as a DataFrame for analysis.
+
+    Columns: cycle_id, case_id, criterion_id, lineage, outcome, value, case_date.
+    """
+    import pandas as pd
+
+    if not cycle_ids:
+        return pd.DataFrame(columns=["cycle_id", "case_id", "criterion_id", "lineage", "outcome", "value",
+                                     "case_date"])
+    marks = ",".join("?" * len(cycle_ids))
+    sql = f"""
+        SELECT c.cycle_id, a.case_id, a.criterion_id, cr.lineage, a.outcome, a.value, c.case_date
+        FROM answers a JOIN cases c ON c.id = a.case_id JOIN criteria cr ON cr.id = a.criterion_id
+        WHERE c.cycle_id IN ({marks}) AND c.deleted_at IS NULL
+    """
+    return pd.read_sql_query(sql, db.conn, params=list(cycle_ids))
+
+
+def cases_frame(db: Database, cycle_ids: list[int]) -> pd.DataFrame:
+    """The live cases of these cycles with their segmentation fields (no identifiers)."""
+    import pandas as pd
+
+    marks = ",".join("?" * len(cycle_ids)) or "NULL"
+    cols = ", ".join(("id AS case_id", "cycle_id", "case_ref", "case_date", "age", *SEGMENT_FIELDS))
+    sql = f"SELECT {cols} FROM cases WHERE cycle_id IN ({marks}) AND deleted_at IS NULL"
+    return pd.read_sql_query(sql, db.conn, params=list(cycle_ids))

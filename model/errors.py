@@ -1,0 +1,40 @@
+"""The two kinds of errors AuditLoop knows.
+
+`KnownError` is for problems of the environment or the input (a locked file, a corrupt
+workbook, a date that cannot be read): the GUI shows its message as it is, without a
+traceback. Anything else that escapes is a bug and goes to the crash dialog and log.
+"""
+
+from __future__ import annotations
+
+
+class KnownError(Exception):
+    """A problem the user can understand and act on.
+
+    Args:
+        message: what went wrong, in plain words.
+        where: optional location (file, sheet, row, column) the problem was found at.
+        hint: optional advice on what to do next.
+    """
+
+    def __init__(self, message: str, *, where: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.where:
+            parts.append(f"Where: {self.where}")
+        if self.hint:
+            parts.append(f"What to do: {self.hint}")
+        return "\n".join(parts)
+
+
+class StoreError(KnownError):
+    """The data file cannot be opened or used (locked, corrupt, too new, read-only)."""
+
+
+class ImportProblem(KnownError):
+    """A file to import cannot be read at all (corrupt, encrypted, empty, unknown layout)."""

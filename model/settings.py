@@ -1,0 +1,22 @@
+"""Settings kept inside the data file (trust name, ODS codes, defaults)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+def get(db: Database, key: str, default: str = "") -> str:
+    """A setting's value, or `default`."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return default if row is None or row[0] is None else str(row[0])
+
+
+def put(db: Database, key: str, value: str) -> None:
+    """Set a setting (committed at once)."""
+    with db.atomic():
+        db["settings"].upsert({"key": key, "value": value}, pk="key")
+
+
+def all_settings(db: Database) -> dict[str, str]:
+    """Every setting as a dict."""
+    return {r[0]: r[1] for r in db.execute("SELECT key, value FROM settings")}

@@ -1,0 +1,67 @@
+"""The stages of the audit cycle and where an audit stands in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from model.audits import get_audit
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the cycle as the workspace shows it."""
+
+    key: str
+    title: str
+    description: str
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("plan", "Plan", "Register the audit: aims, team, type, priority, key dates, the standard it "
+          "measures against, the sample and the data-collection period of each cycle."),
+    Stage("criteria", "Criteria", "Turn the standard into measurable criteria: statement, who is eligible, "
+          "who meets it, exceptions, target and where the data is found."),
+    Stage("collect", "Collect", "Enter cases in a keyboard-first form, import the team's spreadsheet, or "
+          "export a proforma for colleagues and re-import it."),
+    Stage("results", "Results", "Compliance per criterion with 95% confidence intervals, targets and RAG, "
+          "subgroups by age, sex, ethnicity, deprivation and ward, and what the numbers mean."),
+    Stage("compare", "Compare", "This cycle against the previous one and the baseline, and SPC charts over "
+          "time that separate a real change from noise."),
+    Stage("benchmark", "Benchmark", "Your result beside national figures (national audits, Fingertips) with "
+          "a funnel plot showing whether you are an outlier in either direction."),
+    Stage("actions", "Actions", "Recommendations and SMART actions with owners and deadlines; computed RAG "
+          "status; completed actions appear as markers on the SPC charts."),
+    Stage("report", "Re-audit / Report", "Start the re-audit cycle with the same criteria, and produce the "
+          "audit report, the one-page summary and the handover file for the next doctor."),
+)
+STAGE_KEYS = tuple(s.key for s in STAGES)
+
+_STATUS_STAGE = {
+    "proposed": "plan", "approved": "criteria", "data_collection": "collect", "analysis": "results",
+    "action_planning": "actions", "reaudit_due": "report", "complete": "report", "abandoned": "plan",
+}
+
+
+def current_stage(db: Database, audit_id: int) -> str:
+    """The stage this audit is at, from its data (not only its typed status).
+
+    No cycle or no criteria → plan/criteria; a cycle with criteria but fewer cases than
+    planned → collect; otherwise the status decides.
+    """
+    audit = get_audit(db, audit_id)
+    cycle = db.execute("SELECT id, planned_sample FROM cycles WHERE audit_id = ? ORDER BY number DESC LIMIT 1",
+                       [audit_id]).fetchone()
+    if cycle is None:
+        return "plan"
+    n_criteria = db.execute("SELECT COUNT(*) FROM criteria WHERE cycle_id = ?", [cycle[0]]).fetchone()[0]
+    if n_criteria == 0:
+        return "criteria"
+    n_cases = db.execute("SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL",
+                         [cycle[0]]).fetchone()[0]
+    if n_cases == 0 or (cycle[1] and n_cases < cycle[1] and audit.status in ("proposed", "approved",
+                                                                             "data_collection")):
+        return "collect"
+    by_status = _STATUS_STAGE[audit.status]
+    return by_status if STAGE_KEYS.index(by_status) >= STAGE_KEYS.index("results") else "results"

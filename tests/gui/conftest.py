@@ -1,0 +1,55 @@
+"""GUI fixtures: a demo data file per test, and message boxes that never block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from gui import dialogs
+from gui.context import AppContext
+from model.demo import build_demo
+
+
+@dataclass
+class DialogLog:
+    """What the code under test tried to show; `answer` is what ask() returns."""
+
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
+    answer: bool = True
+    open_path: str = ""
+    save_path: str = ""
+
+    def kinds(self) -> list[str]:
+        """The kinds of dialogs shown, in order."""
+        return [c[0] for c in self.calls]
+
+
+@pytest.fixture(autouse=True)
+def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
+    """Replace every message box and file dialog with a recorder."""
+    log = DialogLog()
+
+    def record(kind: str):
+        def show(_parent: object, title: str, text: str = "", *rest: object) -> object:
+            log.calls.append((kind, title, text))
+            return {"ask": log.answer, "open_file": log.open_path, "save_file": log.save_path}.get(kind)
+
+        return show
+
+    for kind in ("ask", "inform", "warn", "open_file", "save_file"):
+        monkeypatch.setattr(dialogs, kind, record(kind))
+    monkeypatch.setattr(dialogs, "show_known_error",
+                        lambda _p, exc, title="AuditLoop": log.calls.append(("error", title, str(exc))))
+    return log
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[AppContext]:
+    """An AppContext on a fresh demo database in tmp_path."""
+    store = build_demo(tmp_path / "demo.sqlite")
+    context = AppContext(store=store, data_dir=tmp_path / "data")
+    yield context
+    context.store.close()

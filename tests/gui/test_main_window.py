@@ -1,0 +1,87 @@
+"""The main window: register on the demo data, opening an audit, stage navigation, menus."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from gui.main_window import MainWindow, about_text
+from gui.stages.base import StagePage
+from model.stages import STAGE_KEYS
+
+
+def make_window(qtbot, ctx) -> MainWindow:
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_register_lists_demo_audits(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    titles = [r.title for r in window.register.table_model.rows]
+    assert len(titles) == 3
+    assert any("VTE" in t for t in titles) and any("Sepsis" in t for t in titles)
+    assert window.register.count_label.text() == "3 of 3 audits"
+
+
+def test_register_search_and_status_filter(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    qtbot.keyClicks(window.register.search, "sepsis")
+    assert [r.title for r in window.register.table_model.rows] == [
+        "Sepsis six within the hour on the acute medical unit"]
+    window.register.search.clear()
+    window.register.status.setCurrentIndex(window.register.status.findData("proposed"))
+    assert [r.status for r in window.register.table_model.rows] == ["proposed"]
+
+
+def test_register_model_passes_qt_model_checks(qtbot, ctx, qtmodeltester):
+    window = make_window(qtbot, ctx)
+    qtmodeltester.check(window.register.table_model)
+
+
+def test_open_audit_and_navigate_every_stage(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    window.register.select_audit(1)
+    qtbot.mouseClick(window.register.open_button, Qt.LeftButton)
+    assert window.stack.currentWidget() is window.workspace
+    assert window.workspace.cycle_box.count() == 2
+    for key in STAGE_KEYS:
+        page = window.workspace.show_stage(key)
+        assert isinstance(page, StagePage)
+        assert window.workspace.stack.currentWidget() is page
+        assert page.audit_id == 1
+    assert window.workspace.steps.item(STAGE_KEYS.index("plan")).text().startswith("✓")
+
+
+def test_workspace_marks_where_a_new_audit_stands(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    window.open_audit(3)
+    item = window.workspace.steps.currentItem()
+    assert item.text().startswith("▶") and "Plan" in item.text()
+    assert window.workspace.cycle_id() is None
+
+
+def test_delete_to_bin_and_undo(qtbot, ctx, dialog_log):
+    window = make_window(qtbot, ctx)
+    window.register.select_audit(3)
+    qtbot.mouseClick(window.register.delete_button, Qt.LeftButton)
+    assert dialog_log.kinds() == ["ask"]
+    assert len(window.register.table_model.rows) == 2
+    qtbot.mouseClick(window.register.undo_button, Qt.LeftButton)
+    assert len(window.register.table_model.rows) == 3
+
+
+def test_about_names_versions():
+    text = about_text()
+    assert "AuditLoop" in text and "PySide6" in text and "never uses the network" in text
+
+
+def test_save_copy_and_open_it(qtbot, ctx, dialog_log, tmp_path):
+    window = make_window(qtbot, ctx)
+    dialog_log.save_path = str(tmp_path / "copy.sqlite")
+    window._on_save_copy_action_triggered()
+    assert (tmp_path / "copy.sqlite").exists()
+    with qtbot.waitSignal(window.store_replaced):
+        window.open_data_file(tmp_path / "copy.sqlite")
+    assert window.ctx.store.path == tmp_path / "copy.sqlite"
+    assert len(window.register.table_model.rows) == 3
