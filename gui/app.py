@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gui import recent
 from gui.context import AppContext
@@ -16,6 +17,7 @@ from model.errors import KnownError
 from model.store import Store, latest_backup, open_store, restore_backup
 
 DATA_FILE_NAME = "auditloop.sqlite"
+FIRST_PAINT_ENV = "AUDITLOOP_BENCH_FIRST_PAINT"
 
 
 def default_data_dir() -> Path:
@@ -34,7 +36,14 @@ def make_app(argv: list[str]) -> QApplication:
 def prepare_data_dir(data_dir: Path) -> None:
     """Create the data folder; keep matplotlib's font cache there so it is built only once."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("MPLCONFIGDIR", str(data_dir / "matplotlib"))
+    mpl_dir = str(data_dir / "matplotlib")
+    if getattr(sys, "frozen", False):
+        # PyInstaller's matplotlib runtime hook points MPLCONFIGDIR at a new temp folder on
+        # every launch, which rebuilds the font cache each time; a onedir build's fonts do
+        # not move, so a persistent folder is safe and much faster.
+        os.environ["MPLCONFIGDIR"] = mpl_dir
+    else:
+        os.environ.setdefault("MPLCONFIGDIR", mpl_dir)
     setup_logging(data_dir)
 
 
@@ -56,7 +65,25 @@ def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_aft
         QMessageBox.warning(window, "Data file location", warning)
     if quit_after_ms:
         QTimer.singleShot(quit_after_ms, window.close)
+    if os.environ.get(FIRST_PAINT_ENV):
+        _report_first_paint(window)
     return app.exec()
+
+
+class _FirstPaint(QObject):
+    """bench/: print the wall-clock time of the window's first paint, then quit."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Paint:
+            print(f"first-paint {time.time():.6f}", flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+            watched.removeEventFilter(self)
+        return False
+
+
+def _report_first_paint(window: QWidget) -> None:
+    window._first_paint = _FirstPaint(window)  # type: ignore[attr-defined] # kept alive by the window
+    window.installEventFilter(window._first_paint)  # type: ignore[attr-defined]
 
 
 def _open_start_store(data_dir: Path, db_path: Path | None, demo: bool) -> Store | None:

@@ -68,7 +68,9 @@ class AuditWorkspace(QWidget):
         top.addWidget(QLabel("Cycle:"))
         top.addWidget(self.cycle_box)
         self.steps = QListWidget()
-        self.steps.setFixedWidth(190)
+        self.steps.setFixedWidth(200)
+        self.steps.setSpacing(3)
+        self.steps.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px 4px; }")
         for number, stage in enumerate(STAGES, start=1):
             item = QListWidgetItem(f"{number}. {stage.title}")
             item.setData(Qt.UserRole, stage.key)

@@ -16,10 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from model.errors import KnownError
-from model.stats import z_value
 
 # Seeds are drawn as six-digit numbers: easy to copy into a report, plenty for audit use.
 _SEED_LOW, _SEED_HIGH = 100_000, 1_000_000
@@ -44,6 +41,8 @@ def _check_sample_inputs(population: int, expected: float, margin: float, confid
 
 
 def _raw_sample_size(population: int, expected: float, margin: float, confidence: float) -> float:
+    from model.stats import z_value
+
     z2 = z_value(confidence) ** 2
     pq = expected * (1.0 - expected)
     return z2 * population * pq / (margin**2 * population + z2 * pq)
@@ -93,6 +92,8 @@ def explain_sample_size(
     """
     n = sample_size(population, expected, margin, confidence)
     raw = _raw_sample_size(population, expected, margin, confidence)
+    from model.stats import z_value
+
     z = z_value(confidence)
     p, a = expected, margin
     zpq = f"{z:.2f}² × {p:g} × {1 - p:g}"
@@ -186,6 +187,8 @@ def select_random(case_refs: Sequence[str], n: int, seed: int | None = None) -> 
     """
     _check_selection(case_refs, n)
     seed = _new_seed() if seed is None else seed
+    import numpy as np  # lazily: model.cycles imports this module at start-up
+
     rng = np.random.default_rng(seed)
     chosen = np.sort(rng.choice(len(case_refs), size=n, replace=False))
     return SampleSelection("random", seed, None, None, len(case_refs), [case_refs[i] for i in chosen])
@@ -212,6 +215,8 @@ def select_systematic(
     k = len(case_refs) // n
     if start is None:
         seed = _new_seed() if seed is None else seed
+        import numpy as np
+
         start = int(np.random.default_rng(seed).integers(1, k + 1))
     elif not 1 <= start <= k:
         raise KnownError(f"The starting case must be between 1 and {k} (got {start}).",

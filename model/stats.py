@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Literal, cast
 
 import numpy as np
-from scipy import optimize, stats
 
 Direction = Literal["higher", "lower"]
 Rag = Literal["green", "amber", "red"]
@@ -39,6 +38,7 @@ def z_value(confidence: float = 0.95) -> float:
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
+    from scipy import stats  # lazily: keeps scipy off the start-up path
     return float(stats.norm.ppf((1.0 + confidence) / 2.0))
 
 
@@ -159,6 +159,7 @@ def _power_two_proportions(p1: float, p2: float, n1: int, n2: int, z_alpha: floa
     se1 = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     if se1 == 0.0:
         return 1.0 if abs(p2 - p1) > z_alpha * se0 else 0.0
+    from scipy import stats  # lazily: keeps scipy off the start-up path
     return float(stats.norm.cdf((abs(p2 - p1) - z_alpha * se0) / se1))
 
 
@@ -182,6 +183,7 @@ def detectable_difference(p1: float, n1: int, n2: int, *, power: float = 0.8, al
     """
     if n1 <= 0 or n2 <= 0 or not 0.0 <= p1 <= 1.0:
         return math.nan
+    from scipy import stats  # lazily: keeps scipy off the start-up path
     z_alpha = float(stats.norm.ppf(1 - alpha / 2))
     found: list[float] = []
     for sign, room in ((1.0, 1.0 - p1), (-1.0, p1)):
@@ -189,6 +191,7 @@ def detectable_difference(p1: float, n1: int, n2: int, *, power: float = 0.8, al
             return _power_two_proportions(p1, p1 + sign * d, n1, n2, z_alpha) - power
 
         if room > 1e-9 and gap(room) >= 0:
+            from scipy import optimize  # lazily: keeps scipy off the start-up path
             found.append(optimize.brentq(gap, 1e-9, room, xtol=1e-6))
     return min(found) if found else math.nan
 
@@ -206,6 +209,7 @@ def _two_by_two_tests(table: np.ndarray) -> tuple[float, float, float, float]:
     """(chi2_p, yates_p, fisher_p, min_expected) for a 2×2 table with non-empty rows."""
     rows, cols, total = table.sum(axis=1), table.sum(axis=0), table.sum()
     expected = np.outer(rows, cols) / total
+    from scipy import stats  # lazily: keeps scipy off the start-up path
     fisher_p = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
     if np.any(expected == 0):
         # A zero margin (everyone met, or no one): χ² is undefined, Fisher gives p = 1.
@@ -358,6 +362,7 @@ def chi2_k_by_2(
     valid = (groups >= 2) & np.all(cols > 0, axis=1)
     statistic = np.where(valid, cells.sum(axis=(1, 2)), np.nan)
     dof = np.maximum(groups - 1, 0)
+    from scipy import stats  # lazily: keeps scipy off the start-up path
     p_value = np.where(valid, stats.chi2.sf(statistic, np.maximum(dof, 1)), np.nan)
     small = np.any(used[:, :, None] & (expected < MIN_EXPECTED), axis=(1, 2)) & valid
     return statistic, dof, p_value, small
@@ -386,6 +391,7 @@ def heterogeneity_test(met: np.ndarray, not_met: np.ndarray) -> Heterogeneity:
     if groups == 2 and small[0]:
         used = (m + nm)[0] > 0
         table = np.column_stack([m[0, used], nm[0, used]])
+        from scipy import stats  # lazily: keeps scipy off the start-up path
         fisher_p = float(stats.fisher_exact(table).pvalue)
         return Heterogeneity(float(statistic[0]), 1, fisher_p, "fisher", True, groups)
     return Heterogeneity(float(statistic[0]), int(dof[0]), float(p_value[0]), "chi2", bool(small[0]), groups)

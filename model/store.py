@@ -241,7 +241,8 @@ def location_warnings(path: Path) -> list[str]:
     Both break SQLite's locking and can corrupt the file; the data file belongs on the
     local disk (the default per-user app data folder).
     """
-    text = str(Path(path).resolve())
+    raw = str(path)
+    text = raw if raw.startswith(("\\\\", "//")) else str(Path(path).resolve())
     lowered = text.lower()
     warnings = []
     if text.startswith(("\\\\", "//")) or _is_network_mount(text):

@@ -1,0 +1,76 @@
+"""AuditLoop benchmarks, printed as ratios measured in one run on the same machine.
+
+    python bench/run.py [--runs N] [--quick]
+
+Each line is `name: value` (see FORMAT below); tests check the format, never the timings.
+Start-up: launch → first paint of the main window on the demo data, against a bare
+PySide6 hello-window (goal ≤ 1.2×). Later sections add import, results and chart timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio")
+
+
+def _first_paint_ms(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.time()
+    done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    for line in done.stdout.splitlines():
+        if line.startswith("first-paint "):
+            return (float(line.split()[1]) - start) * 1000
+    raise RuntimeError(f"no first paint from {cmd}: {done.stdout}{done.stderr}")
+
+
+def bench_startup(runs: int) -> dict[str, float]:
+    """Median launch → first paint for a bare window and for AuditLoop, alternating runs."""
+    env = dict(os.environ, AUDITLOOP_BENCH_FIRST_PAINT="1")
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp)
+        from model.demo import build_demo
+
+        build_demo(data / "demo.sqlite").close()
+        hello_cmd = [sys.executable, str(ROOT / "bench" / "hello.py")]
+        app_cmd = [sys.executable, str(ROOT / "main.py"), "--db", str(data / "demo.sqlite"), "--data-dir",
+                   str(data / "dd")]
+        _first_paint_ms(app_cmd, env)  # warm the OS file cache for both
+        _first_paint_ms(hello_cmd, env)
+        hello, app = [], []
+        for _ in range(runs):
+            hello.append(_first_paint_ms(hello_cmd, env))
+            app.append(_first_paint_ms(app_cmd, env))
+    h, a = statistics.median(hello), statistics.median(app)
+    return {"startup.hello_ms": h, "startup.auditloop_ms": a, "startup.ratio": a / h}
+
+
+SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
+    "startup": lambda args: bench_startup(args.runs),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
+    parser.add_argument("--quick", action="store_true", help="small sizes, for the format test")
+    args = parser.parse_args(argv)
+    for name in args.only or SECTIONS:
+        for key, value in SECTIONS[name](args).items():
+            print(f"{key}: {value:.3f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
