@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
@@ -13,11 +14,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from gui import recent
 from gui.context import AppContext
 from gui.crash import install_excepthook, setup_logging
-from model.errors import KnownError
-from model.store import Store, latest_backup, open_store, restore_backup
+
+if TYPE_CHECKING:  # the model loads after the window's first paint
+    from model.errors import KnownError
+    from model.store import Store
 
 DATA_FILE_NAME = "auditloop.sqlite"
+DEMO_FILE_NAME = "demo.sqlite"
 FIRST_PAINT_ENV = "AUDITLOOP_BENCH_FIRST_PAINT"
+READY_ENV = "AUDITLOOP_BENCH_READY"
 
 
 def default_data_dir() -> Path:
@@ -53,19 +58,20 @@ def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_aft
     data_dir = data_dir or default_data_dir()
     prepare_data_dir(data_dir)
     install_excepthook()
-    store = _open_start_store(data_dir, db_path, demo)
-    if store is None:
-        return 1
+    # --demo never touches the real data file: it opens a fresh copy beside it.
+    path = db_path or data_dir / (DEMO_FILE_NAME if demo else DATA_FILE_NAME)
+    if not demo and not path.exists():
+        demo = _ask_first_launch()
     from gui.main_window import MainWindow
 
-    ctx = AppContext(store=store, data_dir=data_dir, recent=recent.remember(data_dir, store.path))
-    window = MainWindow(ctx)
+    window = MainWindow(None)
     window.show()
-    for warning in store.warnings:
-        QMessageBox.warning(window, "Data file location", warning)
+    window.attach_later(lambda: _open_context(window, data_dir, path, demo))
     if quit_after_ms:
         QTimer.singleShot(quit_after_ms, window.close)
-    if os.environ.get(FIRST_PAINT_ENV):
+    if os.environ.get(READY_ENV):
+        window.attached.connect(lambda: _report_event("register-ready"))
+    elif os.environ.get(FIRST_PAINT_ENV):
         _report_first_paint(window)
     return app.exec()
 
@@ -75,10 +81,15 @@ class _FirstPaint(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Paint:
-            print(f"first-paint {time.time():.6f}", flush=True)
-            QTimer.singleShot(0, QApplication.quit)
             watched.removeEventFilter(self)
+            _report_event("first-paint")
         return False
+
+
+def _report_event(name: str) -> None:
+    """Print `name <wall-clock time>` for bench/run.py and quit once events are processed."""
+    print(f"{name} {time.time():.6f}", flush=True)
+    QTimer.singleShot(0, QApplication.quit)
 
 
 def _report_first_paint(window: QWidget) -> None:
@@ -86,34 +97,42 @@ def _report_first_paint(window: QWidget) -> None:
     window.installEventFilter(window._first_paint)  # type: ignore[attr-defined]
 
 
-def _open_start_store(data_dir: Path, db_path: Path | None, demo: bool) -> Store | None:
+def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> AppContext | None:
+    store = _open_start_store(path, demo)
+    if store is None:
+        return None
+    for warning in store.warnings:
+        QMessageBox.warning(window, "Data file location", warning)
+    return AppContext(store=store, data_dir=data_dir, recent=recent.remember(data_dir, store.path))
+
+
+def _open_start_store(path: Path, demo: bool) -> Store | None:
+    from model.errors import KnownError
+    from model.store import open_store
+
     if demo:
         from model.demo import build_demo
 
-        return build_demo(db_path or data_dir / "demo.sqlite")
-    path = db_path or data_dir / DATA_FILE_NAME
-    if not path.exists():
-        return _first_launch(data_dir, path)
+        return build_demo(path)
     try:
         return open_store(path)
     except KnownError as exc:
         return _recover(path, exc)
 
 
-def _first_launch(data_dir: Path, path: Path) -> Store:
+def _ask_first_launch() -> bool:
+    """No data file yet: offer the demo data (True) or an empty register (False)."""
     answer = QMessageBox.question(
         None, "Welcome to AuditLoop",
-        "No AuditLoop data file exists yet.\n\nStart with the demo data (two example audits, which you can "
+        "No AuditLoop data file exists yet.\n\nStart with the demo data (example audits, which you can "
         "explore and delete), or with an empty register?",
         QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
-    if answer == QMessageBox.Yes:
-        from model.demo import build_demo
-
-        return build_demo(path)
-    return open_store(path)
+    return answer == QMessageBox.Yes
 
 
 def _recover(path: Path, exc: KnownError) -> Store | None:
+    from model.store import latest_backup, open_store, restore_backup
+
     backup = latest_backup(path)
     text = str(exc)
     if backup is None or "already open" in exc.message:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from model import settings as model_settings
-from model.store import Store
+if TYPE_CHECKING:  # the model (and sqlite-utils) load after the first paint
+    from model.store import Store
 
 
 @dataclass
@@ -25,8 +26,12 @@ class AppContext:
 
     def setting(self, key: str, default: str = "") -> str:
         """A value from the data file's settings table."""
+        from model import settings as model_settings
+
         return model_settings.get(self.store.db, key, default)
 
     def set_setting(self, key: str, value: str) -> None:
         """Store a setting in the data file (committed at once)."""
+        from model import settings as model_settings
+
         model_settings.put(self.store.db, key, value)

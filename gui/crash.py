@@ -11,8 +11,6 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from model.errors import KnownError
-
 log = logging.getLogger("auditloop")
 LOG_FILE_NAME = "auditloop.log"
 
@@ -32,6 +30,8 @@ def setup_logging(data_dir: Path) -> Path:
 def report_exception(kind: type[BaseException], exc: BaseException, tb: TracebackType | None,
                      text: str | None = None) -> None:
     """Log an unexpected error and show it (KnownErrors only show their message)."""
+    from model.errors import KnownError
+
     if isinstance(exc, KnownError):
         from gui import dialogs
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from model.errors import KnownError
+if TYPE_CHECKING:
+    from model.errors import KnownError
 
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:

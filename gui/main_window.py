@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot, qVersion
+from PySide6.QtCore import Qt, QTimer, Signal, Slot, qVersion
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QStackedWidget, QWidget
 
 from gui import dialogs, recent
-from gui.backups import BackupsDialog
 from gui.context import AppContext
-from gui.register import RegisterPage
-from gui.workspace import AuditWorkspace
-from model import __version__
-from model.audits import Audit, create_audit
-from model.errors import KnownError
-from model.store import open_store, save_copy_as
+
+# The register, workspace and model (with sqlite-utils) are imported when the window is
+# attached to a data file, after its first paint: the window appears as fast as a bare one.
 
 
 class MainWindow(QMainWindow):
@@ -25,23 +22,52 @@ class MainWindow(QMainWindow):
 
     Signals:
         store_replaced(): another data file was opened (tests wait on it).
+        attached(): the window shows a data file (after `attach` or `attach_later`).
     """
 
     store_replaced = Signal()
+    attached = Signal()
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
-        self.setWindowTitle(f"AuditLoop — {ctx.store.path.name}")
+        self.ctx: AppContext = ctx  # type: ignore[assignment] # None only until attach()
+        self.setWindowTitle("AuditLoop")
         self.resize(1200, 760)
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        self._make_pages()
+        self.opening = QLabel("Opening the data file…")
+        self.opening.setAlignment(Qt.AlignCenter)
+        self.stack.addWidget(self.opening)
         self._build_menus()
+        if ctx is not None:
+            self.attach(ctx)
+
+    def attach(self, ctx: AppContext) -> None:
+        """Show a data file: build the register and workspace on it."""
+        self.ctx = ctx
+        self.setWindowTitle(f"AuditLoop — {ctx.store.path.name}")
+        self._make_pages()
+        self.stack.setCurrentWidget(self.register)
         for warning in ctx.store.warnings:
             self.statusBar().showMessage(warning)
+        self.attached.emit()
+
+    def attach_later(self, open_context: Callable[[], AppContext | None]) -> None:
+        """Open the data file once the (empty) window has painted; close if it cannot be opened."""
+
+        def attach() -> None:
+            ctx = open_context()
+            if ctx is None:
+                self.close()
+            else:
+                self.attach(ctx)
+
+        QTimer.singleShot(0, attach)
 
     def _make_pages(self) -> None:
+        from gui.register import RegisterPage
+        from gui.workspace import AuditWorkspace
+
         self.register = RegisterPage(self.ctx)
         self.workspace = AuditWorkspace(self.ctx)
         self.stack.addWidget(self.register)
@@ -90,6 +116,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def new_audit(self) -> None:
         """Register a new audit (title first; the Plan page holds the rest)."""
+        from model.audits import Audit, create_audit
+        from model.errors import KnownError
+
         title, ok = QInputDialog.getText(self, "New audit", "Title of the audit:")
         if not ok:
             return
@@ -105,6 +134,9 @@ class MainWindow(QMainWindow):
 
     def open_data_file(self, path: Path) -> None:
         """Close the current data file and open another in this window."""
+        from model.errors import KnownError
+        from model.store import open_store
+
         try:
             store = open_store(path)
         except KnownError as exc:
@@ -145,6 +177,9 @@ class MainWindow(QMainWindow):
         name = dialogs.save_file(self, "Save a copy of the data file", "AuditLoop data (*.sqlite)")
         if not name:
             return
+        from model.errors import KnownError
+        from model.store import save_copy_as
+
         try:
             save_copy_as(self.ctx.store.db, Path(name))
         except KnownError as exc:
@@ -154,6 +189,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_backups_action_triggered(self) -> None:
+        from gui.backups import BackupsDialog
+
         dialog = BackupsDialog(self.ctx, self)
         dialog.restore_requested.connect(self._restore_backup)
         dialog.exec()
@@ -182,12 +219,15 @@ class MainWindow(QMainWindow):
         from gui.tasks import wait_for_all
 
         wait_for_all(5000)
-        self.ctx.store.close()
+        if self.ctx is not None:
+            self.ctx.store.close()
         super().closeEvent(event)  # type: ignore[arg-type]
 
 def about_text() -> str:
     """Versions of AuditLoop and what it runs on (for support calls)."""
     import importlib.metadata as md
+
+    from model import __version__
 
     def version(name: str) -> str:
         try:
