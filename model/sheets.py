@@ -1,0 +1,1023 @@
+"""Reading spreadsheets as they come from wards: finding the data sheet, the header and the rows.
+
+Everything is read as text so identifiers keep their leading zeros. Workbooks (.xlsx, .xlsm,
+.xlsb, .xls, .ods) go through python-calamine, the engine pandas' ``read_excel(engine="calamine")``
+uses; we call it directly because it also tells us about merged cells and gives typed cells
+(a real Excel date stays a date), which we turn into text once per column:
+
+- whole-number floats become ``"1"`` (not ``"1.0"``), other numbers their shortest repr;
+- dates become ISO ``"2026-03-11"``; date-times ``"2026-03-11 14:35:00"``; times ``"14:35:00"``;
+- booleans become ``"TRUE"``/``"FALSE"`` as Excel shows them; empty cells become NaN.
+
+CSV files are decoded as UTF-8 (with or without BOM) or, failing a strict UTF-8 decode, cp1252;
+the delimiter (comma, semicolon, tab) is sniffed. HTML tables saved as ``.xls`` (a common
+"Export to Excel" from web systems) are read with lxml.
+
+Hidden rows are only exposed by the .xlsx XML itself (calamine does not report them): we scan
+the sheet's XML for ``<row ... hidden="1">`` when the sheet part is at most
+``HIDDEN_ROW_SCAN_BYTES`` uncompressed, otherwise the table carries a warning that they were
+not checked.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import math
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+import numpy as np
+import pandas as pd
+import python_calamine
+
+from model.errors import ImportProblem
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+EXCEL_MAX_ROWS = 1_048_576
+HIDDEN_ROW_SCAN_BYTES = 64 * 1024 * 1024
+HEADER_SCAN_ROWS = 30
+
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
+TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_NUMBER_RE = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?%?"
+_DATE_LIKE_RE = r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+_INSTRUCTION_NAME_RE = re.compile(
+    r"\b(read\s*me|instructions?|notes|guidance|help|key|keys|lookups?|lists?|definitions?|"
+    r"drop\s*downs?|validation|summary|dashboard|charts?|pivot)\b",
+    re.IGNORECASE,
+)
+# A row whose first filled cell starts like this is a totals/summary row, not a case.
+_TOTAL_FIRST_CELL_RE = re.compile(
+    r"^\s*(?:grand\s+|sub\s*-?\s*)?(?:totals?|sum|overall|count|average|mean|median)\b", re.IGNORECASE
+)
+# Any cell holding exactly one of these marks a totals row too.
+_TOTAL_WORDS = frozenset({"total", "totals", "grand total", "subtotal", "sub total", "sub-total"})
+_SUMMARY_BLOCK_MAX_ROWS = 5
+
+
+@dataclass(frozen=True)
+class DroppedRow:
+    """A row below the header that is not a case.
+
+    Attributes:
+        row: the 1-based row number as Excel (or a text editor, for CSV) shows it.
+        reason: why it was left out, in plain words.
+    """
+
+    row: int
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: DataFrames do not compare to a bool
+class RawSheet:
+    """One sheet as a grid of text cells, before the header is found.
+
+    Attributes:
+        name: the sheet name (the file stem for CSV and HTML).
+        grid: text cells (NaN for empty); index and columns are 0-based positions, so Excel
+            row = index + 1 and the column letter comes from the column position.
+        merged: merged ranges as (first_row, first_col, last_row, last_col), 0-based inclusive.
+        hidden_rows: 0-based positions of rows hidden in Excel (only known for .xlsx/.xlsm).
+        warnings: things the reader could not check or had to guess.
+        visible: False for a sheet hidden in the workbook.
+    """
+
+    name: str
+    grid: pd.DataFrame
+    merged: tuple[tuple[int, int, int, int], ...] = ()
+    hidden_rows: frozenset[int] = frozenset()
+    warnings: tuple[str, ...] = ()
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class HeaderGuess:
+    """Where the header is and what the column names are.
+
+    Attributes:
+        row: 0-based position of the first header row.
+        height: 1, or 2 for a group-label row above the sub-headers.
+        names: one label per grid column, whitespace collapsed ("" when blank).
+        display: one label per grid column with the original line breaks.
+        guessed: True when no row looked clearly like a header and a fallback was used.
+    """
+
+    row: int
+    height: int
+    names: tuple[str, ...]
+    display: tuple[str, ...]
+    guessed: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class SheetTable:
+    """A data sheet reduced to a header and one row per case.
+
+    Attributes:
+        path: the file read.
+        sheet: the sheet name.
+        header_row: the first header row, 1-based as Excel shows it.
+        header_height: number of header rows (2 for "Group – Sub" headers).
+        columns: unique single-line column names, used for matching.
+        display_headers: the headers as typed, line breaks kept, for display.
+        letters: the Excel column letter of each column.
+        data: text cells (NaN for blank), columns named as ``columns``, index = the 1-based
+            Excel row of each data row (named "row").
+        dropped_rows: rows below the header that were left out, with reasons.
+        warnings: anything the user should know about how the sheet was read.
+    """
+
+    path: Path
+    sheet: str
+    header_row: int
+    header_height: int
+    columns: tuple[str, ...]
+    display_headers: tuple[str, ...]
+    letters: tuple[str, ...]
+    data: pd.DataFrame
+    dropped_rows: tuple[DroppedRow, ...] = ()
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def excel_rows(self) -> list[int]:
+        """The 1-based Excel row number of every data row, in order."""
+        return [int(r) for r in self.data.index]
+
+    def letter_of(self, column: str) -> str:
+        """The Excel column letter of a column name."""
+        return self.letters[self.columns.index(column)]
+
+    def where(self, row: int | None = None, column: str | None = None) -> str:
+        """A location for messages, e.g. "sheet Data, row 14, column D (Ward)"."""
+        parts = [f"{self.path.name}, sheet {self.sheet}"]
+        if row is not None:
+            parts.append(f"row {row}")
+        if column is not None:
+            parts.append(f"column {self.letter_of(column)} ({column})")
+        return ", ".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+
+def column_letter(index: int) -> str:
+    """The Excel letter(s) of a 0-based column position (0 -> "A", 27 -> "AB")."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _collapse(text: str) -> str:
+    """Line breaks and runs of spaces inside a header become one space."""
+    return " ".join(text.split())
+
+
+def per_unique(values: pd.Series, func: Callable[[str], object], na: object = None) -> np.ndarray:
+    """Apply ``func`` once per distinct value and spread the results (``na`` for NaN).
+
+    Text columns repeat a handful of values many times ("Yes", "AMU"), so this keeps the
+    Python-level work proportional to the number of distinct values, not of rows.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    results = [func(u) for u in np.asarray(uniques, dtype=object)]
+    results.append(na)  # code -1 (NaN) picks the last entry
+    # fromiter keeps tuples as single objects, where np.array would unpack them.
+    mapped = np.fromiter(results, dtype=object, count=len(results))
+    return mapped[codes]
+
+
+def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell is empty or holds only whitespace."""
+    if frame.empty:
+        return frame.isna()
+    return pd.DataFrame(
+        {c: per_unique(frame[c], lambda u: not u.strip(), na=True).astype(bool) for c in frame.columns},
+        index=frame.index,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Typed calamine cells -> text, one column at a time
+# ---------------------------------------------------------------------------
+
+_STR, _NUM, _OTHER = 0, 1, 2
+
+
+@functools.lru_cache(maxsize=65536, typed=True)
+def _cell_text(value: object) -> str:
+    """Text for a non-string, non-number calamine cell (dates, times, booleans)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.timedelta):
+        total = int(value.total_seconds())
+        return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return str(value)
+
+
+def _numbers_text(values: np.ndarray) -> np.ndarray:
+    """Whole numbers without ".0"; others in their shortest form."""
+    arr = values.astype(np.float64)
+    whole = np.isfinite(arr) & (np.abs(arr) < 2**53) & (arr == np.round(arr))
+    out = np.empty(len(arr), dtype=object)
+    out[whole] = arr[whole].astype(np.int64).astype(str)
+    out[~whole] = arr[~whole].astype(str)
+    return out
+
+
+def _column_to_text(values: Sequence[object]) -> pd.Series:
+    """Turn one column of typed calamine cells into text (NaN for empty)."""
+    vals = np.asarray(values, dtype=object)
+    codes = np.fromiter(
+        (_STR if v.__class__ is str else _NUM if v.__class__ in (float, int) else _OTHER for v in vals),
+        dtype=np.int8,
+        count=len(vals),
+    )
+    out = vals.copy()
+    num = codes == _NUM
+    if num.any():
+        out[num] = _numbers_text(vals[num])
+    other = codes == _OTHER
+    if other.any():
+        out[other] = [_cell_text(v) for v in vals[other]]
+    out[(codes == _STR) & (vals == "")] = np.nan
+    return pd.Series(out, dtype="str")
+
+
+def _rows_to_grid(rows: list[list[object]]) -> pd.DataFrame:
+    """A rectangular text grid from calamine (or csv/html) rows."""
+    if not rows:
+        return pd.DataFrame()
+    width = max(len(r) for r in rows)
+    if any(len(r) != width for r in rows):  # CSV rows may be short; calamine's never are
+        rows = [list(r) + [""] * (width - len(r)) for r in rows]
+    frame = pd.DataFrame(rows, dtype=object)
+    columns = {c: _column_to_text(frame[c].fillna("").to_numpy(dtype=object)) for c in range(width)}
+    return pd.DataFrame(columns)
+
+
+# ---------------------------------------------------------------------------
+# File checks and format sniffing
+# ---------------------------------------------------------------------------
+
+
+def _size_text(size: int) -> str:
+    """1536 -> "1.5 KB"; 104857600 -> "100 MB"."""
+    for unit, scale in (("MB", 1024**2), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
+
+
+def _check_file(path: Path, max_bytes: int) -> int:
+    """Refuse missing, empty, oversized or unknown files before reading anything."""
+    if not path.is_file():
+        raise ImportProblem("The file does not exist.", where=str(path), hint="Choose the file again.")
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportProblem("The file is empty (0 bytes).", where=str(path),
+                            hint="Check you chose the right file; it may not have been saved.")
+    if size > max_bytes:
+        raise ImportProblem(
+            f"The file is too large to import ({_size_text(size)}; the limit is {_size_text(max_bytes)}).",
+            where=str(path),
+            hint="Save only the data sheet, or only the columns the audit needs, as a new workbook.",
+        )
+    suffix = path.suffix.lower()
+    if suffix not in WORKBOOK_SUFFIXES | TEXT_SUFFIXES:
+        raise ImportProblem(
+            f"AuditLoop cannot read '{suffix or 'no extension'}' files.",
+            where=str(path),
+            hint="Save the data as an Excel workbook (.xlsx), an OpenDocument sheet (.ods) or CSV.",
+        )
+    return size
+
+
+def _sniff(path: Path) -> str:
+    """What the file really is, whatever its name: ole2, zip, html, xml2003 or text."""
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(_OLE2_MAGIC):
+        return "ole2"
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered and b"<workbook" in lowered:
+        return "xml2003"
+    if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or (
+        lowered.startswith(b"<") and (b"<html" in lowered or b"<table" in lowered)
+    ):
+        return "html"
+    return "text"
+
+
+def _problem_for_kind(path: Path, kind: str) -> None:
+    """Raise the right ImportProblem when the content cannot match the extension."""
+    suffix = path.suffix.lower()
+    if kind == "xml2003":
+        raise ImportProblem(
+            "This is an old 'XML Spreadsheet 2003' file, which AuditLoop cannot read.",
+            where=str(path),
+            hint="Open it in Excel and use File > Save As > Excel Workbook (.xlsx).",
+        )
+    if kind == "ole2" and suffix in {".xlsx", ".xlsm", ".xlsb", ".ods"}:
+        raise _encrypted(path)
+    if kind == "text" and suffix in WORKBOOK_SUFFIXES:
+        raise _corrupt(path, "it does not look like a spreadsheet at all")
+
+
+def _encrypted(path: Path) -> ImportProblem:
+    return ImportProblem(
+        "The workbook is password-protected (encrypted), so it cannot be read.",
+        where=str(path),
+        hint="Open it in Excel with the password, then save an unprotected copy "
+        "(File > Info > Protect Workbook > Encrypt with Password, clear the password) and import that.",
+    )
+
+
+def _corrupt(path: Path, detail: str) -> ImportProblem:
+    return ImportProblem(
+        f"The file cannot be read: it is damaged or not really a spreadsheet ({detail}).",
+        where=str(path),
+        hint="Open it in Excel or LibreOffice; if it opens, save it again as .xlsx and import the copy.",
+    )
+
+
+# ---------------------------------------------------------------------------
+# Workbooks (calamine)
+# ---------------------------------------------------------------------------
+
+
+def _open_workbook(path: Path, kind: str) -> python_calamine.CalamineWorkbook:
+    """Open with calamine, turning its errors into plain ImportProblems."""
+    try:
+        suffix = path.suffix.lower()
+        zip_misnamed = kind == "zip" and suffix not in {".xlsx", ".xlsm", ".xlsb", ".ods"}
+        if zip_misnamed or (kind == "ole2" and suffix != ".xls"):
+            # Content and name disagree (an .xlsx renamed .xls or .csv): calamine picks the
+            # format by extension, so give it the bytes and let it look at the content.
+            with path.open("rb") as fh:
+                return python_calamine.CalamineWorkbook.from_filelike(fh)
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError as exc:
+        raise _encrypted(path) from exc
+    except (python_calamine.CalamineError, ValueError, OSError) as exc:
+        text = str(exc).lower()
+        if "password" in text or "encrypt" in text or (kind == "ole2" and _has_encrypted_package(path)):
+            raise _encrypted(path) from exc
+        raise _corrupt(path, str(exc).split("\n")[0][:120]) from exc
+
+
+def _has_encrypted_package(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE2 file holding a stream named "EncryptedPackage"."""
+    with path.open("rb") as fh:
+        return "EncryptedPackage".encode("utf-16-le") in fh.read(MAX_FILE_BYTES)
+
+
+def _worksheet_names(book: python_calamine.CalamineWorkbook) -> list[str]:
+    """Worksheet names in workbook order (chart sheets have no cells and are left out)."""
+    names = []
+    for meta in book.sheets_metadata:
+        if "chart" not in str(meta.typ).lower():
+            names.append(meta.name)
+    return names
+
+
+def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, name: str) -> RawSheet:
+    """One worksheet as a RawSheet; positions match Excel (empty area kept)."""
+    try:
+        sheet = book.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged_raw = sheet.merged_cell_ranges or []
+    except python_calamine.CalamineError as exc:
+        raise _corrupt(path, f"sheet {name}: {str(exc)[:120]}") from exc
+    merged = tuple((a[0], a[1], b[0], b[1]) for a, b in merged_raw)
+    hidden, warnings = frozenset(), ()
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        hidden, warnings = _hidden_rows_xlsx(path, name)
+    visible = next((str(m.visible).endswith("Visible") for m in book.sheets_metadata if m.name == name), True)
+    return RawSheet(name=name, grid=_rows_to_grid(rows), merged=merged, hidden_rows=hidden,
+                    warnings=warnings, visible=visible)
+
+
+_ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_HIDDEN_ATTR_RE = re.compile(rb'\bhidden\s*=\s*["\'](?:1|true)["\']')
+_ROW_NUM_RE = re.compile(rb'\br\s*=\s*["\'](\d+)["\']')
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member holding a worksheet, found via workbook.xml and its relationships."""
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    for sheet in book.iter():
+        if sheet.tag.endswith("}sheet") and sheet.get("name") == name:
+            target = targets.get(sheet.get(_REL_NS), "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return str(PurePosixPath("xl") / target)
+    return None
+
+
+def _hidden_rows_xlsx(path: Path, name: str) -> tuple[frozenset[int], tuple[str, ...]]:
+    """0-based positions of rows hidden in an .xlsx sheet (a cheap scan of the row tags)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, name)
+            if part is None:
+                return frozenset(), ()
+            if archive.getinfo(part).file_size > HIDDEN_ROW_SCAN_BYTES:
+                return frozenset(), ("The sheet is very large, so hidden rows were not checked.",)
+            xml = archive.read(part)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return frozenset(), ("Hidden rows could not be checked.",)
+    hidden = set()
+    # Hidden rows are rare: find the attribute, then check the tag it sits in is a <row>.
+    for attr in _HIDDEN_ATTR_RE.finditer(xml):
+        tag = _ROW_TAG_RE.match(xml, xml.rfind(b"<", 0, attr.start()))
+        num = _ROW_NUM_RE.search(tag.group(0)) if tag else None
+        if num:
+            hidden.add(int(num.group(1)) - 1)
+    return frozenset(hidden), ()
+
+
+# ---------------------------------------------------------------------------
+# CSV and HTML
+# ---------------------------------------------------------------------------
+
+
+def _decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Windows exports: cp1252 has five undefined bytes; latin-1 keeps those readable.
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "latin-1"
+
+
+def _delimiter_score(sample_lines: list[str], delimiter: str) -> tuple[int, int]:
+    """How table-like the sample is when split on this delimiter: (rows of the usual width, width)."""
+    widths = [len(r) for r in csv.reader(sample_lines, delimiter=delimiter) if any(c.strip() for c in r)]
+    if not widths:
+        return 0, 0
+    width, count = Counter(widths).most_common(1)[0]
+    return (count if width > 1 else 0), width
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Comma, semicolon or tab: csv.Sniffer first, checked against a simple consistency score."""
+    sample = text[:65536]
+    lines = sample.splitlines()[:200]
+    scores = {d: _delimiter_score(lines, d) for d in (",", ";", "\t")}
+    best = max(scores, key=lambda d: (scores[d][0], scores[d][1]))
+    try:
+        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        return best
+    # Title rows fool the Sniffer; trust it only when it is as consistent as the best.
+    return sniffed if scores.get(sniffed, (0, 0))[0] >= scores[best][0] else best
+
+
+def _read_text_sheet(path: Path) -> RawSheet:
+    """A CSV/TSV/TXT file as one RawSheet."""
+    text, encoding = _decode_text(path.read_bytes())
+    if not text.strip():
+        raise ImportProblem("The file holds no data (only blank lines).", where=str(path),
+                            hint="Check you chose the right file.")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _corrupt(path, f"CSV: {exc}") from exc
+    warnings = (f"Read as {encoding} text.",) if encoding in {"cp1252", "latin-1"} else ()
+    return RawSheet(name=path.stem, grid=_rows_to_grid(rows), warnings=warnings)
+
+
+def _read_html_sheet(path: Path) -> RawSheet:
+    """An HTML table saved with an .xls name (web-system "Excel" exports)."""
+    from lxml import etree, html  # lxml is a pinned runtime dependency
+
+    try:
+        doc = html.fromstring(path.read_bytes())
+    except (etree.ParserError, ValueError) as exc:
+        raise _corrupt(path, "an HTML page that cannot be parsed") from exc
+    tables = [doc] if doc.tag == "table" else doc.findall(".//table")
+    if not tables:
+        raise ImportProblem(
+            "This file is a web page saved with a spreadsheet name, and it holds no table.",
+            where=str(path), hint="Export the data again as .xlsx or CSV.",
+        )
+    table = max(tables, key=lambda t: len(t.findall(".//tr")))
+    rows, merged = _html_rows(table)
+    return RawSheet(
+        name=path.stem, grid=_rows_to_grid(rows), merged=tuple(merged),
+        warnings=("This file is a web page (HTML table) saved with an Excel name; it was read as a table.",),
+    )
+
+
+def _html_rows(table: object) -> tuple[list[list[object]], list[tuple[int, int, int, int]]]:
+    """Rows of cell text; a colspan becomes a merged range like Excel's."""
+    rows: list[list[object]] = []
+    merged: list[tuple[int, int, int, int]] = []
+    for r, tr in enumerate(table.iter("tr")):  # type: ignore[attr-defined]
+        row: list[object] = []
+        for cell in tr:
+            if cell.tag not in ("td", "th"):
+                continue
+            span = int(cell.get("colspan", "1") or 1) if str(cell.get("colspan", "1")).isdigit() else 1
+            if span > 1:
+                merged.append((r, len(row), r, len(row) + span - 1))
+            row.append(cell.text_content().strip())
+            row.extend([""] * (span - 1))
+        rows.append(row)
+    return rows, merged
+
+
+# ---------------------------------------------------------------------------
+# Reading: public entry points
+# ---------------------------------------------------------------------------
+
+
+def _kind_for(path: Path, max_bytes: int) -> str:
+    _check_file(path, max_bytes)
+    kind = _sniff(path)
+    _problem_for_kind(path, kind)
+    if kind == "zip" and path.suffix.lower() in TEXT_SUFFIXES:
+        return "zip"  # an Excel workbook named .csv: read it as the workbook it is
+    if kind == "ole2" and path.suffix.lower() in TEXT_SUFFIXES:
+        return "ole2"
+    return kind
+
+
+def list_sheets(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> list[str]:
+    """The sheet names of a workbook, in order; a CSV or HTML file has one, named after the file.
+
+    Raises:
+        ImportProblem: the file cannot be read (see ``read_table``).
+    """
+    path = Path(path)
+    kind = _kind_for(path, max_bytes)
+    if kind in {"text", "html"}:
+        return [path.stem]
+    return _worksheet_names(_open_workbook(path, kind))
+
+
+def read_raw_sheets(
+    path: str | Path, sheets: Iterable[str] | None = None, *, max_bytes: int = MAX_FILE_BYTES
+) -> dict[str, RawSheet]:
+    """Read sheets as text grids (all worksheets when ``sheets`` is None).
+
+    Raises:
+        ImportProblem: missing, empty, too large, encrypted, corrupt or unknown file; a
+            named sheet that does not exist.
+    """
+    path = Path(path)
+    kind = _kind_for(path, max_bytes)
+    if kind == "text":
+        return {path.stem: _read_text_sheet(path)}
+    if kind == "html":
+        return {path.stem: _read_html_sheet(path)}
+    book = _open_workbook(path, kind)
+    available = _worksheet_names(book)
+    wanted = available if sheets is None else list(sheets)
+    for name in wanted:
+        if name not in available:
+            raise ImportProblem(
+                f"The workbook has no sheet called '{name}'.",
+                where=str(path), hint=f"Sheets in this workbook: {', '.join(available)}.",
+            )
+    return {name: _read_workbook_sheet(path, book, name) for name in wanted}
+
+
+def guess_sheet(sheets: Mapping[str, RawSheet]) -> str:
+    """``guess_data_sheet`` for sheets as read by ``read_raw_sheets`` (hidden sheets last)."""
+    return guess_data_sheet({n: s.grid for n, s in sheets.items()}, [n for n, s in sheets.items() if not s.visible])
+
+
+def _row_counts(grid: pd.DataFrame) -> pd.Series:
+    """Number of filled (not blank) cells in each row."""
+    return (~_blank_mask(grid)).sum(axis=1)
+
+
+def _modal_width(counts: pd.Series) -> int:
+    """The most common number of filled cells among rows with at least two."""
+    wide = counts[counts >= 2]
+    if wide.empty:
+        return 1
+    return int(wide.value_counts().idxmax())
+
+
+def _sheet_score(name: str, grid: pd.DataFrame) -> int:
+    """How many table-like rows a sheet has (instruction sheets score below any data sheet)."""
+    if grid.empty:
+        return -2
+    counts = _row_counts(grid)
+    width = _modal_width(counts)
+    rows = int((counts >= max(2, math.ceil(width * 0.5))).sum()) if width >= 2 else 0
+    if _INSTRUCTION_NAME_RE.search(name):
+        return -1 if rows else -2
+    if width > 3:
+        return rows
+    # Notes and instructions: narrow sheets where most filled rows hold a sentence.
+    top = grid.head(200)
+    long_rows = top.apply(lambda col: col.str.len().gt(60).fillna(False).astype(bool)).any(axis=1)
+    return 0 if long_rows[counts.head(200) > 0].mean() >= 0.5 else rows
+
+
+def guess_data_sheet(grids: Mapping[str, pd.DataFrame], hidden: Collection[str] = ()) -> str:
+    """The name of the sheet most likely to hold the cases.
+
+    Instruction-like sheets ("Read me", "Instructions", "Notes", "Key", "Lookup", "Lists",
+    summaries) and mostly-text sheets are passed over; among the rest the sheet with the most
+    table-like rows wins (the first one on a tie).
+
+    Args:
+        grids: sheet name -> text grid (``RawSheet.grid``), in workbook order.
+        hidden: names of sheets hidden in the workbook; chosen only when nothing else has data.
+
+    Raises:
+        ImportProblem: there are no sheets, or every sheet is empty.
+    """
+    if not grids:
+        raise ImportProblem("The workbook has no worksheets.", hint="Check you chose the right file.")
+    if len(grids) == 1:
+        return next(iter(grids))  # an empty single sheet is reported by find_header
+    scores = {name: _sheet_score(name, grid) for name, grid in grids.items()}
+    if max(scores.values()) == -2:
+        raise ImportProblem("Every sheet in the workbook is empty.", hint="Check you chose the right file.")
+    # Visible sheets with data first; hidden ones (old data, lookups) only when nothing else has data.
+    return max(scores, key=lambda n: (scores[n] > 0 and n not in hidden, scores[n]))
+
+
+# ---------------------------------------------------------------------------
+# Header detection
+# ---------------------------------------------------------------------------
+
+
+def _fill_merged(grid: pd.DataFrame, merged: Sequence[tuple[int, int, int, int]]) -> pd.DataFrame:
+    """Copy each merged range's value into all its cells (how a reader sees a merged header)."""
+    filled = grid.copy()
+    for r0, c0, r1, c1 in merged:
+        if r0 >= len(filled) or c0 >= filled.shape[1]:
+            continue
+        value = filled.iat[r0, c0]
+        filled.iloc[r0 : r1 + 1, c0 : c1 + 1] = value
+    return filled
+
+
+def _is_label(values: pd.Series) -> pd.Series:
+    """True for cells that look like column titles: short text, not a number or a date."""
+    text = values.astype("str").str.strip()
+    numeric = text.str.fullmatch(_NUMBER_RE) | text.str.fullmatch(_DATE_LIKE_RE)
+    # "Auditor: FY1 team" is a line of a title block, not a column title.
+    key_value = text.str.contains(r"\w:\s+\S", regex=True)
+    return values.notna() & (text != "") & ~(numeric | key_value).fillna(False) & (text.str.len() <= 80)
+
+
+def _labels(row: pd.Series) -> list[str]:
+    return [_collapse(str(v)).casefold() for v in row if isinstance(v, str) and v.strip()]
+
+
+def _header_like(row: pd.Series, min_cells: int) -> bool:
+    """Enough short, mostly distinct text cells to be a header row."""
+    filled = row[row.notna() & (row.astype("str").str.strip() != "")]
+    if len(filled) < min_cells:
+        return False
+    if _is_label(filled).mean() < 0.8:
+        return False
+    labels = _labels(filled)
+    return len(set(labels)) >= 0.8 * len(labels)
+
+
+def _data_below(counts: pd.Series, row: int, cells: int, strict: bool) -> bool:
+    """One of the next few filled rows holds at least half as many cells as the header
+    (``strict``: and the very next row is filled, as it is under a real header)."""
+    below = counts.iloc[row + 1 :]
+    if strict and len(below) and below.iat[0] == 0:
+        return False
+    below = below[below > 0].head(3)
+    return below.empty or bool((below >= max(1, cells * 0.5)).any())
+
+
+def _group_row(filled: pd.DataFrame, grid: pd.DataFrame, header: int, merged: Sequence) -> bool:
+    """Is the row just above the header a row of group labels (e.g. "Criteria" over S1..S4)?"""
+    if header == 0:
+        return False
+    above, below = grid.iloc[header - 1], filled.iloc[header]
+    present = above.notna() & (above.astype("str").str.strip() != "")
+    if not present.any() or not _is_label(above[present]).all():
+        return False
+    width = int((below.notna()).sum())
+    spans = [c1 - c0 + 1 for r0, c0, r1, c1 in merged if r0 == header - 1 and c1 > c0]
+    if spans:
+        return any(span < 0.9 * max(width, 1) for span in spans)
+    first_header_col = int(np.flatnonzero(below.notna().to_numpy())[0]) if width else 0
+    first_above = int(np.flatnonzero(present.to_numpy())[0])
+    return first_above > first_header_col and int(present.sum()) < width
+
+
+def _group_labels(grid: pd.DataFrame, filled: pd.DataFrame, header: int, merged: Sequence) -> pd.Series:
+    """Group label over each column: merged ranges when known, else carried to the right."""
+    above = filled.iloc[header - 1]
+    if any(r0 == header - 1 for r0, *_ in merged):
+        return above
+    # No merge information (CSV/HTML without colspan): a label covers the blank cells to its right.
+    header_cols = grid.iloc[header].notna()
+    carried = above.ffill()
+    return carried.where(header_cols | above.notna())
+
+
+def _combine(group: object, sub: object) -> str:
+    """ "Group – Sub" unless one is blank or both say the same (a vertical merge)."""
+    g = str(group).strip() if isinstance(group, str) else ""
+    s = str(sub).strip() if isinstance(sub, str) else ""
+    if not g or _collapse(g).casefold() == _collapse(s).casefold():
+        return s
+    return f"{g} – {s}" if s else g
+
+
+def find_header(
+    grid: pd.DataFrame, merged: Sequence[tuple[int, int, int, int]] = (), counts: pd.Series | None = None
+) -> HeaderGuess:
+    """Find the header row below any title rows.
+
+    The header is the first row (of the top ``HEADER_SCAN_ROWS``) whose filled cells are short,
+    distinct text and at least ~60% as many as a typical data row, with data-like rows below
+    it. A row of group labels just above it (merged cells such as "Criteria" over S1..S4) makes
+    a two-row header whose names read "Criteria – S1".
+
+    Args:
+        grid: a text grid (``RawSheet.grid``).
+        merged: the sheet's merged ranges, 0-based inclusive.
+        counts: filled cells per row, when the caller has them already.
+
+    Raises:
+        ImportProblem: the sheet is empty.
+    """
+    counts = _row_counts(grid) if counts is None else counts
+    if grid.empty or not counts.any():
+        raise ImportProblem("The sheet is empty.", hint="Choose the sheet that holds the data.")
+    filled = _fill_merged(grid.iloc[: HEADER_SCAN_ROWS + 1], merged)
+    width = _modal_width(counts.iloc[:500])
+    min_cells = max(2 if width >= 2 else 1, math.ceil(width * 0.6))
+    header, guessed = None, False
+    # First pass: a header with data straight below; second: allow a gap under it.
+    for strict in (True, False):
+        header = next((row for row in range(min(HEADER_SCAN_ROWS, len(grid)))
+                       if counts.iat[row] and _header_like(filled.iloc[row], min_cells)
+                       and _data_below(counts, row, int(counts.iat[row]), strict)), None)
+        if header is not None:
+            break
+    if header is None:
+        # Fallback: the first of the fullest rows at the top; the user can correct it.
+        header, guessed = int(counts.iloc[:HEADER_SCAN_ROWS].idxmax()), True
+    return _header_guess(grid, filled, header, merged, guessed)
+
+
+def _header_guess(grid: pd.DataFrame, filled: pd.DataFrame, header: int, merged: Sequence,
+                  guessed: bool) -> HeaderGuess:
+    sub = filled.iloc[header]
+    if _group_row(filled, grid, header, merged):
+        groups = _group_labels(grid, filled, header, merged)
+        display = [_combine(g, s) for g, s in zip(groups, sub, strict=True)]
+        return HeaderGuess(header - 1, 2, tuple(_collapse(d) for d in display), tuple(display), guessed)
+    display = [str(v).strip() if isinstance(v, str) else "" for v in sub]
+    return HeaderGuess(header, 1, tuple(_collapse(d) for d in display), tuple(display), guessed)
+
+
+def _explicit_header(
+    grid: pd.DataFrame, merged: Sequence[tuple[int, int, int, int]], header_row: int, height: int
+) -> HeaderGuess:
+    """The header the user pointed at (1-based first row, one or two rows high)."""
+    if grid.empty:
+        raise ImportProblem("The sheet is empty.", hint="Choose the sheet that holds the data.")
+    last = header_row - 1 + (height - 1)
+    if header_row < 1 or height not in (1, 2) or last >= len(grid):
+        raise ImportProblem(f"Row {header_row} is not a possible header row for this sheet.",
+                            hint=f"Choose a row between 1 and {len(grid)}.")
+    filled = _fill_merged(grid.iloc[: last + 1], merged)
+    sub = filled.iloc[last]
+    groups = _group_labels(grid, filled, last, merged) if height == 2 else pd.Series(np.nan, index=sub.index)
+    display = [_combine(g, s) for g, s in zip(groups, sub, strict=True)]
+    return HeaderGuess(header_row - 1, height, tuple(_collapse(d) for d in display), tuple(display))
+
+
+# ---------------------------------------------------------------------------
+# From grid to table
+# ---------------------------------------------------------------------------
+
+
+def _unique_names(names: Sequence[str], letters: Sequence[str]) -> list[str]:
+    """Blank headers become "Column D"; repeated ones get " (2)", " (3)"."""
+    seen: Counter[str] = Counter()
+    out = []
+    for name, letter in zip(names, letters, strict=True):
+        base = name or f"Column {letter}"
+        seen[base.casefold()] += 1
+        out.append(base if seen[base.casefold()] == 1 else f"{base} ({seen[base.casefold()]})")
+    return out
+
+
+def _is_column_numbers(row: pd.Series) -> bool:
+    """A row like 1, 2, 3, ... under (or over) the header, numbering the columns."""
+    values = row.dropna().astype("str").str.strip()
+    values = values[values != ""]
+    if len(values) < 3 or not values.str.fullmatch(r"\d+").all():
+        return False
+    nums = values.astype(int).to_numpy()
+    return bool((np.diff(nums) == 1).all())
+
+
+def _totals_mask(body: pd.DataFrame, blank: pd.DataFrame) -> pd.Series:
+    """Rows that add up the others: first filled cell like "Total"/"Sum", or a cell saying "Total"."""
+    filled = ~blank.to_numpy()
+    first_cells = body.to_numpy(dtype=object)[np.arange(len(body)), filled.argmax(axis=1)]
+    first = pd.Series(first_cells, index=body.index, dtype="str").where(filled.any(axis=1))
+    first_hit = per_unique(first, lambda u: bool(_TOTAL_FIRST_CELL_RE.match(u)), na=False).astype(bool)
+    words = np.zeros(len(body), dtype=bool)
+    for col in body.columns:
+        words |= per_unique(body[col], lambda u: u.strip().casefold().rstrip(":") in _TOTAL_WORDS,
+                            na=False).astype(bool)
+    return pd.Series(first_hit | words, index=body.index)
+
+
+def _classify_rows(
+    body: pd.DataFrame, blank: pd.DataFrame, names: Sequence[str], hidden: frozenset[int]
+) -> pd.Series:
+    """A reason for every row that is not a case ("" for cases)."""
+    empty = blank.all(axis=1)
+    reasons = pd.Series("", index=body.index, dtype=object)
+    reasons[empty] = "empty row"
+    reasons[_repeated_header(body, names) & ~empty] = "repeated header row"
+    totals = _totals_mask(body, blank) & ~empty
+    reasons[totals] = "totals row"
+    reasons[_summary_block(empty, blank.iloc[:, 0] | totals) & (reasons == "")] = "summary rows below the data"
+    reasons[reasons.index.isin([h + 1 for h in hidden]) & (reasons == "")] = "hidden in Excel"
+    return reasons
+
+
+def _repeated_header(body: pd.DataFrame, names: Sequence[str]) -> np.ndarray:
+    """Rows that repeat the header (sheets printed with a header on every page)."""
+    keyed = [(col, name.casefold()) for col, name in zip(body.columns, names, strict=True) if name]
+    if len(keyed) < 2:
+        return np.zeros(len(body), dtype=bool)
+    # Only rows whose first titled cell repeats its title can be repeats; usually none are.
+    first_col, first_key = keyed[0]
+    maybe = per_unique(body[first_col], lambda u: _collapse(u).casefold() == first_key, na=False).astype(bool)
+    if not maybe.any():
+        return maybe
+    sub = body[maybe]
+    hits = sum(sub[c].map(lambda v, k=k: isinstance(v, str) and _collapse(v).casefold() == k).to_numpy()
+               for c, k in keyed)
+    maybe[np.flatnonzero(maybe)] = np.asarray(hits) >= max(2, 0.8 * len(keyed))
+    return maybe
+
+
+def _summary_block(empty: pd.Series, not_a_case: pd.Series) -> pd.Series:
+    """A few rows after the last blank row, each a totals row or without a case reference in
+    the first column, are formulas' results rather than cases."""
+    out = pd.Series(False, index=empty.index)
+    filled_pos = np.flatnonzero(~empty.to_numpy())
+    if len(filled_pos) == 0:
+        return out
+    last = filled_pos[-1]
+    gaps = np.flatnonzero(empty.to_numpy()[:last])
+    if len(gaps) == 0:
+        return out
+    block = slice(gaps[-1] + 1, last + 1)
+    size = last - gaps[-1]
+    before = int((~empty.to_numpy()[: gaps[-1]]).sum())
+    if size <= _SUMMARY_BLOCK_MAX_ROWS and before >= 2 * size and not_a_case.iloc[block].all():
+        out.iloc[block] = True
+    return out
+
+
+def build_table(
+    path: Path,
+    raw: RawSheet,
+    *,
+    row_limit: int = EXCEL_MAX_ROWS,
+    header_row: int | None = None,
+    header_height: int = 1,
+) -> SheetTable:
+    """Turn a RawSheet into a SheetTable: header found, empty and totals rows dropped.
+
+    Args:
+        path: the file the sheet came from (for messages).
+        raw: the sheet as read.
+        row_limit: a sheet this long probably lost rows when saved in Excel (warned).
+        header_row: the user's choice of (first) header row, 1-based; None finds it.
+        header_height: with ``header_row``: 2 when a group-label row sits above the sub-headers.
+
+    Raises:
+        ImportProblem: the sheet is empty, or ``header_row`` is outside it.
+    """
+    grid = raw.grid
+    blank = _blank_mask(grid)
+    where = f"{path.name}, sheet {raw.name}"
+    try:
+        if header_row is None:
+            guess = find_header(grid, raw.merged, (~blank).sum(axis=1))
+        else:
+            guess = _explicit_header(grid, raw.merged, header_row, header_height)
+    except ImportProblem as exc:
+        raise ImportProblem(exc.message, where=where, hint=exc.hint) from exc
+    start = guess.row + guess.height
+    body = grid.iloc[start:]
+    dropped: list[DroppedRow] = []
+    if len(body) and _is_column_numbers(body.iloc[0]):
+        dropped.append(DroppedRow(start + 1, "column numbers"))
+        body = body.iloc[1:]
+    keep_cols = [c for c in grid.columns if guess.names[c] or body[c].notna().any()]
+    letters = [column_letter(int(c)) for c in keep_cols]
+    names = _unique_names([guess.names[c] for c in keep_cols], letters)
+    body = body[keep_cols]
+    body.index = pd.RangeIndex(len(body)) + start + 1
+    reasons = _classify_rows(body, blank.loc[body.index - 1, keep_cols].set_axis(body.index),
+                             [guess.names[c] for c in keep_cols], raw.hidden_rows)
+    # Trailing empty rows are just the end of the used range; they are not worth listing.
+    filled = np.flatnonzero((reasons != "empty row").to_numpy())
+    reasons = reasons.iloc[: filled[-1] + 1] if len(filled) else reasons.iloc[:0]
+    dropped += [DroppedRow(int(r), why) for r, why in reasons[reasons != ""].items()]
+    data = body.loc[reasons.index[reasons == ""]]
+    data.columns = names
+    data.index.name = "row"
+    return SheetTable(
+        path=path, sheet=raw.name, header_row=guess.row + 1, header_height=guess.height,
+        columns=tuple(names), display_headers=tuple(guess.display[c] or n for c, n in zip(keep_cols, names,
+                                                                                          strict=True)),
+        letters=tuple(letters), data=data, dropped_rows=tuple(dropped),
+        warnings=raw.warnings + _table_warnings(grid, guess, row_limit),
+    )
+
+
+def _table_warnings(grid: pd.DataFrame, guess: HeaderGuess, row_limit: int) -> tuple[str, ...]:
+    warnings = []
+    if guess.guessed:
+        warnings.append(f"No row looked clearly like a header; row {guess.row + 1} was used. Check it.")
+    if len(grid) >= row_limit:
+        warnings.append(
+            f"The sheet reaches {row_limit:,} rows, Excel's limit: rows beyond it may have been lost "
+            "when the file was saved in Excel."
+        )
+    return tuple(warnings)
+
+
+def read_table(
+    path: str | Path,
+    sheet: str | None = None,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    row_limit: int = EXCEL_MAX_ROWS,
+    header_row: int | None = None,
+    header_height: int = 1,
+) -> SheetTable:
+    """Read a spreadsheet's data sheet into a SheetTable.
+
+    Args:
+        path: an .xlsx/.xlsm/.xlsb/.xls/.ods workbook or a .csv/.tsv/.txt file.
+        sheet: the sheet to read; None picks it with ``guess_data_sheet``.
+        max_bytes: files larger than this are refused before reading (default 100 MB).
+        row_limit: warn when a sheet reaches this many rows (Excel's 1,048,576 by default).
+        header_row: the (first) header row, 1-based, when the user has chosen it; None finds it.
+        header_height: with ``header_row``, 2 for a group-label row above the sub-headers.
+
+    Raises:
+        ImportProblem: the file cannot be read; the message says why and what to do.
+    """
+    path = Path(path)
+    sheets = read_raw_sheets(path, None if sheet is None else [sheet], max_bytes=max_bytes)
+    name = sheet if sheet is not None else guess_sheet(sheets)
+    return build_table(path, sheets[name], row_limit=row_limit, header_row=header_row,
+                       header_height=header_height)

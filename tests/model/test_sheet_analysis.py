@@ -1,0 +1,176 @@
+"""The analyse-sheet quick look and column role guessing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from model.sheet_analysis import ROLES, analyse_sheet, guess_column_roles, header_role, main_analyse_sheet
+from model.sheets import read_table
+from tests.model.sheet_fixtures import nhs_test_numbers, write_csv, write_xlsx
+
+TOP_LEVEL_FIELDS = {"file", "sheet", "sheets", "header_row", "rows", "dropped_rows", "columns"}
+COLUMN_FIELDS = {"index", "letter", "header", "role", "warnings"}
+ANSWER_FIELDS = {"met", "not_met", "exception", "missing", "unrecognised", "unrecognised_values", "compliance"}
+
+
+@pytest.fixture
+def ward(shared_data: Path) -> tuple[dict, dict]:
+    expected = json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+    return analyse_sheet(shared_data / expected["file"]), expected
+
+
+def _column(result: dict, header: str) -> dict:
+    matches = [c for c in result["columns"] if c["header"] == header]
+    assert len(matches) == 1, f"no single column headed {header!r}"
+    return matches[0]
+
+
+def test_ward_example_reproduces_every_expected_count(ward: tuple[dict, dict]) -> None:
+    result, expected = ward
+    assert result["file"] == expected["file"]
+    assert result["sheet"] == expected["data_sheet"]
+    assert result["header_row"] == expected["header_row"]
+    assert result["rows"] == expected["cases"]
+    for criterion, header in expected["criteria_headers"].items():
+        column = _column(result, header)
+        want = expected["counts"][criterion]
+        assert column["role"] == "answer", criterion
+        got = column["answers"]
+        for key in ("met", "not_met", "exception", "missing"):
+            assert got[key] == want[key], (criterion, key)
+        assert got["unrecognised"] == len(want["unrecognised"])
+        assert [(u["case"], u["value"]) for u in got["unrecognised_values"]] == [
+            (str(u["case"]), u["value"]) for u in want["unrecognised"]]
+        assert got["compliance_pct"] == want["compliance_pct"]
+        assert got["compliance"] == pytest.approx(want["met"] / (want["met"] + want["not_met"]))
+
+
+def test_ward_example_unrecognised_rows_are_excel_rows(ward: tuple[dict, dict]) -> None:
+    result, expected = ward
+    for header in expected["criteria_headers"].values():
+        for item in _column(result, header)["answers"]["unrecognised_values"]:
+            # Cases are numbered 1.. directly under the header in this workbook.
+            assert item["row"] == expected["header_row"] + int(item["case"])
+
+
+def test_ward_example_total_row_never_counted(ward: tuple[dict, dict]) -> None:
+    result, expected = ward
+    for header in expected["criteria_headers"].values():
+        answers = _column(result, header)["answers"]
+        total = sum(answers[k] for k in ("met", "not_met", "exception", "missing", "unrecognised"))
+        assert total == expected["cases"]
+    assert "totals row" in [d["reason"] for d in result["dropped_rows"]]
+    last_data_row = expected["header_row"] + expected["cases"]
+    assert all(d["row"] > last_data_row for d in result["dropped_rows"])
+
+
+def test_ward_example_roles_and_nhs_numbers(ward: tuple[dict, dict]) -> None:
+    result, _expected = ward
+    roles = {c["name"]: c["role"] for c in result["columns"]}
+    assert roles["NHS No"] == "nhs_number"
+    assert roles["Case no."] == "case_ref"
+    assert roles["Date of admission"] == "case_date"
+    assert roles["Ward"] == "ward" and roles["Sex"] == "sex" and roles["Age (years)"] == "age"
+    nhs = next(c for c in result["columns"] if c["role"] == "nhs_number")
+    assert any("pseudonymised" in w for w in nhs["warnings"])
+
+
+def test_json_shape_is_stable(ward: tuple[dict, dict]) -> None:
+    result, _expected = ward
+    assert set(result) >= TOP_LEVEL_FIELDS
+    assert result["sheets"] == ["Read me", "AMU sepsis data"]
+    for i, column in enumerate(result["columns"]):
+        assert set(column) >= COLUMN_FIELDS
+        assert column["index"] == i and column["role"] in ROLES
+        if column["role"] == "answer":
+            assert set(column["answers"]) >= ANSWER_FIELDS
+    assert [c["letter"] for c in result["columns"]][:3] == ["A", "B", "C"]
+    json.dumps(result)  # serialisable as it is
+
+
+def test_identifying_columns_are_warned_about(tmp_path: Path) -> None:
+    nhs = nhs_test_numbers(4)
+    rows = [["Patient ID", "Patient name", "DOB", "Postcode", "Hosp No", "Consent form complete?"]]
+    rows += [[nhs[i], f"Person {i}", f"0{i + 1}/05/1950", "AB1 2CD", f"K{i}0001", "Yes"] for i in range(4)]
+    guesses = {g.name: g for g in guess_column_roles(read_table(write_xlsx(tmp_path / "i.xlsx", rows)))}
+    assert guesses["Patient ID"].role == "nhs_number"  # the content wins over the header
+    assert guesses["Patient name"].role == "patient_name" and guesses["Patient name"].warnings
+    assert guesses["DOB"].role == "date_of_birth" and "age" in guesses["DOB"].warnings[0]
+    assert any("Postcode" in w for w in guesses["Postcode"].warnings)
+    assert guesses["Hosp No"].role == "hospital_number" and guesses["Hosp No"].warnings
+    assert guesses["Consent form complete?"].role == "answer" and not guesses["Consent form complete?"].warnings
+
+
+def test_roles_from_content_when_headers_say_nothing(tmp_path: Path) -> None:
+    rows = [["Col1", "Col2", "Col3", "Col4", "Col5"]]
+    rows += [[f"{i + 1:02d}/03/2026", "Y" if i % 2 else "N", "M" if i % 2 else "F", "", f"free text {i}"]
+             for i in range(10)]
+    guesses = [g.role for g in guess_column_roles(read_table(write_csv(tmp_path / "c.csv", rows)))]
+    assert guesses == ["case_date", "answer", "sex", "empty", "text"]
+
+
+def test_numbers_are_not_dates_without_a_date_header(tmp_path: Path) -> None:
+    rows = [["Value", "Date"]] + [[f"{1000 + i * 7.5}", f"{46000 + i}"] for i in range(10)]
+    roles = [g.role for g in guess_column_roles(read_table(write_csv(tmp_path / "n.csv", rows)))]
+    assert roles == ["text", "case_date"]
+
+
+@pytest.mark.parametrize(("header", "role"), [
+    ("Case no.", "case_ref"), ("NHS Number", "nhs_number"), ("Age (years)", "age"), ("Gender", "sex"),
+    ("Ethnic group", "ethnicity"), ("IMD decile", "imd"), ("Ward", "ward"), ("Site", "site"),
+    ("Consultant", "team"), ("Date of admission", "case_date"), ("Auditor", "collector"),
+    ("D.O.B.", "date_of_birth"), ("Surname", "patient_name"), ("MRN", "hospital_number"),
+])
+def test_header_roles(header: str, role: str) -> None:
+    assert header_role(header)[0] == role
+
+
+@pytest.mark.parametrize("header", ["Trust name", "NHS region", "Area type", "Sepsis screening tool completed?"])
+def test_headers_that_only_share_a_word_are_not_clear_matches(header: str) -> None:
+    assert header_role(header)[1] < 0.75
+
+
+def test_compliance_is_null_without_met_or_not_met(tmp_path: Path) -> None:
+    rows = [["Case", "Criterion"], [1, "N/A"], [2, "n/a"], [3, "N/A"]]
+    result = analyse_sheet(write_xlsx(tmp_path / "x.xlsx", rows))
+    answers = result["columns"][1]["answers"]
+    assert answers["exception"] == 3 and answers["compliance"] is None and answers["compliance_pct"] is None
+
+
+def test_cli_prints_json_and_returns_zero(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main_analyse_sheet([str(shared_data / "ward_audit_example.xlsx"), "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert json.loads(out)["sheet"] == "AMU sepsis data"
+    assert out.startswith("{\n  ")  # indent=2
+
+
+def test_cli_with_sheet_and_text_summary(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main_analyse_sheet([str(shared_data / "ward_audit_example.xlsx"), "--sheet", "AMU sepsis data"])
+    out = capsys.readouterr().out
+    assert code == 0 and "header in row" in out and "compliance 91.8%" in out
+
+
+@pytest.mark.parametrize("make", ["corrupt", "missing_sheet", "empty"])
+def test_cli_known_problems_exit_2_with_message(tmp_path: Path, capsys: pytest.CaptureFixture[str], make: str) -> None:
+    args: list[str]
+    if make == "corrupt":
+        (tmp_path / "bad.xlsx").write_bytes(b"not a workbook at all")
+        args = [str(tmp_path / "bad.xlsx"), "--json"]
+    elif make == "missing_sheet":
+        args = [str(write_xlsx(tmp_path / "w.xlsx", [["A", "B"], [1, 2]])), "--sheet", "Nope"]
+    else:
+        (tmp_path / "e.csv").write_bytes(b"")
+        args = [str(tmp_path / "e.csv")]
+    code = main_analyse_sheet(args)
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert "What to do:" in captured.err and "Traceback" not in captured.err
+
+
+def test_cli_usage_error_returns_argparse_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main_analyse_sheet([]) == 2
+    assert "usage" in capsys.readouterr().err

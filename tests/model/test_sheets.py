@@ -1,0 +1,547 @@
+"""Reading spreadsheets: formats, encodings, header detection, dropped rows, bad files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+import python_calamine
+
+from model.answers import parse_uk_dates
+from model.errors import ImportProblem
+from model.sheets import (
+    column_letter,
+    find_header,
+    guess_data_sheet,
+    list_sheets,
+    read_raw_sheets,
+    read_table,
+)
+from tests.model.sheet_fixtures import OLE2_MAGIC, nhs_test_numbers, write_csv, write_xlsx
+
+HEADER = ["Case no.", "NHS number", "Ward", "Date", "S1 done?", "S2 done?"]
+
+
+def _cases(n: int) -> list[list[object]]:
+    nhs = nhs_test_numbers(n)
+    return [[i + 1, nhs[i], "AMU" if i % 2 else "Ward 7", f"{i % 28 + 1:02d}/02/2026",
+             "Yes" if i % 3 else "No", "N/A" if i % 5 == 0 else "y"] for i in range(n)]
+
+
+# ---------------------------------------------------------------------------
+# The shared sample workbook
+# ---------------------------------------------------------------------------
+
+
+def test_ward_example_sheet_header_and_rows(shared_data: Path) -> None:
+    expected = json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+    table = read_table(shared_data / "ward_audit_example.xlsx")
+    assert table.sheet == expected["data_sheet"]
+    assert table.header_row == expected["header_row"]
+    assert len(table.data) == expected["cases"]
+    assert table.excel_rows[0] == expected["header_row"] + 1
+    for header in expected["criteria_headers"].values():
+        assert header in table.display_headers
+        assert " ".join(header.split()) in table.columns
+    assert not table.data.iloc[:, 0].astype("str").str.contains("TOTAL", case=False).any()
+    assert "totals row" in {d.reason for d in table.dropped_rows}
+
+
+def test_ward_example_cells_are_normalised_text(shared_data: Path) -> None:
+    table = read_table(shared_data / "ward_audit_example.xlsx")
+    first = table.data.iloc[0]
+    assert first["Case no."] == "1"  # a float 1.0 in the workbook
+    assert first["Date of admission"] == "2026-03-11"  # a real Excel date
+    assert table.data["Age (years)"].str.fullmatch(r"\d+").all()
+
+
+def test_list_sheets_and_guess_skip_read_me(shared_data: Path) -> None:
+    path = shared_data / "ward_audit_example.xlsx"
+    assert list_sheets(path) == ["Read me", "AMU sepsis data"]
+    grids = {name: raw.grid for name, raw in read_raw_sheets(path).items()}
+    assert guess_data_sheet(grids) == "AMU sepsis data"
+
+
+def test_national_csv_title_rows_and_number_row(shared_data: Path) -> None:
+    table = read_table(shared_data / "national_audit_trust_results.csv")
+    assert table.header_row == 4  # two title rows and a row of column numbers above
+    assert table.columns[:3] == ("trustcode", "sitecode", "Trust name")
+    assert "Read as cp1252 text." in table.warnings
+    assert table.data["Trust name"].str.contains("\u2019|\u2013", regex=True).any()
+
+
+# ---------------------------------------------------------------------------
+# Header detection
+# ---------------------------------------------------------------------------
+
+
+def test_title_rows_blank_row_and_line_breaks(tmp_path: Path) -> None:
+    rows = [["Falls audit — Ward 7"], ["Standard: NICE NG161"], [], ["Case\nno.", "Date of\nfall", "Seen  by\ndoctor?"]]
+    rows += [[1, "01/02/2026", "Yes"], [2, "02/02/2026", "No"], [3, "03/02/2026", "y"]]
+    table = read_table(write_xlsx(tmp_path / "t.xlsx", rows))
+    assert table.header_row == 4
+    assert table.columns == ("Case no.", "Date of fall", "Seen by doctor?")
+    assert table.display_headers == ("Case\nno.", "Date of\nfall", "Seen  by\ndoctor?")
+    assert table.excel_rows == [5, 6, 7]
+
+
+def test_merged_two_row_header(tmp_path: Path) -> None:
+    rows = [["Audit of consent"], [],
+            ["Case", "Ward", "Criteria", None, None, "Comments"],
+            [None, None, "Form complete", "Risks documented", "Copy offered", None],
+            [1, "AMU", "Yes", "No", "Yes", ""], [2, "AMU", "No", "No", "Yes", "late"]]
+    path = write_xlsx(tmp_path / "m.xlsx", rows, merges=["C3:E3", "A3:A4", "B3:B4", "F3:F4", "A1:F1"])
+    table = read_table(path)
+    assert table.header_row == 3 and table.header_height == 2
+    assert table.columns == ("Case", "Ward", "Criteria – Form complete", "Criteria – Risks documented",
+                             "Criteria – Copy offered", "Comments")
+    assert table.excel_rows == [5, 6]
+
+
+def test_group_row_without_merges_in_csv(tmp_path: Path) -> None:
+    rows = [["Code", "Name", "Q1", "", "Q2", ""], ["", "", "N", "%", "N", "%"]]
+    rows = [["", "", "Q1", "", "Q2", ""], ["Code", "Name", "N", "%", "N", "%"]]
+    rows += [["R1", "Trust A", "10", "50", "4", "40"], ["R2", "Trust B", "12", "60", "5", "50"]]
+    table = read_table(write_csv(tmp_path / "g.csv", rows))
+    assert table.columns == ("Code", "Name", "Q1 – N", "Q1 – %", "Q2 – N", "Q2 – %")
+    assert table.header_row == 1 and table.header_height == 2
+
+
+def test_column_number_row_below_header_is_dropped(tmp_path: Path) -> None:
+    rows = [HEADER, [1, 2, 3, 4, 5, 6], *_cases(4)]
+    table = read_table(write_xlsx(tmp_path / "n.xlsx", rows))
+    assert table.dropped_rows[0].row == 2 and table.dropped_rows[0].reason == "column numbers"
+    assert table.data["Case no."].tolist() == ["1", "2", "3", "4"]
+
+
+def test_empty_columns_dropped_and_blank_headers_named(tmp_path: Path) -> None:
+    rows = [["Case", None, "Ward", None, "Outcome"], [1, None, "AMU", "extra", "Yes"], [2, None, "AMU", None, "No"]]
+    table = read_table(write_xlsx(tmp_path / "c.xlsx", rows))
+    assert table.columns == ("Case", "Ward", "Column D", "Outcome")
+    assert table.letters == ("A", "C", "D", "E")
+    assert table.where(6, "Outcome") == "c.xlsx, sheet Data, row 6, column E (Outcome)"
+
+
+def test_duplicate_headers_made_unique(tmp_path: Path) -> None:
+    rows = [["Case", "Note", "Note", "Result"], [1, "a", "b", "Yes"], [2, "c", "d", "No"]]
+    table = read_table(write_csv(tmp_path / "d.csv", rows))
+    assert table.columns == ("Case", "Note", "Note (2)", "Result")
+
+
+def test_find_header_on_a_grid_without_header_falls_back() -> None:
+    grid = pd.DataFrame([["1", "2"], ["3", "4"]], dtype="str")
+    guess = find_header(grid)
+    assert guess.guessed and guess.row == 0
+
+
+def test_header_in_offset_position_keeps_excel_coordinates(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Data"
+    ws["C5"], ws["D5"] = "Case", "Done?"
+    ws["C6"], ws["D6"] = 1, "Yes"
+    book.save(tmp_path / "o.xlsx")
+    table = read_table(tmp_path / "o.xlsx")
+    assert table.header_row == 5 and table.letters == ("C", "D") and table.excel_rows == [6]
+
+
+# ---------------------------------------------------------------------------
+# Rows that are not cases
+# ---------------------------------------------------------------------------
+
+
+def test_totals_row_and_summary_block(tmp_path: Path) -> None:
+    rows = [HEADER, *_cases(12), [], ["Total", None, None, None, 8, 10], [None, None, None, "Compliance", "67%"]]
+    table = read_table(write_xlsx(tmp_path / "t.xlsx", rows))
+    assert len(table.data) == 12
+    reasons = {d.row: d.reason for d in table.dropped_rows}
+    assert reasons == {14: "empty row", 15: "totals row", 16: "summary rows below the data"}
+
+
+@pytest.mark.parametrize("label", ["TOTAL", "Grand total:", "Totals", "Sum", "Overall", "Count"])
+def test_totals_first_cell_spellings(tmp_path: Path, label: str) -> None:
+    rows = [HEADER, *_cases(3), [label, None, None, None, 2, 3]]
+    table = read_table(write_csv(tmp_path / "t.csv", rows))
+    assert len(table.data) == 3
+    assert table.dropped_rows[-1].reason == "totals row"
+
+
+def test_totals_word_in_any_cell(tmp_path: Path) -> None:
+    rows = [HEADER, *_cases(3), [None, None, None, "TOTAL", 2, 3]]
+    table = read_table(write_csv(tmp_path / "t.csv", rows))
+    assert len(table.data) == 3
+
+
+def test_hidden_rows_are_dropped(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "h.xlsx", [HEADER, *_cases(5)], hidden_rows=[3, 5])
+    table = read_table(path)
+    assert table.excel_rows == [2, 4, 6]
+    assert [(d.row, d.reason) for d in table.dropped_rows] == [(3, "hidden in Excel"), (5, "hidden in Excel")]
+
+
+def test_inner_blank_row_listed_trailing_blank_rows_not(tmp_path: Path) -> None:
+    rows = [HEADER, *_cases(3), [], *_cases(3), [], [], []]
+    table = read_table(write_csv(tmp_path / "b.csv", rows))
+    assert len(table.data) == 6
+    assert [(d.row, d.reason) for d in table.dropped_rows] == [(5, "empty row")]
+
+
+def test_repeated_header_rows_dropped(tmp_path: Path) -> None:
+    rows = [HEADER, *_cases(3), HEADER, *_cases(2)]
+    table = read_table(write_csv(tmp_path / "r.csv", rows))
+    assert len(table.data) == 5
+    assert (5, "repeated header row") in [(d.row, d.reason) for d in table.dropped_rows]
+
+
+# ---------------------------------------------------------------------------
+# Cell types and identifiers
+# ---------------------------------------------------------------------------
+
+
+def test_cell_types_become_text(tmp_path: Path) -> None:
+    rows = [["ID", "Date", "When", "Time", "Score", "Flag", "Serial"],
+            ["00123", dt.datetime(2026, 3, 11), dt.datetime(2026, 2, 3, 14, 35), dt.time(14, 35), 12.5, True, 46000],
+            ["0456", dt.date(2026, 1, 5), dt.datetime(2026, 2, 4, 9, 5, 7), dt.time(9, 0), 3.0, False, 46001.0]]
+    table = read_table(write_xlsx(tmp_path / "c.xlsx", rows))
+    first, second = table.data.iloc[0], table.data.iloc[1]
+    assert first["ID"] == "00123" and second["ID"] == "0456"
+    assert first["Date"] == "2026-03-11" and second["Date"] == "2026-01-05"
+    assert first["When"] == "2026-02-03 14:35:00"
+    assert first["Time"] == "14:35:00"
+    assert first["Score"] == "12.5" and second["Score"] == "3"
+    assert first["Flag"] == "TRUE" and second["Flag"] == "FALSE"
+    assert first["Serial"] == "46000" and second["Serial"] == "46001"
+
+
+def test_csv_keeps_leading_zeros_and_na_text(tmp_path: Path) -> None:
+    rows = [["ID", "Answer"], ["007", "N/A"], ["010", "NA"], ["011", ""], ["012", "  "]]
+    table = read_table(write_csv(tmp_path / "z.csv", rows))
+    assert table.data["ID"].tolist() == ["007", "010", "011", "012"]
+    assert table.data["Answer"].iloc[:2].tolist() == ["N/A", "NA"]
+    assert pd.isna(table.data["Answer"].iloc[2])
+    assert table.data["Answer"].iloc[3] == "  "  # kept as typed; answers call it missing
+
+
+# ---------------------------------------------------------------------------
+# CSV encodings and delimiters
+# ---------------------------------------------------------------------------
+
+
+def test_cp1252_csv_with_pound_and_curly_quotes(tmp_path: Path) -> None:
+    rows = [["Ward", "Cost", "Note"], ["St Mary\u2019s", "£12", "\u201cdelayed\u201d \u2013 see notes"],
+            ["AMU", "£3", ""]]
+    table = read_table(write_csv(tmp_path / "w.csv", rows, encoding="cp1252"))
+    assert table.data["Ward"].iloc[0] == "St Mary\u2019s"
+    assert table.data["Cost"].tolist() == ["£12", "£3"]
+    assert table.data["Note"].iloc[0] == "\u201cdelayed\u201d \u2013 see notes"
+
+
+def test_semicolon_csv_with_decimal_commas(tmp_path: Path) -> None:
+    rows = [["Case", "Score", "Done"], ["1", "12,5", "Yes"], ["2", "3,25", "No"], ["3", "7", "y"]]
+    table = read_table(write_csv(tmp_path / "s.csv", rows, delimiter=";"))
+    assert table.columns == ("Case", "Score", "Done")
+    assert table.data["Score"].tolist() == ["12,5", "3,25", "7"]
+
+
+def test_utf8_bom_csv(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "b.csv", [["Case", "Ward"], ["1", "Ward 7"]], encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    table = read_table(path)
+    assert table.columns == ("Case", "Ward") and table.warnings == ()
+
+
+def test_tab_delimited_text(tmp_path: Path) -> None:
+    table = read_table(write_csv(tmp_path / "t.txt", [["Case", "Ward", "Done"], ["1", "AMU", "Yes"]], delimiter="\t"))
+    assert table.columns == ("Case", "Ward", "Done")
+
+
+def test_utf16_tab_export(tmp_path: Path) -> None:
+    path = tmp_path / "u.txt"
+    path.write_bytes("Case\tWard\r\n1\tAMU\r\n".encode("utf-16"))
+    assert read_table(path).data["Ward"].tolist() == ["AMU"]
+
+
+def test_csv_ragged_rows_are_padded(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("A,B,C\n1,2\n3,4,5\n", encoding="utf-8")
+    table = read_table(path)
+    assert table.data["C"].isna().tolist() == [True, False]
+
+
+def test_csv_title_rows_padded_with_commas(tmp_path: Path) -> None:
+    rows = [["Audit results 2025", "", "", ""], ["Table 3", "", "", ""], ["Code", "Name", "Met", "Eligible"],
+            ["R1", "Trust A", "10", "20"], ["R2", "Trust B", "12", "15"]]
+    table = read_table(write_csv(tmp_path / "t.csv", rows))
+    assert table.header_row == 3 and len(table.data) == 2
+
+
+# ---------------------------------------------------------------------------
+# Sheet choice
+# ---------------------------------------------------------------------------
+
+
+def test_guess_data_sheet_skips_instruction_and_lookup_sheets(tmp_path: Path) -> None:
+    readme = [["How to fill this in: one row per patient, Y/N/N/A in every criterion column, please."]] * 6
+    lists = [["Wards", "Answers"], ["AMU", "Yes"], ["Ward 7", "No"], ["Ward 8", "N/A"], ["ICU", ""]]
+    notes = [["Long sentence number one about how the audit was done and what it means." * 2, "x"]] * 10
+    path = write_xlsx(tmp_path / "w.xlsx", [HEADER, *_cases(3)], sheet="Cycle 1",
+                      before={"Read me": readme, "Instructions": readme, "Long text": notes},
+                      after={"Lists": lists * 3, "Key": lists})
+    assert list_sheets(path) == ["Read me", "Instructions", "Long text", "Cycle 1", "Lists", "Key"]
+    table = read_table(path)
+    assert table.sheet == "Cycle 1" and len(table.data) == 3
+
+
+def test_guess_data_sheet_prefers_most_tabular_rows() -> None:
+    small = pd.DataFrame([["a", "b"], ["1", "2"]], dtype="str")
+    big = pd.DataFrame([["a", "b"]] + [["1", "2"]] * 10, dtype="str")
+    assert guess_data_sheet({"Jan": small, "Feb": big}) == "Feb"
+
+
+def test_explicit_sheet_and_missing_sheet(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "w.xlsx", [HEADER, *_cases(3)], after={"Other": [["A", "B"], ["1", "2"]]})
+    assert read_table(path, "Other").columns == ("A", "B")
+    with pytest.raises(ImportProblem, match="no sheet called 'Nope'") as info:
+        read_table(path, "Nope")
+    assert "Data, Other" in info.value.hint
+
+
+def test_xlsx_renamed_xls_and_csv_are_still_read(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "w.xlsx", [HEADER, *_cases(3)])
+    for suffix in (".xls", ".csv"):
+        renamed = tmp_path / f"renamed{suffix}"
+        renamed.write_bytes(path.read_bytes())
+        assert len(read_table(renamed).data) == 3
+
+
+def test_html_table_renamed_xls(tmp_path: Path) -> None:
+    path = tmp_path / "export.xls"
+    path.write_text(
+        "<html><body><table><tr><th>Case</th><th>Ward</th><th>Done</th></tr>"
+        "<tr><td>001</td><td>AMU</td><td>Yes</td></tr><tr><td>002</td><td>AMU</td><td>No</td></tr>"
+        "</table></body></html>", encoding="utf-8")
+    table = read_table(path)
+    assert table.columns == ("Case", "Ward", "Done")
+    assert table.data["Case"].tolist() == ["001", "002"]
+    assert any("web page" in w for w in table.warnings)
+    assert list_sheets(path) == ["export"]
+
+
+# ---------------------------------------------------------------------------
+# Files that cannot be read: always an ImportProblem, never a traceback
+# ---------------------------------------------------------------------------
+
+
+def test_corrupt_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(np.random.default_rng(1).bytes(4000))
+    with pytest.raises(ImportProblem, match="damaged") as info:
+        read_table(path)
+    assert info.value.where == str(path) and "save it again" in info.value.hint
+
+
+def test_truncated_zip_workbook(tmp_path: Path) -> None:
+    good = write_xlsx(tmp_path / "w.xlsx", [HEADER, *_cases(3)]).read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(good[: len(good) // 2])
+    with pytest.raises(ImportProblem, match="damaged"):
+        read_table(path)
+
+
+def test_encrypted_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "secret.xlsx"
+    path.write_bytes(OLE2_MAGIC + b"\x00" * 504 + os.urandom(2048))
+    with pytest.raises(ImportProblem, match="password-protected") as info:
+        list_sheets(path)
+    assert "save an unprotected copy" in info.value.hint
+
+
+def test_junk_ole2_named_xls_is_reported_not_raised_raw(tmp_path: Path) -> None:
+    path = tmp_path / "junk.xls"
+    path.write_bytes(OLE2_MAGIC + os.urandom(3000))
+    with pytest.raises(ImportProblem, match="damaged|password"):
+        read_table(path)
+
+
+def test_html_without_table(tmp_path: Path) -> None:
+    path = tmp_path / "page.xls"
+    path.write_text("<!DOCTYPE html><html><body><p>Session expired</p></body></html>", encoding="utf-8")
+    with pytest.raises(ImportProblem, match="web page"):
+        read_table(path)
+
+
+def test_xml_spreadsheet_2003(tmp_path: Path) -> None:
+    path = tmp_path / "old.xls"
+    path.write_text('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+                    "</Workbook>", encoding="utf-8")
+    with pytest.raises(ImportProblem, match="XML Spreadsheet 2003"):
+        read_table(path)
+
+
+def test_text_named_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "notes.xlsx"
+    path.write_text("just some notes", encoding="utf-8")
+    with pytest.raises(ImportProblem, match="damaged"):
+        read_table(path)
+
+
+def test_empty_sheet(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [HEADER, *_cases(2)], after={"Blank": []})
+    with pytest.raises(ImportProblem, match="sheet is empty") as info:
+        read_table(path, "Blank")
+    assert "Blank" in info.value.where
+
+
+def test_workbook_with_only_empty_sheets(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "e.xlsx", [], after={"Blank": []})
+    with pytest.raises(ImportProblem, match="empty"):
+        read_table(path)
+
+
+def test_empty_csv(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_bytes(b"")
+    with pytest.raises(ImportProblem, match="empty"):
+        read_table(path)
+
+
+def test_csv_with_only_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text("\n\n  \n", encoding="utf-8")
+    with pytest.raises(ImportProblem, match="no data"):
+        read_table(path)
+
+
+def test_too_large_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "big.xlsx"
+    path.write_bytes(os.urandom(5000))  # corrupt too: the size check must come first
+    with pytest.raises(ImportProblem, match="too large") as info:
+        read_table(path, max_bytes=1000)
+    assert "limit" in info.value.message
+
+
+def test_unknown_extension_and_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(ImportProblem, match="cannot read '.pdf'"):
+        read_table(path)
+    with pytest.raises(ImportProblem, match="does not exist"):
+        read_table(tmp_path / "gone.xlsx")
+
+
+def test_row_limit_warning(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "l.csv", [HEADER, *_cases(9)])
+    assert read_table(path).warnings == ()
+    table = read_table(path, row_limit=10)
+    assert any("Excel's limit" in w for w in table.warnings)
+
+
+def test_import_problem_messages_are_plain(tmp_path: Path) -> None:
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(b"PK\x03\x04" + os.urandom(100))
+    with pytest.raises(ImportProblem) as info:
+        read_table(path)
+    text = str(info.value)
+    assert "Traceback" not in text and "Where:" in text and "What to do:" in text
+
+
+# ---------------------------------------------------------------------------
+# Helpers and performance
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("index", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")])
+def test_column_letter(index: int, letter: str) -> None:
+    assert column_letter(index) == letter
+
+
+@pytest.mark.slow
+def test_large_workbook_reads_close_to_raw_calamine(tmp_path: Path) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    ws = book.create_sheet("Data")
+    ws.append(HEADER + ["Comments", "Age"])
+    nhs = nhs_test_numbers(1000)
+    for i in range(100_000):
+        ws.append([i + 1, nhs[i % 1000], "AMU", dt.date(2026, 1, 1) + dt.timedelta(days=i % 90),
+                   ("Yes", "No", "N/A")[i % 3], ("y", "", "n")[i % 3], "" if i % 4 else "note", 20 + i % 70])
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+
+    start = time.perf_counter()
+    python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()
+    raw = time.perf_counter() - start
+    start = time.perf_counter()
+    table = read_table(path)
+    ours = time.perf_counter() - start
+    assert len(table.data) == 100_000
+    assert table.data["Date"].iloc[-1] == (dt.date(2026, 1, 1) + dt.timedelta(days=99_999 % 90)).isoformat()
+    assert ours < 4 * raw + 1.0, f"read_table took {ours:.2f}s against {raw:.2f}s for calamine alone"
+
+
+def test_encrypted_package_named_xls(tmp_path: Path) -> None:
+    path = tmp_path / "secret.xls"
+    path.write_bytes(OLE2_MAGIC + os.urandom(600) + "EncryptedPackage".encode("utf-16-le") + os.urandom(600))
+    with pytest.raises(ImportProblem, match="password-protected"):
+        read_table(path)
+
+
+def test_user_chosen_header_row(tmp_path: Path) -> None:
+    rows = [["Audit: sepsis", "Period: Jan", "Auditor: FY1"], [], ["Case", "Ward", "Done"], [1, "AMU", "Yes"]]
+    path = write_xlsx(tmp_path / "u.xlsx", rows)
+    table = read_table(path, header_row=3)
+    assert table.columns == ("Case", "Ward", "Done") and table.excel_rows == [4]
+    grouped = read_table(path, header_row=1, header_height=2)
+    assert grouped.header_height == 2 and grouped.excel_rows == [3, 4]
+    with pytest.raises(ImportProblem, match="not a possible header row"):
+        read_table(path, header_row=9)
+
+
+def test_too_large_message_gives_readable_sizes(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"a,b\n" * 600)
+    with pytest.raises(ImportProblem, match=r"2\.34 KB; the limit is 1000 bytes"):
+        read_table(path, max_bytes=1000)
+
+
+def test_title_block_of_label_value_cells_is_not_the_header(tmp_path: Path) -> None:
+    rows = [["Audit: sepsis", "Period: Jan–Mar", "Auditor: FY1"], ["Ward", "Date", "Lead"], [],
+            ["Case", "Ward", "Done"], [1, "AMU", "Yes"], [2, "AMU", "No"]]
+    table = read_table(write_xlsx(tmp_path / "t.xlsx", rows))
+    assert table.header_row == 4 and table.excel_rows == [5, 6]
+
+
+def test_header_with_a_gap_before_the_data_is_still_found(tmp_path: Path) -> None:
+    rows = [["Case", "Ward", "Done"], [], [1, "AMU", "Yes"], [2, "AMU", "No"]]
+    table = read_table(write_csv(tmp_path / "g.csv", rows))
+    assert table.header_row == 1 and table.excel_rows == [3, 4]
+
+
+def test_hidden_sheets_are_not_guessed(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "h.xlsx", [HEADER, *_cases(2)], before={"Old data": [HEADER, *_cases(30)]})
+    book = openpyxl.load_workbook(path)
+    book["Old data"].sheet_state = "hidden"
+    book.save(path)
+    assert read_table(path).sheet == "Data"
+    assert "Old data" in list_sheets(path)
+
+
+def test_hidden_sheet_used_when_nothing_else_has_data() -> None:
+    readme = pd.DataFrame([["Read this first, it explains everything about the audit in one long line."]], dtype="str")
+    data = pd.DataFrame([["a", "b"], ["1", "2"], ["3", "4"]], dtype="str")
+    assert guess_data_sheet({"Read me": readme, "Data": data}, hidden=["Data"]) == "Data"
+    assert guess_data_sheet({"Old": data, "New": data.head(2)}, hidden=["Old"]) == "New"
+
+
+def test_date_column_mixing_real_dates_serials_and_text(tmp_path: Path) -> None:
+    rows = [["Case", "Admitted"], [1, dt.date(2026, 3, 11)], [2, 46000], [3, "19/03/2026"], [4, "11/03/26"]]
+    table = read_table(write_xlsx(tmp_path / "d.xlsx", rows))
+    iso, problem = parse_uk_dates(table.data["Admitted"])
+    assert iso.tolist() == ["2026-03-11", "2025-12-09", "2026-03-19", "2026-03-11"]
+    assert problem.isna().all()

@@ -1,0 +1,38 @@
+"""main.py's headless subcommands: routing and the stable JSON fields."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT / "tests" / "data" / "shared"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_analyse_sheet_json_matches_the_expected_counts():
+    done = run("analyse-sheet", str(SHARED / "ward_audit_example.xlsx"), "--json")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    for field in ("file", "sheet", "sheets", "header_row", "rows", "dropped_rows", "columns"):
+        assert field in found
+    answers = [c for c in found["columns"] if c.get("answers")]
+    assert len(answers) == 4
+    for column in answers:
+        counts = column["answers"]
+        assert set(counts) >= {"met", "not_met", "exception", "missing", "unrecognised", "unrecognised_values",
+                               "compliance"}
+        assert abs(counts["compliance"] - counts["met"] / (counts["met"] + counts["not_met"])) < 1e-9
+
+
+def test_analyse_sheet_bad_file_is_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"not a workbook at all")
+    done = run("analyse-sheet", str(bad), "--json")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and done.stderr.strip()
