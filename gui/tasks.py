@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from gui import dialogs
 from model.errors import KnownError
@@ -87,14 +88,29 @@ def run_task(parent: QWidget | None, fn: Callable[..., Any], *args: Any,
     task = Task(fn, *args)
     dialog = _progress_dialog(parent, title, task, cancellable) if show_progress else None
 
+    def parent_alive() -> bool:
+        # The page that started the task may have been closed (and its C++ object deleted)
+        # before the result arrives: then there is nobody to show it to.
+        return parent is None or isValid(parent)
+
     def finished() -> None:
-        if dialog is not None:
+        if dialog is not None and isValid(dialog):
             dialog.close()
             dialog.deleteLater()
         _live.discard(task)
 
-    task.signals.result.connect(on_success, Qt.QueuedConnection)
-    task.signals.error.connect(on_error or (lambda exc: default_error(parent, exc)), Qt.QueuedConnection)
+    def succeeded(value: Any) -> None:
+        if parent_alive():
+            on_success(value)
+
+    def failed(exc: BaseException) -> None:
+        if parent_alive():
+            (on_error or (lambda e: default_error(parent, e)))(exc)
+        elif not isinstance(exc, Cancelled):
+            log.error("Background task failed after its window closed: %r", exc)
+
+    task.signals.result.connect(succeeded, Qt.QueuedConnection)
+    task.signals.error.connect(failed, Qt.QueuedConnection)
     task.signals.finished.connect(finished, Qt.QueuedConnection)
     _live.add(task)
     (pool or QThreadPool.globalInstance()).start(task)
@@ -114,6 +130,8 @@ def _progress_dialog(parent: QWidget | None, title: str, task: Task, cancellable
 
     @Slot(int, int, str)
     def on_progress(done: int, total: int, text: str) -> None:
+        if not isValid(dialog):
+            return
         dialog.setMaximum(max(total, 0))
         dialog.setValue(min(done, total) if total else 0)
         if text:
@@ -121,7 +139,7 @@ def _progress_dialog(parent: QWidget | None, title: str, task: Task, cancellable
 
     task.signals.progress.connect(on_progress, Qt.QueuedConnection)
     # QProgressDialog only starts its minimum-duration timer once a value is set.
-    QTimer.singleShot(0, lambda: dialog.setValue(0))
+    QTimer.singleShot(0, lambda: dialog.setValue(0) if isValid(dialog) else None)
     return dialog
 
 
