@@ -36,3 +36,21 @@ def test_analyse_sheet_bad_file_is_a_message_not_a_traceback(tmp_path):
     done = run("analyse-sheet", str(bad), "--json")
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.strip()
+
+
+def test_import_benchmark_dry_run_json(tmp_path):
+    done = run("import-benchmark", str(SHARED / "fingertips_example.csv"), "--json", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found["format"] == "fingertips"
+    assert found["suppressed_cells"] > 0
+    assert found["rows"] == 396
+
+
+def test_import_benchmark_into_a_store(tmp_path):
+    db = tmp_path / "bench.sqlite"
+    done = run("import-benchmark", str(SHARED / "national_audit_trust_results.csv"), "--json", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["format"] == "national_audit_wide"
+    again = run("import-benchmark", str(SHARED / "national_audit_trust_results.csv"), "--json", "--db", str(db))
+    assert again.returncode == 2 and "Traceback" not in again.stderr

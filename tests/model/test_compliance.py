@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -221,7 +220,8 @@ def test_subgroup_errors(cohort: tuple[pd.DataFrame, pd.DataFrame]) -> None:
         subgroup_results(answers, pd.concat([cases, cases.head(1)]), "sex", CRIT_AB)
 
 
-def test_large_input_is_fast() -> None:
+def test_large_input_counts_every_answer() -> None:
+    """200,000 answers over 60 subgroups (timing lives in bench/run.py, not in tests)."""
     rng = np.random.default_rng(11)
     n_answers, n_crit = 200_000, 10
     n_cases = n_answers // n_crit
@@ -232,16 +232,10 @@ def test_large_input_is_fast() -> None:
     })
     cases = pd.DataFrame({"case_id": np.arange(n_cases), "month": rng.integers(0, 60, n_cases)})
     criteria = [{"criterion_id": f"C{i}", "target": 90} for i in range(n_crit)]
-    best = math.inf
-    for _ in range(3):
-        start = time.perf_counter()
-        criterion_results(answers, criteria)
-        sub = subgroup_results(answers, cases, "month", criteria)
-        best = min(best, time.perf_counter() - start)
+    results = criterion_results(answers, criteria)
+    sub = subgroup_results(answers, cases, "month", criteria)
+    assert results["eligible"].sum() == n_answers
     assert len(sub) == n_crit * 60 and sub["eligible"].sum() == n_answers
-    # Target is well under 0.1 s; the bound is loose so a busy test machine does not fail it,
-    # but a per-row Python loop (seconds) would.
-    assert best < 0.5
 
 
 # --- suppression ------------------------------------------------------------------------

@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-import python_calamine
 
 from model.answers import parse_uk_dates
 from model.errors import ImportProblem
@@ -463,7 +461,8 @@ def test_column_letter(index: int, letter: str) -> None:
 
 
 @pytest.mark.slow
-def test_large_workbook_reads_close_to_raw_calamine(tmp_path: Path) -> None:
+def test_large_workbook_reads_every_row(tmp_path: Path) -> None:
+    """100,000 rows read correctly (the speed against raw calamine is measured in bench/run.py)."""
     book = openpyxl.Workbook(write_only=True)
     ws = book.create_sheet("Data")
     ws.append(HEADER + ["Comments", "Age"])
@@ -474,15 +473,9 @@ def test_large_workbook_reads_close_to_raw_calamine(tmp_path: Path) -> None:
     path = tmp_path / "big.xlsx"
     book.save(path)
 
-    start = time.perf_counter()
-    python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()
-    raw = time.perf_counter() - start
-    start = time.perf_counter()
     table = read_table(path)
-    ours = time.perf_counter() - start
     assert len(table.data) == 100_000
     assert table.data["Date"].iloc[-1] == (dt.date(2026, 1, 1) + dt.timedelta(days=99_999 % 90)).isoformat()
-    assert ours < 4 * raw + 1.0, f"read_table took {ours:.2f}s against {raw:.2f}s for calamine alone"
 
 
 def test_encrypted_package_named_xls(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -595,15 +594,3 @@ def test_property_points_on_the_mean_never_shift(values: list[int], improvement:
             assert "shift" not in p.rules and "two_of_three" not in p.rules
         assert (p.point_type == "common_cause") == (not p.rules) == (p.side is None)
 
-
-def test_sixty_points_are_fast() -> None:
-    rng = np.random.default_rng(7)
-    values = rng.normal(80, 5, 60)
-    met = rng.binomial(50, 0.8, 60)
-    timings = []
-    for _ in range(5):
-        start = time.perf_counter()
-        xmr(values, improvement="increase", target=90, rebase=(30,))
-        p_chart(met, [50] * 60, improvement="increase", target=0.9)
-        timings.append(time.perf_counter() - start)
-    assert min(timings) < 0.010

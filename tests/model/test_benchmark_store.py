@@ -1,0 +1,238 @@
+"""Benchmark storage: the migration, saving/replacing datasets, profiles, links, our rows, the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlite_utils import Database
+
+from model.benchmark_import import parse_file, propose_wide_mapping
+from model.benchmark_store import (
+    delete_dataset,
+    find_our_rows,
+    import_benchmark_json,
+    link_criterion,
+    links_for_audit,
+    list_datasets,
+    list_profiles,
+    load_profile,
+    main_import_benchmark,
+    measures,
+    periods_for_measure,
+    save_dataset,
+    save_profile,
+    values_for_measure,
+)
+from model.errors import KnownError
+from model.migrations import m005_benchmarks
+from model.store import open_memory, open_store
+
+NATIONAL_FILE = "national_audit_trust_results.csv"
+TABLES = {
+    "benchmark_datasets",
+    "benchmark_measures",
+    "benchmark_values",
+    "benchmark_profiles",
+    "benchmark_links",
+}
+
+
+@pytest.fixture
+def db() -> Iterator[Database]:
+    database = open_memory()
+    yield database
+    database.close()
+
+
+def _audit(db: Database) -> int:
+    now = "2026-01-01T00:00:00+00:00"
+    db.execute(
+        "INSERT INTO audits (uid, title, created_at, updated_at) VALUES ('a1', 'Falls', ?, ?)", [now, now]
+    )
+    return int(db.execute("SELECT id FROM audits WHERE uid = 'a1'").fetchone()[0])
+
+
+def test_migration_creates_the_tables_on_a_bare_database() -> None:
+    database = Database(memory=True)
+    m005_benchmarks.migrate(database)
+    assert set(database.table_names()) >= TABLES
+    columns = {c.name for c in database["benchmark_values"].columns}
+    assert {"dataset_id", "measure_id", "suppressed_text", "is_national", "period_sortable"} <= columns
+    indexed = {tuple(i.columns) for i in database["benchmark_values"].indexes}
+    assert ("measure_id", "period") in indexed and ("org_code",) in indexed
+    database.close()
+
+
+def test_save_fingertips_dataset_and_query(db: Database, shared_data: Path) -> None:
+    parsed = parse_file(shared_data / "fingertips_example.csv")
+    dataset_id = save_dataset(db, parsed)
+    listed = list_datasets(db)
+    assert listed.loc[0, "id"] == dataset_id and listed.loc[0, "row_count"] == 396
+    assert listed.loc[0, "measure_count"] == 1
+    assert json.loads(listed.loc[0, "periods_json"]) == list(parsed.provenance.periods)
+    measure = measures(db, dataset_id).iloc[0]
+    assert measure["measure_code"] == "99901" and measure["unit"] == "per 100,000"
+    assert periods_for_measure(db, int(measure["id"])) == ["2019/20", "2020/21", "2021/22", "2022/23"]
+    rows = values_for_measure(db, int(measure["id"]), period="2019/20")
+    assert len(rows) == 99
+    assert rows["is_national"].sum() == 1
+    suppressed = rows[rows["value"].isna()]
+    assert len(suppressed) > 0 and (suppressed["suppressed_text"] == "").all()
+    assert not (rows["value"] == 0).any()
+    national = rows[rows["is_national"]].iloc[0]
+    assert national["proportion"] == pytest.approx(national["numerator"] / national["denominator"])
+
+
+def test_reimport_is_refused_unless_replace_and_links_follow(db: Database, shared_data: Path) -> None:
+    parsed = parse_file(shared_data / NATIONAL_FILE)
+    first = save_dataset(db, parsed)
+    q08 = int(measures(db, first).set_index("measure_code").loc["q08", "id"])
+    audit_id = _audit(db)
+    link_criterion(db, audit_id, "crit-lsbp", q08, "National counts all patients; we audit over-65s only")
+    with pytest.raises(KnownError, match="already imported"):
+        save_dataset(db, parsed)
+    second = save_dataset(db, parsed, replace=True)
+    assert second != first
+    assert list(list_datasets(db)["id"]) == [second]
+    links = links_for_audit(db, audit_id)
+    assert len(links) == 1
+    assert links.loc[0, "measure_code"] == "q08" and links.loc[0, "dataset_id"] == second
+    assert links.loc[0, "definition_difference"].startswith("National counts all")
+
+
+def test_save_is_all_or_nothing(db: Database, shared_data: Path) -> None:
+    parsed = parse_file(shared_data / NATIONAL_FILE)
+    broken = replace(parsed, measures=parsed.measures.iloc[:2])  # values refer to q12/q15 too
+    with pytest.raises(KnownError, match="not listed"):
+        save_dataset(db, broken)
+    for table in TABLES - {"benchmark_profiles", "benchmark_links"}:
+        assert db[table].count == 0
+
+
+def test_values_for_wide_measure_keep_markers_and_percent_proportions(
+    db: Database, shared_data: Path
+) -> None:
+    dataset_id = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
+    q08 = int(measures(db, dataset_id).set_index("measure_code").loc["q08", "id"])
+    rows = values_for_measure(db, q08)
+    rz102 = rows[rows["org_code"] == "RZ102"].iloc[0]
+    assert pd.isna(rz102["value"]) and rz102["suppressed_text"] == "*" and pd.isna(rz102["proportion"])
+    national = rows[rows["is_national"]].iloc[0]
+    assert national["value"] == 56.0
+    assert national["proportion"] == pytest.approx(2730 / 4878)
+
+
+def test_delete_dataset_removes_values_and_links(db: Database, shared_data: Path) -> None:
+    dataset_id = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
+    audit_id = _audit(db)
+    link_criterion(db, audit_id, "c1", int(measures(db, dataset_id).loc[0, "id"]))
+    delete_dataset(db, dataset_id)
+    assert db["benchmark_values"].count == 0 and db["benchmark_measures"].count == 0
+    assert links_for_audit(db, audit_id).empty
+
+
+def test_link_criterion_updates_the_note(db: Database, shared_data: Path) -> None:
+    dataset_id = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
+    audit_id = _audit(db)
+    measure_id = int(measures(db, dataset_id).loc[0, "id"])
+    first = link_criterion(db, audit_id, "c1", measure_id, "old note")
+    again = link_criterion(db, audit_id, "c1", measure_id, "new note")
+    assert first == again
+    assert links_for_audit(db, audit_id)["definition_difference"].tolist() == ["new note"]
+
+
+def test_profiles_round_trip(db: Database, shared_data: Path) -> None:
+    mapping = propose_wide_mapping(shared_data / NATIONAL_FILE)
+    save_profile(db, "Falls audit", mapping)
+    save_profile(db, "another", replace(mapping, period="2024"))
+    save_profile(db, "Falls audit", replace(mapping, period="2025/26"))
+    assert list_profiles(db) == ["another", "Falls audit"]
+    assert load_profile(db, "Falls audit") == replace(mapping, period="2025/26")
+    with pytest.raises(KnownError, match="no import profile"):
+        load_profile(db, "missing")
+    with pytest.raises(KnownError):
+        save_profile(db, "  ", mapping)
+
+
+def test_find_our_rows_by_code_then_name(shared_data: Path) -> None:
+    values = parse_file(shared_data / NATIONAL_FILE).values
+    ours = find_our_rows(values, "RZ1")
+    assert set(ours["org_code"]) == {"RZ101", "RZ102", "RZ103"}
+    assert set(ours["match_kind"]) == {"code"}
+    by_site = find_our_rows(values, "", site_codes=["rz402"])
+    assert set(by_site["org_code"]) == {"RZ402"}
+    plain = find_our_rows(values, "QQQ", trust_name="st aldhelms hospital nhs trust")
+    assert set(plain["org_code"]) == {"RZ401", "RZ402"}
+    by_name = find_our_rows(values, "QQQ", trust_name="St Aldhelm’s Hospital NHS-Trust")
+    assert set(by_name["org_code"]) == {"RZ401", "RZ402"} and set(by_name["match_kind"]) == {"name"}
+    assert find_our_rows(values, "QQQ", trust_name="").empty
+
+
+def test_store_file_keeps_datasets_across_opens(tmp_path: Path, shared_data: Path) -> None:
+    path = tmp_path / "auditloop.db"
+    store = open_store(path)
+    dataset_id = save_dataset(store.db, parse_file(shared_data / NATIONAL_FILE))
+    store.close()
+    store = open_store(path)
+    try:
+        assert list(list_datasets(store.db)["id"]) == [dataset_id]
+        assert len(measures(store.db)) == 4
+    finally:
+        store.close()
+
+
+def test_import_benchmark_json_dry_run(shared_data: Path) -> None:
+    summary = import_benchmark_json(shared_data / NATIONAL_FILE, dry_run=True)
+    assert summary["format"] == "national_audit_wide" and summary["dry_run"] is True
+    assert summary["dataset_id"] is None
+    assert [m["code"] for m in summary["measures"]] == ["q07", "q08", "q12", "q15"]
+    assert summary["measures"][0]["national"] == [
+        {"period": "2025", "value": 61.1, "numerator": 2997.0, "denominator": 4905.0}
+    ]
+    assert summary["areas_by_type"] == {"Site": summary["organisations"]}
+    assert summary["suppressed_cells"] > 0 and summary["periods"] == ["2025"]
+    assert summary["mapping"]["org_code_col"] == "sitecode"
+    json.dumps(summary)  # plain JSON types only
+
+
+def test_cli_dry_run_json(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main_import_benchmark([str(shared_data / "fingertips_example.csv"), "--json", "--dry-run"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["format"] == "fingertips" and out["rows"] == 396
+    assert out["areas_by_type"]["Region"] == 9
+    assert len(out["measures"][0]["national"]) == 4
+
+
+def test_cli_stores_with_db_and_refuses_twice(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db_path = tmp_path / "store.db"
+    args = ["import-benchmark", str(shared_data / NATIONAL_FILE), "--json", "--db", str(db_path)]
+    assert main_import_benchmark(args) == 0
+    assert json.loads(capsys.readouterr().out)["dataset_id"] == 1
+    assert main_import_benchmark(args) == 2
+    assert "already imported" in capsys.readouterr().err
+    assert main_import_benchmark([*args, "--replace"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (b"Name,Colour\nBall,Red\n", ["--dry-run"], "not one AuditLoop knows"),
+        (b"Org code,Measure,Value\nRA1,m,5\n", [], "--db PATH"),
+    ],
+)
+def test_cli_known_errors_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, extra: list[str], message: str
+) -> None:
+    path = tmp_path / "file.csv"
+    path.write_bytes(content)
+    assert main_import_benchmark([str(path), "--json", *extra]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
