@@ -66,10 +66,15 @@ class _Words:
         return f"{k} {self.period}" + ("" if k == 1 else "s")
 
     def value(self, x: float) -> str:
+        # Computed limits may lie beyond the possible range; say them as they can be drawn.
+        if self.proportion:
+            x = min(max(x, 0.0), 1.0)
         if self.proportion and self.unit == "%":
             x *= 100.0
         elif self.proportion:
             return f"{x:.3f}"
+        elif self.unit == "%":
+            x = min(max(x, 0.0), 100.0)
         text = f"{x:.1f}".removesuffix(".0")
         if text == "-0":
             text = "0"

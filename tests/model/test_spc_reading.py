@@ -135,3 +135,14 @@ def test_monthly_example_p_chart_readings(shared_data: Path) -> None:
     assert "No signal" in text and f"for a month of {eligible[-1]} cases" in text
     mean = round(100 * rebased.phases[1].mean, 1)
     assert f"around the mean of {mean:g}%" in text
+
+
+def test_limits_beyond_100_percent_are_read_as_100() -> None:
+    from model.spc import xmr
+    from model.spc_reading import read_chart
+
+    values = [70, 95, 72, 98, 71, 96, 73, 97, 70, 99, 72, 96, 71, 98, 73, 95]
+    result = xmr(values, improvement="increase", target=90)
+    assert max(p.upper for p in result.points) > 100
+    text = read_chart(result)
+    assert "100%" in text and "116" not in text and "–1" not in text.split("limits")[-1][:3]

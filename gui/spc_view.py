@@ -1,0 +1,318 @@
+"""The "Over time (SPC)" view: one criterion's compliance by month or week across all cycles.
+
+Embedded by the Compare stage as a tab. The series is read and the chart computed in a
+background task (its own store connection); the figure is drawn here, on the GUI thread.
+Changing a control recomputes from the cached series without reading the database again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import dialogs
+from gui.charts import ChartCanvas
+from gui.context import AppContext
+from gui.tasks import run_task
+from model import chart_notes
+from model.criteria import list_criteria
+from model.cycles import list_cycles
+from model.errors import KnownError
+from model.progress import Progress
+from model.spc import RunChartResult, SpcResult
+from model.spc_drawing import draw_run_chart, draw_spc
+from model.spc_series import (
+    CHART_NAMES,
+    ChartKind,
+    SpcSeries,
+    build_chart,
+    chart_reason,
+    choose_chart,
+    criterion_series,
+    reading,
+)
+from model.store import Store
+from model.util import today
+
+CHART_CHOICES = (("Auto", ""), ("p-chart", "p"), ("XmR", "xmr"), ("Run chart", "run"))
+BUCKETS = (("Month", "month"), ("Week", "week"))
+
+
+@dataclass(frozen=True)
+class SpcOutcome:
+    """What the background task hands back: plain data, drawn on the GUI thread."""
+
+    series: SpcSeries
+    kind: ChartKind
+    auto_kind: ChartKind
+    result: SpcResult | RunChartResult
+    text: str
+
+
+@dataclass(frozen=True)
+class NoteRequest:
+    """A chart note the user typed in the Add note dialog."""
+
+    on_date: str
+    label: str
+    this_criterion_only: bool
+
+
+def compute_spc(progress: Progress, store: Store, audit_id: int, lineage: str, bucket: str, kind: str,
+                rebase: bool, screen: bool, cached: SpcSeries | None) -> SpcOutcome:
+    """Background work: read the series (unless cached), pick and compute the chart, write the reading."""
+    series = cached
+    if series is None:
+        progress.report(0, 2, "Reading the answers…")
+        db = store.connect()
+        try:
+            series = criterion_series(db, audit_id, lineage, bucket=bucket)  # type: ignore[arg-type]
+        finally:
+            db.close()
+    progress.report(1, 2, "Computing the chart…")
+    auto = choose_chart(series)
+    chosen: ChartKind = kind or auto  # type: ignore[assignment]
+    result = build_chart(series, chosen, rebase=rebase, screen=screen)
+    return SpcOutcome(series, chosen, auto, result, reading(series, result))
+
+
+class NoteDialog(QDialog):
+    """Date and a few words for a chart note."""
+
+    def __init__(self, parent: QWidget | None, default: date) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add a chart note")
+        self.date_edit = QDateEdit(QDate(default.year, default.month, default.day))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("d MMM yyyy")
+        self.label_edit = QLineEdit()
+        self.label_edit.setPlaceholderText("What happened, e.g. New admission proforma")
+        self.label_edit.setMaxLength(chart_notes.MAX_LABEL)
+        self.only_this = QCheckBox("Only on this criterion's chart")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("Date:", self.date_edit)
+        form.addRow("Note:", self.label_edit)
+        form.addRow("", self.only_this)
+        form.addRow(buttons)
+
+    def request(self) -> NoteRequest:
+        """The note as typed."""
+        return NoteRequest(self.date_edit.date().toString("yyyy-MM-dd"), self.label_edit.text(),
+                           self.only_this.isChecked())
+
+
+def ask_note(parent: QWidget | None, default: date) -> NoteRequest | None:
+    """Ask for a chart note; None when cancelled (tests replace this function)."""
+    dialog = NoteDialog(parent, default)
+    return dialog.request() if dialog.exec() == QDialog.Accepted else None
+
+
+class SpcView(QWidget):
+    """SPC chart of one criterion over time, with its plain-English reading.
+
+    Attributes:
+        outcome: the last computed chart (None until the first result arrives).
+    """
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.audit_id: int | None = None
+        self.cycle_id: int | None = None
+        self.outcome: SpcOutcome | None = None
+        self._cache: dict[tuple[str, str], SpcSeries] = {}
+        self._request = 0  # only the latest request's result is shown
+        self._build_ui()
+        self._connect_signals()
+
+    # ------------------------------------------------------------------ layout
+
+    def _build_ui(self) -> None:
+        self.criterion_box = QComboBox()
+        self.criterion_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.criterion_box.setMinimumContentsLength(24)
+        self.bucket_box = QComboBox()
+        for text, key in BUCKETS:
+            self.bucket_box.addItem(text, key)
+        self.kind_box = QComboBox()
+        for text, key in CHART_CHOICES:
+            self.kind_box.addItem(text, key)
+        self.rebase_check = QCheckBox("Rebase at each cycle")
+        self.rebase_check.setChecked(True)
+        self.rebase_check.setToolTip("Recalculate the mean and limits from the start of every cycle.")
+        self.screen_check = QCheckBox("Screen moving ranges")
+        self.screen_check.setChecked(True)
+        self.screen_check.setToolTip("XmR only: leave unusually large jumps out when setting the limits.")
+        self.choice_label = QLabel()
+        self.choice_label.setWordWrap(True)
+        self.choice_label.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.note_button = QPushButton("Add note…")
+        self.export_button = QPushButton("Export PNG/SVG…")
+        self.copy_button = QPushButton("Copy")
+        self.chart = ChartCanvas(self, figsize=(9, 4.6))
+        self.reading_label = QLabel()
+        self.reading_label.setWordWrap(True)
+        self.reading_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        controls = QHBoxLayout()
+        for label, widget in (("Criterion:", self.criterion_box), ("By:", self.bucket_box),
+                              ("Chart:", self.kind_box)):
+            controls.addWidget(QLabel(label))
+            controls.addWidget(widget, 1 if widget is self.criterion_box else 0)
+        controls.addWidget(self.rebase_check)
+        controls.addWidget(self.screen_check)
+        actions = QHBoxLayout()
+        actions.addWidget(self.choice_label, 1)
+        for button in (self.note_button, self.export_button, self.copy_button):
+            actions.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addLayout(actions)
+        layout.addWidget(self.chart, 1)
+        layout.addWidget(self.reading_label)
+
+    def _connect_signals(self) -> None:
+        self.criterion_box.currentIndexChanged.connect(self._on_criterion_box_changed)
+        self.bucket_box.currentIndexChanged.connect(self._on_criterion_box_changed)
+        self.kind_box.currentIndexChanged.connect(self._on_option_changed)
+        self.rebase_check.toggled.connect(self._on_option_changed)
+        self.screen_check.toggled.connect(self._on_option_changed)
+        self.note_button.clicked.connect(self._on_note_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.copy_button.clicked.connect(self._on_copy_button_clicked)
+
+    # ------------------------------------------------------------------ loading
+
+    def load(self, audit_id: int | None, cycle_id: int | None) -> None:
+        """Show an audit's criteria (those of `cycle_id`, else the latest cycle) and chart the first."""
+        self.audit_id, self.cycle_id = audit_id, cycle_id
+        self._cache.clear()
+        self._request += 1  # whatever is still computing belongs to the previous audit
+        if audit_id is None:
+            self.criterion_box.clear()
+            self._show_empty("Open an audit to chart its criteria over time.")
+            return
+        db = self.ctx.store.db
+        if cycle_id is None:
+            cycles = list_cycles(db, audit_id)
+            cycle_id = cycles[-1].id if cycles else None
+        criteria = list_criteria(db, cycle_id) if cycle_id is not None else []
+        previous = self.criterion_box.currentData()
+        self.criterion_box.blockSignals(True)
+        self.criterion_box.clear()
+        for c in criteria:
+            self.criterion_box.addItem(c.label, c.lineage)
+        keep = self.criterion_box.findData(previous)
+        self.criterion_box.setCurrentIndex(max(keep, 0))
+        self.criterion_box.blockSignals(False)
+        if not criteria:
+            self._show_empty("This cycle has no criteria yet: add them on the Criteria stage.")
+            return
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the chart for the current controls (in the background)."""
+        lineage = self.criterion_box.currentData()
+        if self.audit_id is None or not lineage:
+            return
+        bucket = self.bucket_box.currentData()
+        self._request += 1
+        request = self._request
+        run_task(self, compute_spc, self.ctx.store, self.audit_id, lineage, bucket, self.kind_box.currentData(),
+                 self.rebase_check.isChecked(), self.screen_check.isChecked(), self._cache.get((lineage, bucket)),
+                 on_success=lambda outcome: self._on_task_done(request, outcome),
+                 title="Drawing the SPC chart…")
+
+    def _on_task_done(self, request: int, outcome: SpcOutcome) -> None:
+        if request != self._request:
+            return  # a newer request is on its way
+        self._cache[(outcome.series.lineage, outcome.series.bucket)] = outcome.series
+        self.outcome = outcome
+        self._draw(outcome)
+
+    def _draw(self, outcome: SpcOutcome) -> None:
+        if outcome.series.n_points == 0:
+            self.chart.figure.clear()
+        elif isinstance(outcome.result, RunChartResult):
+            draw_run_chart(self.chart.figure, outcome.series, outcome.result)
+        else:
+            draw_spc(self.chart.figure, outcome.series, outcome.result)
+        self.chart.redraw()
+        self.reading_label.setText(outcome.text)
+        self.screen_check.setEnabled(outcome.kind == "xmr")
+        self.choice_label.setText(self._choice_text(outcome))
+
+    def _choice_text(self, outcome: SpcOutcome) -> str:
+        if outcome.series.n_points == 0:
+            return ""
+        why = chart_reason(outcome.series, outcome.auto_kind)
+        if self.kind_box.currentData():
+            name = CHART_NAMES[outcome.kind]
+            return f"Showing {_article(name)} {name}. Auto would choose {_article(why)} {why}"
+        return f"Auto chose {_article(why)} {why}"
+
+    def _show_empty(self, text: str) -> None:
+        self.outcome = None
+        self.chart.figure.clear()
+        self.chart.redraw()
+        self.choice_label.setText("")
+        self.reading_label.setText(text)
+
+    # ------------------------------------------------------------------ slots
+
+    def _on_criterion_box_changed(self, _index: int) -> None:
+        self.refresh()
+
+    def _on_option_changed(self, *_args: object) -> None:
+        self.refresh()
+
+    def _on_note_button_clicked(self) -> None:
+        if self.audit_id is None:
+            return
+        note = ask_note(self, today())
+        if note is None:
+            return
+        lineage = self.criterion_box.currentData() if note.this_criterion_only else None
+        try:
+            chart_notes.add_note(self.ctx.store.db, self.audit_id, note.on_date, note.label, lineage=lineage)
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        self._cache.clear()  # markers are part of the series
+        self.refresh()
+
+    def _on_export_button_clicked(self) -> None:
+        path = dialogs.save_file(self, "Export chart", "PNG image (*.png);;SVG image (*.svg)")
+        if not path:
+            return
+        try:
+            self.chart.export(path)
+        except OSError as exc:
+            dialogs.warn(self, "Export chart", f"The chart could not be saved: {exc.strerror or exc}.")
+
+    def _on_copy_button_clicked(self) -> None:
+        self.chart.copy_to_clipboard()
+
+
+def _article(text: str) -> str:
+    """'an' before 'XmR …' (said "ex-em-ar"), else 'a'."""
+    return "an" if text.startswith("XmR") else "a"

@@ -1,0 +1,117 @@
+"""The Over time (SPC) view on the demo data (VTE audit, id 1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui import spc_view
+from gui.context import AppContext
+from gui.spc_view import NoteRequest, SpcView
+from model.chart_notes import list_notes
+from model.spc import RunChartResult, SpcResult
+
+
+@pytest.fixture
+def view(qtbot, ctx: AppContext) -> SpcView:
+    widget = SpcView(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1100, 700)
+    widget.load(1, None)
+    qtbot.waitUntil(lambda: widget.outcome is not None and widget.reading_label.text() != "")
+    return widget
+
+
+def _choose(qtbot, view: SpcView, kind: str) -> None:
+    view.kind_box.setCurrentIndex(view.kind_box.findData(kind))
+    qtbot.waitUntil(lambda: view.outcome is not None and view.outcome.kind == (kind or view.outcome.auto_kind))
+
+
+def test_loads_the_first_criterion_with_auto_chart(view: SpcView) -> None:
+    outcome = view.outcome
+    assert outcome is not None
+    assert view.criterion_box.count() == 3 and view.criterion_box.currentText() == "Risk assessed ≤14 h"
+    assert outcome.kind == outcome.auto_kind == "p"
+    assert view.choice_label.text().startswith("Auto chose a p-chart: the number of eligible cases varies")
+    assert view.reading_label.text() == outcome.text
+    assert "The limits were recalculated from cycle 2, the re-audit" in outcome.text
+    assert not view.screen_check.isEnabled()  # screening only applies to XmR
+    texts = {t.get_text() for ax in view.chart.figure.axes for t in ax.texts}
+    assert "Cycle 2 (re-audit)" in texts
+
+
+def test_switching_chart_type_updates_the_reading(qtbot, view: SpcView) -> None:
+    p_text = view.reading_label.text()
+    _choose(qtbot, view, "xmr")
+    xmr_text = view.reading_label.text()
+    assert xmr_text != p_text and "Moving ranges were screened" in xmr_text
+    assert view.screen_check.isEnabled()
+    assert view.choice_label.text().startswith("Showing an XmR chart. Auto would choose a p-chart")
+    view.screen_check.setChecked(False)
+    qtbot.waitUntil(lambda: "Moving-range screening was off" in view.reading_label.text())
+    _choose(qtbot, view, "run")
+    assert isinstance(view.outcome.result, RunChartResult)
+    assert view.reading_label.text().startswith("Run chart of 17 months")
+    assert not view.screen_check.isEnabled()
+
+
+def test_unticking_rebase_gives_one_phase(qtbot, view: SpcView) -> None:
+    assert isinstance(view.outcome.result, SpcResult) and len(view.outcome.result.phases) == 2
+    view.rebase_check.setChecked(False)
+    qtbot.waitUntil(lambda: isinstance(view.outcome.result, SpcResult) and len(view.outcome.result.phases) == 1)
+    assert "recalculated" not in view.reading_label.text()
+
+
+def test_other_criterion_and_weeks(qtbot, view: SpcView) -> None:
+    first = view.outcome.series.lineage
+    view.criterion_box.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: view.outcome.series.lineage != first)
+    assert view.outcome.series.name == "Prophylaxis ≤14 h"
+    view.bucket_box.setCurrentIndex(view.bucket_box.findData("week"))
+    qtbot.waitUntil(lambda: view.outcome.series.bucket == "week")
+    assert view.outcome.series.n_buckets > 60 and "w/c" in view.reading_label.text()
+
+
+def test_adding_a_note_stores_it_and_draws_a_marker(qtbot, view: SpcView, ctx: AppContext,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spc_view, "ask_note", lambda _parent, _default: NoteRequest("2026-02-10", "Locum gap", True))
+    qtbot.mouseClick(view.note_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: any(e.kind == "note" for e in view.outcome.series.events))
+    (note,) = list_notes(ctx.store.db, 1)
+    assert (note.on_date, note.label, note.criterion_lineage) == ("2026-02-10", "Locum gap",
+                                                                  view.outcome.series.lineage)
+    ax = view.chart.figure.axes[0]
+    (marker,) = [line for line in ax.get_lines() if line.get_gid() == "event-note"]
+    assert set(marker.get_xdata()) == {11}  # Feb 2026 is the 12th month from Mar 2025
+    assert "Locum gap" in {t.get_text() for t in ax.texts}
+
+
+def test_a_bad_note_shows_a_known_error(qtbot, view: SpcView, ctx: AppContext, dialog_log,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spc_view, "ask_note", lambda _parent, _default: NoteRequest("2026-02-10", "   ", False))
+    qtbot.mouseClick(view.note_button, Qt.LeftButton)
+    assert dialog_log.kinds() == ["error"] and "needs a few words" in dialog_log.calls[0][2]
+    assert list_notes(ctx.store.db, 1) == []
+
+
+def test_export_svg(qtbot, view: SpcView, dialog_log, tmp_path: Path) -> None:
+    dialog_log.save_path = str(tmp_path / "chart.svg")
+    qtbot.mouseClick(view.export_button, Qt.LeftButton)
+    assert (tmp_path / "chart.svg").read_bytes().lstrip()[:5] in (b"<?xml", b"<svg ")
+
+
+def test_audit_without_cycles_says_there_is_nothing(qtbot, ctx: AppContext) -> None:
+    widget = SpcView(ctx)
+    qtbot.addWidget(widget)
+    widget.load(3, None)
+    assert widget.outcome is None and widget.criterion_box.count() == 0
+    assert "no criteria yet" in widget.reading_label.text()
+
+
+def test_closing_the_audit_clears_the_view(view: SpcView) -> None:
+    view.load(None, None)
+    assert view.outcome is None and view.criterion_box.count() == 0
+    assert view.reading_label.text() == "Open an audit to chart its criteria over time."
+    assert view.chart.figure.axes == []
