@@ -26,7 +26,7 @@ _EPS = 1e-9
 def _round_half_up(value: float, decimals: int) -> Decimal:
     # Float products carry crumbs (0.145 * 100 = 14.499999999999998): drop them at 9 places,
     # then round the decimal text half-up, so 14.5 -> 15 as by hand.
-    return Decimal(repr(round(value, 9))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return Decimal(repr(float(round(value, 9)))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def format_pct(proportion: float | None, decimals: int = 0) -> str:

@@ -154,3 +154,11 @@ def test_sentences_never_claim_significance_and_always_give_numbers(
     assert "significant" not in target_text.lower()
     assert ("—" in target_text) == (a[1] == 0)
     assert not math.isnan(r.p_value) or r.test_used == "none"
+
+
+def test_format_pct_accepts_numpy_floats() -> None:
+    import numpy as np
+
+    from model.narrative import format_pct
+
+    assert format_pct(np.float64(0.8832)) == "88%"

@@ -1,0 +1,315 @@
+"""Compare stage: this cycle against the previous one or the baseline; SPC over time in a second tab."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from html import escape
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import dialogs
+from gui.charts import ChartCanvas
+from gui.context import AppContext
+from gui.results_models import TEST_NAMES, ComparisonModel
+from gui.stages.base import StagePage
+from gui.stages.results import CHART_FILTERS, EXCEL_FILTER, results_table_view
+from gui.tasks import run_task
+from model.audits import get_audit
+from model.cycles import get_cycle
+from model.narrative import format_p, format_pct
+from model.progress import Progress
+from model.result_charts import draw_comparison
+from model.results import CriterionComparison, compare_cycles, comparison_partners, expected_counts
+from model.results_export import export_results
+from model.store import Store
+
+SPC_MODULE = "gui.spc_view"
+NOTHING_TO_COMPARE = (
+    "<h3>Nothing to compare yet</h3>"
+    "<p>This is the baseline (cycle 1): there is no earlier cycle to compare it with.</p>"
+    "<p>A complete audit measures again once the agreed actions are in place. To start the re-audit, go to "
+    "the <b>Plan</b> stage and start the next cycle: it copies this cycle's criteria, so the two can be "
+    "compared criterion by criterion. Collect its data, then come back here to see what changed.</p>"
+)
+
+
+def compare_task(progress: Progress, store: Store, earlier_id: int, later_id: int) -> list[CriterionComparison]:
+    """Background: two cycles compared (own connection, plain data back)."""
+    db = store.connect()
+    try:
+        return compare_cycles(db, earlier_id, later_id)
+    finally:
+        db.close()
+
+
+def export_comparison_task(progress: Progress, store: Store, earlier_id: int, later_id: int, path: str) -> Path:
+    """Background: the comparison table to Excel, small numbers suppressed."""
+    db = store.connect()
+    try:
+        audit = get_audit(db, get_cycle(db, later_id).audit_id)
+        return export_results(path, comparisons=compare_cycles(db, earlier_id, later_id),
+                              threshold=audit.small_number_threshold, title=audit.title)
+    finally:
+        db.close()
+
+
+def details_html(item: CriterionComparison) -> str:
+    """The details panel: counts, the three p-values, expected counts and flags, as HTML."""
+    parts = [f"<h3>{escape(item.name)}</h3>", f"<p>{escape(item.verdict)}</p>"]
+    parts += [f"<p style='color:#b3261e'>⚠ Definition changed between the cycles: {escape(item.definition_change)}."
+              " Read the comparison with care: the two cycles may not measure the same thing.</p>"
+              ] if item.definition_change else []
+    parts += [f"<p style='color:#b3261e'>⚠ {escape(item.standard_change)}</p>"] if item.standard_change else []
+    c = item.comparison
+    if c is None or c.test_used == "none":
+        return "".join(parts)
+    parts.append(
+        "<table cellpadding='3'>"
+        f"<tr><td>{escape(item.earlier_label)}</td><td>{c.x1} of {c.n1} met</td><td>{format_pct(c.p1, 1)}</td></tr>"
+        f"<tr><td>{escape(item.later_label)}</td><td>{c.x2} of {c.n2} met</td><td>{format_pct(c.p2, 1)}</td></tr>"
+        f"<tr><td>Difference</td><td colspan='2'>{escape(item.difference_text)} (Newcombe)</td></tr></table>")
+    parts.append(
+        "<p><b>p-values</b> (indicative):</p><table cellpadding='3'>"
+        f"<tr><td>χ² without continuity correction</td><td>{format_p(c.chi2_p)}</td></tr>"
+        f"<tr><td>Fisher's exact test, two-sided</td><td>{format_p(c.fisher_p)}</td></tr>"
+        f"<tr><td>χ² with Yates' correction</td><td>{format_p(c.yates_p)}</td></tr></table>"
+        f"<p>Used: <b>{TEST_NAMES[c.test_used]}</b>. {escape(item.test_text)}</p>")
+    expected = expected_counts(c)
+    if expected is not None:
+        cells = "".join(f"<tr><td>{escape(label)}</td><td>{row[0]:.1f}</td><td>{row[1]:.1f}</td></tr>"
+                        for label, row in zip((item.earlier_label, item.later_label), expected, strict=True))
+        parts.append("<p><b>Expected counts</b> if nothing had changed (smallest "
+                     f"{c.min_expected:.1f}; χ² needs every one to be 5 or more):</p>"
+                     f"<table cellpadding='3'><tr><td></td><td>Met</td><td>Not met</td></tr>{cells}</table>")
+    return "".join(parts)
+
+
+class ComparePage(StagePage):
+    """Cycle comparison (previous or baseline) and, in a second tab, SPC over time."""
+
+    key = "compare"
+    title = "Compare"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.model = ComparisonModel()
+        self.comparisons: list[CriterionComparison] = []
+        self.spc_view: QWidget | None = None
+        self._spc_stale = True
+        self._token = 0
+        self._build()
+        self._connect_signals()
+
+    # --- layout ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_comparison_tab(), "Cycle comparison")
+        self.spc_holder = QWidget()
+        QVBoxLayout(self.spc_holder).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self.spc_holder, "Over time (SPC)")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Compare</h2>"))
+        layout.addWidget(self.tabs, 1)
+
+    def _build_comparison_tab(self) -> QWidget:
+        self.partner_box = QComboBox()
+        self.standard_flag = QLabel()
+        self.standard_flag.setWordWrap(True)
+        self.standard_flag.setStyleSheet("color: #b3261e;")
+        self.standard_flag.hide()
+        self.table = results_table_view(self.model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(ComparisonModel.COL_VERDICT, QHeaderView.Stretch)
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.details = QTextBrowser()
+        self.chart = ChartCanvas(figsize=(6, 3))
+        lower = QSplitter(Qt.Horizontal)
+        lower.addWidget(self.details)
+        lower.addWidget(self.chart)
+        lower.setSizes([440, 560])  # the details' tables need the width more than the chart does
+        splitter = QSplitter(Qt.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(1, 2)
+        self.export_button = QPushButton("Export comparison to Excel…")
+        self.export_chart_button = QPushButton("Export chart PNG/SVG…")
+        self.copy_chart_button = QPushButton("Copy chart")
+        self.status = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Compare this cycle with:"))
+        row.addWidget(self.partner_box)
+        row.addStretch(1)
+        buttons = QHBoxLayout()
+        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
+            buttons.addWidget(button)
+        buttons.addWidget(self.status, 1)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.standard_flag)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(buttons)
+        self.nothing = QLabel(NOTHING_TO_COMPARE)
+        self.nothing.setWordWrap(True)
+        self.nothing.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.comparison_stack = QStackedWidget()
+        self.comparison_stack.addWidget(self.nothing)
+        self.comparison_stack.addWidget(content)
+        return self.comparison_stack
+
+    def _connect_signals(self) -> None:
+        self.partner_box.currentIndexChanged.connect(self._on_partner_box_current_index_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.export_chart_button.clicked.connect(self._on_export_chart_button_clicked)
+        self.copy_chart_button.clicked.connect(self._on_copy_chart_button_clicked)
+
+    # --- public ---------------------------------------------------------------------
+
+    def load(self, audit_id: int | None, cycle_id: int | None) -> None:
+        """Show the comparison for this cycle (computed in the background) and mark SPC for reload."""
+        super().load(audit_id, cycle_id)
+        self._spc_stale = True
+        partners = comparison_partners(self.ctx.store.db, cycle_id) if cycle_id is not None else {}
+        self.partner_box.blockSignals(True)
+        self.partner_box.clear()
+        for key, text in (("previous", "the previous cycle"), ("baseline", "the baseline")):
+            if key in partners:
+                self.partner_box.addItem(f"{text}: {partners[key].title}", partners[key].id)
+        self.partner_box.blockSignals(False)
+        self.comparison_stack.setCurrentIndex(1 if partners else 0)
+        if cycle_id is None:
+            self.nothing.setText("<h3>Nothing to compare yet</h3><p>This audit has no cycle yet: plan it, "
+                                 "collect the baseline data, then re-audit.</p>")
+        else:
+            self.nothing.setText(NOTHING_TO_COMPARE)
+        self._load_comparison()
+        if self.tabs.currentIndex() == 1:
+            self._load_spc()
+
+    def show_spc(self) -> None:
+        """Open the "Over time (SPC)" tab."""
+        self.tabs.setCurrentIndex(1)
+
+    def selected_row(self) -> int:
+        """The selected comparison's row, or -1."""
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    # --- comparison -----------------------------------------------------------------
+
+    def _alive(self, token: int) -> bool:
+        return shiboken6.isValid(self) and token == self._token
+
+    def _load_comparison(self) -> None:
+        self._token += 1
+        self.comparisons = []
+        self.model.set_comparisons([])
+        self.details.clear()
+        self.status.clear()
+        self.standard_flag.hide()
+        self.chart.figure.clear()
+        self.chart.redraw()
+        earlier = self.partner_box.currentData()
+        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
+            button.setEnabled(False)
+        if earlier is None or self.cycle_id is None:
+            return
+        token = self._token
+        run_task(self, compare_task, self.ctx.store, earlier, self.cycle_id, show_progress=False,
+                 on_success=lambda items: self._on_compared(token, items))
+
+    def _on_compared(self, token: int, items: list[CriterionComparison]) -> None:
+        if not self._alive(token):
+            return
+        self.comparisons = items
+        self.model.set_comparisons(items)
+        flag = next((c.standard_change for c in items if c.standard_change), "")
+        self.standard_flag.setText(f"⚠ {flag}")
+        self.standard_flag.setVisible(bool(flag))
+        draw_comparison(self.chart.figure, items)
+        self.chart.redraw()
+        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
+            button.setEnabled(True)
+        if items:
+            self.table.selectRow(0)
+
+    def _on_partner_box_current_index_changed(self, _index: int) -> None:
+        self._load_comparison()
+
+    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        row = self.selected_row()
+        if row >= 0:
+            self.details.setHtml(details_html(self.model.comparison(row)))
+
+    def _on_export_button_clicked(self) -> None:
+        earlier = self.partner_box.currentData()
+        if earlier is None or self.cycle_id is None:
+            return
+        path = dialogs.save_file(self, "Export comparison", EXCEL_FILTER, "comparison.xlsx")
+        if not path:
+            return
+        self.status.setText("Exporting…")
+        token = self._token
+        run_task(self, export_comparison_task, self.ctx.store, earlier, self.cycle_id, path,
+                 title="Exporting the comparison…", on_success=lambda written: self._on_exported(token, written))
+
+    def _on_exported(self, token: int, written: Path) -> None:
+        if self._alive(token):
+            self.status.setText(f"Saved {written.name} (small numbers suppressed).")
+
+    def _on_export_chart_button_clicked(self) -> None:
+        path = dialogs.save_file(self, "Export chart", CHART_FILTERS, "comparison-chart.png")
+        if path:
+            written = self.chart.export(path)
+            self.status.setText(f"Saved {written.name}.")
+
+    def _on_copy_chart_button_clicked(self) -> None:
+        self.chart.copy_to_clipboard()
+        self.status.setText("Chart copied: paste it into your slides or report.")
+
+    # --- SPC tab ----------------------------------------------------------------------
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if index == 1 and self._spc_stale:
+            self._load_spc()
+
+    def _load_spc(self) -> None:
+        self._spc_stale = False
+        if self.spc_view is None:
+            self.spc_view = self._make_spc_view()
+            self.spc_holder.layout().addWidget(self.spc_view)
+        load = getattr(self.spc_view, "load", None)
+        if load is not None:
+            load(self.audit_id, self.cycle_id)
+
+    def _make_spc_view(self) -> QWidget:
+        # The SPC view is built separately; import it only when its tab is first opened.
+        if importlib.util.find_spec(SPC_MODULE) is None:
+            label = QLabel("Charts over time (statistical process control) arrive in a later version of "
+                           "AuditLoop.")
+            label.setWordWrap(True)
+            label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+            return label
+        return importlib.import_module(SPC_MODULE).SpcView(self.ctx)

@@ -1,0 +1,324 @@
+"""Results stage: compliance per criterion, the bar chart, subgroups, and the Excel export."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+import shiboken6
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import dialogs
+from gui.charts import ChartCanvas
+from gui.context import AppContext
+from gui.results_models import CriterionResultsModel, SubgroupResultsModel
+from gui.stages.base import StagePage
+from gui.tasks import run_task
+from model.audits import get_audit
+from model.compliance import NOT_RECORDED
+from model.cycles import get_cycle
+from model.progress import Progress
+from model.result_charts import draw_compliance_bars
+from model.results import (
+    SUBGROUP_FIELDS,
+    CycleResults,
+    compare_cycles,
+    comparison_partners,
+    cycle_results,
+    cycle_subgroups,
+)
+from model.results_export import export_results
+from model.store import Store
+
+CHART_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
+EXCEL_FILTER = "Excel workbook (*.xlsx)"
+
+
+def load_results_task(progress: Progress, store: Store, cycle_id: int) -> CycleResults:
+    """Background: a cycle's results (own connection, plain data back)."""
+    db = store.connect()
+    try:
+        return cycle_results(db, cycle_id)
+    finally:
+        db.close()
+
+
+def load_subgroups_task(progress: Progress, store: Store, cycle_id: int, by: str) -> pd.DataFrame:
+    """Background: a cycle's results split by one subgroup field."""
+    db = store.connect()
+    try:
+        return cycle_subgroups(db, cycle_id, by)
+    finally:
+        db.close()
+
+
+def export_results_task(progress: Progress, store: Store, cycle_id: int, path: str) -> Path:
+    """Background: results, every recorded subgroup split and the comparison with the previous cycle."""
+    db = store.connect()
+    try:
+        results = cycle_results(db, cycle_id)
+        fields = list(SUBGROUP_FIELDS)
+        frames = []
+        for done, by in enumerate(fields):
+            progress.report(done, len(fields) + 1, f"Splitting by {SUBGROUP_FIELDS[by].lower()}…")
+            frame = cycle_subgroups(db, cycle_id, by)
+            if (frame["subgroup"] != NOT_RECORDED).any():  # a field nobody filled in adds nothing
+                frames.append(frame)
+        previous = comparison_partners(db, cycle_id).get("previous")
+        comparisons = compare_cycles(db, previous.id, cycle_id) if previous is not None else []
+        title = get_audit(db, get_cycle(db, cycle_id).audit_id).title
+        return export_results(path, results, subgroups=frames, comparisons=comparisons,
+                              threshold=results.small_number_threshold, title=title)
+    finally:
+        db.close()
+
+
+def results_table_view(model: object) -> QTableView:
+    """A read-only, row-selecting table view for result tables."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.setWordWrap(False)
+    return view
+
+
+class ResultsPage(StagePage):
+    """Compliance per criterion with 95% CIs, targets and RAG; subgroups; export."""
+
+    key = "results"
+    title = "Results"
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.results: CycleResults | None = None
+        self.table_model = CriterionResultsModel()
+        self.subgroup_model = SubgroupResultsModel()
+        self._token = 0
+        self._subgroups_stale = True
+        self._build()
+        self._connect_signals()
+
+    # --- layout ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.heading = QLabel("<h2>Results</h2>")
+        self.completeness = QLabel()
+        self.completeness.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_criteria_tab(), "By criterion")
+        self.tabs.addTab(self._build_subgroup_tab(), "Subgroups")
+        self.export_button = QPushButton("Export tables to Excel…")
+        self.export_chart_button = QPushButton("Export chart PNG/SVG…")
+        self.copy_chart_button = QPushButton("Copy chart")
+        self.status = QLabel()
+        buttons = QHBoxLayout()
+        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
+            buttons.addWidget(button)
+        buttons.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.completeness)
+        layout.addWidget(self.tabs, 1)
+        layout.addLayout(buttons)
+
+    def _build_criteria_tab(self) -> QWidget:
+        self.table = results_table_view(self.table_model)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(CriterionResultsModel.COL_CRITERION, QHeaderView.Stretch)
+        self.sentence = QLabel()
+        self.sentence.setWordWrap(True)
+        self.sentence.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.chart = ChartCanvas(figsize=(7, 3))
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addWidget(self.sentence)
+        splitter = QSplitter(Qt.Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(self.chart)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        return splitter
+
+    def _build_subgroup_tab(self) -> QWidget:
+        self.by_box = QComboBox()
+        for key, label in SUBGROUP_FIELDS.items():
+            self.by_box.addItem(label, key)
+        self.subgroup_table = results_table_view(self.subgroup_model)
+        header = self.subgroup_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(SubgroupResultsModel.COL_CRITERION, QHeaderView.Stretch)
+        self.subgroup_note = QLabel()
+        self.subgroup_note.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Split by:"))
+        row.addWidget(self.by_box)
+        row.addStretch(1)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addLayout(row)
+        layout.addWidget(self.subgroup_table, 1)
+        layout.addWidget(self.subgroup_note)
+        return tab
+
+    def _connect_signals(self) -> None:
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
+        self.by_box.currentIndexChanged.connect(self._on_by_box_current_index_changed)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.export_chart_button.clicked.connect(self._on_export_chart_button_clicked)
+        self.copy_chart_button.clicked.connect(self._on_copy_chart_button_clicked)
+
+    # --- public ---------------------------------------------------------------------
+
+    def load(self, audit_id: int | None, cycle_id: int | None) -> None:
+        """Show a cycle's results (computed in the background)."""
+        super().load(audit_id, cycle_id)
+        self._token += 1
+        self.results = None
+        self._subgroups_stale = True
+        self.table_model.set_rows([])
+        self.subgroup_model.set_rows([])
+        self.sentence.clear()
+        self.status.clear()
+        self.chart.figure.clear()
+        self.chart.redraw()
+        has_cycle = cycle_id is not None
+        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
+            button.setEnabled(False)
+        if not has_cycle:
+            self.heading.setText("<h2>Results</h2>")
+            self.completeness.setText("This audit has no cycle yet: plan it and collect data first, then the "
+                                      "results appear here.")
+            return
+        self.completeness.setText("Working out the results…")
+        token = self._token
+        run_task(self, load_results_task, self.ctx.store, cycle_id, show_progress=False,
+                 on_success=lambda results: self._on_results_loaded(token, results))
+
+    def show_subgroups(self, by: str = "sex") -> None:
+        """Open the Subgroups tab split by `by` (one of SUBGROUP_FIELDS)."""
+        self.by_box.setCurrentIndex(self.by_box.findData(by))
+        self.tabs.setCurrentIndex(1)
+
+    def selected_row(self) -> int:
+        """The selected criterion's row, or -1."""
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    # --- slots ------------------------------------------------------------------------
+
+    def _alive(self, token: int) -> bool:
+        # A late result for an earlier load, or for a page already closed, is dropped.
+        return shiboken6.isValid(self) and token == self._token
+
+    def _on_results_loaded(self, token: int, results: CycleResults) -> None:
+        if not self._alive(token):
+            return
+        self.results = results
+        cases = results.completeness.cases
+        self.heading.setText(f"<h2>Results · {results.cycle_title}</h2>")
+        self.completeness.setText(
+            f"{cases} case{'s' if cases != 1 else ''}. Data completeness: {results.completeness.sentence()}. "
+            "Compliance = met ÷ (met + not met): exceptions are not failures; missing answers are listed, "
+            "not counted. Hover over a row for what it means.")
+        self.table_model.set_frame(results.table)
+        draw_compliance_bars(self.chart.figure, results.table)
+        self.chart.redraw()
+        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
+            button.setEnabled(True)
+        if self.table_model.rowCount():
+            self.table.selectRow(0)
+        else:
+            self.sentence.setText("This cycle has no criteria yet: add them in the Criteria stage.")
+        if self.tabs.currentIndex() == 1:
+            self._load_subgroups()
+
+    def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        row = self.selected_row()
+        if row >= 0:
+            item = self.table_model.rows[row]
+            self.sentence.setText(f"<b>{_escape(item['short_name'])}:</b> {_escape(item['sentence'])}")
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        if index == 1 and self._subgroups_stale:
+            self._load_subgroups()
+
+    def _on_by_box_current_index_changed(self, _index: int) -> None:
+        self._subgroups_stale = True
+        if self.tabs.currentIndex() == 1:
+            self._load_subgroups()
+
+    def _load_subgroups(self) -> None:
+        if self.cycle_id is None or self.results is None:
+            return
+        self._subgroups_stale = False
+        by = self.by_box.currentData()
+        token = self._token
+        self.subgroup_note.setText("Working out the subgroups…")
+        run_task(self, load_subgroups_task, self.ctx.store, self.cycle_id, by, show_progress=False,
+                 on_success=lambda frame: self._on_subgroups_loaded(token, by, frame))
+
+    def _on_subgroups_loaded(self, token: int, by: str, frame: pd.DataFrame) -> None:
+        if not self._alive(token) or by != self.by_box.currentData() or self.results is None:
+            return
+        threshold = self.results.small_number_threshold
+        self.subgroup_model.set_frame(frame, threshold)
+        small = int(frame["small_number"].sum()) if len(frame) else 0
+        text = (f"Rows in grey italics have small numbers (fewer than {threshold}): they are shown here for the "
+                "team and suppressed when the tables are exported. ") if small else ""
+        text += ("The last column is an indicative test of difference between groups (cases with no recorded "
+                 f"{SUBGROUP_FIELDS[by].lower()} are left out of it); audit samples are rarely random, so treat "
+                 "it as a pointer, not proof.")
+        if not len(frame):
+            text = "No answers to split yet."
+        self.subgroup_note.setText(text)
+
+    def _on_export_button_clicked(self) -> None:
+        if self.cycle_id is None:
+            return
+        path = dialogs.save_file(self, "Export results tables", EXCEL_FILTER, "results.xlsx")
+        if not path:
+            return
+        self.status.setText("Exporting…")
+        token = self._token
+        run_task(self, export_results_task, self.ctx.store, self.cycle_id, path, title="Exporting the results…",
+                 on_success=lambda written: self._on_exported(token, written))
+
+    def _on_exported(self, token: int, written: Path) -> None:
+        if self._alive(token):
+            self.status.setText(f"Saved {written.name} (small numbers suppressed).")
+
+    def _on_export_chart_button_clicked(self) -> None:
+        path = dialogs.save_file(self, "Export chart", CHART_FILTERS, "results-chart.png")
+        if path:
+            written = self.chart.export(path)
+            self.status.setText(f"Saved {written.name}.")
+
+    def _on_copy_chart_button_clicked(self) -> None:
+        self.chart.copy_to_clipboard()
+        self.status.setText("Chart copied: paste it into your slides or report.")
+
+
+def _escape(text: object) -> str:
+    return escape(str(text))
