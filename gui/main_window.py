@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot, qVersion
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QStackedWidget, QWidget
 
 from gui import dialogs, recent
 from gui.context import AppContext
@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._add(file_menu, "Save &copy as…", self._on_save_copy_action_triggered, QKeySequence.SaveAs)
         self._add(file_menu, "&Backups…", self._on_backups_action_triggered)
+        self._add(file_menu, "&Standards library…", self._on_standards_action_triggered)
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.Quit)
         help_menu = self.menuBar().addMenu("&Help")
@@ -115,20 +116,23 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def new_audit(self) -> None:
-        """Register a new audit (title first; the Plan page holds the rest)."""
-        from model.audits import Audit, create_audit
-        from model.errors import KnownError
+        """Register a new audit (with its baseline cycle) and open it at the Plan stage."""
+        from gui.new_audit import NewAuditDialog
 
-        title, ok = QInputDialog.getText(self, "New audit", "Title of the audit:")
-        if not ok:
-            return
-        try:
-            audit = create_audit(self.ctx.store.db, Audit(title=title))
-        except KnownError as exc:
-            dialogs.show_known_error(self, exc)
+        dialog = NewAuditDialog(self.ctx, self)
+        if dialog.exec() != QDialog.Accepted:
             return
         self.register.reload()
-        self.open_audit(audit.id, "plan")
+        if dialog.open_instead_id is not None:
+            self.open_audit(dialog.open_instead_id)
+        elif dialog.created_audit_id is not None:
+            self.open_audit(dialog.created_audit_id, "plan")
+
+    @Slot()
+    def _on_standards_action_triggered(self) -> None:
+        from gui.standards_dialog import StandardsDialog
+
+        StandardsDialog(self.ctx, self).exec()
 
     # --- file menu ----------------------------------------------------------------------
 

@@ -80,9 +80,10 @@ class RegisterPage(QWidget):
         self.delete_button = QPushButton("Move to bin")
         self.undo_button = QPushButton("Undo delete")
         self.undo_button.setEnabled(False)
+        self.bin_button = QPushButton("Bin…")
         self.count_label = QLabel()
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.open_button, self.delete_button, self.undo_button):
+        for b in (self.new_button, self.open_button, self.delete_button, self.undo_button, self.bin_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.count_label)
@@ -101,6 +102,7 @@ class RegisterPage(QWidget):
         self.new_button.clicked.connect(self.new_requested)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
+        self.bin_button.clicked.connect(self._on_bin_button_clicked)
 
     def reload(self) -> None:
         """Re-read the register from the store, keeping the filters."""
@@ -175,3 +177,14 @@ class RegisterPage(QWidget):
             audits_model.restore_audit(self.ctx.store.db, self._deleted.pop())
         self.undo_button.setEnabled(bool(self._deleted))
         self.reload()
+
+    @Slot()
+    def _on_bin_button_clicked(self) -> None:
+        from gui.bin_dialog import BinDialog
+
+        dialog = BinDialog(self.ctx, self)
+        dialog.exec()
+        if dialog.changed:
+            self._deleted.clear()
+            self.undo_button.setEnabled(False)
+            self.reload()

@@ -177,7 +177,9 @@ class AuditWorkspace(QWidget):
         # Other pages reload lazily, when next shown; the heading and register now.
         self._stale |= set(self.pages) - {source}
         self._refresh_heading()
-        if self.cycle_box.count() != max(1, len(list_cycles(self.ctx.store.db, self.audit_id))):
+        shown = [self.cycle_box.itemData(i) for i in range(self.cycle_box.count())]
+        stored = [c.id for c in list_cycles(self.ctx.store.db, self.audit_id)] or [None]
+        if shown != stored:  # a cycle was added or removed (the first replaces "No cycle yet")
             self._fill_cycles()
         self._mark_progress(current_stage(self.ctx.store.db, self.audit_id))
         self.audit_changed.emit()

@@ -5,6 +5,7 @@ Every edit is committed at once. Deleting is soft (a bin), so it can be undone.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
@@ -12,7 +13,10 @@ from typing import NewType
 
 from sqlite_utils import Database
 
+from model.criteria import add_criterion
+from model.cycles import Cycle, create_cycle
 from model.errors import KnownError
+from model.standards import criteria_from_standard, get_standard
 from model.util import new_uid, now_iso, parse_iso_date
 
 AuditId = NewType("AuditId", int)
@@ -94,31 +98,90 @@ class Audit:
 _COLUMNS = [f.name for f in fields(Audit) if f.name not in {"id", "extra"}]
 
 
-def validate(audit: Audit) -> list[str]:
-    """Problems that stop an audit being saved, in plain words (empty list = fine)."""
-    problems = []
+DATE_FIELDS = ("registered_on", "approved_on", "collection_start", "collection_end", "report_due", "reaudit_due")
+# HQIP's questions that separate audit from research: every answer must be "yes".
+AUDIT_TESTS = {
+    "measures_against_standard": "It measures current care against an explicit standard",
+    "no_new_treatment": "It involves no new treatment or intervention",
+    "no_randomisation": "Patients are not randomised or allocated to groups",
+    "no_extra_burden": "Patients have no extra tests, visits or burden beyond normal care",
+}
+RESEARCH_WARNING = ("This may be research or service evaluation rather than audit — talk to your R&D office "
+                    "before you collect any data.")
+KEEP_IDENTIFIERS_WARNING = ("Patient identifiers (NHS and hospital numbers) will be kept in this file. Only do this "
+                            "if your information-governance approval allows it, and keep the file on a secure "
+                            "trust drive.")
+
+
+def field_problems(audit: Audit) -> dict[str, str]:
+    """Problems that stop an audit being saved, keyed by the field they belong to."""
+    problems: dict[str, str] = {}
     if not audit.title.strip():
-        problems.append("An audit needs a title.")
+        problems["title"] = "An audit needs a title."
     if audit.audit_type not in AUDIT_TYPES:
-        problems.append(f"Unknown audit type '{audit.audit_type}'.")
+        problems["audit_type"] = f"Unknown audit type '{audit.audit_type}'."
     if audit.priority not in PRIORITIES:
-        problems.append(f"Unknown priority '{audit.priority}'.")
+        problems["priority"] = f"Unknown priority '{audit.priority}'."
     if audit.status not in STATUSES:
-        problems.append(f"Unknown status '{audit.status}'.")
+        problems["status"] = f"Unknown status '{audit.status}'."
     if audit.status == "abandoned" and not audit.abandoned_reason.strip():
-        problems.append("Say why the audit was abandoned.")
+        problems["abandoned_reason"] = "Say why the audit was abandoned."
     if not 0 <= audit.rag_tolerance <= 100:
-        problems.append("The amber tolerance must be between 0 and 100 percentage points.")
-    for name in ("registered_on", "approved_on", "collection_start", "collection_end", "report_due", "reaudit_due"):
+        problems["rag_tolerance"] = "The amber tolerance must be between 0 and 100 percentage points."
+    if audit.small_number_threshold < 0:
+        problems["small_number_threshold"] = "The small-number threshold cannot be negative."
+    problems.update(_date_problems(audit))
+    return problems
+
+
+def _date_problems(audit: Audit) -> dict[str, str]:
+    problems = {}
+    for name in DATE_FIELDS:
         value = getattr(audit, name)
         try:
             parse_iso_date(value)
         except ValueError:
-            problems.append(f"{name.replace('_', ' ').capitalize()} is not a date: {value!r}.")
-    start, end = parse_iso_date(audit.collection_start), parse_iso_date(audit.collection_end)
-    if start and end and end < start:
-        problems.append("Data collection ends before it starts.")
+            problems[name] = f"{name.replace('_', ' ').capitalize()} is not a date: {value!r}."
+    if "collection_start" not in problems and "collection_end" not in problems:
+        start, end = parse_iso_date(audit.collection_start), parse_iso_date(audit.collection_end)
+        if start and end and end < start:
+            problems["collection_end"] = "Data collection ends before it starts."
     return problems
+
+
+def validate(audit: Audit) -> list[str]:
+    """Problems that stop an audit being saved, in plain words (empty list = fine)."""
+    return list(field_problems(audit).values())
+
+
+def audit_tests(audit: Audit) -> dict[str, bool]:
+    """The HQIP audit-not-research answers (False for unanswered)."""
+    try:
+        stored = json.loads(audit.audit_tests_json or "{}")
+    except json.JSONDecodeError:
+        stored = {}
+    if not stored and audit.is_audit_confirmed:
+        # Confirmed as a whole before the tests were recorded one by one.
+        return dict.fromkeys(AUDIT_TESTS, True)
+    return {key: bool(stored.get(key, False)) for key in AUDIT_TESTS}
+
+
+def set_audit_tests(audit: Audit, answers: dict[str, bool]) -> Audit:
+    """Record the answers; the audit counts as confirmed only when every test is passed."""
+    clean = {key: bool(answers.get(key, False)) for key in AUDIT_TESTS}
+    audit.audit_tests_json = json.dumps(clean, sort_keys=True)
+    audit.is_audit_confirmed = all(clean.values())
+    return audit
+
+
+def audit_test_message(answers: dict[str, bool]) -> str:
+    """What to tell the user about the answers: '' when all pass, advice otherwise."""
+    ticked = [key for key in AUDIT_TESTS if answers.get(key)]
+    if len(ticked) == len(AUDIT_TESTS):
+        return ""
+    if not ticked:
+        return "Tick each statement that is true of this project to confirm it is audit."
+    return RESEARCH_WARNING
 
 
 def _row_to_audit(row: dict) -> Audit:
@@ -157,6 +220,31 @@ def update_audit(db: Database, audit: Audit) -> Audit:
     with db.atomic():
         db["audits"].update(audit.id, values)
     return audit
+
+
+def register_new_audit(db: Database, audit: Audit, standard_id: int | None = None, *,
+                       copy_criteria: bool = False) -> tuple[Audit, Cycle]:
+    """Create an audit with its baseline cycle (cycle 1) in one transaction.
+
+    Args:
+        db: the store.
+        audit: the new audit (title required).
+        standard_id: the library standard it measures against, if chosen; the cycle records its version.
+        copy_criteria: also add the standard's criteria to cycle 1.
+
+    Returns:
+        The stored audit and its baseline cycle.
+    """
+    standard = get_standard(db, standard_id) if standard_id is not None else None
+    audit.standard_id = standard_id
+    with db.atomic():
+        audit = create_audit(db, audit)
+        cycle = create_cycle(db, Cycle(audit_id=audit.id, standard_id=standard_id,
+                                       standard_version=standard.version if standard else ""))
+        if standard is not None and copy_criteria:
+            for criterion in criteria_from_standard(standard):
+                add_criterion(db, cycle.id, criterion)
+    return audit, cycle
 
 
 def get_audit(db: Database, audit_id: int) -> Audit:

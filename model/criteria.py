@@ -6,6 +6,7 @@ change of wording between cycles can be flagged.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, fields
 from typing import NewType
 
@@ -195,3 +196,145 @@ def describe_changes(old: Criterion, new: Criterion) -> str:
         changed.append(f"target {old.target:g}% → {new.target:g}%" if None not in (old.target, new.target)
                        else "target")
     return ", ".join(changed)
+
+
+# --- Editor support (Criteria stage) ------------------------------------------------------
+
+# DOMAIN.md §2: grade A is the strongest evidence, D is consensus / expert opinion.
+EVIDENCE_GRADES = {
+    "A": "Strong: systematic reviews or consistent randomised trials",
+    "B": "Good: well-conducted studies, not randomised or not consistent",
+    "C": "Limited: observational studies, case series",
+    "D": "Consensus: expert opinion or professional guidance",
+}
+THRESHOLD_OPS = {"<=": "≤ (at most)", "<": "< (under)", ">=": "≥ (at least)", ">": "> (over)"}
+TIME_UNITS = ("minutes", "hours", "days")
+_OP_SIGNS = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
+
+
+def default_target(direction: str) -> float:
+    """The usual target: 100% for a 'should' criterion, 0% for a 'should not' one."""
+    return 0.0 if direction == "lower" else 100.0
+
+
+def choices(c: Criterion) -> list[str]:
+    """The options of a choice criterion (empty for other answer types or unreadable JSON)."""
+    return _json_list(c.choices_json)
+
+
+def met_choices(c: Criterion) -> list[str]:
+    """The options of a choice criterion that count as met."""
+    return _json_list(c.met_choices_json)
+
+
+def _json_list(text: str) -> list[str]:
+    try:
+        value = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def set_choices(c: Criterion, options: list[str], met: list[str]) -> None:
+    """Store the options (trimmed, blanks and repeats dropped) and which of them count as met."""
+    clean = list(dict.fromkeys(o.strip() for o in options if o.strip()))
+    c.choices_json = json.dumps(clean, ensure_ascii=False)
+    c.met_choices_json = json.dumps([m for m in dict.fromkeys(m.strip() for m in met) if m in clean],
+                                    ensure_ascii=False)
+
+
+def answer_problems(c: Criterion) -> list[str]:
+    """Problems specific to the answer type that `validate` does not cover."""
+    problems = []
+    if c.answer_type == "time_diff" and not c.threshold_unit:
+        problems.append("Say whether the time limit is in minutes, hours or days.")
+    if c.answer_type == "choice":
+        options = choices(c)
+        if len(options) < 2:
+            problems.append("A choice criterion needs at least two options to choose from.")
+        elif not met_choices(c):
+            problems.append("Tick which options count as meeting the criterion.")
+    return problems
+
+
+def describe_rule(c: Criterion) -> str:
+    """How an answer is judged, in words ('Met when ≤ 14 hours', 'Yes / No / Not applicable')."""
+    if c.answer_type in ("numeric", "time_diff"):
+        if c.threshold is None:
+            return "Threshold not yet set"
+        unit = f" {c.threshold_unit}" if c.threshold_unit else ""
+        prefix = "Met when the time is" if c.answer_type == "time_diff" else "Met when the value is"
+        return f"{prefix} {_OP_SIGNS.get(c.threshold_op, c.threshold_op)} {c.threshold:g}{unit}"
+    if c.answer_type == "choice":
+        met = met_choices(c)
+        return f"Met when the answer is {' or '.join(met)}" if met else "Options counting as met not yet chosen"
+    return ANSWER_TYPES.get(c.answer_type, c.answer_type)
+
+
+def previous_criterion(db: Database, c: Criterion) -> Criterion | None:
+    """The same criterion (same lineage) in the cycle before this one, if there is one."""
+    rows = list(db.query(
+        """SELECT p.* FROM criteria p
+           JOIN cycles pc ON pc.id = p.cycle_id
+           JOIN cycles cc ON cc.audit_id = pc.audit_id AND cc.number = pc.number + 1
+           WHERE cc.id = ? AND p.lineage = ?""", [c.cycle_id, c.lineage]))
+    return _row(rows[0]) if rows else None
+
+
+def save_criterion(db: Database, c: Criterion) -> Criterion:
+    """Save every field and record what changed since the previous cycle (for the comparison).
+
+    Raises:
+        KnownError: for a structurally impossible value (target outside 0–100%); nothing is stored.
+    """
+    previous = previous_criterion(db, c) if c.cycle_id is not None else None
+    c.changes_from_previous = describe_changes(previous, c) if previous is not None else ""
+    with db.atomic():
+        update_criterion(db, c)
+        following = _next_criterion(db, c)
+        if following is not None:
+            # Editing an earlier cycle changes what the next cycle differs from.
+            db.execute("UPDATE criteria SET changes_from_previous = ? WHERE id = ?",
+                       [describe_changes(c, following), following.id])
+    return c
+
+
+def _next_criterion(db: Database, c: Criterion) -> Criterion | None:
+    rows = list(db.query(
+        """SELECT n.* FROM criteria n
+           JOIN cycles nc ON nc.id = n.cycle_id
+           JOIN cycles cc ON cc.audit_id = nc.audit_id AND nc.number = cc.number + 1
+           WHERE cc.id = ? AND n.lineage = ?""", [c.cycle_id, c.lineage]))
+    return _row(rows[0]) if rows else None
+
+
+def restore_criterion(db: Database, c: Criterion) -> Criterion:
+    """Put back a deleted criterion (kept copy) at its old position, with its lineage."""
+    position = c.position
+    copy = Criterion(**{k: v for k, v in asdict(c).items() if k in _COLUMNS})
+    restored = add_criterion(db, c.cycle_id, copy)
+    order = [x.id for x in list_criteria(db, c.cycle_id) if x.id != restored.id]
+    order.insert(min(position, len(order)), restored.id)
+    with db.atomic():
+        for pos, cid in enumerate(order):
+            db.execute("UPDATE criteria SET position = ? WHERE id = ?", [pos, cid])
+    return get_criterion(db, restored.id)
+
+
+def answer_count(db: Database, criterion_id: int) -> int:
+    """How many answers are stored for a criterion (deleting it deletes them too)."""
+    return db.execute("SELECT COUNT(*) FROM answers WHERE criterion_id = ?", [criterion_id]).fetchone()[0]
+
+
+def fresh_copy(c: Criterion) -> Criterion:
+    """An unsaved copy with no id, cycle or lineage (to add to another audit's cycle)."""
+    copy = Criterion(**{k: v for k, v in asdict(c).items() if k in _COLUMNS})
+    copy.cycle_id, copy.lineage, copy.position, copy.changes_from_previous = None, "", 0, ""
+    copy.created_at = copy.updated_at = ""
+    return copy
+
+
+def add_criteria(db: Database, cycle_id: int, criteria: list[Criterion]) -> list[Criterion]:
+    """Append several new criteria (e.g. from the standards library) in one transaction."""
+    with db.atomic():
+        return [add_criterion(db, cycle_id, c) for c in criteria]

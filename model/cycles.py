@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import asdict, dataclass, fields
-from typing import NewType
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NewType
 
 from sqlite_utils import Database
 
 from model.criteria import Criterion, add_criterion, describe_changes, list_criteria
-from model.errors import KnownError
+from model.errors import ImportProblem, KnownError
+from model.standards import Standard, is_newer
 from model.util import now_iso, parse_iso_date
+
+if TYPE_CHECKING:  # model.sampling loads numpy: keep it out of the register's start-up path
+    from model.sampling import CaseList, SampleSelection
 
 CycleId = NewType("CycleId", int)
 
@@ -169,3 +177,99 @@ def criteria_changes(db: Database, earlier_cycle_id: int, later_cycle_id: int) -
     for lineage in before.keys() - after.keys():
         changes[lineage] = "removed in this cycle"
     return changes
+
+
+# --- standards and sampling -----------------------------------------------------------------
+
+def standard_version_notes(cycles: list[Cycle], standards: dict[int, Standard]) -> list[str]:
+    """Plain sentences where cycles used different versions of a standard, or the library is newer.
+
+    Args:
+        cycles: an audit's cycles, baseline first.
+        standards: the library's standards by id (for names and the current version).
+    """
+    notes = []
+    used = [c for c in cycles if c.standard_id is not None and c.standard_version]
+    for earlier, later in zip(used, used[1:], strict=False):
+        if earlier.standard_id == later.standard_id and is_newer(later.standard_version, earlier.standard_version):
+            name = _standard_name(standards, later.standard_id)
+            notes.append(f"{later.title} uses a newer version of {name} ({later.standard_version}) than "
+                         f"{earlier.title} ({earlier.standard_version}): check whether the criteria changed "
+                         "before comparing the cycles.")
+    if used:
+        last = used[-1]
+        current = standards.get(last.standard_id)
+        if current is not None and is_newer(current.version, last.standard_version):
+            name = _standard_name(standards, last.standard_id)
+            notes.append(f"The library now holds version {current.version} of {name}; "
+                         f"{last.title} used version {last.standard_version}.")
+    return notes
+
+
+def _standard_name(standards: dict[int, Standard], standard_id: int | None) -> str:
+    standard = standards.get(standard_id) if standard_id is not None else None
+    return (standard.reference_code or standard.title) if standard else "the standard"
+
+
+def record_selection(db: Database, cycle_id: int, selection: SampleSelection) -> Cycle:
+    """Save a drawn sample with its cycle so the report can state how it was drawn.
+
+    Sets the sampling method, seed, population size and planned sample, and stores
+    `sampling_json` = {"method", "seed", "k", "start", "population_size", "selected", "describe"}.
+    """
+    cycle = get_cycle(db, cycle_id)
+    cycle.sampling_method = "simple_random" if selection.method == "random" else "systematic"
+    cycle.sampling_seed = selection.seed
+    cycle.population_size = selection.population_size
+    cycle.planned_sample = len(selection.selected)
+    cycle.sampling_json = json.dumps({
+        "method": selection.method, "seed": selection.seed, "k": selection.k, "start": selection.start,
+        "population_size": selection.population_size, "selected": list(selection.selected),
+        "describe": selection.describe()}, ensure_ascii=False)
+    return update_cycle(db, cycle)
+
+
+def recorded_selection(cycle: Cycle) -> dict[str, Any] | None:
+    """The sample stored with a cycle (see `record_selection`), or None when none was drawn."""
+    try:
+        data = json.loads(cycle.sampling_json or "{}")
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) and data.get("selected") else None
+
+
+# Header cells that mark the first row of a case-list CSV as a heading, not a case.
+_HEADER_NAMES = {"ref", "case", "case ref", "case_ref", "reference", "id", "mrn", "hospital number",
+                 "nhs number", "patient", "patient id", "case reference"}
+
+
+def read_case_list(path: Path | str) -> CaseList:
+    """Read a list of eligible cases from a text or CSV file (first column, one case a line).
+
+    Raises:
+        ImportProblem: when the file cannot be read as text.
+    """
+    from model.sampling import parse_case_list
+
+    path = Path(path)
+    raw = _read_text(path)
+    if path.suffix.lower() != ".csv":
+        return parse_case_list(raw)
+    rows = [r for r in csv.reader(io.StringIO(raw)) if r and r[0].strip()]
+    if rows and rows[0][0].strip().lower() in _HEADER_NAMES:
+        rows = rows[1:]
+    return parse_case_list("\n".join(r[0] for r in rows))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportProblem(f"Could not read the file: {exc.strerror}.", where=str(path)) from exc
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportProblem("The file is not a text file.", where=str(path),  # cp1252 rarely fails; binary does
+                        hint="Save the list as plain text or CSV, one case reference per line.")

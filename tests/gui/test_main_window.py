@@ -85,3 +85,14 @@ def test_save_copy_and_open_it(qtbot, ctx, dialog_log, tmp_path):
         window.open_data_file(tmp_path / "copy.sqlite")
     assert window.ctx.store.path == tmp_path / "copy.sqlite"
     assert len(window.register.table_model.rows) == 3
+
+
+def test_first_cycle_of_a_cycle_less_audit_appears_in_the_cycle_box(qtbot, ctx):
+    from model.cycles import Cycle, create_cycle
+
+    window = make_window(qtbot, ctx)
+    window.open_audit(3, "plan")
+    assert window.workspace.cycle_id() is None
+    cycle = create_cycle(ctx.store.db, Cycle(audit_id=3))
+    window.workspace.pages["plan"].data_changed.emit()
+    assert window.workspace.cycle_id() == cycle.id

@@ -1,0 +1,207 @@
+"""Small widgets the Plan stage needs: optional dates, text boxes that commit on leaving, field errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
+
+from model.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
+
+Index = QModelIndex | QPersistentModelIndex
+ERROR_STYLE = "color: #b3261e;"
+WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0b000; border-radius: 4px; padding: 6px; color: #4d3800;"
+OK_STYLE = "color: #1e6b30;"
+
+
+def error_label() -> QLabel:
+    """A red inline message, hidden while empty."""
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def set_message(label: QLabel, text: str) -> None:
+    """Show `text` in an inline label, or hide the label when there is nothing to say."""
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def with_message(widget: QWidget, label: QLabel) -> QWidget:
+    """The widget with its inline message underneath, as one form cell."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    layout.addWidget(label)
+    return box
+
+
+class CommitTextEdit(QPlainTextEdit):
+    """A multi-line text box that says when the user leaves it after changing the text.
+
+    Signals:
+        editingFinished(): focus left and the text differs from when it was last committed.
+    """
+
+    editingFinished = Signal()
+
+    def __init__(self, parent: QWidget | None = None, *, lines: int = 3) -> None:
+        super().__init__(parent)
+        self._committed = ""
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 14)
+
+    def set_text(self, text: str) -> None:
+        """Replace the text without signalling a change."""
+        self.setPlainText(text)
+        self._committed = text
+
+    def commit(self) -> None:
+        """Signal editingFinished if the text changed (also called on focus-out)."""
+        if self.toPlainText() != self._committed:
+            self._committed = self.toPlainText()
+            self.editingFinished.emit()
+
+    def focusOutEvent(self, event: Any) -> None:
+        super().focusOutEvent(event)
+        self.commit()
+
+
+class OptionalDateEdit(QWidget):
+    """A date that may be "not set", with a button to clear it.
+
+    Signals:
+        changed(): the user committed a different date (or cleared it).
+    """
+
+    changed = Signal()
+    NOT_SET = QDate(1900, 1, 1)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QDateEdit()
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("dd MMM yyyy")
+        self.edit.setMinimumDate(self.NOT_SET)
+        self.edit.setSpecialValueText("not set")
+        self.edit.setDate(self.NOT_SET)
+        self.edit.setMinimumWidth(130)
+        self.clear_button = QToolButton(text="✕", toolTip="Clear this date (not set)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.clear_button)
+        layout.addStretch(1)
+        self._last: str | None = None
+        self.edit.editingFinished.connect(self._emit_if_changed)
+        self.edit.calendarWidget().clicked.connect(lambda _d: QTimer.singleShot(0, self._emit_if_changed))
+        self.edit.calendarWidget().installEventFilter(self)
+        self.clear_button.clicked.connect(self.clear)
+
+    def value(self) -> str | None:
+        """The date as ISO text, or None when not set."""
+        date = self.edit.date()
+        return None if date == self.NOT_SET else date.toString(Qt.ISODate)
+
+    def set_value(self, iso: str | None) -> None:
+        """Show a date (ISO text or None) without signalling a change."""
+        date = QDate.fromString(iso[:10], Qt.ISODate) if iso else self.NOT_SET
+        self.edit.setDate(date if date.isValid() else self.NOT_SET)
+        self._last = self.value()
+
+    def clear(self) -> None:
+        """Set to "not set" (signals a change if there was a date)."""
+        self.edit.setDate(self.NOT_SET)
+        self._emit_if_changed()
+
+    def set_and_commit(self, iso: str | None) -> None:
+        """Set a date as if the user had typed it (for keyboard-free callers and tests)."""
+        self.edit.setDate(QDate.fromString(iso, Qt.ISODate) if iso else self.NOT_SET)
+        self._emit_if_changed()
+
+    def _emit_if_changed(self) -> None:
+        if self.value() != self._last:
+            self._last = self.value()
+            self.changed.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # An unset date would open the calendar in 1900: open it at today's month instead.
+        if event.type() == QEvent.Show and self.value() is None:
+            today = QDate.currentDate()
+            QTimer.singleShot(0, lambda: self.edit.calendarWidget().setCurrentPage(today.year(), today.month()))
+        return False
+
+
+class CyclesTableModel(QAbstractTableModel):
+    """An audit's cycles, one row each."""
+
+    COL_CYCLE, COL_PERIOD, COL_METHOD, COL_STATUS, COL_SAMPLE, COL_STANDARD = range(6)
+    HEADERS = ("Cycle", "Data collection period", "Method", "Status", "Sample", "Standard version")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[Cycle] = []
+
+    def set_rows(self, rows: list[Cycle]) -> None:
+        """Replace every row."""
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.DisplayRole:
+            return self._text(self.rows[index.row()], index.column())
+        if role == Qt.UserRole:
+            return self.rows[index.row()].id
+        return None
+
+    @staticmethod
+    def _text(cycle: Cycle, col: int) -> str:
+        period = f"{_date(cycle.period_start)} – {_date(cycle.period_end)}"
+        if cycle.planned_sample is None:
+            sample = "—"
+        elif cycle.population_size:
+            sample = f"{cycle.planned_sample} of {cycle.population_size}"
+        else:
+            sample = str(cycle.planned_sample)
+        sample += f" ({SAMPLING_METHODS[cycle.sampling_method].lower()})" if cycle.planned_sample else ""
+        values = (cycle.title, period, METHODS[cycle.method].split(" (")[0], CYCLE_STATUSES[cycle.status], sample,
+                  cycle.standard_version or "—")
+        return values[col]
+
+    def cycle_id(self, row: int) -> int | None:
+        """The cycle id at a row."""
+        return self.rows[row].id
+
+
+def _date(iso: str | None) -> str:
+    date = QDate.fromString(iso[:10], Qt.ISODate) if iso else QDate()
+    return date.toString("dd MMM yyyy") if date.isValid() else "not set"
