@@ -180,3 +180,66 @@ def cases_frame(db: Database, cycle_ids: list[int]) -> pd.DataFrame:
     cols = ", ".join(("id AS case_id", "cycle_id", "case_ref", "case_date", "age", *SEGMENT_FIELDS))
     sql = f"SELECT {cols} FROM cases WHERE cycle_id IN ({marks}) AND deleted_at IS NULL"
     return pd.read_sql_query(sql, db.conn, params=list(cycle_ids))
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One line of the case list: the case and a count of its answers by outcome."""
+
+    id: int
+    case_ref: str
+    case_date: str | None
+    ward: str | None
+    collector: str | None
+    met: int
+    not_met: int
+    exception: int
+    missing: int
+
+    @property
+    def summary(self) -> str:
+        """E.g. "3 met · 1 not met · 0 N/A · 1 missing"."""
+        return f"{self.met} met · {self.not_met} not met · {self.exception} N/A · {self.missing} missing"
+
+
+def case_rows(db: Database, cycle_id: int, ref_filter: str = "") -> list[CaseRow]:
+    """The cycle's live cases with answer counts, in entry order; `ref_filter` matches part of the ref.
+
+    A criterion without an answer row for a case counts as missing.
+    """
+    sql = """
+        SELECT c.id, c.case_ref, c.case_date, c.ward, c.collector,
+               COALESCE(SUM(a.outcome = 'met'), 0), COALESCE(SUM(a.outcome = 'not_met'), 0),
+               COALESCE(SUM(a.outcome = 'exception'), 0),
+               (SELECT COUNT(*) FROM criteria WHERE cycle_id = c.cycle_id)
+                 - COALESCE(SUM(a.outcome IN ('met', 'not_met', 'exception')), 0)
+        FROM cases c LEFT JOIN answers a ON a.case_id = c.id
+        WHERE c.cycle_id = ? AND c.deleted_at IS NULL AND c.case_ref LIKE ? ESCAPE '\\'
+        GROUP BY c.id ORDER BY c.id
+    """
+    pattern = "%" + ref_filter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return [CaseRow(*row) for row in db.execute(sql, [cycle_id, pattern])]
+
+
+def next_case_ref(db: Database, cycle_id: int) -> str:
+    """A suggestion for the next case reference: the last one with its trailing number + 1.
+
+    "C1-009" → "C1-010", "12" → "13"; when no reference ends in a number, "1".
+    """
+    import re
+
+    rows = db.execute("SELECT case_ref FROM cases WHERE cycle_id = ? AND deleted_at IS NULL ORDER BY id DESC",
+                      [cycle_id]).fetchall()
+    taken = {r[0] for r in rows}
+    for (ref,) in rows:
+        match = re.fullmatch(r"(.*?)(\d+)", ref)
+        if match:
+            prefix, digits = match.groups()
+            number = int(digits) + 1
+            while (candidate := f"{prefix}{number:0{len(digits)}d}") in taken:
+                number += 1
+            return candidate
+    number = len(rows) + 1
+    while str(number) in taken:
+        number += 1
+    return str(number)

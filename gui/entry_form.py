@@ -1,0 +1,590 @@
+"""The case entry form, generated from the cycle's criteria; keyboard first.
+
+Yes/No criteria: press Y, N or A (N/A) and focus moves to the next criterion; Backspace or
+Delete clears (blank = missing, never "no"); Tab and Enter move on. Numeric, time and
+choice criteria show the derived result (met / not met) as soon as a value is typed.
+Each case is saved in one transaction (model.cases.add_case / update_case).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QDoubleValidator, QFocusEvent, QIntValidator, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.context import AppContext
+from model import entry
+from model.cases import Answer, Case, add_case, count_cases, get_case, next_case_ref, update_case
+from model.criteria import Criterion
+from model.cycles import Cycle
+from model.errors import KnownError
+from model.util import parse_iso_date
+
+_RESULT_STYLE = {"met": "color: #1b7f3b; font-weight: bold;", "not_met": "color: #b3261e; font-weight: bold;",
+                 "exception": "color: #555;", "missing": "color: #777;"}
+# A chosen answer must be visible at a glance: green, red, slate.
+_CHECKED = {"met": "#1b7f3b", "not_met": "#b3261e", "exception": "#4a5568"}
+_RESULT_TEXT = {"met": "Met", "not_met": "Not met", "exception": "Exception (N/A)", "missing": "—"}
+
+
+class YesNoField(QFrame):
+    """Three answer buttons driven from the keyboard: Y, N, A; Backspace/Delete clears.
+
+    Signals:
+        answered(): an answer was chosen by key (the form moves focus on).
+        changed(): the answer changed by key or mouse.
+    """
+
+    answered = Signal()
+    changed = Signal()
+    _CHOICES = (("met", "&Yes", Qt.Key_Y), ("not_met", "&No", Qt.Key_N), ("exception", "N/&A", Qt.Key_A))
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setObjectName("yesNo")
+        self.setStyleSheet("#yesNo { border: 2px solid transparent; border-radius: 4px; }"
+                           "#yesNo:focus { border: 2px solid #2b6cb0; }")
+        self.group = QButtonGroup(self)
+        self.group.setExclusive(False)  # exclusivity by hand, so "no answer" is possible
+        self.buttons: dict[str, QPushButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(3, 3, 3, 3)
+        for outcome, text, _key in self._CHOICES:
+            button = QPushButton(text.replace("&", ""))
+            button.setCheckable(True)
+            button.setStyleSheet(f"QPushButton:checked {{ background: {_CHECKED[outcome]}; color: white; "
+                                 "font-weight: bold; border: 1px solid #333; border-radius: 3px; padding: 4px; }")
+            button.setFocusPolicy(Qt.NoFocus)  # keyboard focus stays on the field itself
+            button.setMinimumWidth(64)
+            self.group.addButton(button)
+            self.buttons[outcome] = button
+            layout.addWidget(button)
+        layout.addStretch(1)
+        self.group.buttonClicked.connect(self._on_group_button_clicked)
+
+    def outcome(self) -> str:
+        """The chosen outcome, or "missing"."""
+        return next((o for o, b in self.buttons.items() if b.isChecked()), "missing")
+
+    def set_outcome(self, outcome: str) -> None:
+        """Show an outcome ("missing" clears)."""
+        for o, button in self.buttons.items():
+            button.setChecked(o == outcome)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        keys = {key: outcome for outcome, _t, key in self._CHOICES}
+        if event.key() in keys and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            self.set_outcome(keys[event.key()])
+            self.changed.emit()
+            self.answered.emit()
+        elif event.key() in (Qt.Key_Backspace, Qt.Key_Delete, Qt.Key_Space):
+            self.set_outcome("missing")
+            self.changed.emit()
+        elif event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            self.answered.emit()
+        else:
+            super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.update()
+
+    @Slot(object)
+    def _on_group_button_clicked(self, button: QPushButton) -> None:
+        for other in self.buttons.values():
+            if other is not button:
+                other.setChecked(False)
+        self.setFocus()
+        self.changed.emit()
+
+
+class ValueField(QWidget):
+    """A number (numeric criteria) or a time difference (minutes/hours, or two date-times).
+
+    Signals:
+        answered(): Enter pressed (the form moves focus on).
+        changed(): the value changed.
+    """
+
+    answered = Signal()
+    changed = Signal()
+
+    def __init__(self, criterion: Criterion, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.criterion = criterion
+        self.is_time = criterion.answer_type == "time_diff"
+        self.value = QLineEdit()
+        self.value.setValidator(QDoubleValidator(-1e9, 1e9, 3))
+        self.value.setMaximumWidth(110)
+        self.unit = QComboBox()
+        self.unit.addItems(["minutes", "hours"])
+        if entry.unit_minutes(criterion) == 60:
+            self.unit.setCurrentIndex(1)
+        self.start, self.end = QLineEdit(), QLineEdit()
+        self.start.setPlaceholderText("from dd/mm/yyyy hh:mm")
+        self.end.setPlaceholderText("to dd/mm/yyyy hh:mm")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.value)
+        if self.is_time:
+            layout.addWidget(self.unit)
+            layout.addWidget(QLabel("or"))
+            layout.addWidget(self.start)
+            layout.addWidget(self.end)
+        else:
+            layout.addWidget(QLabel(criterion.threshold_unit))
+        layout.addStretch(1)
+        self.setFocusProxy(self.value)
+        for edit in (self.value, self.start, self.end):
+            edit.textChanged.connect(self.changed)
+            edit.returnPressed.connect(self.answered)
+        self.unit.currentIndexChanged.connect(self.changed)
+
+    def derived(self) -> entry.Derived:
+        """The outcome of what is typed now."""
+        if self.is_time:
+            minutes, problem = self.minutes()
+            if problem:
+                return entry.Derived("missing", None, problem)
+            return entry.derive_minutes(minutes, self.criterion)
+        number = _number(self.value.text())
+        return entry.derive_numeric(number, self.criterion)
+
+    def minutes(self) -> tuple[float | None, str]:
+        """Minutes typed (or between the two date-times) and a problem text."""
+        if self.start.text().strip() or self.end.text().strip():
+            start, p1 = entry.parse_entry_datetime(self.start.text())
+            end, p2 = entry.parse_entry_datetime(self.end.text())
+            if p1 or p2 or start is None or end is None:
+                return None, p1 or p2 or "give both date-times"
+            return entry.minutes_between(start, end), ""
+        number = _number(self.value.text())
+        return (None if number is None else number * (60.0 if self.unit.currentIndex() == 1 else 1.0)), ""
+
+    def raw(self) -> str | None:
+        """What was typed, for the answers.raw column."""
+        if self.is_time and (self.start.text().strip() or self.end.text().strip()):
+            return f"{self.start.text().strip()} → {self.end.text().strip()}"
+        text = self.value.text().strip()
+        return f"{text} {self.unit.currentText()}" if text and self.is_time else (text or None)
+
+    def set_answer(self, answer: Answer) -> None:
+        """Show a stored answer (time answers come back in minutes)."""
+        self.start.clear()
+        self.end.clear()
+        self.unit.setCurrentIndex(0)
+        self.value.setText("" if answer.value is None else f"{answer.value:g}")
+
+
+class ChoiceField(QComboBox):
+    """A choice criterion's options (blank = missing).
+
+    Signals:
+        answered(): Enter pressed.
+        changed(): the choice changed.
+    """
+
+    answered = Signal()
+    changed = Signal()
+
+    def __init__(self, criterion: Criterion, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.criterion = criterion
+        self.addItem("")
+        self.addItems(entry.choices(criterion))
+        self.currentIndexChanged.connect(self.changed)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+            self.answered.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+@dataclass
+class CriterionRow:
+    """The widgets of one criterion in the form."""
+
+    criterion: Criterion
+    field: QWidget
+    result: QLabel | None
+
+    def answer(self) -> tuple[Answer, str]:
+        """The answer to store and a problem text ("" when fine)."""
+        if isinstance(self.field, YesNoField):
+            outcome = self.field.outcome()
+            return Answer(outcome, {"met": "Yes", "not_met": "No", "exception": "N/A"}.get(outcome)), ""
+        if isinstance(self.field, ChoiceField):
+            text = self.field.currentText()
+            return Answer(entry.derive_choice(text, self.criterion).outcome, text or None), ""
+        derived = self.field.derived()  # type: ignore[attr-defined]
+        return Answer(derived.outcome, self.field.raw(), derived.value), derived.problem  # type: ignore[attr-defined]
+
+    def show(self, answer: Answer) -> None:
+        """Put a stored answer in the widget."""
+        if isinstance(self.field, YesNoField):
+            self.field.set_outcome(answer.outcome)
+        elif isinstance(self.field, ChoiceField):
+            self.field.setCurrentIndex(max(self.field.findText(answer.raw or ""), 0))
+        else:
+            self.field.set_answer(answer)  # type: ignore[attr-defined]
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        return None
+
+
+class EntryForm(QWidget):
+    """Enter or edit one case of a cycle.
+
+    Signals:
+        saved(int): a case was stored (its id).
+    """
+
+    saved = Signal(int)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.cycle: Cycle | None = None
+        self.criteria: list[Criterion] = []
+        self.rows: list[CriterionRow] = []
+        self.case: Case | None = None
+        self.dirty = False
+        self._build()
+        self._connect_signals()
+
+    def _build(self) -> None:
+        self.heading = QLabel("<b>New case</b>")
+        self.progress = QLabel()
+        self.case_ref, self.case_date, self.age = QLineEdit(), QLineEdit(), QLineEdit()
+        self.case_date.setPlaceholderText("dd/mm/yyyy")
+        self.age.setValidator(QIntValidator(0, 120))
+        self.age.setMaximumWidth(70)
+        self.sex, self.ethnicity, self.imd = QComboBox(), QComboBox(), QComboBox()
+        self.sex.addItems(["", *entry.SEXES])
+        self.ethnicity.addItems(["", *entry.ETHNIC_GROUPS])
+        self.imd.addItems(["", *(str(i) for i in range(1, 11))])
+        self.imd.setToolTip("Index of Multiple Deprivation decile (1 = most deprived)")
+        self.ward, self.site, self.team, self.collector = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
+        self.criteria_box = QWidget()
+        self.criteria_grid = QGridLayout(self.criteria_box)
+        self.criteria_grid.setColumnStretch(0, 1)
+        self.criteria_grid.setVerticalSpacing(10)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.criteria_box)
+        self.messages = QLabel()
+        self.messages.setWordWrap(True)
+        self.new_button = QPushButton("New case")
+        self.save_button = QPushButton("Save (Ctrl+S)")
+        self.save_next_button = QPushButton("Save and next case (Ctrl+Enter)")
+        self.save_next_button.setAutoDefault(True)
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.progress)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self._case_fields())
+        layout.addWidget(QLabel("<b>Criteria</b> — press <b>Y</b>, <b>N</b> or <b>A</b> (N/A); "
+                                "Backspace clears; blank is counted as missing."))
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.messages)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.save_next_button)
+        layout.addLayout(buttons)
+
+    def _case_fields(self) -> QWidget:
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        left, middle, right = QFormLayout(), QFormLayout(), QFormLayout()
+        left.addRow("Case ref *", self.case_ref)
+        left.addRow("Case date", self.case_date)
+        left.addRow("Collector", self.collector)
+        middle.addRow("Age", self.age)
+        middle.addRow("Sex", self.sex)
+        middle.addRow("Ethnicity", self.ethnicity)
+        middle.addRow("IMD decile", self.imd)
+        right.addRow("Ward", self.ward)
+        right.addRow("Site", self.site)
+        right.addRow("Team", self.team)
+        for col, form in enumerate((left, middle, right)):
+            grid.addLayout(form, 0, col)
+            grid.setColumnStretch(col, 1)
+        return box
+
+    def _connect_signals(self) -> None:
+        self.new_button.clicked.connect(self._on_new_button_clicked)
+        self.save_button.clicked.connect(self._on_save_button_clicked)
+        self.save_next_button.clicked.connect(self._on_save_next_button_clicked)
+        self.save_shortcut = QShortcut(QKeySequence("Ctrl+S"), self)
+        self.save_shortcut.activated.connect(self._on_save_button_clicked)
+        self.save_next_shortcut = QShortcut(QKeySequence("Ctrl+Return"), self)
+        self.save_next_shortcut.activated.connect(self._on_save_next_button_clicked)
+        for edit in (self.case_ref, self.case_date, self.age, self.ward, self.site, self.team, self.collector):
+            edit.textEdited.connect(self._on_field_changed)
+            edit.returnPressed.connect(self.focusNextChild)
+        for box in (self.sex, self.ethnicity, self.imd):
+            box.activated.connect(self._on_field_changed)
+        self.case_date.editingFinished.connect(self._show_messages)
+
+    # --- public ---------------------------------------------------------------------
+
+    def autosave(self) -> None:
+        """Store what was typed before the form shows something else (a case is never lost)."""
+        if self.dirty and self.cycle is not None and self.case_ref.text().strip():
+            self.save()
+
+    def set_cycle(self, cycle: Cycle | None, criteria: list[Criterion]) -> None:
+        """Build the criteria rows for a cycle and start a new case."""
+        self.autosave()
+        self.cycle, self.criteria = cycle, criteria
+        self._build_criteria()
+        self.new_case()
+
+    def new_case(self) -> None:
+        """Clear the form for a new case (suggesting the next reference, keeping the collector)."""
+        collector = self.collector.text()
+        self.case = None
+        for edit in (self.case_ref, self.case_date, self.age, self.ward, self.site, self.team):
+            edit.clear()
+        for box in (self.sex, self.ethnicity, self.imd):
+            box.setCurrentIndex(0)
+        self.collector.setText(collector)
+        for row in self.rows:
+            row.show(Answer())
+        if self.cycle is not None:
+            self.case_ref.setText(next_case_ref(self.ctx.store.db, self.cycle.id))
+        self.heading.setText("<b>New case</b>")
+        self.dirty = False
+        self._refresh()
+
+    def load_case(self, case_id: int) -> None:
+        """Show a stored case for editing (after autosaving the one on screen)."""
+        self.autosave()
+        case = get_case(self.ctx.store.db, case_id)
+        self.case = case
+        self.case_ref.setText(case.case_ref)
+        self.case_date.setText(_uk_date(case.case_date))
+        self.age.setText("" if case.age is None else str(case.age))
+        for box, value in ((self.sex, case.sex), (self.ethnicity, case.ethnicity),
+                           (self.imd, None if case.imd_decile is None else str(case.imd_decile))):
+            index = box.findText(value or "")
+            if index < 0:
+                box.addItem(value)  # a value typed elsewhere (import) stays visible
+                index = box.count() - 1
+            box.setCurrentIndex(index)
+        for edit, value in ((self.ward, case.ward), (self.site, case.site), (self.team, case.team),
+                            (self.collector, case.collector)):
+            edit.setText(value or "")
+        for row in self.rows:
+            row.show(case.answers.get(row.criterion.id, Answer()))
+        self.heading.setText(f"<b>Editing case {case.case_ref}</b>")
+        self.dirty = False
+        self._refresh()
+
+    def first_criterion_field(self) -> QWidget | None:
+        """The first answer widget (tests and the Y/N/A flow start there)."""
+        return self.rows[0].field if self.rows else None
+
+    def save(self) -> int | None:
+        """Validate and store the case; returns its id, or None when it could not be saved."""
+        if self.cycle is None:
+            return None
+        errors, _warnings = self.validate()
+        if errors:
+            self._show_messages()
+            return None
+        case = self._collect()
+        try:
+            stored = update_case(self.ctx.store.db, case) if case.id is not None else add_case(self.ctx.store.db, case)
+        except KnownError as exc:
+            self.messages.setText(f"<span style='color:#b3261e'>{exc.message}</span>")
+            return None
+        self.case = stored
+        self.dirty = False
+        self.heading.setText(f"<b>Editing case {stored.case_ref}</b>")
+        self._refresh()
+        self.saved.emit(int(stored.id))
+        return int(stored.id)
+
+    def validate(self) -> tuple[list[str], list[str]]:
+        """(errors that block saving, warnings that do not)."""
+        errors, warnings = [], []
+        if not self.case_ref.text().strip():
+            errors.append("A case needs a case reference (e.g. a proforma number).")
+        _iso, problem = entry.parse_entry_date(self.case_date.text(), self._period())
+        if problem == "outside the data collection period":
+            warnings.append("The case date is outside this cycle's data collection period.")
+        elif problem:
+            errors.append(f"Case date: {problem} (write it as dd/mm/yyyy).")
+        if self.age.text().strip() and not self.age.hasAcceptableInput():
+            errors.append("Age must be a whole number from 0 to 120.")
+        for row in self.rows:
+            _answer, trouble = row.answer()
+            if trouble:
+                warnings.append(f"{row.criterion.label}: {trouble} — stored as missing.")
+        return errors, warnings
+
+    # --- internals ------------------------------------------------------------------
+
+    def _period(self):  # noqa: ANN202 - (date, date) | None
+        if self.cycle is None:
+            return None
+        start, end = parse_iso_date(self.cycle.period_start), parse_iso_date(self.cycle.period_end)
+        return (start, end) if start and end else None
+
+    def _collect(self) -> Case:
+        iso, _p = entry.parse_entry_date(self.case_date.text(), None)
+        base = self.case or Case(cycle_id=self.cycle.id, case_ref="")  # type: ignore[union-attr]
+        base.case_ref = self.case_ref.text().strip()
+        base.case_date = iso
+        base.age = int(self.age.text()) if self.age.text().strip() else None
+        base.age_band = _age_band(base.age) if base.age is not None else (base.age_band if self.case else None)
+        base.sex = self.sex.currentText() or None
+        base.ethnicity = self.ethnicity.currentText() or None
+        base.imd_decile = int(self.imd.currentText()) if self.imd.currentText() else None
+        base.imd_quintile = (base.imd_decile + 1) // 2 if base.imd_decile else None
+        base.ward, base.site, base.team, base.collector = (
+            e.text().strip() or None for e in (self.ward, self.site, self.team, self.collector))
+        base.answers = {row.criterion.id: row.answer()[0] for row in self.rows}
+        return base
+
+    def _build_criteria(self) -> None:
+        while self.criteria_grid.count():
+            item = self.criteria_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.rows = []
+        for i, criterion in enumerate(self.criteria):
+            self._add_criterion_row(i, criterion)
+        self.criteria_grid.setRowStretch(len(self.criteria), 1)
+        previous: QWidget = self.collector
+        for row in self.rows:
+            QWidget.setTabOrder(previous, row.field)
+            previous = row.field
+        QWidget.setTabOrder(previous, self.save_next_button)
+
+    def _add_criterion_row(self, i: int, criterion: Criterion) -> None:
+        text = QLabel(_criterion_text(i, criterion))
+        text.setWordWrap(True)
+        text.setTextFormat(Qt.RichText)
+        text.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Minimum)
+        if criterion.answer_type in ("numeric", "time_diff"):
+            field: QWidget = ValueField(criterion)
+        elif criterion.answer_type == "choice":
+            field = ChoiceField(criterion)
+        else:
+            field = YesNoField()
+        result = QLabel() if criterion.answer_type != "yes_no" else None
+        # A thin rule between criteria keeps long statements apart (transparent above the first).
+        rule = "#d0d0d0" if i else "transparent"
+        text.setStyleSheet(f"border-top: 1px solid {rule}; padding-top: 6px;")
+        self.criteria_grid.addWidget(text, i, 0, Qt.AlignTop)
+        self.criteria_grid.addWidget(field, i, 1, Qt.AlignTop)
+        if result is not None:
+            result.setMinimumWidth(90)
+            self.criteria_grid.addWidget(result, i, 2, Qt.AlignTop)
+        row = CriterionRow(criterion, field, result)
+        self.rows.append(row)
+        field.changed.connect(self._on_field_changed)  # type: ignore[attr-defined]
+        field.answered.connect(lambda r=i: self._on_row_answered(r))  # type: ignore[attr-defined]
+
+    def _refresh(self) -> None:
+        for row in self.rows:
+            if row.result is not None:
+                answer, problem = row.answer()
+                row.result.setText(problem or _RESULT_TEXT[answer.outcome])
+                row.result.setStyleSheet("color: #b3261e;" if problem else _RESULT_STYLE[answer.outcome])
+        self.show_progress()
+        self._show_messages()
+
+    def show_progress(self) -> None:
+        """Show "23 of 60 planned" for the cycle."""
+        if self.cycle is None:
+            self.progress.setText("")
+            return
+        done = count_cases(self.ctx.store.db, self.cycle.id)
+        planned = self.cycle.planned_sample
+        self.progress.setText(f"{done} of {planned} planned" if planned else f"{done} cases")
+
+    @Slot()
+    def _show_messages(self) -> None:
+        errors, warnings = self.validate()
+        parts = [f"<span style='color:#b3261e'>{e}</span>" for e in errors]
+        parts += [f"<span style='color:#8a5a00'>{w}</span>" for w in warnings]
+        self.messages.setText("<br>".join(parts))
+
+    @Slot()
+    def _on_field_changed(self) -> None:
+        self.dirty = True
+        self._refresh()
+
+    def _on_row_answered(self, index: int) -> None:
+        target = self.rows[index + 1].field if index + 1 < len(self.rows) else self.save_next_button
+        target.setFocus(Qt.TabFocusReason)
+
+    @Slot()
+    def _on_new_button_clicked(self) -> None:
+        self.autosave()
+        self.new_case()
+        self.case_ref.setFocus()
+
+    @Slot()
+    def _on_save_button_clicked(self) -> None:
+        self.save()
+
+    @Slot()
+    def _on_save_next_button_clicked(self) -> None:
+        if self.save() is not None:
+            self.new_case()
+            first = self.first_criterion_field()
+            (first or self.case_ref).setFocus(Qt.TabFocusReason)
+
+
+def _criterion_text(i: int, c: Criterion) -> str:
+    from html import escape
+
+    lines = [f"<b>{i + 1}. {escape(c.label)}</b>", f"<span style='color:#333'>{escape(c.statement)}</span>"]
+    if c.exceptions.strip():
+        lines.append(f"<small style='color:#666'>Exceptions (answer N/A): {escape(c.exceptions)}</small>")
+    if c.answer_type in ("numeric", "time_diff"):
+        lines.append(f"<small style='color:#666'>{escape(entry.threshold_text(c))}</small>")
+    return "<br>".join(lines)
+
+
+def _uk_date(iso: str | None) -> str:
+    date = parse_iso_date(iso)
+    return "" if date is None else date.strftime("%d/%m/%Y")
+
+
+def _age_band(age: int) -> str:
+    """The standard band of an age (model.compliance.AGE_BANDS)."""
+    from model.compliance import AGE_BANDS
+
+    edges = (16, 40, 65, 80)
+    return AGE_BANDS[sum(age >= e for e in edges)]

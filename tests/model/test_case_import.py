@@ -1,0 +1,333 @@
+"""Importing cases: mapping, plan (counts, rejected rows), all-or-nothing commit, pseudonyms."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlite_utils import Database
+
+from model import case_import
+from model.audits import Audit, create_audit
+from model.case_import import (
+    auto_mapping,
+    commit_import,
+    criterion_target,
+    file_sha256,
+    find_previous_import,
+    list_profiles,
+    load_profile,
+    plan_import,
+    rejected_csv,
+    save_profile,
+    unrecognised_values,
+)
+from model.cases import count_cases
+from model.criteria import Criterion, add_criterion, list_criteria
+from model.cycles import Cycle, create_cycle, start_next_cycle
+from model.errors import KnownError
+from model.progress import Cancelled, Progress
+from model.pseudonym import key_path_for, load_or_create_key
+from model.sheets import SheetTable, read_raw_sheets, read_table
+from model.store import open_memory, open_store
+
+KEY = bytes(range(32))
+WARD_CRITERIA = [
+    ("Screening tool used", "Sepsis screening tool completed for adults with NEWS2 ≥ 5"),
+    ("Antibiotics ≤1 h", "IV antibiotics within 1 hour of recognition of high-risk sepsis"),
+    ("Cultures before antibiotics", "Blood cultures taken before antibiotics"),
+    ("Lactate ≤1 h", "Lactate measured within 1 hour"),
+]
+# Expected-json key for each of those criteria, in order.
+WARD_KEYS = ["S1", "S2", "S3", "S4"]
+
+
+def make_cycle(db: Database, criteria=WARD_CRITERIA, *, keep_identifiers: bool = False) -> tuple[int, int]:
+    """An audit with one cycle (Jan–Mar 2026) holding these criteria; returns (audit_id, cycle_id)."""
+    audit = create_audit(db, Audit(title="Sepsis on AMU", keep_identifiers=keep_identifiers))
+    cycle = create_cycle(db, Cycle(audit_id=audit.id, period_start="2026-01-01", period_end="2026-03-31",
+                                   planned_sample=60))
+    for short, statement in criteria:
+        add_criterion(db, cycle.id, Criterion(statement=statement, short_name=short))
+    return audit.id, cycle.id
+
+
+def table_from(rows: dict[str, list], name: str = "sheet.xlsx") -> SheetTable:
+    """A SheetTable as model.sheets would give it, from columns of text cells (Excel rows from 2)."""
+    data = pd.DataFrame(rows, dtype=object)
+    data.index = pd.RangeIndex(len(data)) + 2
+    data.index.name = "row"
+    letters = tuple("ABCDEFGHIJKLMNOP"[: len(rows)])
+    return SheetTable(path=Path(name), sheet="Data", header_row=1, header_height=1, columns=tuple(rows),
+                      display_headers=tuple(rows), letters=letters, data=data)
+
+
+@pytest.fixture
+def db() -> Database:
+    database = open_memory()
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def ward(shared_data: Path) -> SheetTable:
+    return read_table(shared_data / "ward_audit_example.xlsx")
+
+
+@pytest.fixture
+def expected(shared_data: Path) -> dict:
+    return json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+
+
+def stored_counts(db: Database, cycle_id: int) -> dict[str, dict[str, int]]:
+    out = {}
+    for key, crit in zip(WARD_KEYS, list_criteria(db, cycle_id), strict=True):
+        rows = db.execute("SELECT outcome, COUNT(*) FROM answers a JOIN cases c ON c.id = a.case_id "
+                          "WHERE a.criterion_id = ? AND c.deleted_at IS NULL GROUP BY outcome", [crit.id])
+        out[key] = dict(rows.fetchall())
+    return out
+
+
+def test_ward_workbook_auto_maps_every_column(db, ward):
+    _a, cycle_id = make_cycle(db)
+    mapping = auto_mapping(db, cycle_id, ward)
+    targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
+    assert mapping["Case no."] == "case_ref"
+    assert mapping["NHS No"] == "nhs_number"
+    assert mapping["Date of admission"] == "case_date"
+    assert mapping["Comments"] == "ignore"
+    assert [mapping[c] for c in ward.columns[6:10]] == targets
+
+
+def test_ward_workbook_counts_match_expected_json(db, ward, expected):
+    _a, cycle_id = make_cycle(db)
+    mapping = auto_mapping(db, cycle_id, ward)
+    odd = unrecognised_values(db, cycle_id, ward, mapping)
+    assert sorted(odd["value"]) == sorted(u["value"] for c in expected["counts"].values() for u in c["unrecognised"])
+    plan = plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY)
+    assert plan.case_count == expected["cases"]
+    commit_import(db, cycle_id, plan, file_name="ward.xlsx", sha256="x")
+    stored = stored_counts(db, cycle_id)
+    for key, want in expected["counts"].items():
+        # Unreadable answers nobody decided on are stored as missing (never guessed).
+        assert stored[key].get("met", 0) == want["met"]
+        assert stored[key].get("not_met", 0) == want["not_met"]
+        assert stored[key].get("exception", 0) == want["exception"]
+        assert stored[key].get("missing", 0) == want["missing"] + len(want["unrecognised"])
+    cases_with_odd = {str(u["case"]) for c in expected["counts"].values() for u in c["unrecognised"]}
+    assert set(plan.unrecognised["case_ref"]) == cases_with_odd
+
+
+def test_decisions_turn_unrecognised_values_into_outcomes(db, ward, expected):
+    _a, cycle_id = make_cycle(db)
+    mapping = auto_mapping(db, cycle_id, ward)
+    plan = plan_import(db, cycle_id, ward, mapping, {"yes - 70 min": "not_met", "?": "missing"},
+                       keep_identifiers=False, key=KEY)
+    s2 = plan.counts.iloc[1]
+    assert s2["not_met"] == expected["counts"]["S2"]["not_met"] + 1
+    assert list(plan.unrecognised["value"]) == ["pending"]
+
+
+def test_import_stores_no_raw_nhs_number(tmp_path, shared_data):
+    store = open_store(tmp_path / "audit.sqlite")
+    _a, cycle_id = make_cycle(store.db)
+    table = read_table(shared_data / "ward_audit_example.xlsx")
+    plan = plan_import(store.db, cycle_id, table, auto_mapping(store.db, cycle_id, table), {},
+                       keep_identifiers=False, key=KEY)
+    commit_import(store.db, cycle_id, plan, file_name="w.xlsx", sha256="s")
+    keys = [r[0] for r in store.db.execute("SELECT patient_key FROM cases")]
+    assert all(k and len(k) == 64 for k in keys)
+    assert store.db.execute("SELECT COUNT(*) FROM cases WHERE nhs_number IS NOT NULL").fetchone()[0] == 0
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite*") if p.is_file())
+    numbers = table.data["NHS No"].str.replace(" ", "")
+    assert len(numbers) == 76
+    for number in numbers:
+        assert number.encode() not in raw
+        assert f"{number[:3]} {number[3:6]} {number[6:]}".encode() not in raw
+
+
+def test_same_nhs_number_links_across_cycles(db):
+    audit_id, first = make_cycle(db, WARD_CRITERIA[:1])
+    second = start_next_cycle(db, audit_id).id
+    for cycle_id, ref in ((first, "A1"), (second, "B1")):
+        table = table_from({"Case": [ref], "NHS": ["943 476 5919"], "Screening": ["Yes"]})
+        mapping = {"Case": "case_ref", "NHS": "nhs_number",
+                   "Screening": criterion_target(list_criteria(db, cycle_id)[0])}
+        plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+        commit_import(db, cycle_id, plan, file_name=f"{ref}.csv", sha256=ref)
+    keys = [r[0] for r in db.execute("SELECT patient_key FROM cases ORDER BY id")]
+    assert len(keys) == 2 and keys[0] == keys[1] and "9434765919" not in keys[0]
+
+
+def test_kept_identifiers_are_stored_when_the_audit_says_so(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1], keep_identifiers=True)
+    table = table_from({"Case": ["1"], "NHS": ["943-476-5919"], "Hosp": ["K123"], "Q": ["y"]})
+    mapping = {"Case": "case_ref", "NHS": "nhs_number", "Hosp": "hospital_number",
+               "Q": criterion_target(list_criteria(db, cycle_id)[0])}
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=True, key=None)
+    commit_import(db, cycle_id, plan, file_name="k.csv", sha256="k")
+    assert db.execute("SELECT nhs_number, hospital_number FROM cases").fetchone() == ("9434765919", "K123")
+
+
+def test_hospital_numbers_are_hashed_unless_kept(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    table = table_from({"Case": ["1", "2"], "Hosp": ["K123", np.nan], "Q": ["y", "n"]})
+    mapping = {"Case": "case_ref", "Hosp": "hospital_number", "Q": criterion_target(list_criteria(db, cycle_id)[0])}
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+    commit_import(db, cycle_id, plan, file_name="h.csv", sha256="h")
+    stored = [r[0] for r in db.execute("SELECT hospital_number FROM cases ORDER BY id")]
+    assert stored[0] != "K123" and len(stored[0]) == 64 and stored[1] is None
+
+
+def test_rejected_rows_duplicates_bad_dates_and_nhs_numbers(db, tmp_path):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    first = table_from({"Case": ["7"], "Q": ["Yes"]})
+    commit_import(db, cycle_id, plan_import(db, cycle_id, first, {"Case": "case_ref", "Q": target}, {},
+                                            keep_identifiers=False, key=KEY), file_name="a", sha256="a")
+    table = table_from({"Case": ["1", "2", "1", "7", np.nan, "3"],
+                        "Date": ["05/02/2026", "31/02/2026", "06/02/2026", "07/02/2026", "08/02/2026", "01/06/2026"],
+                        "NHS": ["9434765919", "9434765918", np.nan, np.nan, np.nan, np.nan],
+                        "Q": ["Yes", "No", "Yes", "Yes", "Yes", "N/A"]})
+    mapping = {"Case": "case_ref", "Date": "case_date", "NHS": "nhs_number", "Q": target}
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+    assert list(plan.cases["case_ref"]) == ["1", "2", "3"]
+    reasons = dict(zip(plan.rejected["row"], plan.rejected["reason"], strict=False))
+    assert reasons[4] == "duplicate case ref (first in row 2)"
+    assert reasons[5] == "case ref already in this cycle"
+    assert reasons[6] == "no case reference"
+    bad = plan.rejected[plan.rejected["row"] == 3].set_index("column")["reason"]
+    assert bad["Date"] == "impossible date" and bad["NHS"].startswith("invalid NHS number")
+    assert plan.rejected.set_index("row").loc[7, "action"] == case_import.VALUE_KEPT  # outside the period
+    assert plan.counts.iloc[0][["met", "not_met", "exception", "missing"]].tolist() == [1, 1, 1, 0]
+    out = tmp_path / "rejected.csv"
+    rejected_csv(plan, out)
+    assert "duplicate case ref" in out.read_text(encoding="utf-8-sig")
+
+
+def test_commit_is_all_or_nothing(db, ward, monkeypatch):
+    _a, cycle_id = make_cycle(db)
+    plan = plan_import(db, cycle_id, ward, auto_mapping(db, cycle_id, ward), {}, keep_identifiers=False, key=KEY)
+    real_insert = case_import._insert
+
+    def failing(db_, table, frame, *args):
+        if table == "answers":
+            raise RuntimeError("disk fell off")
+        return real_insert(db_, table, frame, *args)
+
+    monkeypatch.setattr(case_import, "_insert", failing)
+    with pytest.raises(RuntimeError):
+        commit_import(db, cycle_id, plan, file_name="ward.xlsx", sha256="x")
+    assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
+
+
+def test_cancel_during_commit_stores_nothing(db, ward):
+    _a, cycle_id = make_cycle(db)
+    plan = plan_import(db, cycle_id, ward, auto_mapping(db, cycle_id, ward), {}, keep_identifiers=False, key=KEY)
+    progress = Progress()
+    progress.cancel()
+    with pytest.raises(Cancelled):
+        commit_import(db, cycle_id, plan, file_name="ward.xlsx", sha256="x", progress=progress)
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+
+
+def test_reimport_is_detected_and_replace_swaps_the_cases(db, ward, shared_data):
+    _a, cycle_id = make_cycle(db)
+    sha = file_sha256(shared_data / "ward_audit_example.xlsx")
+    mapping = auto_mapping(db, cycle_id, ward)
+    first = commit_import(db, cycle_id, plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY),
+                          file_name="ward.xlsx", sha256=sha)
+    assert find_previous_import(db, cycle_id, sha) == first
+    # Without replacing, every case clashes with the first import.
+    again = plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY)
+    assert again.case_count == 0 and (again.rejected["reason"] == "case ref already in this cycle").sum() == 76
+    replace = plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY, replace_import_id=first)
+    second = commit_import(db, cycle_id, replace, file_name="ward.xlsx", sha256=sha)
+    assert count_cases(db, cycle_id) == 76
+    assert [r[0] for r in db.execute("SELECT id FROM imports")] == [second]
+    assert json.loads(db.execute("SELECT report_json FROM imports").fetchone()[0])["cases"] == 76
+
+
+def test_mapping_problems_are_known_errors(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    table = table_from({"Case": ["1"], "Q": ["Yes"], "R": ["No"]})
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    with pytest.raises(KnownError, match="case reference"):
+        plan_import(db, cycle_id, table, {"Q": target}, {}, keep_identifiers=False, key=KEY)
+    with pytest.raises(KnownError, match="Two columns"):
+        plan_import(db, cycle_id, table, {"Case": "case_ref", "Q": target, "R": target}, {},
+                    keep_identifiers=False, key=KEY)
+    with pytest.raises(KnownError, match="nothing to measure"):
+        plan_import(db, cycle_id, table, {"Case": "case_ref"}, {}, keep_identifiers=False, key=KEY)
+    with pytest.raises(KnownError, match="key"):
+        plan_import(db, cycle_id, table_from({"Case": ["1"], "N": ["9434765919"], "Q": ["y"]}),
+                    {"Case": "case_ref", "N": "nhs_number", "Q": target}, {}, keep_identifiers=False, key=None)
+
+
+def test_profiles_round_trip(db, ward):
+    _a, cycle_id = make_cycle(db)
+    mapping = auto_mapping(db, cycle_id, ward)
+    mapping["Comments"] = "ignore"
+    save_profile(db, "AMU sheet", mapping)
+    save_profile(db, "AMU sheet", mapping)  # saving again replaces
+    assert list_profiles(db) == ["AMU sheet"]
+    assert load_profile(db, "AMU sheet", ward, cycle_id) == mapping
+    with pytest.raises(KnownError):
+        load_profile(db, "nope", ward, cycle_id)
+
+
+def test_age_imd_and_sex_are_normalised(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    table = table_from({"Case": ["1", "2"], "Age": ["85", "200"], "IMD": ["3", "11"], "Sex": ["f", "M"],
+                        "Q": ["y", "y"]})
+    mapping = {"Case": "case_ref", "Age": "age", "IMD": "imd_decile", "Sex": "sex",
+               "Q": criterion_target(list_criteria(db, cycle_id)[0])}
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+    commit_import(db, cycle_id, plan, file_name="a", sha256="a")
+    rows = db.execute("SELECT age, age_band, imd_decile, imd_quintile, sex FROM cases ORDER BY id").fetchall()
+    assert rows == [(85, "80+", 3, 2, "Female"), (None, None, None, None, "Male")]
+    assert set(plan.rejected["column"]) == {"Age", "IMD"}
+
+
+def test_header_row_chosen_by_hand(shared_data):
+    raw = read_raw_sheets(shared_data / "ward_audit_example.xlsx")["AMU sepsis data"]
+    table = case_import.table_at_header(shared_data / "ward_audit_example.xlsx", raw, 4)
+    assert table.columns[0] == "Case no." and table.letters[:2] == ("A", "B")
+    assert len(table.data) == 76 and table.data.index[0] == 5  # the TOTAL row is left out
+    with pytest.raises(KnownError):
+        case_import.table_at_header(shared_data / "ward_audit_example.xlsx", raw, 10_000)
+
+
+def test_key_file_lives_next_to_the_database(tmp_path):
+    path = key_path_for(tmp_path / "audit.sqlite", "abc123")
+    key = load_or_create_key(path)
+    assert path.exists() and path.parent.parent == tmp_path and len(key) == 32
+
+
+@pytest.mark.slow
+def test_hundred_thousand_cases_import_completely(db):
+    """800,000 answers stored (timing lives in bench/run.py)."""
+    _a, cycle_id = make_cycle(db, [(f"C{i}", f"criterion {i}") for i in range(8)])
+    n = 100_000
+    rng = np.random.default_rng(7)
+    columns = {"Case": [str(i) for i in range(n)], "Ward": rng.choice(["AMU", "Ward 7"], n)}
+    columns |= {f"C{i}": rng.choice(["Yes", "No", "N/A", "y"], n) for i in range(8)}
+    table = table_from(columns)
+    mapping = {"Case": "case_ref", "Ward": "ward"} | {
+        f"C{i}": criterion_target(c) for i, c in enumerate(list_criteria(db, cycle_id))}
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+    commit_import(db, cycle_id, plan, file_name="big", sha256="big")
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 800_000
+
+
+def test_copy_of_shared_file_has_same_hash(tmp_path, shared_data):
+    copy = tmp_path / "copy.xlsx"
+    shutil.copy(shared_data / "ward_audit_example.xlsx", copy)
+    assert file_sha256(copy) == file_sha256(shared_data / "ward_audit_example.xlsx")
