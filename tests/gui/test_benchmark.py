@@ -1,0 +1,293 @@
+"""Benchmark stage: import wizard, trust settings, criterion links, comparison panel and funnel plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from gui.benchmark_import_wizard import PAGE_FILE, PAGE_MAPPING, PAGE_PREVIEW, BenchmarkImportWizard
+from gui.stages._benchmark_models import (
+    DatasetsModel,
+    LinksModel,
+    MappingModel,
+    PreviewMeasuresModel,
+    ProblemsModel,
+)
+from gui.stages.benchmark import BenchmarkPage
+from gui.trust_settings_dialog import TrustSettingsDialog
+from gui.workspace import _page_class
+from model import settings
+from model.benchmark_compare import save_identity
+from model.benchmark_import import parse_file, propose_wide_mapping
+from model.benchmark_store import (
+    list_datasets,
+    list_profiles,
+    measures,
+    save_dataset,
+    summarise,
+    values_for_measure,
+)
+from model.cycles import list_cycles
+from model.funnel_drawing import HIGHLIGHT_GID, OURS_GID, POINTS_GID
+
+VTE = 1
+NATIONAL = "national_audit_trust_results.csv"
+FINGERTIPS = "fingertips_example.csv"
+
+
+def wizard_on(qtbot, ctx, dialog_log, path: Path) -> BenchmarkImportWizard:
+    wizard = BenchmarkImportWizard(ctx)
+    qtbot.addWidget(wizard)
+    dialog_log.open_path = str(path)
+    qtbot.mouseClick(wizard.browse_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
+    return wizard
+
+
+def go_to_preview(qtbot, wizard: BenchmarkImportWizard) -> None:
+    while wizard.pages.currentIndex() != PAGE_PREVIEW:
+        qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
+        qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
+
+
+def import_now(qtbot, wizard: BenchmarkImportWizard) -> None:
+    qtbot.mouseClick(wizard.import_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
+
+
+def test_workspace_finds_the_page():
+    assert _page_class("benchmark") is BenchmarkPage
+
+
+def test_import_national_audit_table_through_the_wizard(qtbot, ctx, dialog_log, shared_data, tmp_path):
+    wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
+    assert "National audit table" in wizard.format_label.text()
+    qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
+    assert wizard.pages.currentIndex() == PAGE_MAPPING
+    assert wizard.mapping_model.rowCount() == 4
+    assert wizard.id_boxes["org_code_col"].currentText() == "sitecode"
+    assert wizard.id_boxes["parent_code_col"].currentText() == "trustcode"
+    assert wizard.period_edit.text() == "2025"
+    go_to_preview(qtbot, wizard)
+    summary = wizard.summary_label.text()
+    assert "suppressed cells" in summary and "Site" in summary and "2025" in summary
+    assert wizard.measures_model.rowCount() == 4
+    national = wizard.measures_model.data(wizard.measures_model.index(0, 5))
+    assert "61.1" in national
+    assert wizard.problems_model.rowCount() == len(wizard.parsed.problems) > 0
+    dialog_log.save_path = str(tmp_path / "problems.csv")
+    qtbot.mouseClick(wizard.save_problems_button, Qt.LeftButton)
+    assert "repeated row" in (tmp_path / "problems.csv").read_text(encoding="utf-8-sig")
+    import_now(qtbot, wizard)
+    stored = list_datasets(ctx.store.db)
+    assert len(stored) == 1 and wizard.dataset_id == int(stored["id"].iloc[0])
+    assert int(stored["measure_count"].iloc[0]) == 4
+    found = measures(ctx.store.db, wizard.dataset_id)
+    assert sorted(found["measure_code"]) == ["q07", "q08", "q12", "q15"]
+    q07 = values_for_measure(ctx.store.db, int(found["id"].iloc[0]))
+    assert q07.loc[q07["is_national"], "value"].tolist() == [61.1]
+
+
+def test_reimport_asks_replace_or_skip(qtbot, ctx, dialog_log, shared_data):
+    first = save_dataset(ctx.store.db, parse_file(shared_data / FINGERTIPS))
+    dialog_log.answer = False  # Skip
+    wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / FINGERTIPS)
+    go_to_preview(qtbot, wizard)
+    import_now(qtbot, wizard)
+    assert dialog_log.kinds()[-1] == "ask" and "imported before" in dialog_log.calls[-1][2]
+    assert list_datasets(ctx.store.db)["id"].tolist() == [first]
+    dialog_log.answer = True  # Replace
+    wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / FINGERTIPS)
+    go_to_preview(qtbot, wizard)
+    import_now(qtbot, wizard)
+    ids = list_datasets(ctx.store.db)["id"].tolist()
+    assert len(ids) == 1 and ids[0] != first and wizard.dataset_id == ids[0]
+
+
+def test_import_fingertips_skips_the_mapping(qtbot, ctx, dialog_log, shared_data):
+    wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / FINGERTIPS)
+    assert "Fingertips" in wizard.format_label.text()
+    qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: wizard.pages.currentIndex() == PAGE_PREVIEW, timeout=10000)
+    assert "County &amp; UA" in wizard.summary_label.text() or "County & UA" in wizard.summary_label.text()
+    assert "2019/20" in wizard.summary_label.text()
+    import_now(qtbot, wizard)
+    stored = list_datasets(ctx.store.db)
+    assert stored["row_count"].tolist() == [396] and stored["format"].tolist() == ["fingertips"]
+
+
+def test_profile_saved_and_loaded(qtbot, ctx, dialog_log, shared_data):
+    wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
+    qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
+    wizard.mapping_view.setCurrentIndex(wizard.mapping_model.index(3, 0))
+    qtbot.mouseClick(wizard.remove_measure_button, Qt.LeftButton)
+    wizard.mapping_model.setData(wizard.mapping_model.index(0, MappingModel.COL_NAME), "Falls risk assessment")
+    qtbot.keyClicks(wizard.profile_name_edit, "Falls audit")
+    qtbot.mouseClick(wizard.save_profile_button, Qt.LeftButton)
+    assert list_profiles(ctx.store.db) == ["Falls audit"]
+    again = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
+    qtbot.mouseClick(again.next_button, Qt.LeftButton)
+    assert again.mapping_model.rowCount() == 4
+    again.profile_box.setCurrentText("Falls audit")
+    qtbot.mouseClick(again.load_profile_button, Qt.LeftButton)
+    assert [g.code for g in again.mapping_model.groups] == ["q07", "q08", "q12"]
+    go_to_preview(qtbot, again)
+    import_now(qtbot, again)
+    stored = list_datasets(ctx.store.db)
+    assert stored["profile_name"].tolist() == ["Falls audit"] and stored["measure_count"].tolist() == [3]
+    assert "Falls risk assessment" in measures(ctx.store.db)["name"].tolist()
+
+
+def test_unknown_layout_is_explained(qtbot, ctx, dialog_log, tmp_path):
+    path = tmp_path / "odd.csv"
+    path.write_text("colour,shape\nred,square\nblue,circle\n", encoding="utf-8")
+    wizard = wizard_on(qtbot, ctx, dialog_log, path)
+    assert "not one AuditLoop knows" in wizard.format_label.text()
+    assert not wizard.next_button.isEnabled()
+    assert wizard.pages.currentIndex() == PAGE_FILE
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def page(qtbot, ctx, shared_data):
+    """The Benchmark page on the demo VTE audit's re-audit, the national falls table imported, we are RZ1."""
+    save_identity(ctx.store.db, "Northfield Hospitals NHS Foundation Trust", "RZ1", "RZ101, RZ102, RZ103")
+    save_dataset(ctx.store.db, parse_file(shared_data / NATIONAL))
+    page = BenchmarkPage(ctx)
+    qtbot.addWidget(page)
+    page.load(VTE, list_cycles(ctx.store.db, VTE)[-1].id)
+    return page
+
+
+def link_first_criterion(qtbot, page: BenchmarkPage, difference: str = "") -> None:
+    page.measure_box.setCurrentIndex(page.measure_box.findText("q07", Qt.MatchStartsWith))
+    if difference:
+        qtbot.keyClicks(page.difference_edit, difference)
+    qtbot.mouseClick(page.link_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.comparison is not None, timeout=10000)
+
+
+def test_datasets_and_measures_listed(page):
+    assert page.datasets_model.rowCount() == 1
+    row = page.datasets_model.rows[0]
+    assert page.datasets_model.data(page.datasets_model.index(0, DatasetsModel.COL_SHA)) == row["sha256"][:12]
+    assert page.datasets_model.data(page.datasets_model.index(0, DatasetsModel.COL_PERIODS)) == "2025"
+    assert page.measures_model.rowCount() == 4
+    assert "RZ1" in page.who_label.text()
+
+
+def test_link_a_criterion_and_compare(qtbot, page, dialog_log):
+    link_first_criterion(qtbot, page, "national counts any time in the stay")
+    assert page.links_model.rowCount() == 1
+    assert page.links_model.data(page.links_model.index(0, LinksModel.COL_DIFFERENCE)) == \
+        "national counts any time in the stay"
+    text = page.details.toPlainText()
+    result = page.comparison
+    assert result.versus.describe() in text
+    assert "indicative" in text and "national counts any time in the stay" in text
+    assert "National value" in text and "61.1%" in text
+    assert f"{result.versus.rank} of {result.versus.organisations}" in text
+    assert "RZ101" in text and "matched by code" in text  # our own published row
+    ax = page.chart.figure.axes[0]
+    (points,) = [c for c in ax.collections if c.get_gid() == POINTS_GID]
+    assert len(points.get_offsets()) == len(result.organisations) > 50
+    assert [c for c in ax.collections if c.get_gid() == HIGHLIGHT_GID]
+    assert [c for c in ax.collections if c.get_gid() == OURS_GID]
+    assert page.outliers_model.rowCount() == len(result.outliers) > 0
+    assert "ask" not in dialog_log.kinds()
+
+
+def test_overdispersion_changes_the_limits(qtbot, page):
+    link_first_criterion(qtbot, page)
+    before = page.comparison
+    page.overdispersion_box.setCurrentIndex(page.overdispersion_box.findData("additive"))
+    qtbot.waitUntil(lambda: page.comparison is not before and page.comparison is not None, timeout=10000)
+    assert page.comparison.funnel.overdispersion == "additive"
+    assert "φ = " in page.dispersion_label.text() and "τ² = " in page.dispersion_label.text()
+    assert page.comparison.funnel.flag_counts() != before.funnel.flag_counts()
+
+
+def test_name_match_is_confirmed_first(qtbot, ctx, page, dialog_log):
+    save_identity(ctx.store.db, "Northfield Hospitals NHS Foundation Trust", "RQQ", "")
+    dialog_log.answer = True
+    link_first_criterion(qtbot, page)
+    qtbot.waitUntil(lambda: page.comparison is not None and page.comparison.organisations["ours"].any(),
+                    timeout=10000)
+    asks = [c for c in dialog_log.calls if c[0] == "ask"]
+    assert len(asks) == 1 and "Northfield" in asks[0][2]
+    assert "matched by name" in page.details.toPlainText()
+
+
+def test_exports(qtbot, page, dialog_log, tmp_path):
+    link_first_criterion(qtbot, page)
+    dialog_log.save_path = str(tmp_path / "funnel.svg")
+    qtbot.mouseClick(page.export_chart_button, Qt.LeftButton)
+    assert "<svg" in (tmp_path / "funnel.svg").read_text(encoding="utf-8")
+    dialog_log.save_path = str(tmp_path / "outliers.xlsx")
+    qtbot.mouseClick(page.export_outliers_button, Qt.LeftButton)
+    sheet = load_workbook(tmp_path / "outliers.xlsx").active
+    assert sheet["J1"].value == "Status" and "limit" in sheet["J2"].value
+    assert sheet.max_row >= page.outliers_model.rowCount() + 1
+
+
+# --- trust settings -----------------------------------------------------------------------
+
+
+def test_trust_settings_validation(qtbot, ctx):
+    dialog = TrustSettingsDialog(ctx)
+    qtbot.addWidget(dialog)
+    assert dialog.code_edit.text() == "RXX" and dialog.sites_edit.text() == "RXX01, RXX02"
+    save = dialog.buttons.button(QDialogButtonBox.Save)
+    dialog.code_edit.setText("")
+    qtbot.keyClicks(dialog.code_edit, "RXXX")
+    assert not dialog.messages["code"].isHidden() and "3" in dialog.messages["code"].text()
+    assert not save.isEnabled()
+    qtbot.mouseClick(save, Qt.LeftButton)
+    dialog.buttons.accepted.emit()  # even if forced, nothing is stored
+    assert settings.get(ctx.store.db, "trust_code") == "RXX"
+    dialog.code_edit.setText("RZ1")
+    assert not dialog.messages["sites"].isHidden()  # RXX01 does not start with RZ1
+    dialog.sites_edit.setText("RZ101, RZ102")
+    assert dialog.messages["code"].isHidden() and dialog.messages["sites"].isHidden() and save.isEnabled()
+    qtbot.mouseClick(save, Qt.LeftButton)
+    assert settings.get(ctx.store.db, "trust_code") == "RZ1"
+    assert settings.get(ctx.store.db, "site_codes") == "RZ101,RZ102"
+
+
+# --- item models ---------------------------------------------------------------------------
+
+
+def test_item_models(qtmodeltester, qtbot, page, shared_data):
+    link_first_criterion(qtbot, page)
+    for model in (page.datasets_model, page.measures_model, page.links_model, page.outliers_model):
+        assert model.rowCount() > 0
+        qtmodeltester.check(model)
+    parsed = parse_file(shared_data / NATIONAL)
+    problems = ProblemsModel()
+    problems.set_rows(parsed.problems)
+    qtmodeltester.check(problems)
+    preview = PreviewMeasuresModel()
+    preview.set_rows(summarise(parsed)["measures"])
+    qtmodeltester.check(preview)
+    mapping = MappingModel()
+    mapping.set_rows(propose_wide_mapping(shared_data / NATIONAL).measures)
+    qtmodeltester.check(mapping)
+    assert not mapping.setData(mapping.index(0, MappingModel.COL_SCALE), "-1")
+    assert mapping.setData(mapping.index(0, MappingModel.COL_PCT), "(none)")
+    assert mapping.groups[0].percent_col is None
+
+
+def test_audit_without_cycles_shows_no_comparison(qtbot, ctx):
+    page = BenchmarkPage(ctx)
+    qtbot.addWidget(page)
+    page.load(3, None)  # the demo's proposed audit: no cycle yet
+    assert page.criterion_box.count() == 0 and not page.link_button.isEnabled()
+    assert "No comparison yet" in page.details.toPlainText()
+    page.load(None, None)
+    assert page.links_model.rowCount() == 0
