@@ -49,7 +49,6 @@ def prepare_data_dir(data_dir: Path) -> None:
         os.environ["MPLCONFIGDIR"] = mpl_dir
     else:
         os.environ.setdefault("MPLCONFIGDIR", mpl_dir)
-    setup_logging(data_dir)
 
 
 def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_after_ms: int = 0) -> int:
@@ -98,6 +97,7 @@ def _report_first_paint(window: QWidget) -> None:
 
 
 def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> AppContext | None:
+    setup_logging(data_dir)  # after the first paint: the window appears before the log file opens
     store = _open_start_store(path, demo)
     if store is None:
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 import traceback
 from pathlib import Path
@@ -17,6 +16,8 @@ LOG_FILE_NAME = "auditloop.log"
 
 def setup_logging(data_dir: Path) -> Path:
     """A rotating log (1 MB × 5) in the data folder; returns its path."""
+    import logging.handlers  # lazily: it pulls in socket, which start-up does not need
+
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / LOG_FILE_NAME
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=1_000_000, backupCount=5, encoding="utf-8")

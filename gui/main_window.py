@@ -6,7 +6,7 @@ import platform
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot, qVersion
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QStackedWidget, QWidget
 
@@ -62,7 +62,8 @@ class MainWindow(QMainWindow):
             else:
                 self.attach(ctx)
 
-        QTimer.singleShot(0, attach)
+        # A zero timer can fire before the first paint; wait for the paint itself.
+        self._after_paint = _AfterFirstPaint(self, attach)
 
     def _make_pages(self) -> None:
         from gui.register import RegisterPage
@@ -226,6 +227,24 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             self.ctx.store.close()
         super().closeEvent(event)  # type: ignore[arg-type]
+
+class _AfterFirstPaint(QObject):
+    """Run a callback in the event-loop turn after a widget's first paint."""
+
+    def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+        if not widget.isVisible():  # never painted (e.g. hidden in a test): do not wait
+            widget.removeEventFilter(self)
+            QTimer.singleShot(0, callback)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
+        return False
+
 
 def about_text() -> str:
     """Versions of AuditLoop and what it runs on (for support calls)."""

@@ -96,3 +96,14 @@ def test_first_cycle_of_a_cycle_less_audit_appears_in_the_cycle_box(qtbot, ctx):
     cycle = create_cycle(ctx.store.db, Cycle(audit_id=3))
     window.workspace.pages["plan"].data_changed.emit()
     assert window.workspace.cycle_id() == cycle.id
+
+
+def test_window_paints_first_then_opens_the_data_file(qtbot, ctx):
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.stack.currentWidget() is window.opening
+    with qtbot.waitSignal(window.attached, timeout=5000):
+        window.attach_later(lambda: ctx)
+    assert window.stack.currentWidget() is window.register
+    assert len(window.register.table_model.rows) == 3
