@@ -17,11 +17,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
+    QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QStackedWidget,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -34,8 +37,16 @@ from gui import dialogs
 from gui.context import AppContext
 from gui.stages._benchmark_models import MappingModel, PreviewMeasuresModel, ProblemsModel
 from gui.tasks import default_error, run_task
-from model.benchmark_compare import export_problems, file_headers
-from model.benchmark_import import ParsedBenchmark, WideMapping, detect_format, parse_file, propose_wide_mapping
+from model.benchmark_compare import export_problems
+from model.benchmark_import import (
+    MeasureGroup,
+    ParsedBenchmark,
+    WideMapping,
+    detect_format,
+    parse_file,
+    propose_wide_mapping,
+    wide_headers,
+)
 from model.benchmark_store import (
     find_dataset_by_sha,
     list_profiles,
@@ -44,7 +55,7 @@ from model.benchmark_store import (
     save_profile,
     summarise,
 )
-from model.errors import KnownError
+from model.errors import ImportProblem, KnownError
 from model.progress import Progress
 from model.store import Store
 
@@ -57,6 +68,8 @@ FILE_FILTERS = "Benchmark files (*.csv *.xlsx *.xlsm *.xls *.ods);;All files (*)
 NONE = "(none)"
 PAGE_FILE, PAGE_MAPPING, PAGE_PREVIEW = range(3)
 ERROR_STYLE = "color: #b3261e;"
+ROLE_LABELS = {"numerator_col": "Numerator column", "denominator_col": "Denominator column",
+               "percent_col": "Percentage column"}
 
 
 @dataclass(frozen=True)
@@ -77,8 +90,47 @@ def detect_task(progress: Progress, path: str) -> Detected:
     if kind == "national_audit_wide":
         progress.report(1, 2, "Finding the measure columns…")
         mapping = propose_wide_mapping(path)
-        headers = file_headers(path, mapping.header_row)
+        headers = wide_headers(path, mapping.header_row)
     return Detected(Path(path), kind, mapping, headers or [])
+
+
+def repropose_task(progress: Progress, path: Path, header_row: int, previous: WideMapping) -> Detected:
+    """Background: propose again with the header in another row (0-based); the columns are always listed.
+
+    When that row has no recognisable measure columns the mapping is empty (measures can be added
+    by hand) and its note says why.
+    """
+    progress.report(0, 1, "Reading the columns…")
+    headers = wide_headers(path, header_row)
+    try:
+        mapping = propose_wide_mapping(path, header_row)
+    except ImportProblem as exc:
+        mapping = WideMapping(header_row=header_row, org_code_col=None, org_name_col=None, parent_code_col=None,
+                              parent_name_col=None, measures=(), period=previous.period, sheet=previous.sheet,
+                              notes=(f"{exc.message} Add the measures by hand below, or pick another row.",))
+    return Detected(path, "national_audit_wide", mapping, headers)
+
+
+def new_measure_problem(code: str, columns: dict[str, str | None], taken: set[str]) -> str:
+    """Why a hand-made measure group cannot be added yet ("" when it can).
+
+    Args:
+        code: the code typed.
+        columns: "numerator_col"/"denominator_col"/"percent_col" → header chosen (None for none).
+        taken: codes already in the mapping.
+    """
+    chosen = [c for c in columns.values() if c]
+    if not code.strip():
+        return "Type a code for the measure (e.g. q20)."
+    if code.strip() in taken:
+        return f"There is already a measure '{code.strip()}'."
+    if not columns.get("numerator_col"):
+        return "Pick the numerator column (cases meeting the standard)."
+    if not (columns.get("denominator_col") or columns.get("percent_col")):
+        return "Pick the denominator column, the percentage column, or both."
+    if len(set(chosen)) != len(chosen):
+        return "Each role needs a different column."
+    return ""
 
 
 def parse_task(progress: Progress, path: Path, mapping: WideMapping | None) -> tuple[ParsedBenchmark, dict]:
@@ -158,6 +210,7 @@ class BenchmarkImportWizard(QDialog):
         self.profile_used: str | None = None
         self.dataset_id: int | None = None
         self.busy = False
+        self._header_token = 0
         self.setWindowTitle("Import a national benchmark file")
         self.mapping_model = MappingModel()
         self.measures_model = PreviewMeasuresModel()
@@ -211,7 +264,15 @@ class BenchmarkImportWizard(QDialog):
         self.id_boxes = {key: QComboBox() for key in ("org_code_col", "org_name_col", "parent_code_col",
                                                       "parent_name_col")}
         self.period_edit = QLineEdit()
+        self.header_spin = QSpinBox()
+        self.header_spin.setRange(1, 500)
+        self.header_spin.setToolTip("The row of the file that holds the column names (the first row is 1). "
+                                    "Changing it reads the columns again.")
+        header_row = QHBoxLayout()
+        header_row.addWidget(self.header_spin)
+        header_row.addStretch(1)
         form = QFormLayout()
+        form.addRow("Header row (row number in the file)", header_row)
         for key, text in (("org_code_col", "Organisation code column"), ("org_name_col", "Organisation name column"),
                           ("parent_code_col", "Parent (trust) code column"),
                           ("parent_name_col", "Parent (trust) name column")):
@@ -222,6 +283,7 @@ class BenchmarkImportWizard(QDialog):
         self.mapping_view.setItemDelegate(self.delegate)
         self.mapping_view.setEditTriggers(QTableView.AllEditTriggers)
         self.remove_measure_button = QPushButton("Remove measure")
+        add_group = self._build_add_measure()
         self.notes_label = QLabel()
         self.notes_label.setWordWrap(True)
         self.profile_box = QComboBox()
@@ -243,9 +305,36 @@ class BenchmarkImportWizard(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.mapping_view, 1)
         layout.addWidget(self.remove_measure_button, 0, Qt.AlignLeft)
+        layout.addWidget(add_group)
         layout.addWidget(self.notes_label)
         layout.addLayout(profiles)
         return page
+
+    def _build_add_measure(self) -> QGroupBox:
+        self.new_code_edit = QLineEdit()
+        self.new_code_edit.setPlaceholderText("Code, e.g. q20")
+        self.new_name_edit = QLineEdit()
+        self.new_name_edit.setPlaceholderText("Name, e.g. Delirium screen done")
+        self.new_boxes = {key: QComboBox() for key in ROLE_LABELS}
+        self.add_measure_button = QPushButton("Add measure")
+        self.new_measure_message = QLabel()
+        self.new_measure_message.setStyleSheet(ERROR_STYLE)
+        grid = QGridLayout()
+        grid.addWidget(QLabel("Code"), 0, 0)
+        grid.addWidget(self.new_code_edit, 0, 1)
+        grid.addWidget(QLabel("Name"), 0, 2)
+        grid.addWidget(self.new_name_edit, 0, 3, 1, 3)  # names are long: it spans the last two columns
+        for i, (key, text) in enumerate(ROLE_LABELS.items()):
+            grid.addWidget(QLabel(text), 1, 2 * i)
+            grid.addWidget(self.new_boxes[key], 1, 2 * i + 1)
+        grid.addWidget(self.add_measure_button, 2, 0, 1, 2, Qt.AlignLeft)
+        grid.addWidget(self.new_measure_message, 2, 2, 1, 4)
+        for column in (1, 3, 5):
+            grid.setColumnStretch(column, 1)
+        group = QGroupBox("Add a measure the proposal missed (value = numerator ÷ denominator × 100; "
+                          "change Scale to 1 for proportions)")
+        group.setLayout(grid)
+        return group
 
     def _build_preview_page(self) -> QWidget:
         self.summary_label = QLabel()
@@ -273,6 +362,11 @@ class BenchmarkImportWizard(QDialog):
         self.import_button.clicked.connect(self._on_import_button_clicked)
         self.close_button.clicked.connect(self.reject)
         self.remove_measure_button.clicked.connect(self._on_remove_measure_button_clicked)
+        self.add_measure_button.clicked.connect(self._on_add_measure_button_clicked)
+        self.new_code_edit.textChanged.connect(self._check_new_measure)
+        for box in self.new_boxes.values():
+            box.currentIndexChanged.connect(self._check_new_measure)
+        self.header_spin.valueChanged.connect(self._on_header_spin_value_changed)
         self.load_profile_button.clicked.connect(self._on_load_profile_button_clicked)
         self.save_profile_button.clicked.connect(self._on_save_profile_button_clicked)
         self.save_problems_button.clicked.connect(self._on_save_problems_button_clicked)
@@ -320,9 +414,28 @@ class BenchmarkImportWizard(QDialog):
             box.addItems([NONE, *headers])
             value = getattr(mapping, key)
             box.setCurrentIndex(max(0, box.findText(value)) if value else 0)
+        for box in self.new_boxes.values():
+            box.clear()
+            box.addItems([NONE, *headers])
+        self.header_spin.blockSignals(True)
+        self.header_spin.setValue(mapping.header_row + 1)
+        self.header_spin.blockSignals(False)
         self.period_edit.setText(mapping.period)
         self.mapping_model.set_rows(mapping.measures)
         self.notes_label.setText("<br>".join(escape(n) for n in mapping.notes))
+        self._check_new_measure()
+
+    def _new_columns(self) -> dict[str, str | None]:
+        return {key: (None if box.currentText() in ("", NONE) else box.currentText())
+                for key, box in self.new_boxes.items()}
+
+    def _check_new_measure(self) -> str:
+        """Show why the typed measure cannot be added yet; enable Add when it can."""
+        problem = new_measure_problem(self.new_code_edit.text(), self._new_columns(),
+                                      {g.code for g in self.mapping_model.groups})
+        self.new_measure_message.setText(problem)
+        self.add_measure_button.setEnabled(not problem)
+        return problem
 
     def _show_preview(self, summary: dict[str, Any]) -> None:
         by_type = ", ".join(f"{escape(k)}: {v}" for k, v in summary["areas_by_type"].items()) or "—"
@@ -405,6 +518,38 @@ class BenchmarkImportWizard(QDialog):
         self._update_buttons()
 
     @Slot()
+    def _on_add_measure_button_clicked(self) -> None:
+        if self._check_new_measure():
+            return
+        code = self.new_code_edit.text().strip()
+        columns = self._new_columns()
+        self.mapping_model.add_row(MeasureGroup(code=code, name=self.new_name_edit.text().strip() or code,
+                                                scale=100.0, note="added by hand", **columns))
+        self.new_code_edit.clear()
+        self.new_name_edit.clear()
+        for box in self.new_boxes.values():
+            box.setCurrentIndex(0)
+
+    @Slot(int)
+    def _on_header_spin_value_changed(self, value: int) -> None:
+        if self.detected is None or self.detected.mapping is None or value - 1 == self.detected.mapping.header_row:
+            return
+        self._header_token += 1
+        token = self._header_token
+        self._set_busy(True)
+        run_task(self, repropose_task, self.detected.path, value - 1, self.detected.mapping,
+                 on_success=lambda detected: self._on_reproposed(token, detected),
+                 on_error=self._on_task_failed, title="Reading the columns…")
+
+    def _on_reproposed(self, token: int, detected: Detected) -> None:
+        if token != self._header_token:
+            return  # the user moved on to another row meanwhile
+        self._set_busy(False)
+        self.detected = detected
+        assert detected.mapping is not None
+        self._show_mapping(detected.mapping, detected.headers)
+
+    @Slot()
     def _on_remove_measure_button_clicked(self) -> None:
         index = self.mapping_view.currentIndex()
         if index.isValid():
@@ -435,7 +580,7 @@ class BenchmarkImportWizard(QDialog):
             return
         try:
             mapping = load_profile(self.ctx.store.db, name)
-            headers = file_headers(self.detected.path, mapping.header_row)
+            headers = wide_headers(self.detected.path, mapping.header_row)
         except KnownError as exc:
             dialogs.show_known_error(self, exc)
             return

@@ -1,16 +1,10 @@
-"""The data-quality panel: how complete the cycle's data is, and each issue with "Go to case".
-
-Also holds `FrameTableModel`, the DataFrame-backed table model the import wizard uses too.
-"""
+"""The data-quality panel: how complete the cycle's data is, and each issue with "Go to case"."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -23,64 +17,17 @@ from PySide6.QtWidgets import (
 )
 
 from gui.context import AppContext
+from gui.table_models import FrameTableModel, read_only_table
 from gui.tasks import run_task
 from model.data_quality import KINDS, DataQuality, check_cycle
 from model.progress import Progress
 from model.store import Store
 
-Index = QModelIndex | QPersistentModelIndex
-
-
-class FrameTableModel(QAbstractTableModel):
-    """A read-only view of a DataFrame: chosen columns, with headers of our own."""
-
-    def __init__(self, columns: dict[str, str] | None = None) -> None:
-        super().__init__()
-        self.columns = dict(columns or {})
-        self.frame = pd.DataFrame(columns=list(self.columns))
-
-    def set_frame(self, frame: pd.DataFrame, columns: dict[str, str] | None = None) -> None:
-        """Show a frame; `columns` maps frame column → header (default: all, as named)."""
-        self.beginResetModel()
-        self.frame = frame.reset_index(drop=True)
-        self.columns = dict(columns) if columns is not None else (
-            self.columns if set(self.columns) <= set(frame.columns) and self.columns
-            else {str(c): str(c) for c in frame.columns})
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.frame)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if role != Qt.DisplayRole:
-            return None
-        if orientation == Qt.Horizontal:
-            return list(self.columns.values())[section]
-        return str(section + 1)
-
-    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.DisplayRole, Qt.ToolTipRole):
-            return None
-        value = self.frame.iat[index.row(), self.frame.columns.get_loc(list(self.columns)[index.column()])]
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return ""
-        return f"{value:g}" if isinstance(value, float) else str(value)
-
-    def row_value(self, row: int, column: str) -> Any:
-        """A cell of the underlying frame."""
-        return self.frame.at[row, column]
-
 
 def _quality_task(progress: Progress, store: Store, cycle_id: int) -> DataQuality:
     progress.report(0, 1, "Checking the data…")
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return check_cycle(db, cycle_id)
-    finally:
-        db.close()
 
 
 class DataQualityView(QWidget):
@@ -134,13 +81,8 @@ class DataQualityView(QWidget):
 
     @staticmethod
     def _table(model: FrameTableModel) -> QTableView:
-        view = QTableView()
-        view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        view = read_only_table(model)
         view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
-        view.verticalHeader().setVisible(False)
         return view
 
     def _connect_signals(self) -> None:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
-from gui.data_quality_view import FrameTableModel
+from gui.table_models import FrameTableModel
 from gui.tasks import Task, run_task
 from model import case_import as ci
 from model.audits import get_audit
@@ -96,11 +96,8 @@ def load_file_task(progress: Progress, path: Path, store: Store | None, cycle_id
     sha = ci.file_sha256(path)
     previous = None
     if store is not None and cycle_id is not None:
-        db = store.connect()
-        try:
+        with store.connect() as db:
             previous = ci.find_previous_import(db, cycle_id, sha)
-        finally:
-            db.close()
     return LoadedFile(path, sha, raws, sheet, table, meta, previous)
 
 
@@ -114,36 +111,27 @@ def values_task(progress: Progress, store: Store, cycle_id: int, table: SheetTab
                 mapping: dict[str, str]) -> pd.DataFrame:
     """The unreadable answers, one row per cell."""
     progress.report(0, 1, "Reading the answers…")
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return ci.unrecognised_values(db, cycle_id, table, mapping)
-    finally:
-        db.close()
 
 
 def plan_task(progress: Progress, store: Store, cycle_id: int, table: SheetTable, mapping: dict[str, str],
               decisions: dict[str, str], replace_import_id: int | None) -> ci.ImportPlan:
     """Plan the import with the audit's identifier rules and key."""
     progress.report(0, 1, "Checking every row…")
-    db = store.connect()
-    try:
+    with store.connect() as db:
         audit = get_audit(db, get_cycle(db, cycle_id).audit_id)
         needs_key = not audit.keep_identifiers and bool({"nhs_number", "hospital_number"} & set(mapping.values()))
         key = load_or_create_key(key_path_for(store.path, audit.uid)) if needs_key else None
         return ci.plan_import(db, cycle_id, table, mapping, decisions, keep_identifiers=bool(audit.keep_identifiers),
                               key=key, replace_import_id=replace_import_id)
-    finally:
-        db.close()
 
 
 def commit_task(progress: Progress, store: Store, cycle_id: int, plan: ci.ImportPlan, file_name: str,
                 sha256: str) -> int:
     """Store the plan (one transaction)."""
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return ci.commit_import(db, cycle_id, plan, file_name=file_name, sha256=sha256, progress=progress)
-    finally:
-        db.close()
 
 
 # --- pages -----------------------------------------------------------------------------

@@ -6,13 +6,13 @@ import math
 from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from gui.table_models import RowTableModel
 from model.narrative import DASH, format_p, format_pct
 from model.results import CriterionComparison
 
-Index = QModelIndex | QPersistentModelIndex
 # Cell backgrounds for the RAG column: NHS green / warm amber / red, light enough for black text.
 RAG_BACKGROUND = {"green": "#b7e4c7", "amber": "#ffd8a8", "red": "#f5b5ae"}
 RAG_TEXT = {"green": "Green", "amber": "Amber", "red": "Red"}
@@ -31,39 +31,7 @@ def _target(value: float | None) -> str:
     return DASH if value is None or math.isnan(value) else f"{value:g}%"
 
 
-class _RowsModel(QAbstractTableModel):
-    """Common plumbing: a list of row dicts and fixed headers."""
-
-    HEADERS: tuple[str, ...] = ()
-    HEADER_TIPS: dict[int, str] = {}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[dict[str, Any]] = []
-
-    def set_rows(self, rows: list[dict[str, Any]]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation != Qt.Horizontal or not 0 <= section < len(self.HEADERS):
-            return None
-        if role == Qt.DisplayRole:
-            return self.HEADERS[section]
-        if role == Qt.ToolTipRole:
-            return self.HEADER_TIPS.get(section)
-        return None
-
-
-class CriterionResultsModel(_RowsModel):
+class CriterionResultsModel(RowTableModel):
     """A cycle's results, one row per criterion (rows from `CycleResults.table`)."""
 
     (COL_CRITERION, COL_ELIGIBLE, COL_EXCEPTIONS, COL_MISSING, COL_MET, COL_NOT_MET, COL_COMPLIANCE, COL_CI,
@@ -83,12 +51,7 @@ class CriterionResultsModel(_RowsModel):
         """Replace the rows from a `CycleResults.table` frame."""
         self.set_rows(table.to_dict("records"))
 
-    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, col = self.rows[index.row()], index.column()
-        if role == Qt.DisplayRole:
-            return self._text(row, col)
+    def role_data(self, row: dict[str, Any], col: int, role: int) -> Any:
         if role == Qt.ToolTipRole:
             return row["sentence"]
         if role == Qt.BackgroundRole and col == self.COL_RAG and row["rag"] in RAG_BACKGROUND:
@@ -97,7 +60,7 @@ class CriterionResultsModel(_RowsModel):
             return int(Qt.AlignRight | Qt.AlignVCenter) if col < self.COL_RAG else int(Qt.AlignCenter)
         return None
 
-    def _text(self, row: dict[str, Any], col: int) -> str:
+    def display(self, row: dict[str, Any], col: int) -> str:
         if col == self.COL_CRITERION:
             return str(row["short_name"])
         if col <= self.COL_NOT_MET:
@@ -114,7 +77,7 @@ class CriterionResultsModel(_RowsModel):
         return values[col]
 
 
-class SubgroupResultsModel(_RowsModel):
+class SubgroupResultsModel(RowTableModel):
     """Results split by a subgroup (rows from `model.results.cycle_subgroups`)."""
 
     (COL_CRITERION, COL_SUBGROUP, COL_ELIGIBLE, COL_MET, COL_NOT_MET, COL_EXCEPTIONS, COL_MISSING, COL_COMPLIANCE,
@@ -134,13 +97,8 @@ class SubgroupResultsModel(_RowsModel):
         self.threshold = threshold
         self.set_rows(frame.to_dict("records"))
 
-    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, col = self.rows[index.row()], index.column()
+    def role_data(self, row: dict[str, Any], col: int, role: int) -> Any:
         small = bool(row["small_number"])
-        if role == Qt.DisplayRole:
-            return self._text(row, col)
         if role == Qt.ToolTipRole:
             return self._tooltip(row, col, small)
         if role == Qt.FontRole and small:
@@ -153,7 +111,7 @@ class SubgroupResultsModel(_RowsModel):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         return None
 
-    def _text(self, row: dict[str, Any], col: int) -> str:
+    def display(self, row: dict[str, Any], col: int) -> str:
         if col == self.COL_CRITERION:
             return str(row["short_name"])
         if col == self.COL_SUBGROUP:
@@ -186,7 +144,7 @@ def headline(verdict: str) -> str:
     return verdict if end < 0 else verdict[:end + 1]
 
 
-class ComparisonModel(_RowsModel):
+class ComparisonModel(RowTableModel):
     """Two cycles compared, one row per criterion (from `model.results.compare_cycles`)."""
 
     COL_CRITERION, COL_EARLIER, COL_LATER, COL_DIFFERENCE, COL_TEST, COL_P, COL_VERDICT, COL_FLAGS = range(8)
@@ -202,19 +160,13 @@ class ComparisonModel(_RowsModel):
 
     def set_comparisons(self, comparisons: list[CriterionComparison]) -> None:
         """Replace the rows."""
-        self.set_rows([{"item": c} for c in comparisons])
+        self.set_rows(comparisons)
 
     def comparison(self, row: int) -> CriterionComparison:
         """The comparison shown at a row."""
-        return self.rows[row]["item"]
+        return self.rows[row]
 
-    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        item: CriterionComparison = self.rows[index.row()]["item"]
-        col = index.column()
-        if role == Qt.DisplayRole:
-            return self._text(item, col)
+    def role_data(self, item: CriterionComparison, col: int, role: int) -> Any:
         if role == Qt.ToolTipRole:
             return self._flags(item) if col == self.COL_FLAGS and self._flags(item) else item.verdict
         if role == Qt.ForegroundRole and col == self.COL_FLAGS and self._flags(item):
@@ -230,7 +182,7 @@ class ComparisonModel(_RowsModel):
             parts.append(item.standard_change)
         return "\n".join(parts)
 
-    def _text(self, item: CriterionComparison, col: int) -> str:
+    def display(self, item: CriterionComparison, col: int) -> str:
         c = item.comparison
         if col == self.COL_CRITERION:
             return item.name

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import dialogs
-from gui.charts import ChartCanvas
+from gui.charts import ChartActions, ChartCanvas
 from gui.context import AppContext
 from gui.tasks import run_task
 from model import chart_notes
@@ -81,11 +81,8 @@ def compute_spc(progress: Progress, store: Store, audit_id: int, lineage: str, b
     series = cached
     if series is None:
         progress.report(0, 2, "Reading the answers…")
-        db = store.connect()
-        try:
+        with store.connect() as db:
             series = criterion_series(db, audit_id, lineage, bucket=bucket)  # type: ignore[arg-type]
-        finally:
-            db.close()
     progress.report(1, 2, "Computing the chart…")
     auto = choose_chart(series)
     chosen: ChartKind = kind or auto  # type: ignore[assignment]
@@ -167,9 +164,10 @@ class SpcView(QWidget):
         self.choice_label.setWordWrap(True)
         self.choice_label.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.note_button = QPushButton("Add note…")
-        self.export_button = QPushButton("Export PNG/SVG…")
-        self.copy_button = QPushButton("Copy")
         self.chart = ChartCanvas(self, figsize=(9, 4.6))
+        self.chart_actions = ChartActions(self.chart, export_text="Export PNG/SVG…", copy_text="Copy")
+        self.export_button = self.chart_actions.export_button
+        self.copy_button = self.chart_actions.copy_button
         self.reading_label = QLabel()
         self.reading_label.setWordWrap(True)
         self.reading_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -182,8 +180,8 @@ class SpcView(QWidget):
         controls.addWidget(self.screen_check)
         actions = QHBoxLayout()
         actions.addWidget(self.choice_label, 1)
-        for button in (self.note_button, self.export_button, self.copy_button):
-            actions.addWidget(button)
+        actions.addWidget(self.note_button)
+        actions.addWidget(self.chart_actions)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addLayout(actions)
@@ -197,8 +195,6 @@ class SpcView(QWidget):
         self.rebase_check.toggled.connect(self._on_option_changed)
         self.screen_check.toggled.connect(self._on_option_changed)
         self.note_button.clicked.connect(self._on_note_button_clicked)
-        self.export_button.clicked.connect(self._on_export_button_clicked)
-        self.copy_button.clicked.connect(self._on_copy_button_clicked)
 
     # ------------------------------------------------------------------ loading
 
@@ -299,18 +295,6 @@ class SpcView(QWidget):
             return
         self._cache.clear()  # markers are part of the series
         self.refresh()
-
-    def _on_export_button_clicked(self) -> None:
-        path = dialogs.save_file(self, "Export chart", "PNG image (*.png);;SVG image (*.svg)")
-        if not path:
-            return
-        try:
-            self.chart.export(path)
-        except OSError as exc:
-            dialogs.warn(self, "Export chart", f"The chart could not be saved: {exc.strerror or exc}.")
-
-    def _on_copy_button_clicked(self) -> None:
-        self.chart.copy_to_clipboard()
 
 
 def _article(text: str) -> str:

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
-from gui.stages._plan_widgets import error_label, set_message
+from gui.stages._plan_widgets import choice_combo, error_label, set_message
 from model import standards as standards_model
-from model.criteria import ANSWER_TYPES, DIRECTIONS
+from model.criteria import ANSWER_TYPES, DIRECTIONS, THRESHOLD_OPS, TIME_UNITS
 from model.errors import KnownError
 from model.standards import ORIGINS, SOURCES, Standard
 
@@ -61,7 +61,8 @@ def _criterion_html(number: int, c: dict) -> str:
     e = html.escape
     target = f"{c.get('target'):g}%" if isinstance(c.get("target"), int | float) else "—"
     parts = [("Who is eligible", c.get("denominator")), ("Who meets it", c.get("numerator")),
-             ("Exceptions", c.get("exceptions")), ("Target", target), ("Evidence", c.get("evidence_grade")),
+             ("Exceptions", c.get("exceptions")), ("Target", target), ("Answer", standards_model.criterion_rule(c)),
+             ("Evidence", c.get("evidence_grade")),
              ("Source", c.get("source_ref")), ("Data from", c.get("data_location"))]
     details = "<br>".join(f"<b>{e(k)}:</b> {e(str(v))}" for k, v in parts if v)
     return f"<p><b>{number}. {e(c.get('short_name') or '')}</b> {e(c.get('statement') or '')}<br>{details}</p>"
@@ -234,7 +235,17 @@ class StandardEditor(QDialog):
     CRITERIA_COLUMNS = (("short_name", "Short name"), ("statement", "Statement"),
                         ("denominator", "Who is eligible"), ("numerator", "Who meets it"),
                         ("exceptions", "Exceptions"), ("target", "Target %"), ("direction", "Direction"),
+                        ("answer_type", "Answer"), ("threshold_op", "Met when"), ("threshold", "Threshold"),
+                        ("threshold_unit", "Unit"),
                         ("evidence_grade", "Grade"), ("source_ref", "Source"), ("data_location", "Data from"))
+    COLUMN_WIDTHS = (120, 220, 160, 160, 140, 70, 130, 180, 110, 80, 90, 60, 120)
+    # Columns chosen from a drop-down: field → {stored value: text shown}.
+    CHOICE_COLUMNS = {"direction": {key: text.split(" (")[0] for key, text in DIRECTIONS.items()},
+                      "answer_type": {key: text.split(" with")[0] for key, text in ANSWER_TYPES.items()},
+                      "threshold_op": THRESHOLD_OPS}
+    DEFAULTS = {"target": 100, "direction": "higher", "answer_type": "yes_no", "threshold_op": "<="}
+    # The threshold, its operator and unit only mean something for these answer types.
+    THRESHOLD_ANSWERS = ("numeric", "time_diff")
 
     def __init__(self, ctx: AppContext, standard: Standard, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -252,9 +263,7 @@ class StandardEditor(QDialog):
 
     def _build(self) -> None:
         self.title = QLineEdit()
-        self.source = QComboBox()
-        for key, text in SOURCES.items():
-            self.source.addItem(text, key)
+        self.source = choice_combo(SOURCES)
         self.reference_code = QLineEdit(placeholderText="e.g. TRUST-POL-042")
         self.version = QLineEdit(placeholderText="e.g. 2.1 or 2024")
         self.published_on = QLineEdit(placeholderText="YYYY-MM-DD")
@@ -300,42 +309,67 @@ class StandardEditor(QDialog):
         self.statements.setPlainText("\n".join(s.statements))
         for criterion in s.criteria:
             self.add_criterion_row(criterion)
-        for col, width in enumerate((120, 220, 160, 160, 140, 70, 150, 60, 120)):
+        for col, width in enumerate(self.COLUMN_WIDTHS):
             self.criteria.setColumnWidth(col, width)
         self.criteria.resizeRowsToContents()
 
     def add_criterion_row(self, criterion: dict | None = None) -> None:
         """Append a row for a criterion (a dict of Criterion fields)."""
-        criterion = criterion or {"target": 100, "direction": "higher", "answer_type": "yes_no"}
+        criterion = criterion or dict(self.DEFAULTS)
         row = self.criteria.rowCount()
         self.criteria.insertRow(row)
         for col, (name, _label) in enumerate(self.CRITERIA_COLUMNS):
-            if name == "direction":
-                box = QComboBox()
-                for key, text in DIRECTIONS.items():
-                    box.addItem(text.split(" (")[0], key)
-                box.setCurrentIndex(max(0, box.findData(criterion.get("direction", "higher"))))
+            if name in self.CHOICE_COLUMNS:
+                box = choice_combo(self.CHOICE_COLUMNS[name])
+                box.setCurrentIndex(max(0, box.findData(criterion.get(name) or self.DEFAULTS[name])))
                 self.criteria.setCellWidget(row, col, box)
-                continue
-            value = criterion.get(name)
-            item = QTableWidgetItem("" if value is None else (f"{value:g}" if name == "target" else str(value)))
-            if name == "short_name":
-                item.setData(Qt.UserRole, dict(criterion))  # keeps fields this table does not show
-            self.criteria.setItem(row, col, item)
+            elif name == "threshold_unit":
+                # Time limits need one of the time units; a numeric criterion's unit is typed freely.
+                box = QComboBox(editable=True)
+                box.addItems(["", *TIME_UNITS])
+                box.setCurrentText(criterion.get(name) or "")
+                self.criteria.setCellWidget(row, col, box)
+            else:
+                value = criterion.get(name)
+                numeric = name in ("target", "threshold") and isinstance(value, int | float)
+                item = QTableWidgetItem("" if value is None else (f"{value:g}" if numeric else str(value)))
+                if name == "short_name":
+                    item.setData(Qt.UserRole, dict(criterion))  # keeps fields this table does not show
+                self.criteria.setItem(row, col, item)
+        self._answer_box(row).currentIndexChanged.connect(self._on_answer_box_current_index_changed)
+        self._show_threshold_cells(row)
+
+    def _column(self, name: str) -> int:
+        return next(i for i, (field, _label) in enumerate(self.CRITERIA_COLUMNS) if field == name)
+
+    def _answer_box(self, row: int) -> QComboBox:
+        return self.criteria.cellWidget(row, self._column("answer_type"))
+
+    def _show_threshold_cells(self, row: int) -> None:
+        """Enable the threshold cells of a row only when its answer type uses them."""
+        uses = self._answer_box(row).currentData() in self.THRESHOLD_ANSWERS
+        for name in ("threshold_op", "threshold_unit"):
+            self.criteria.cellWidget(row, self._column(name)).setEnabled(uses)
+        item = self.criteria.item(row, self._column("threshold"))
+        flags = item.flags() | Qt.ItemIsEnabled if uses else item.flags() & ~Qt.ItemIsEnabled
+        item.setFlags(flags)
 
     def _criterion_at(self, row: int) -> dict:
         item = self.criteria.item(row, 0)
         spec = dict(item.data(Qt.UserRole) or {}) if item is not None else {}
-        spec.setdefault("answer_type", "yes_no")
         for col, (name, _label) in enumerate(self.CRITERIA_COLUMNS):
-            if name == "direction":
-                spec[name] = self.criteria.cellWidget(row, col).currentData()
-                continue
-            cell = self.criteria.item(row, col)
-            spec[name] = cell.text().strip() if cell is not None else ""
+            widget = self.criteria.cellWidget(row, col)
+            if name in self.CHOICE_COLUMNS:
+                spec[name] = widget.currentData()
+            elif name == "threshold_unit":
+                spec[name] = widget.currentText().strip()
+            else:
+                cell = self.criteria.item(row, col)
+                spec[name] = cell.text().strip() if cell is not None else ""
         spec["target"] = _number(spec["target"], f"Criterion {row + 1}: the target must be a number from 0 to 100.")
-        if spec["answer_type"] not in ANSWER_TYPES:
-            spec["answer_type"] = "yes_no"
+        spec["threshold"] = _number(spec["threshold"], f"Criterion {row + 1}: the threshold must be a number.")
+        if spec["answer_type"] not in self.THRESHOLD_ANSWERS:
+            spec["threshold"], spec["threshold_unit"] = None, ""  # a Yes/No or choice answer has no limit
         return spec
 
     def form_standard(self) -> Standard:
@@ -363,6 +397,11 @@ class StandardEditor(QDialog):
     def _on_add_row_button_clicked(self) -> None:
         self.add_criterion_row()
         self.criteria.setCurrentCell(self.criteria.rowCount() - 1, 0)
+
+    @Slot(int)
+    def _on_answer_box_current_index_changed(self, _index: int) -> None:
+        for row in range(self.criteria.rowCount()):
+            self._show_threshold_cells(row)
 
     @Slot()
     def _on_remove_row_button_clicked(self) -> None:

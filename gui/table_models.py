@@ -1,53 +1,156 @@
-"""Thin Qt item models over plain model rows (vorta's shape)."""
+"""Thin Qt item models over plain model rows (vorta's shape), and the read-only table view they use.
+
+`RowTableModel` holds the plumbing every table here shares (HEADERS, `rows`, `set_rows`,
+row/column counts, header texts); a subclass only says how a cell shows (`display`) and,
+if it wants, what it gives for the other roles (`role_data`). `FrameTableModel` is the
+DataFrame-backed variant for tables whose columns are chosen at run time.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from model.register import RegisterRow
 from model.stages import STAGE_KEYS, STAGES
 
+if TYPE_CHECKING:  # pandas loads with the first frame shown, not at start-up
+    import pandas as pd
+
 Index = QModelIndex | QPersistentModelIndex
 
 
-class RegisterTableModel(QAbstractTableModel):
-    """The audit register: one row per audit."""
+class RowTableModel(QAbstractTableModel):
+    """A read-only table over a list of rows, one row object per table row.
 
-    COL_TITLE, COL_NUMBER, COL_SPECIALTY, COL_LEAD, COL_STATUS, COL_STAGE, COL_CYCLES, COL_DUE = range(8)
-    HEADERS = ("Title", "Reg. no.", "Specialty", "Lead", "Status", "Stage", "Cycles", "Next due")
+    Subclasses set `HEADERS` (and optionally `HEADER_TIPS`, header tooltips by column) and
+    implement `display(row, col)`; `role_data(row, col, role)` answers every other role
+    (None by default, as for any role a model does not handle).
+    """
+
+    HEADERS: tuple[str, ...] = ()
+    HEADER_TIPS: Mapping[int, str] = {}
+    ROW_NUMBERS = False  # number the rows in the vertical header (1, 2, …)
 
     def __init__(self) -> None:
         super().__init__()
-        self.rows: list[RegisterRow] = []
+        self.rows: list[Any] = []
 
-    def set_rows(self, rows: list[RegisterRow]) -> None:
+    def set_rows(self, rows: Iterable[Any]) -> None:
         """Replace every row."""
         self.beginResetModel()
         self.rows = list(rows)
         self.endResetModel()
 
+    def headers(self) -> Sequence[str]:
+        """The column headers (the class's HEADERS unless a subclass chooses them at run time)."""
+        return self.HEADERS
+
+    def display(self, row: Any, col: int) -> Any:
+        """The text of a cell."""
+        raise NotImplementedError
+
+    def role_data(self, row: Any, col: int, role: int) -> Any:
+        """What a cell gives for a role other than DisplayRole (None: not handled)."""
+        return None
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return 0 if parent.isValid() else len(self.headers())
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.HEADERS[section]
+        if orientation == Qt.Vertical:
+            return str(section + 1) if self.ROW_NUMBERS and role == Qt.DisplayRole else None
+        if not 0 <= section < len(self.headers()):
+            return None
+        if role == Qt.DisplayRole:
+            return self.headers()[section]
+        if role == Qt.ToolTipRole:
+            return self.HEADER_TIPS.get(section)
         return None
 
     def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        col = index.column()
         if role == Qt.DisplayRole:
-            return self._text(row, col)
+            return self.display(row, index.column())
+        return self.role_data(row, index.column(), role)
+
+
+def _is_missing(value: Any) -> bool:
+    """pandas' idea of a missing scalar (NA, NaT, NaN) without importing pandas at start-up."""
+    import pandas as pd
+
+    return not isinstance(value, str) and bool(pd.isna(value))
+
+
+class FrameTableModel(RowTableModel):
+    """A read-only view of a DataFrame: chosen columns, with headers of our own.
+
+    Its `rows` are the frame's row positions; cells are read from `frame` when shown, so a
+    long frame costs nothing until it is scrolled to.
+    """
+
+    ROW_NUMBERS = True
+
+    def __init__(self, columns: dict[str, str] | None = None) -> None:
+        super().__init__()
+        import pandas as pd
+
+        self.columns = dict(columns or {})
+        self.frame = pd.DataFrame(columns=list(self.columns))
+
+    def set_frame(self, frame: pd.DataFrame, columns: dict[str, str] | None = None) -> None:
+        """Show a frame; `columns` maps frame column → header (default: all, as named)."""
+        self.frame = frame.reset_index(drop=True)
+        self.columns = dict(columns) if columns is not None else (
+            self.columns if set(self.columns) <= set(frame.columns) and self.columns
+            else {str(c): str(c) for c in frame.columns})
+        self.set_rows(range(len(self.frame)))
+
+    def headers(self) -> Sequence[str]:
+        return list(self.columns.values())
+
+    def display(self, row: int, col: int) -> str:
+        value = self.frame.iat[row, self.frame.columns.get_loc(list(self.columns)[col])]
+        if value is None or _is_missing(value):
+            return ""
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+    def role_data(self, row: int, col: int, role: int) -> Any:
+        return self.display(row, col) if role == Qt.ToolTipRole else None
+
+    def row_value(self, row: int, column: str) -> Any:
+        """A cell of the underlying frame."""
+        return self.frame.at[row, column]
+
+
+def read_only_table(model: QAbstractItemModel) -> QTableView:
+    """A table view that selects one whole row at a time and cannot be edited, without row numbers."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    return view
+
+
+class RegisterTableModel(RowTableModel):
+    """The audit register: one row per audit."""
+
+    COL_TITLE, COL_NUMBER, COL_SPECIALTY, COL_LEAD, COL_STATUS, COL_STAGE, COL_CYCLES, COL_DUE = range(8)
+    HEADERS = ("Title", "Reg. no.", "Specialty", "Lead", "Status", "Stage", "Cycles", "Next due")
+
+    def role_data(self, row: RegisterRow, col: int, role: int) -> Any:
         if role == Qt.UserRole:  # sort key and id access
             return self._sort_key(row, col)
         if role == Qt.ForegroundRole and col == self.COL_DUE and row.overdue:
@@ -56,7 +159,7 @@ class RegisterTableModel(QAbstractTableModel):
             return "Overdue"
         return None
 
-    def _text(self, row: RegisterRow, col: int) -> str:
+    def display(self, row: RegisterRow, col: int) -> str:
         stage_title = STAGES[STAGE_KEYS.index(row.stage)].title
         due = f"{row.next_due_label} {row.next_due:%d %b %Y}" if row.next_due else "—"
         if row.overdue:
@@ -72,7 +175,7 @@ class RegisterTableModel(QAbstractTableModel):
             return row.cycles
         if col == self.COL_STAGE:
             return STAGE_KEYS.index(row.stage)
-        return self._text(row, col).lower()
+        return self.display(row, col).lower()
 
     def audit_id(self, row: int) -> int:
         """The audit id at a source row."""

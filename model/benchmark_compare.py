@@ -21,6 +21,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model import settings
+from model.benchmark_import import wide_headers
 from model.benchmark_store import find_our_rows, links_for_audit, periods_for_measure, values_for_measure
 from model.benchmarks import (
     OUTLIER_NOTE,
@@ -306,7 +307,7 @@ def compare_link(
         db: the store.
         link_id: the criterion–measure link (`model.benchmark_store.link_criterion`).
         cycle_id: our cycle (its audit must own the link).
-        period: the national period (None: the latest).
+        period: the national period (None: the one chosen when linking, else the latest).
         area_type: which area type to compare with (None: the one with most organisations).
         overdispersion: None, "multiplicative" or "additive" funnel limits.
         accept_name_match: the user confirmed that rows matched by name only are ours.
@@ -326,7 +327,8 @@ def compare_link(
             hint="Enter the cycle's data first (exceptions and missing answers do not count).",
         )
     periods = tuple(periods_for_measure(db, int(link["measure_id"])))
-    chosen = period if period in periods else (periods[-1] if periods else None)
+    linked = link["period"] if isinstance(link["period"], str) else None
+    chosen = next((p for p in (period, linked) if p in periods), periods[-1] if periods else None)
     values = breakdown_rows(values_for_measure(db, int(link["measure_id"]), chosen))
     areas = tuple(area_types(values))
     area = area_type if area_type in areas else (areas[0] if areas else None)
@@ -457,10 +459,4 @@ def file_headers(path: Path | str, header_row: int) -> list[str]:
     Raises:
         ImportProblem: when the file cannot be read.
     """
-    # WORKAROUND: benchmark_import has no public "headers of this file" function yet; its grid
-    # helpers are reused so the names match what parse_wide expects exactly.
-    from model.benchmark_import import _load_grid, _read_bytes, _unique_headers
-
-    path = Path(path)
-    grid, _, _ = _load_grid(path, _read_bytes(path), max_rows=header_row + 1)
-    return _unique_headers(grid[header_row]) if header_row < len(grid) else []
+    return wide_headers(path, header_row)

@@ -337,8 +337,12 @@ def _csv_grid(text: str, max_rows: int | None = None) -> list[list[str]]:
 
 def _load_grid(
     path: Path, data: bytes, max_rows: int | None = None
-) -> tuple[list[list[str]], str, str | None]:
-    """(rows of text cells padded to equal width, encoding, sheet name)."""
+) -> tuple[list[list[str]], str, str | None, bool]:
+    """(rows of text cells padded to equal width, encoding, sheet name, whether it was transposed).
+
+    A table with one column per organisation (DOMAIN §7: some Excel versions) is turned round
+    here, so every parser sees one row per organisation.
+    """
     if _is_excel(path, data):
         grid, sheet = _excel_grid(path)
         encoding = ""
@@ -347,7 +351,60 @@ def _load_grid(
         sample = data if max_rows is None else data[: 256 * 1024]
         grid, sheet = _csv_grid(sample.decode(encoding, errors="replace"), max_rows), None
     width = max((len(r) for r in grid), default=0)
-    return [r + [""] * (width - len(r)) for r in grid], encoding, sheet
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    header_at = _find_header(grid)
+    if header_at < 0:
+        return grid, encoding, sheet, False
+    orientation = _orientation(grid, header_at)
+    if orientation == "unclear":
+        raise ImportProblem(
+            "AuditLoop cannot tell whether this table has one row or one column per organisation.",
+            where=f"{path}" + (f", sheet {sheet}" if sheet else "") + f", row {header_at + 1}",
+            hint="Arrange it with one row per organisation (in Excel: copy the table, then Paste Special → "
+            "Transpose), with organisation codes in one column, and import it again.",
+        )
+    if orientation == "columns":
+        return _transpose(grid, header_at), encoding, sheet, True
+    return grid, encoding, sheet, False
+
+
+# ODS trust (3) or site (5) codes, and ONS area codes (E06000047).
+_ORG_CODE = re.compile(r"^(?:[A-Z][A-Z0-9]{2}(?:[A-Z0-9]{2})?|[EWSNK]\d{8})$")
+
+
+def _orientation(grid: list[list[str]], header_at: int) -> str:
+    """Which way organisations run: "columns", "rows" or "unclear".
+
+    "columns": organisation codes across the header row and measure names down the first column
+    (and the header itself holds no measure columns). "unclear": the header is partly codes and
+    the first column looks like measure columns, so either reading is plausible.
+    """
+    header = [c for c in grid[header_at][1:] if c]
+    labels = [row[0] for row in grid[header_at + 1 :] if row and row[0] and not _is_number_row(row)]
+    if len(header) < 2 or not labels:
+        return "rows"
+    codes = sum(bool(_ORG_CODE.match(c)) or c.strip().lower() in NATIONAL_NAMES for c in header) / len(header)
+    text_labels = sum(not _is_number(c) for c in labels) >= 0.8 * len(labels)
+    header_groups = _measure_groups(_unique_headers(grid[header_at]))
+    label_groups = _measure_groups(_unique_headers(labels))
+    if codes >= 0.8 and text_labels and not header_groups:
+        return "columns"
+    if codes >= 0.4 and text_labels and label_groups:
+        return "unclear"
+    return "rows"
+
+
+def _transpose(grid: list[list[str]], header_at: int) -> list[list[str]]:
+    """Turn the block from the header down round; title rows stay on top.
+
+    The first column (measure names) becomes the header, its first cell named "Organisation
+    code" since the old header row (now the first column) holds the codes.
+    """
+    block = [row for row in grid[header_at:] if any(row) and not _is_number_row(row)]
+    turned = [list(col) for col in zip(*block, strict=True) if any(col)]
+    turned[0][0] = "Organisation code"
+    width = max(len(turned[0]), max((len(r) for r in grid[:header_at]), default=0))
+    return [r + [""] * (width - len(r)) for r in [*grid[:header_at], *turned]]
 
 
 def _norm(name: str) -> str:
@@ -406,7 +463,7 @@ def detect_format(path: Path | str) -> str:
     """
     path = Path(path)
     data = _read_bytes(path)
-    grid, _, _ = _load_grid(path, data, max_rows=200)
+    grid, _, _, _ = _load_grid(path, data, max_rows=200)
     return _detect(grid, path)
 
 
@@ -793,12 +850,48 @@ def _measure_groups(headers: list[str]) -> dict[str, dict[str, str]]:
     }
 
 
-def _wide_table(path: Path, data: bytes) -> tuple[pd.DataFrame, list[list[str]], int, str, str | None]:
-    """(data rows as text with unique headers, the title rows, header index, encoding, sheet)."""
-    grid, encoding, sheet = _load_grid(path, data)
-    _detect(grid, path)
-    header_at = _find_header(grid)
-    return _table_below(grid, header_at), grid[:header_at], header_at, encoding, sheet
+def _wide_table(
+    path: Path, data: bytes, header_row: int | None = None
+) -> tuple[pd.DataFrame, list[list[str]], int, str | None, bool]:
+    """(data rows as text with unique headers, the title rows, header index, sheet, transposed).
+
+    The header is found unless `header_row` (0-based) says where it is.
+    """
+    grid, _, sheet, transposed = _load_grid(path, data)
+    if header_row is None:
+        _detect(grid, path)
+        header_at = _find_header(grid)
+    elif 0 <= header_row < len(grid) - 1:
+        header_at = header_row
+    else:
+        raise ImportProblem(
+            f"Row {header_row + 1} is not a header row with data below it: the file has {len(grid)} rows.",
+            where=str(path),
+            hint="Pick the row that holds the column names.",
+        )
+    return _table_below(grid, header_at), grid[:header_at], header_at, sheet, transposed
+
+
+def wide_headers(path: Path | str, header_row: int) -> list[str]:
+    """The column names of a wide table's header row exactly as `parse_wide` names them.
+
+    For the mapping editor: blank headers become "Column N", repeats get " (2)", and a table
+    with one column per organisation is read turned round, as the parser reads it.
+
+    Args:
+        path: the file.
+        header_row: 0-based index of the header row (`WideMapping.header_row`).
+
+    Returns:
+        The names; empty when the file has fewer rows.
+
+    Raises:
+        ImportProblem: when the file cannot be read.
+    """
+    path = Path(path)
+    # A turned-round table is short (one row per measure): 200 rows are enough to see it.
+    grid, _, _, _ = _load_grid(path, _read_bytes(path), max_rows=max(header_row + 1, 200))
+    return _unique_headers(grid[header_row]) if 0 <= header_row < len(grid) else []
 
 
 def _table_below(grid: list[list[str]], header_at: int) -> pd.DataFrame:
@@ -809,18 +902,22 @@ def _table_below(grid: list[list[str]], header_at: int) -> pd.DataFrame:
     return frame
 
 
-def propose_wide_mapping(path: Path | str) -> WideMapping:
+def propose_wide_mapping(path: Path | str, header_row: int | None = None) -> WideMapping:
     """Guess how to read a national audit table: id columns, measure groups, period.
 
     Measure groups are found by shared prefix (`q07n_…`/`q07d_…`/`q07p_…`, "… (N)"/"… (%)")
     and checked by arithmetic (n / d ≈ p); the result says what it could not confirm.
+
+    Args:
+        path: the file.
+        header_row: 0-based row of the column names, when the user corrects it (None: found).
 
     Raises:
         ImportProblem: when no header or no measure group can be found.
     """
     path = Path(path)
     data = _read_bytes(path)
-    table, titles, header_at, _, sheet = _wide_table(path, data)
+    table, titles, header_at, sheet, transposed = _wide_table(path, data, header_row)
     groups = _measure_groups(list(table.columns))
     if not groups:
         raise ImportProblem(
@@ -836,6 +933,9 @@ def propose_wide_mapping(path: Path | str) -> WideMapping:
     ids, id_notes = _id_columns(table, {c for roles in groups.values() for c in roles.values()})
     period = _TITLE_PERIOD.search(title_text)
     notes = id_notes + [f"{m.code}: {m.note}" for m in measures if m.note]
+    if transposed:
+        notes.insert(0, "the table has one column per organisation; it was read turned round "
+                     "(problem rows then count the file's columns)")
     return WideMapping(
         header_row=header_at,
         measures=measures,
@@ -918,7 +1018,7 @@ def parse_wide(path: Path | str, mapping: WideMapping) -> ParsedBenchmark:
     """
     path = Path(path)
     data = _read_bytes(path)
-    grid, encoding, sheet = _load_grid(path, data)
+    grid, encoding, sheet, _ = _load_grid(path, data)
     if mapping.header_row >= len(grid):
         raise ImportProblem("The header row in the mapping is beyond the end of the file.", where=str(path))
     table = _table_below(grid, mapping.header_row)
@@ -1095,7 +1195,7 @@ def parse_long(path: Path | str) -> ParsedBenchmark:
     """Read a long table: organisation code, name, period, measure, numerator, denominator, value."""
     path = Path(path)
     data = _read_bytes(path)
-    grid, encoding, _ = _load_grid(path, data)
+    grid, encoding, _, _ = _load_grid(path, data)
     header_at = _find_header(grid)
     table = _table_below(grid, header_at)
     cols = _long_columns(list(table.columns))

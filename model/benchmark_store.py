@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -24,7 +25,6 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.benchmark_import import (
-    VALUE_COLUMNS,
     ParsedBenchmark,
     WideMapping,
     detect_format,
@@ -32,8 +32,6 @@ from model.benchmark_import import (
     propose_wide_mapping,
 )
 from model.errors import KnownError
-
-_VALUE_DB_COLUMNS = [c for c in VALUE_COLUMNS if c != "measure_code"]
 
 
 def _now() -> str:
@@ -122,27 +120,90 @@ def _insert_measures(db: Database, dataset_id: int, measures: pd.DataFrame) -> d
     return ids
 
 
-def _rows(
-    values: pd.DataFrame, dataset_id: int, measure_ids: dict[str, int]
-) -> tuple[list[str], list[tuple]]:
-    """Column names and row tuples (None for NaN) ready for executemany."""
-    frame = values[_VALUE_DB_COLUMNS].astype(object)
-    frame = frame.where(values[_VALUE_DB_COLUMNS].notna(), None)
-    frame["is_national"] = values["is_national"].astype(bool).astype(int).to_numpy()
-    frame["measure_id"] = values["measure_code"].astype(str).map(measure_ids).to_numpy()
-    frame["dataset_id"] = dataset_id
-    return list(frame.columns), list(frame.itertuples(index=False, name=None))
+# Repeated text is stored once per dataset in lookup tables (migration m006); the cells carry
+# the lookup ids and the numbers. `benchmark_values` is a view joining them back together.
+_LOOKUPS = (  # (table, the cells' column pointing at it, its text columns)
+    ("benchmark_areas", "area_id", ("org_code", "org_name", "parent_code", "parent_name", "area_type")),
+    ("benchmark_periods", "period_id", ("period", "period_sortable")),
+    ("benchmark_details", "detail_id", ("sex", "age", "category_type", "category", "suppressed_text", "value_note",
+                                        "compared_to_national", "compared_to_parent", "is_national")),
+)
+_NUMBER_COLUMNS = ("numerator", "denominator", "value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998")
+_CELL_COLUMNS = ("measure_id", "area_id", "period_id", "detail_id", *_NUMBER_COLUMNS, "source_row")
+#: Rows per multi-row INSERT: fewer statement steps than one row at a time (~30% faster).
+_ROWS_PER_INSERT = 2000
+
+
+def _distinct_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(0-based id of each row's combination of `columns`, position of each combination's first row).
+
+    Vectorised: each column is factorised and folded into a running key, re-factorised after
+    every column so the key stays below len(frame)². Blank (None/NaN) is one value.
+    """
+    key = np.zeros(len(frame), dtype=np.int64)
+    for col in columns:
+        # Blank is code -1, shifted to 0 (use_na_sentinel=False would run a slow isna pass first).
+        codes, uniques = pd.factorize(frame[col])
+        key, _ = pd.factorize(key * (len(uniques) + 2) + codes + 1)
+    return key, np.unique(key, return_index=True)[1]
+
+
+def _insert_many(db: Database, table: str, columns: Sequence[str], arrays: Sequence[Any]) -> None:
+    """Insert equal-length columns with multi-row VALUES statements (NaN is stored as NULL).
+
+    executemany, not insert_all: sqlite-utils inspects every cell (JSON-or-not), which takes
+    seconds at 100,000 rows; here the column types are fixed and known.
+    """
+    count, width = len(arrays[0]) if len(arrays) else 0, len(columns)
+    if not count:
+        return
+    grid = np.empty((count, width), dtype=object)
+    for j, array in enumerate(arrays):
+        grid[:, j] = array  # numpy hands Python int/float/str to the object grid, as sqlite3 needs
+    limit = db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per = max(1, min(_ROWS_PER_INSERT, limit // width))
+    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+    row = "(" + ", ".join("?" * width) + ")"
+    full = count // per * per
+    if full:
+        flat = grid[:full].reshape(-1, per * width)
+        db.conn.executemany(head + ", ".join([row] * per), flat.tolist())
+    if full < count:
+        db.conn.execute(head + ", ".join([row] * (count - full)), grid[full:].ravel().tolist())
+
+
+def _insert_lookup(db: Database, dataset_id: int, table: str, columns: Sequence[str], values: pd.DataFrame
+                   ) -> np.ndarray:
+    """Store each distinct combination of `columns` once; return every value row's lookup id."""
+    key, firsts = _distinct_rows(values, columns)
+    first_id = int(db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
+    rows = values.iloc[firsts]
+    arrays = [np.full(len(firsts), dataset_id, dtype=object)]
+    for col in columns:
+        column = rows[col].astype(object)
+        arrays.append(column.where(column.notna(), None).to_numpy())
+    _insert_many(db, table, ["id", "dataset_id", *columns], [np.arange(len(firsts)) + first_id, *arrays])
+    return key + first_id
 
 
 def _insert_values(db: Database, dataset_id: int, measure_ids: dict[str, int], values: pd.DataFrame) -> None:
-    missing = set(values["measure_code"].astype(str)) - set(measure_ids)
+    # Factorise first: mapping 100,000 codes one by one costs more than storing them.
+    positions, uniques = pd.factorize(values["measure_code"])
+    names = [str(u) for u in uniques]
+    missing = set(names) - set(measure_ids)
     if missing:
         raise KnownError(f"Values refer to measures that are not listed: {sorted(missing)[:5]}.")
-    columns, rows = _rows(values, dataset_id, measure_ids)
-    # executemany, not insert_all: sqlite-utils inspects every cell (JSON-or-not), which takes
-    # seconds at 100,000 rows; here the column types are fixed and known. ~20x faster.
-    sql = f"INSERT INTO benchmark_values ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    db.conn.executemany(sql, rows)
+    frame = values.assign(is_national=values["is_national"].astype(bool).astype(int))
+    ids = {key: _insert_lookup(db, dataset_id, table, columns, frame) for table, key, columns in _LOOKUPS}
+    arrays = [
+        np.array([measure_ids[n] for n in names], dtype=np.int64)[positions],
+        ids["area_id"],
+        ids["period_id"],
+        ids["detail_id"],
+        *(pd.to_numeric(values[c], errors="coerce").to_numpy(dtype=float) for c in _NUMBER_COLUMNS),
+        pd.to_numeric(values["source_row"], errors="coerce").to_numpy(dtype=float),
+    ]
+    _insert_many(db, "benchmark_cells", _CELL_COLUMNS, arrays)
 
 
 def _repoint_links(db: Database, old_dataset: int, new_ids: dict[str, int]) -> None:
@@ -161,7 +222,9 @@ def _delete(db: Database, dataset_id: int) -> None:
     # Explicit deletes so the result does not depend on PRAGMA foreign_keys being on.
     measure_ids = "SELECT id FROM benchmark_measures WHERE dataset_id = ?"
     db.execute(f"DELETE FROM benchmark_links WHERE measure_id IN ({measure_ids})", [dataset_id])
-    db.execute("DELETE FROM benchmark_values WHERE dataset_id = ?", [dataset_id])
+    db.execute(f"DELETE FROM benchmark_cells WHERE measure_id IN ({measure_ids})", [dataset_id])
+    for table, _, _ in _LOOKUPS:
+        db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
     db.execute("DELETE FROM benchmark_measures WHERE dataset_id = ?", [dataset_id])
     db.execute("DELETE FROM benchmark_datasets WHERE id = ?", [dataset_id])
 
@@ -264,19 +327,33 @@ def list_profiles(db: Database) -> list[str]:
 
 
 def link_criterion(
-    db: Database, audit_id: int, criterion_lineage: str, measure_id: int, definition_difference: str = ""
+    db: Database,
+    audit_id: int,
+    criterion_lineage: str,
+    measure_id: int,
+    definition_difference: str = "",
+    period: str | None = None,
 ) -> int:
-    """Link an audit criterion to a national measure (updating the note if already linked).
+    """Link an audit criterion to a national measure (updating the note and period if already linked).
+
+    Args:
+        db: the store.
+        audit_id: the audit owning the criterion.
+        criterion_lineage: the criterion's lineage (stable across cycles).
+        measure_id: the national measure.
+        definition_difference: how the national definition differs from ours.
+        period: the national period to compare with by default (None: the latest).
 
     Returns:
         The link id.
     """
+    period = (period or "").strip() or None
     with db.atomic():
         db.execute(
-            "INSERT INTO benchmark_links (audit_id, criterion_lineage, measure_id, definition_difference, "
-            "created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (audit_id, criterion_lineage, measure_id) "
-            "DO UPDATE SET definition_difference = excluded.definition_difference",
-            [audit_id, criterion_lineage, measure_id, definition_difference, _now()],
+            "INSERT INTO benchmark_links (audit_id, criterion_lineage, measure_id, definition_difference, period, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (audit_id, criterion_lineage, measure_id) "
+            "DO UPDATE SET definition_difference = excluded.definition_difference, period = excluded.period",
+            [audit_id, criterion_lineage, measure_id, definition_difference, period, _now()],
         )
     row = db.execute(
         "SELECT id FROM benchmark_links WHERE audit_id = ? AND criterion_lineage = ? AND measure_id = ?",
@@ -285,10 +362,17 @@ def link_criterion(
     return int(row[0])
 
 
+def set_link_period(db: Database, link_id: int, period: str | None) -> None:
+    """Remember another national period for a link (None: the latest)."""
+    with db.atomic():
+        db.execute("UPDATE benchmark_links SET period = ? WHERE id = ?", [period or None, link_id])
+
+
 def links_for_audit(db: Database, audit_id: int) -> pd.DataFrame:
-    """An audit's criterion–measure links with the measure and its dataset."""
+    """An audit's criterion–measure links (with the period chosen, None for the latest), measure and dataset."""
     return pd.read_sql_query(
-        "SELECT l.id, l.audit_id, l.criterion_lineage, l.measure_id, l.definition_difference, l.created_at, "
+        "SELECT l.id, l.audit_id, l.criterion_lineage, l.measure_id, l.definition_difference, l.period, "
+        "l.created_at, "
         "m.measure_code, m.name AS measure_name, m.unit, m.dataset_id, d.file_name "
         "FROM benchmark_links l JOIN benchmark_measures m ON m.id = l.measure_id "
         "JOIN benchmark_datasets d ON d.id = m.dataset_id WHERE l.audit_id = ? ORDER BY l.id",

@@ -1,12 +1,28 @@
 """The demo database, built from code so it always matches the current schema.
 
-Two audits (VTE prevention and sepsis) with a baseline and a re-audit each, realistic
-case data (compliance rises after the actions), and an action plan, so every screen has
-something to show on first launch. Deterministic: the same seed gives the same data.
+It tells the story AuditLoop exists for, so every screen has something to show on first launch:
+
+1. **VTE** (id 1): a 12-month baseline and a 9-month re-audit of ~120 cases each. The new
+   admission proforma (a completed action) lands at the cycle boundary: risk assessment rises
+   from ~62% to ~90% and prophylaxis from ~72% to ~90% (clear changes), while reassessment
+   moves 55% → 62% (no clear change). A chart note marks the August changeover.
+2. **Sepsis** (id 2): baseline and re-audit on the acute medical unit, with an action plan
+   (one deadline revised: amber).
+3. **Consent** (id 3): a proposed audit with no cycle yet.
+4. **Falls** (id 4): ward monitoring over 30 months whose monthly met/eligible counts are
+   exactly those of `resources/demo/falls_monthly_compliance.csv`; a new falls proforma in
+   February 2025 starts the second cycle, and its criterion is linked to the national falls
+   audit (`resources/demo/national_audit_trust_results.csv`, imported), with "who we are" set
+   to a trust in that file, so the Benchmark stage shows a funnel plot.
+
+Rates are hit exactly: each cycle's counts of met, not met, exception and missing answers are
+fixed first and then shuffled over the cases, so chance cannot blur the designed change.
+Deterministic: the same seed gives the same data. No identifiers are stored.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,15 +32,32 @@ from sqlite_utils import Database
 
 from model.actions import ActionItem, add_action, add_recommendation, revise_deadline
 from model.audits import Audit, create_audit
+from model.benchmark_compare import save_identity
+from model.benchmark_import import parse_file
+from model.benchmark_store import link_criterion, measures, save_dataset
+from model.chart_notes import add_note
 from model.criteria import Criterion, add_criterion, list_criteria
 from model.cycles import Cycle, create_cycle, start_next_cycle, update_cycle
+from model.resources import resource_path
 from model.store import Store, open_store
 from model.util import now_iso
 
 SEED = 20260301
+NATIONAL_FILE = "demo/national_audit_trust_results.csv"
+FALLS_MONTHLY_FILE = "demo/falls_monthly_compliance.csv"
+#: "Who we are": a trust present in the national file (its codes are made up).
+OUR_TRUST = ("Mereside and Fenwick NHS Foundation Trust", "RZ3", "RZ301, RZ302")
+FALLS_MEASURE = "q07"  # multifactorial falls risk assessment in the national file
+FALLS_CHANGE = date(2025, 2, 1)  # the new falls proforma; the second monitoring cycle starts here
+
 AGE_BANDS = ["16–39", "40–64", "65–79", "80+"]
 ETHNICITIES = ["White", "Asian or Asian British", "Black or Black British", "Mixed", "Other", "Not stated"]
 WARDS = ["AMU", "Ward 7", "Ward 9", "SAU"]
+ELDERLY_WARDS = ["Ward 12", "Ward 14", "Ward 15"]
+OUTCOMES = np.array(["met", "not_met", "exception", "missing"], dtype=object)
+RAW = {"met": "Yes", "not_met": "No", "exception": "N/A", "missing": None}
+_CASE_COLUMNS = ("cycle_id", "case_ref", "age_band", "sex", "ethnicity", "imd_quintile", "ward", "case_date",
+                 "collected_on", "collector", "created_at", "updated_at")
 
 
 @dataclass(frozen=True)
@@ -41,6 +74,17 @@ class _DemoCriterion:
     rates: tuple[float, float]
     p_exception: float = 0.05
     p_missing: float = 0.03
+    evidence_grade: str = "A"
+
+
+@dataclass(frozen=True)
+class _DemoCycle:
+    start: date
+    end: date
+    cases: int
+    status: str
+    method: str
+    collector: str
 
 
 VTE = [
@@ -48,16 +92,20 @@ VTE = [
                    "hours of admission.", "Adult (≥16 y) medical and surgical admissions in the sample",
                    "Documented VTE risk assessment ≤ 14 h after admission time",
                    "End-of-life care pathway; admitted for < 14 h", 95, "NICE NG89 1.1.1",
-                   "e-prescribing VTE form", (0.64, 0.91)),
+                   "e-prescribing VTE form", (0.62, 0.90)),
     _DemoCriterion("Prophylaxis ≤14 h", "If the risk of VTE outweighs the risk of bleeding, pharmacological "
                    "prophylaxis is prescribed within 14 hours of admission.",
                    "Admissions assessed as at risk of VTE", "Prophylaxis prescribed ≤ 14 h",
                    "Contraindication documented; patient declined", 95, "NICE NG89 1.5.1",
-                   "Drug chart", (0.78, 0.90), p_exception=0.12),
+                   "Drug chart", (0.72, 0.90), p_exception=0.12),
     _DemoCriterion("Reassessed ≤24 h", "VTE risk is reassessed at consultant review or within 24 hours.",
                    "Admissions with a stay > 24 h", "Documented reassessment ≤ 24 h", "Discharged within 24 h",
-                   90, "NICE NG89 1.1.4", "Post-take ward round entry", (0.52, 0.74), p_exception=0.15),
+                   90, "NICE NG89 1.1.4", "Post-take ward round entry", (0.55, 0.62), p_exception=0.15),
 ]
+VTE_CYCLES = (
+    _DemoCycle(date(2024, 12, 1), date(2025, 11, 30), 120, "complete", "retrospective", "Dr J. Smith"),
+    _DemoCycle(date(2025, 12, 1), date(2026, 8, 31), 116, "analysing", "prospective", "Dr A. Patel"),
+)
 SEPSIS = [
     _DemoCriterion("Screening tool used", "Adults with NEWS2 ≥ 5 have the sepsis screening tool completed.",
                    "Adults with NEWS2 ≥ 5 in the sample", "Screening tool completed", "None", 95,
@@ -74,6 +122,19 @@ SEPSIS = [
                    "Adults meeting high-risk criteria", "Lactate result ≤ 60 min", "None", 95,
                    "NICE NG51 1.6", "Blood gas record", (0.88, 0.92)),
 ]
+SEPSIS_CYCLES = (
+    _DemoCycle(date(2025, 6, 1), date(2026, 2, 28), 45, "complete", "retrospective", "Dr S. Ahmed"),
+    _DemoCycle(date(2026, 3, 1), date(2026, 9, 30), 50, "analysing", "prospective", "Dr L. Chen"),
+)
+FALLS = _DemoCriterion(
+    "Falls risk assessed ≤24 h", "Inpatients aged 65 or over have a multifactorial falls risk assessment within "
+    "24 hours of admission.", "Inpatients aged 65 or over admitted to Wards 12, 14 and 15 for more than 24 hours",
+    "Those with a documented multifactorial falls risk assessment within 24 hours",
+    "End-of-life care; unable to mobilise at all (documented)", 95, "NICE QS86 statement 1; NICE NG249",
+    "Nursing admission assessment; falls care plan", (0.70, 0.88), evidence_grade="B")
+FALLS_DIFFERENCE = ("National: assessment at any time in the stay, all wards, patients 65+; ours: within 24 hours "
+                    "of admission, elderly care wards only. The national period (2025 report) covers our "
+                    "baseline, before the new falls proforma.")
 
 
 def build_demo(path: Path | str) -> Store:
@@ -87,18 +148,23 @@ def build_demo(path: Path | str) -> Store:
 
 
 def populate_demo(db: Database) -> None:
-    """Fill an empty, migrated database with the demo audits."""
+    """Fill an empty, migrated database with the demo audits, actions and national benchmark.
+
+    Audit ids are 1 VTE, 2 sepsis, 3 consent (proposed, no cycle) and 4 falls (monitoring).
+    """
     rng = np.random.default_rng(SEED)
     with db.atomic():
-        db["settings"].upsert_all([
-            {"key": "trust_name", "value": "Demo Hospitals NHS Foundation Trust"},
-            {"key": "trust_code", "value": "RXX"},
-            {"key": "site_codes", "value": "RXX01,RXX02"},
-        ], pk="key")
-        vte = _demo_audit(db, rng, _vte_audit(), VTE, date(2025, 3, 1), cases_per_cycle=(60, 64))
-        sepsis = _demo_audit(db, rng, _sepsis_audit(), SEPSIS, date(2025, 6, 1), cases_per_cycle=(45, 50))
+        save_identity(db, *OUR_TRUST)
+        vte = _demo_audit(db, rng, _vte_audit(), VTE, VTE_CYCLES)
+        sepsis = _demo_audit(db, rng, _sepsis_audit(), SEPSIS, SEPSIS_CYCLES)
         _demo_actions(db, vte, sepsis)
+        add_note(db, vte, "2025-08-06", "August changeover: new FY1 doctors")
         _proposed_audit(db)
+        falls = _falls_audit(db, rng)
+        _demo_benchmark(db, falls)
+
+
+# --------------------------------------------------------------------------- audits
 
 
 def _vte_audit() -> Audit:
@@ -109,8 +175,8 @@ def _vte_audit() -> Audit:
         objectives="Measure compliance with three NG89 criteria; agree actions; re-audit within a year.",
         specialty="Acute medicine", lead="Dr A. Patel (ST4)", supervisor="Dr R. Okafor (consultant)",
         team="Dr J. Smith (FY2), Sr K. Evans", registration_number="CA-2025-014", audit_type="new",
-        priority="trust", status="reaudit_due", registered_on="2025-02-10", approved_on="2025-02-20",
-        collection_start="2025-03-01", collection_end="2026-08-31", report_due="2026-10-31",
+        priority="trust", status="reaudit_due", registered_on="2024-11-04", approved_on="2024-11-18",
+        collection_start="2024-12-01", collection_end="2026-08-31", report_due="2026-10-31",
         reaudit_due="2027-03-31", is_audit_confirmed=True,
         ig_notes="No patient identifiers kept; NHS numbers pseudonymised.",
     )
@@ -138,76 +204,202 @@ def _proposed_audit(db: Database) -> None:
     ))
 
 
+def _falls_audit_record() -> Audit:
+    return Audit(
+        title="Falls risk assessment on the elderly care wards",
+        aim="To check, month by month, that patients aged 65 or over admitted to the elderly care wards have a "
+            "multifactorial falls risk assessment within 24 hours, as NICE QS86 and NG249 recommend.",
+        objectives="Monitor the assessment rate monthly on Wards 12, 14 and 15; show whether the new falls "
+                   "proforma (February 2025) raised it; compare with the National Audit of Inpatient Falls.",
+        specialty="Elderly care", lead="Sr M. Byrne (falls lead nurse)",
+        supervisor="Dr E. Walsh (consultant geriatrician)", team="Ward managers of Wards 12, 14 and 15",
+        registration_number="CA-2023-052", audit_type="ward_monitoring", priority="national",
+        status="data_collection", registered_on="2023-09-12", approved_on="2023-09-26",
+        collection_start="2023-10-01", report_due="2027-04-30", is_audit_confirmed=True,
+        ig_notes="Monthly snapshot from the nursing admission record; no patient identifiers kept.",
+    )
+
+
 def _demo_audit(db: Database, rng: np.random.Generator, audit: Audit, criteria: list[_DemoCriterion],
-                start: date, cases_per_cycle: tuple[int, int]) -> int:
+                cycles: tuple[_DemoCycle, _DemoCycle]) -> int:
+    """An audit with a baseline and a re-audit, each with exact-rate answers for every criterion."""
     audit = create_audit(db, audit)
-    first = create_cycle(db, Cycle(audit_id=audit.id, period_start=start.isoformat(),
-                                   period_end=(start + timedelta(days=9 * 30)).isoformat(),
-                                   status="complete", method="retrospective", sampling_method="simple_random",
-                                   population_size=cases_per_cycle[0] * 3, planned_sample=cases_per_cycle[0],
-                                   sampling_seed=int(rng.integers(1, 99999)), standard_version="2019"))
+    base, again = cycles
+    first = create_cycle(db, Cycle(audit_id=audit.id, period_start=base.start.isoformat(),
+                                   period_end=base.end.isoformat(), status=base.status, method=base.method,
+                                   sampling_method="simple_random", population_size=base.cases * 3,
+                                   planned_sample=base.cases, sampling_seed=int(rng.integers(1, 99999)),
+                                   standard_version="2019"))
     for spec in criteria:
-        add_criterion(db, first.id, Criterion(
-            statement=spec.statement, short_name=spec.short_name, numerator=spec.numerator,
-            denominator=spec.denominator, exceptions=spec.exceptions, target=spec.target,
-            source_ref=spec.source_ref, data_location=spec.data_location, evidence_grade="A"))
-    second_start = start + timedelta(days=9 * 30 + 31)
-    second = start_next_cycle(db, audit.id, period_start=second_start.isoformat(),
-                              period_end=(second_start + timedelta(days=8 * 30)).isoformat(),
-                              status="analysing", method="prospective",
-                              started_on=second_start.isoformat())
+        add_criterion(db, first.id, _criterion(spec))
+    second = start_next_cycle(db, audit.id, period_start=again.start.isoformat(),
+                              period_end=again.end.isoformat(), status=again.status, method=again.method,
+                              planned_sample=again.cases, started_on=again.start.isoformat())
     update_cycle(db, second)
-    for number, cycle in enumerate((first, second)):
-        _demo_cases(db, rng, cycle, list_criteria(db, cycle.id), criteria, number, cases_per_cycle[number])
-    return audit.id
+    for phase, (cycle, spec_cycle) in enumerate(zip((first, second), cycles, strict=True)):
+        days = _spread_days(rng, spec_cycle.start, spec_cycle.end, spec_cycle.cases)
+        case_ids = _insert_cases(db, rng, cycle, days, spec_cycle.collector, AGE_BANDS, WARDS)
+        outcomes = {c.id: _exact_outcomes(rng, spec_cycle.cases, spec.rates[phase], spec.p_exception, spec.p_missing)
+                    for c, spec in zip(list_criteria(db, cycle.id), criteria, strict=True)}
+        _insert_answers(db, case_ids, outcomes)
+    return int(audit.id)
 
 
-def _demo_cases(db: Database, rng: np.random.Generator, cycle: Cycle, stored: list[Criterion],
-                specs: list[_DemoCriterion], phase: int, count: int) -> None:
-    start = date.fromisoformat(cycle.period_start)
-    span = (date.fromisoformat(cycle.period_end) - start).days
+def _criterion(spec: _DemoCriterion) -> Criterion:
+    return Criterion(statement=spec.statement, short_name=spec.short_name, numerator=spec.numerator,
+                     denominator=spec.denominator, exceptions=spec.exceptions, target=spec.target,
+                     direction="higher", source_ref=spec.source_ref, data_location=spec.data_location,
+                     evidence_grade=spec.evidence_grade)
+
+
+# --------------------------------------------------------------------------- the falls audit
+
+
+def falls_monthly_counts() -> list[tuple[str, int, int]]:
+    """The falls audit's (month 'YYYY-MM', met, eligible) rows, oldest first, from the bundled file."""
+    with resource_path(FALLS_MONTHLY_FILE).open(encoding="utf-8", newline="") as handle:
+        return [(row["month"], int(row["met"]), int(row["eligible"])) for row in csv.DictReader(handle)]
+
+
+def _falls_audit(db: Database, rng: np.random.Generator) -> int:
+    """Ward monitoring whose monthly met/eligible counts are exactly the bundled file's."""
+    audit = create_audit(db, _falls_audit_record())
+    monthly = falls_monthly_counts()
+    last = date.fromisoformat(monthly[-1][0] + "-01")
+    end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    first = create_cycle(db, Cycle(audit_id=audit.id, period_start=monthly[0][0] + "-01",
+                                   period_end=(FALLS_CHANGE - timedelta(days=1)).isoformat(), status="complete",
+                                   method="prospective", sampling_method="all", standard_version="2025"))
+    add_criterion(db, first.id, _criterion(FALLS))
+    second = start_next_cycle(db, audit.id, period_start=FALLS_CHANGE.isoformat(), period_end=end.isoformat(),
+                              status="collecting", started_on=FALLS_CHANGE.isoformat())
+    days, outcomes = _falls_cases(rng, monthly)
+    later = days >= np.datetime64(FALLS_CHANGE)
+    for cycle, chosen, collector in ((first, ~later, "Sr M. Byrne"), (second, later, "HCA T. Idowu")):
+        case_ids = _insert_cases(db, rng, cycle, days[chosen], collector, AGE_BANDS[2:], ELDERLY_WARDS,
+                                 age_p=[0.45, 0.55])
+        (criterion,) = list_criteria(db, cycle.id)
+        _insert_answers(db, case_ids, {criterion.id: outcomes[chosen]})
+    _falls_actions(db, int(audit.id))
+    return int(audit.id)
+
+
+def _falls_cases(rng: np.random.Generator, monthly: list[tuple[str, int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Case dates (sorted) and outcomes: each month's exact met / not met, plus a few exceptions and gaps."""
+    months = np.array([m for m, _, _ in monthly], dtype="datetime64[M]")
+    met = np.array([x for _, x, _ in monthly])
+    not_met = np.array([n - x for _, x, n in monthly])
+    exceptions = rng.integers(0, 3, len(monthly))
+    missing = (rng.random(len(monthly)) < 0.25).astype(int)  # an unanswered case now and then
+    per_month = np.stack([met, not_met, exceptions, missing], axis=1)  # months × OUTCOMES
+    outcome = np.repeat(np.tile(OUTCOMES, len(monthly)), per_month.ravel())
+    month = np.repeat(months, per_month.sum(axis=1))
+    length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(int)
+    days = month.astype("datetime64[D]") + (rng.random(len(month)) * length).astype(int)
+    order = np.argsort(days, kind="stable")  # shuffles the outcomes within each month
+    return days[order], outcome[order]
+
+
+def _falls_actions(db: Database, audit_id: int) -> None:
+    rec = add_recommendation(db, audit_id, "Every admission to the elderly care wards has a multifactorial falls "
+                             "risk assessment on the new falls proforma within 24 hours.")
+    add_action(db, ActionItem(audit_id=audit_id, recommendation_id=rec, text="Introduce the new falls proforma "
+                              "with a 24-hour prompt in the admission pack", owner="Sr M. Byrne",
+                              owner_role="Falls lead nurse", priority="high", original_deadline="2025-01-31",
+                              status="complete", completed_on="2025-02-01",
+                              evidence="Falls proforma v3 in admission packs on Wards 12, 14 and 15"))
+    add_action(db, ActionItem(audit_id=audit_id, recommendation_id=rec, text="Train healthcare assistants to "
+                              "record lying and standing blood pressure", owner="Dr E. Walsh",
+                              owner_role="Consultant geriatrician", priority="medium",
+                              original_deadline="2027-02-28", status="in_progress"))
+
+
+def _demo_benchmark(db: Database, falls_id: int) -> None:
+    """Import the national falls audit table and link the falls criterion to its q07 measure."""
+    dataset = save_dataset(db, parse_file(resource_path(NATIONAL_FILE)))
+    found = measures(db, dataset)
+    measure_id = int(found.loc[found["measure_code"] == FALLS_MEASURE, "id"].iloc[0])
+    lineage = db.execute("SELECT cr.lineage FROM criteria cr JOIN cycles cy ON cy.id = cr.cycle_id "
+                         "WHERE cy.audit_id = ? ORDER BY cy.number DESC LIMIT 1", [falls_id]).fetchone()[0]
+    link_criterion(db, falls_id, lineage, measure_id, FALLS_DIFFERENCE)
+
+
+# --------------------------------------------------------------------------- cases and answers
+
+
+def _spread_days(rng: np.random.Generator, start: date, end: date, count: int) -> np.ndarray:
+    """`count` sorted case dates over [start, end]: one at a random day of each equal slot.
+
+    A sample drawn month by month has about the same number of cases every month; uniform
+    random dates would leave some months with 3 cases and others with 16.
+    """
+    span = (end - start).days + 1
+    offsets = ((np.arange(count) + rng.random(count)) * span / count).astype(int)
+    return np.datetime64(start) + offsets
+
+
+def _exact_outcomes(rng: np.random.Generator, count: int, rate: float, p_exception: float,
+                    p_missing: float) -> np.ndarray:
+    """`count` outcomes whose met / (met + not met) is `rate` to the nearest case, in random order."""
+    missing = round(count * p_missing)
+    exceptions = round(count * p_exception)
+    eligible = count - missing - exceptions
+    met = round(eligible * rate)
+    return rng.permutation(np.repeat(OUTCOMES, [met, eligible - met, exceptions, missing]))
+
+
+def _insert_cases(db: Database, rng: np.random.Generator, cycle: Cycle, days: np.ndarray, collector: str,
+                  age_bands: list[str], wards: list[str], *, age_p: list[float] | None = None) -> list[int]:
+    """Insert one case per date (with made-up demographics, no identifiers); returns their ids in order."""
+    count = len(days)
+    width = max(3, len(str(count)))
     stamp = now_iso()
-    day_offsets = np.sort(rng.integers(0, span, count))
-    case_rows = [{
-        "cycle_id": cycle.id, "case_ref": f"C{cycle.number}-{i + 1:03d}",
-        "age_band": AGE_BANDS[rng.choice(4, p=[0.15, 0.3, 0.3, 0.25])], "age": None,
-        "sex": ["Female", "Male"][int(rng.integers(0, 2))],
-        "ethnicity": ETHNICITIES[rng.choice(6, p=[0.7, 0.1, 0.07, 0.04, 0.04, 0.05])],
-        "imd_quintile": int(rng.integers(1, 6)), "ward": WARDS[int(rng.integers(0, 4))],
-        "case_date": (start + timedelta(days=int(day_offsets[i]))).isoformat(),
-        "collected_on": (start + timedelta(days=int(day_offsets[i]) + 3)).isoformat(),
-        "collector": "Dr J. Smith" if phase == 0 else "Dr A. Patel",
-        "created_at": stamp, "updated_at": stamp,
-    } for i in range(count)]
-    db["cases"].insert_all(case_rows)
-    ids = [r[0] for r in db.execute("SELECT id FROM cases WHERE cycle_id = ? ORDER BY id", [cycle.id])]
-    answers = []
-    for crit, spec in zip(stored, specs, strict=True):
-        draw = rng.random(count)
-        met = rng.random(count) < spec.rates[phase]
-        for case_id, d, m in zip(ids, draw, met, strict=True):
-            outcome = ("missing" if d < spec.p_missing else "exception" if d < spec.p_missing + spec.p_exception
-                       else "met" if m else "not_met")
-            raw = {"met": "Yes", "not_met": "No", "exception": "N/A", "missing": None}[outcome]
-            answers.append({"case_id": case_id, "criterion_id": crit.id, "outcome": outcome, "raw": raw})
-    db["answers"].insert_all(answers)
+    columns = (
+        [cycle.id] * count,
+        [f"C{cycle.number}-{i + 1:0{width}d}" for i in range(count)],
+        rng.choice(age_bands, count, p=age_p or [0.15, 0.3, 0.3, 0.25]).tolist(),
+        rng.choice(["Female", "Male"], count).tolist(),
+        rng.choice(ETHNICITIES, count, p=[0.7, 0.1, 0.07, 0.04, 0.04, 0.05]).tolist(),
+        rng.integers(1, 6, count).tolist(),
+        rng.choice(wards, count).tolist(),
+        days.astype(str).tolist(),
+        (days + 3).astype(str).tolist(),
+        [collector] * count,
+        [stamp] * count,
+        [stamp] * count,
+    )
+    db.conn.executemany(f"INSERT INTO cases ({', '.join(_CASE_COLUMNS)}) VALUES "
+                        f"({', '.join('?' * len(_CASE_COLUMNS))})", list(zip(*columns, strict=True)))
+    return [r[0] for r in db.execute("SELECT id FROM cases WHERE cycle_id = ? ORDER BY id", [cycle.id])]
+
+
+def _insert_answers(db: Database, case_ids: list[int], outcomes: dict[int, np.ndarray]) -> None:
+    """One answer per case for each criterion id in `outcomes` (outcome arrays in case order)."""
+    rows = [(case_id, criterion_id, str(outcome), RAW[str(outcome)])
+            for criterion_id, column in outcomes.items()
+            for case_id, outcome in zip(case_ids, column, strict=True)]
+    db.conn.executemany("INSERT INTO answers (case_id, criterion_id, outcome, raw) VALUES (?, ?, ?, ?)", rows)
+
+
+# --------------------------------------------------------------------------- actions
 
 
 def _demo_actions(db: Database, vte_id: int, sepsis_id: int) -> None:
     rec = add_recommendation(db, vte_id, "Every medical admission is clerked on the new admission proforma "
                              "with a VTE section.")
+    # Completed just before the re-audit starts (1 Dec 2025): the SPC chart shows the shift after it.
     add_action(db, ActionItem(audit_id=vte_id, recommendation_id=rec, text="Introduce the new admission "
                               "proforma with a mandatory VTE box", owner="Dr A. Patel", owner_role="ST4",
                               priority="high", original_deadline="2025-12-01", status="complete",
-                              completed_on="2025-12-05", evidence="Proforma v2 in use on AMU"))
+                              completed_on="2025-11-28", evidence="Proforma v2 in use on AMU"))
     add_action(db, ActionItem(audit_id=vte_id, recommendation_id=rec, text="Teach VTE assessment at FY1 "
                               "induction", owner="Dr R. Okafor", owner_role="Consultant", priority="medium",
                               original_deadline="2026-09-30", status="in_progress"))
     rec2 = add_recommendation(db, sepsis_id, "Antibiotics for high-risk sepsis are given within the hour.")
     late = add_action(db, ActionItem(audit_id=sepsis_id, recommendation_id=rec2, text="Stock sepsis grab bags "
                                      "on AMU", owner="Sr K. Evans", owner_role="Ward manager", priority="high",
-                                     original_deadline="2026-03-31", status="in_progress"))
-    revise_deadline(db, late.id, "2026-06-30", "Supplier delay", on="2026-03-25")
+                                     original_deadline="2026-12-31", status="in_progress"))
+    revise_deadline(db, late.id, "2027-03-31", "Supplier delay", on="2026-11-10")
     add_action(db, ActionItem(audit_id=sepsis_id, recommendation_id=rec2, text="Add sepsis screening to the "
                               "electronic observations alert", owner="Dr L. Chen", owner_role="CT2",
                               priority="medium", original_deadline="2027-01-31"))

@@ -22,7 +22,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from model import criteria as criteria_model
-from model.criteria import Criterion
+from model.criteria import TIME_UNITS, Criterion
 from model.errors import ImportProblem, KnownError
 from model.resources import resource_path
 from model.util import new_uid, now_iso, parse_iso_date
@@ -159,7 +159,25 @@ def _criteria_problems(standard: Standard) -> list[str]:
         return ["A criterion has a target or threshold that is not a number."]
     for number, crit in enumerate(crits, start=1):
         problems += [f"Criterion {number}: {text}" for text in criteria_model.validate(crit)]
+        # Entry converts a time limit to minutes by its unit; an unknown unit would be read as minutes.
+        if crit.answer_type == "time_diff" and crit.threshold_unit not in TIME_UNITS:
+            problems.append(f"Criterion {number}: a time limit is in minutes, hours or days, "
+                            f"not '{crit.threshold_unit}'.")
     return problems
+
+
+def criterion_rule(spec: dict[str, Any]) -> str:
+    """How a library criterion's answers are judged, in words ('' for a plain Yes/No criterion).
+
+    Example: 'Met when the time is ≤ 60 minutes'. A spec whose numbers cannot be read gives ''.
+    """
+    if spec.get("answer_type", "yes_no") == "yes_no":
+        return ""
+    try:
+        crit = criteria_from_standard(Standard(title="", criteria=[spec]))[0]
+    except (TypeError, ValueError):
+        return ""
+    return criteria_model.describe_rule(crit)
 
 
 _VERSION_PART = re.compile(r"\d+|[^\d]+")

@@ -1,7 +1,8 @@
 """Save docs/screenshots/benchmark.png (the Benchmark page) and docs/screenshots/funnel.png (the funnel plot).
 
-Demo data in a temp folder; the synthetic national falls audit table imported; "who we are" set to a
-trust present in that file (its codes are made up); VTE criterion 1 linked to measure q07.
+Demo data in a temp folder. The demo ships the synthetic national falls audit table already imported,
+"who we are" set to a trust present in that file (its codes are made up) and the falls monitoring
+audit's criterion (audit 4) linked to measure q07, so nothing needs importing here.
 
     QT_QPA_PLATFORM=offscreen python scripts/screens_benchmark.py [OUT_DIR]
 """
@@ -21,15 +22,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from gui.context import AppContext  # noqa: E402
 from gui.stages.benchmark import BenchmarkPage  # noqa: E402
 from gui.tasks import wait_for_all  # noqa: E402
-from model.benchmark_compare import save_identity  # noqa: E402
-from model.benchmark_import import parse_file  # noqa: E402
-from model.benchmark_store import link_criterion, measures, save_dataset  # noqa: E402
-from model.criteria import list_criteria  # noqa: E402
 from model.cycles import list_cycles  # noqa: E402
 from model.demo import build_demo  # noqa: E402
 
-NATIONAL = ROOT / "tests" / "data" / "shared" / "national_audit_trust_results.csv"
-VTE = 1
+FALLS = 4
 
 
 def _settle(app: QApplication) -> None:
@@ -45,18 +41,11 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
     store = build_demo(tmp / "demo.sqlite")
-    db = store.db
-    save_identity(db, "Northfield Hospitals NHS Foundation Trust", "RZ1", "RZ101, RZ102, RZ103")
-    dataset = save_dataset(db, parse_file(NATIONAL))
-    cycle = list_cycles(db, VTE)[-1]
-    criterion = list_criteria(db, cycle.id)[0]
-    q07 = measures(db, dataset).query("measure_code == 'q07'")["id"].iloc[0]
-    link_criterion(db, VTE, criterion.lineage, int(q07),
-                   "National: assessment at any time in the stay; ours: within 14 hours of admission.")
+    cycle = list_cycles(store.db, FALLS)[-1]
     page = BenchmarkPage(AppContext(store=store, data_dir=tmp / "data"))
     page.resize(1500, 950)
     page.show()
-    page.load(VTE, cycle.id)
+    page.load(FALLS, cycle.id)
     _settle(app)
     args.out.mkdir(parents=True, exist_ok=True)
     page.grab().save(str(args.out / "benchmark.png"))

@@ -1,6 +1,9 @@
-"""Save docs/screenshots/spc.png: the SPC view alone (1100×700) on the demo data's VTE audit.
+"""Save docs/screenshots/spc.png: the SPC view alone (1100×700) on a demo audit.
 
-    QT_QPA_PLATFORM=offscreen python scripts/screens_spc.py [OUT.png] [--kind p|xmr|run]
+By default the falls monitoring audit (id 4) charted as one phase, so the shift after the new
+falls proforma shows as special-cause improvement.
+
+    QT_QPA_PLATFORM=offscreen python scripts/screens_spc.py [OUT.png] [--kind p|xmr|run] [--audit ID] [--rebase]
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("out", type=Path, nargs="?", default=Path("docs/screenshots/spc.png"))
     parser.add_argument("--kind", default="", help="chart type: p, xmr or run (default Auto)")
+    parser.add_argument("--audit", type=int, default=4, help="demo audit id (default 4, falls)")
+    parser.add_argument("--rebase", action="store_true", help="keep 'Rebase at each cycle' ticked")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -31,7 +36,8 @@ def main() -> int:
     view = SpcView(AppContext(store=store, data_dir=tmp / "data"))
     view.resize(1100, 700)
     view.show()
-    view.load(1, None)
+    view.load(args.audit, None)
+    view.rebase_check.setChecked(args.rebase)
     if args.kind:
         view.kind_box.setCurrentIndex(view.kind_box.findData(args.kind))
     for _ in range(20):  # let the background task deliver its result

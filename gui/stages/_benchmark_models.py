@@ -120,11 +120,12 @@ class MeasuresModel(FrameModel):
 class LinksModel(FrameModel):
     """The audit's criterion–measure links (rows from `links_for_audit` plus `criterion`)."""
 
-    COL_CRITERION, COL_MEASURE, COL_FILE, COL_DIFFERENCE = range(4)
+    COL_CRITERION, COL_MEASURE, COL_FILE, COL_PERIOD, COL_DIFFERENCE = range(5)
     COLUMNS = (
         ("criterion", "Criterion", _plain),
         ("measure_name", "National measure", _plain),
         ("file_name", "File", _plain),
+        ("period", "Period", lambda v: v if isinstance(v, str) and v else "latest"),
         ("definition_difference", "Definition difference", lambda v: v or DASH),
     )
 
@@ -203,6 +204,13 @@ class MappingModel(QAbstractTableModel):
         self.beginResetModel()
         self.groups = list(groups)
         self.endResetModel()
+
+    def add_row(self, group: MeasureGroup) -> None:
+        """Append one measure group."""
+        row = len(self.groups)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.groups.append(group)
+        self.endInsertRows()
 
     def remove_row(self, row: int) -> None:
         """Drop one measure group."""

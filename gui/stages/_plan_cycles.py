@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -19,9 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -31,10 +28,15 @@ from gui.context import AppContext
 from gui.stages._plan_widgets import (
     CyclesTableModel,
     OptionalDateEdit,
+    choice_combo,
     error_label,
+    fill_standards,
+    scroll_page,
     set_message,
+    standard_combo,
     with_message,
 )
+from gui.table_models import read_only_table
 from model import cycles as cycles_model
 from model.criteria import list_criteria
 from model.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
@@ -51,13 +53,6 @@ from model.standards import Standard, list_standards
 
 CONFIDENCES = {0.90: "90%", 0.95: "95%", 0.99: "99%"}
 MAX_CASES = 1_000_000
-
-
-def _combo(choices: dict[str, str]) -> QComboBox:
-    box = QComboBox()
-    for key, text in choices.items():
-        box.addItem(text, key)
-    return box
 
 
 def _count_box() -> QSpinBox:
@@ -103,23 +98,11 @@ class CyclesPanel(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(3, 1)
-        inner = QWidget()
-        inner.setLayout(grid)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        scroll_page(self, grid)
 
     def _cycles_group(self) -> QGroupBox:
         self.table_model = CyclesTableModel()
-        self.table = QTableView()
-        self.table.setModel(self.table_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = read_only_table(self.table_model)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.next_cycle_button = QPushButton("Start re-audit cycle…")
@@ -137,11 +120,9 @@ class CyclesPanel(QWidget):
     def _cycle_group(self) -> QGroupBox:
         self.label = QLineEdit(placeholderText="e.g. Re-audit after the new proforma")
         self.period_start, self.period_end = OptionalDateEdit(), OptionalDateEdit()
-        self.method, self.status = _combo(METHODS), _combo(CYCLE_STATUSES)
-        self.sampling_method = _combo(SAMPLING_METHODS)
-        self.standard = QComboBox()
-        self.standard.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.standard.setMinimumContentsLength(24)
+        self.method, self.status = choice_combo(METHODS), choice_combo(CYCLE_STATUSES)
+        self.sampling_method = choice_combo(SAMPLING_METHODS)
+        self.standard = standard_combo(24)
         self.standard_version = QLabel()
         self.current_version_button = QPushButton("Use the library's version")
         self.population, self.planned = _count_box(), _count_box()
@@ -268,11 +249,7 @@ class CyclesPanel(QWidget):
         """Re-read the library into the Standard box."""
         self.standards = {s.id: s for s in list_standards(self.ctx.store.db)}
         loading, self._loading = self._loading, True
-        self.standard.clear()
-        self.standard.addItem("No standard recorded", None)
-        for standard in self.standards.values():
-            self.standard.addItem(standard.label, standard.id)
-            self.standard.setItemData(self.standard.count() - 1, standard.label, Qt.ToolTipRole)
+        fill_standards(self.standard, self.standards.values(), "No standard recorded")
         self._loading = loading
         if self.cycle is not None:
             self._show_cycle(self.cycle)

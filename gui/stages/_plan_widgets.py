@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QDate,
-    QEvent,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
-from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPlainTextEdit, QToolButton, QVBoxLayout, QWidget
 
+from gui.table_models import RowTableModel
 from model.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
+from model.standards import Standard
 
-Index = QModelIndex | QPersistentModelIndex
 ERROR_STYLE = "color: #b3261e;"
 WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0b000; border-radius: 4px; padding: 6px; color: #4d3800;"
 OK_STYLE = "color: #1e6b30;"
@@ -49,6 +52,46 @@ def with_message(widget: QWidget, label: QLabel) -> QWidget:
     layout.addWidget(widget)
     layout.addWidget(label)
     return box
+
+
+def choice_combo(choices: dict[str, str]) -> QComboBox:
+    """A drop-down of `choices` (stored key → text shown), each key as the item's data."""
+    box = QComboBox()
+    for key, text in choices.items():
+        box.addItem(text, key)
+    return box
+
+
+def standard_combo(min_chars: int) -> QComboBox:
+    """A drop-down for a standard, whose long labels may shrink to `min_chars` characters."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(min_chars)
+    return box
+
+
+def fill_standards(box: QComboBox, standards: Iterable[Standard], none_text: str) -> None:
+    """Refill a standard drop-down: `none_text` (data None) first, then each standard (data: its id).
+
+    The full label is also the tooltip, as the box is usually narrower than the label.
+    """
+    box.clear()
+    box.addItem(none_text, None)
+    for standard in standards:
+        box.addItem(standard.label, standard.id)
+        box.setItemData(box.count() - 1, standard.label, Qt.ToolTipRole)
+
+
+def scroll_page(page: QWidget, grid: QGridLayout) -> None:
+    """Lay `page` out as `grid` inside a scroll area that fills it (the Plan tabs are long)."""
+    inner = QWidget()
+    inner.setLayout(grid)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(inner)
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(scroll)
 
 
 class CommitTextEdit(QPlainTextEdit):
@@ -147,44 +190,16 @@ class OptionalDateEdit(QWidget):
         return False
 
 
-class CyclesTableModel(QAbstractTableModel):
+class CyclesTableModel(RowTableModel):
     """An audit's cycles, one row each."""
 
     COL_CYCLE, COL_PERIOD, COL_METHOD, COL_STATUS, COL_SAMPLE, COL_STANDARD = range(6)
     HEADERS = ("Cycle", "Data collection period", "Method", "Status", "Sample", "Standard version")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[Cycle] = []
+    def role_data(self, row: Cycle, col: int, role: int) -> Any:
+        return row.id if role == Qt.UserRole else None
 
-    def set_rows(self, rows: list[Cycle]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role == Qt.DisplayRole:
-            return self._text(self.rows[index.row()], index.column())
-        if role == Qt.UserRole:
-            return self.rows[index.row()].id
-        return None
-
-    @staticmethod
-    def _text(cycle: Cycle, col: int) -> str:
+    def display(self, cycle: Cycle, col: int) -> str:
         period = f"{_date(cycle.period_start)} – {_date(cycle.period_end)}"
         if cycle.planned_sample is None:
             sample = "—"

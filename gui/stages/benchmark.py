@@ -372,7 +372,8 @@ class BenchmarkPage(StagePage):
             return
         link_id = int(link["id"])
         options = {
-            "period": self._link_periods.get(link_id),
+            # This session's choice in the Period box, else the period chosen when linking.
+            "period": self._link_periods.get(link_id) or (link["period"] if isinstance(link["period"], str) else None),
             "area_type": self.area_box.currentText() or None,
             "overdispersion": self.overdispersion(),
             "accept_name_match": self._name_answers.get(link_id, False),
@@ -507,9 +508,8 @@ class BenchmarkPage(StagePage):
         if self.audit_id is None or lineage is None or measure_id is None:
             return
         link_id = link_criterion(self.ctx.store.db, self.audit_id, str(lineage), int(measure_id),
-                                 self.difference_edit.text().strip())
-        if self.period_box.currentText():
-            self._link_periods[link_id] = self.period_box.currentText()
+                                 self.difference_edit.text().strip(), period=self.period_box.currentText() or None)
+        self._link_periods.pop(link_id, None)  # the period just stored wins over an earlier session choice
         self.difference_edit.clear()
         self._load_links()
         ids = [int(r["id"]) for r in self.links_model.rows]

@@ -4,10 +4,9 @@ and check the data's quality."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,10 +23,11 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
-from gui.data_quality_view import DataQualityView, FrameTableModel
+from gui.data_quality_view import DataQualityView
 from gui.entry_form import EntryForm
 from gui.import_wizard import ImportWizard, quick_look
 from gui.stages.base import StagePage
+from gui.table_models import FrameTableModel, RowTableModel, read_only_table
 from gui.tasks import run_task
 from model.audits import get_audit
 from model.case_import import list_imports
@@ -40,42 +40,16 @@ from model.progress import Progress
 from model.pseudonym import destroy_key, key_path_for
 from model.store import Store
 
-Index = QModelIndex | QPersistentModelIndex
 
-
-class CaseTableModel(QAbstractTableModel):
+class CaseTableModel(RowTableModel):
     """The cycle's cases, one row each."""
 
     COL_REF, COL_DATE, COL_WARD, COL_COLLECTOR, COL_ANSWERS = range(5)
     HEADERS = ("Case ref", "Date", "Ward", "Collector", "Answers")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[CaseRow] = []
-
-    def set_rows(self, rows: list[CaseRow]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.DisplayRole:
-            return None
-        row = self.rows[index.row()]
+    def display(self, row: CaseRow, col: int) -> str:
         values = (row.case_ref, row.case_date or "", row.ward or "", row.collector or "", row.summary)
-        return values[index.column()]
+        return values[col]
 
     def case_id(self, row: int) -> int:
         """The case id at a row."""
@@ -84,11 +58,8 @@ class CaseTableModel(QAbstractTableModel):
 
 def _proforma_task(progress: Progress, store: Store, cycle_id: int, path: Path) -> Path:
     progress.report(0, 1, "Writing the proforma…")
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return export_proforma(db, cycle_id, path)
-    finally:
-        db.close()
 
 
 class CollectPage(StagePage):
@@ -136,12 +107,7 @@ class CollectPage(StagePage):
         self.filter.setPlaceholderText("Filter by case ref")
         self.filter.setClearButtonEnabled(True)
         self.case_model = CaseTableModel()
-        self.case_table = QTableView()
-        self.case_table.setModel(self.case_model)
-        self.case_table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.case_table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.case_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.case_table.verticalHeader().setVisible(False)
+        self.case_table = read_only_table(self.case_model)
         self.case_table.horizontalHeader().setSectionResizeMode(CaseTableModel.COL_ANSWERS, QHeaderView.Stretch)
         self.new_button = QPushButton("New case")
         self.edit_button = QPushButton("Edit")

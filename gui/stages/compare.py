@@ -7,14 +7,12 @@ import importlib.util
 from html import escape
 from pathlib import Path
 
-import shiboken6
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -23,12 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import dialogs
 from gui.charts import ChartCanvas
 from gui.context import AppContext
 from gui.results_models import TEST_NAMES, ComparisonModel
-from gui.stages.base import StagePage
-from gui.stages.results import CHART_FILTERS, EXCEL_FILTER, results_table_view
+from gui.stages.results import ResultTablesPage, results_table_view
 from gui.tasks import run_task
 from model.audits import get_audit
 from model.cycles import get_cycle
@@ -51,22 +47,16 @@ NOTHING_TO_COMPARE = (
 
 def compare_task(progress: Progress, store: Store, earlier_id: int, later_id: int) -> list[CriterionComparison]:
     """Background: two cycles compared (own connection, plain data back)."""
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return compare_cycles(db, earlier_id, later_id)
-    finally:
-        db.close()
 
 
 def export_comparison_task(progress: Progress, store: Store, earlier_id: int, later_id: int, path: str) -> Path:
     """Background: the comparison table to Excel, small numbers suppressed."""
-    db = store.connect()
-    try:
+    with store.connect() as db:
         audit = get_audit(db, get_cycle(db, later_id).audit_id)
         return export_results(path, comparisons=compare_cycles(db, earlier_id, later_id),
                               threshold=audit.small_number_threshold, title=audit.title)
-    finally:
-        db.close()
 
 
 def details_html(item: CriterionComparison) -> str:
@@ -100,7 +90,7 @@ def details_html(item: CriterionComparison) -> str:
     return "".join(parts)
 
 
-class ComparePage(StagePage):
+class ComparePage(ResultTablesPage):
     """Cycle comparison (previous or baseline) and, in a second tab, SPC over time."""
 
     key = "compare"
@@ -112,7 +102,6 @@ class ComparePage(StagePage):
         self.comparisons: list[CriterionComparison] = []
         self.spc_view: QWidget | None = None
         self._spc_stale = True
-        self._token = 0
         self._build()
         self._connect_signals()
 
@@ -150,25 +139,17 @@ class ComparePage(StagePage):
         splitter.addWidget(self.table)
         splitter.addWidget(lower)
         splitter.setStretchFactor(1, 2)
-        self.export_button = QPushButton("Export comparison to Excel…")
-        self.export_chart_button = QPushButton("Export chart PNG/SVG…")
-        self.copy_chart_button = QPushButton("Copy chart")
-        self.status = QLabel()
         row = QHBoxLayout()
         row.addWidget(QLabel("Compare this cycle with:"))
         row.addWidget(self.partner_box)
         row.addStretch(1)
-        buttons = QHBoxLayout()
-        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
-            buttons.addWidget(button)
-        buttons.addWidget(self.status, 1)
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(row)
         layout.addWidget(self.standard_flag)
         layout.addWidget(splitter, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(self._export_row("Export comparison to Excel…", "comparison-chart.png"))
         self.nothing = QLabel(NOTHING_TO_COMPARE)
         self.nothing.setWordWrap(True)
         self.nothing.setAlignment(Qt.AlignTop | Qt.AlignLeft)
@@ -181,9 +162,7 @@ class ComparePage(StagePage):
         self.partner_box.currentIndexChanged.connect(self._on_partner_box_current_index_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        self.export_button.clicked.connect(self._on_export_button_clicked)
-        self.export_chart_button.clicked.connect(self._on_export_chart_button_clicked)
-        self.copy_chart_button.clicked.connect(self._on_copy_chart_button_clicked)
+        self._connect_export_signals()
 
     # --- public ---------------------------------------------------------------------
 
@@ -212,15 +191,7 @@ class ComparePage(StagePage):
         """Open the "Over time (SPC)" tab."""
         self.tabs.setCurrentIndex(1)
 
-    def selected_row(self) -> int:
-        """The selected comparison's row, or -1."""
-        rows = self.table.selectionModel().selectedRows()
-        return rows[0].row() if rows else -1
-
     # --- comparison -----------------------------------------------------------------
-
-    def _alive(self, token: int) -> bool:
-        return shiboken6.isValid(self) and token == self._token
 
     def _load_comparison(self) -> None:
         self._token += 1
@@ -229,11 +200,8 @@ class ComparePage(StagePage):
         self.details.clear()
         self.status.clear()
         self.standard_flag.hide()
-        self.chart.figure.clear()
-        self.chart.redraw()
+        self._clear_chart()
         earlier = self.partner_box.currentData()
-        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
-            button.setEnabled(False)
         if earlier is None or self.cycle_id is None:
             return
         token = self._token
@@ -250,8 +218,7 @@ class ComparePage(StagePage):
         self.standard_flag.setVisible(bool(flag))
         draw_comparison(self.chart.figure, items)
         self.chart.redraw()
-        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
-            button.setEnabled(True)
+        self._set_exports_enabled(True)
         if items:
             self.table.selectRow(0)
 
@@ -265,29 +232,9 @@ class ComparePage(StagePage):
 
     def _on_export_button_clicked(self) -> None:
         earlier = self.partner_box.currentData()
-        if earlier is None or self.cycle_id is None:
-            return
-        path = dialogs.save_file(self, "Export comparison", EXCEL_FILTER, "comparison.xlsx")
-        if not path:
-            return
-        self.status.setText("Exporting…")
-        token = self._token
-        run_task(self, export_comparison_task, self.ctx.store, earlier, self.cycle_id, path,
-                 title="Exporting the comparison…", on_success=lambda written: self._on_exported(token, written))
-
-    def _on_exported(self, token: int, written: Path) -> None:
-        if self._alive(token):
-            self.status.setText(f"Saved {written.name} (small numbers suppressed).")
-
-    def _on_export_chart_button_clicked(self) -> None:
-        path = dialogs.save_file(self, "Export chart", CHART_FILTERS, "comparison-chart.png")
-        if path:
-            written = self.chart.export(path)
-            self.status.setText(f"Saved {written.name}.")
-
-    def _on_copy_chart_button_clicked(self) -> None:
-        self.chart.copy_to_clipboard()
-        self.status.setText("Chart copied: paste it into your slides or report.")
+        if earlier is not None and self.cycle_id is not None:
+            self._export_tables("Export comparison", "comparison.xlsx", "Exporting the comparison…",
+                                export_comparison_task, earlier, self.cycle_id)
 
     # --- SPC tab ----------------------------------------------------------------------
 

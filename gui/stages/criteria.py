@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QHideEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +25,7 @@ from gui.context import AppContext
 from gui.copy_criteria_dialog import CopyCriteriaDialog
 from gui.criterion_form import CriterionForm
 from gui.stages.base import StagePage
+from gui.table_models import Index, RowTableModel, read_only_table
 from gui.tasks import default_error, run_task
 from model import criteria as crit
 from model.cycles import Cycle, criteria_changes, get_cycle, list_cycles
@@ -35,7 +34,6 @@ from model.progress import Progress
 from model.protocol import export_protocol
 from model.store import Store
 
-Index = QModelIndex | QPersistentModelIndex
 _ANSWER_SHORT = {"yes_no": "Yes/No", "numeric": "Number", "time_diff": "Time", "choice": "Choice"}
 _REMOVED = "removed in this cycle"
 
@@ -54,21 +52,11 @@ def criterion_row(c: crit.Criterion, change: str = "") -> CriterionRow:
     return CriterionRow(c, crit.validate(c) + crit.answer_problems(c), change)
 
 
-class CriteriaTableModel(QAbstractTableModel):
+class CriteriaTableModel(RowTableModel):
     """The cycle's criteria in order."""
 
     COL_ORDER, COL_NAME, COL_TARGET, COL_DIRECTION, COL_ANSWER, COL_CHECK, COL_CHANGE = range(7)
     HEADERS = ("#", "Criterion", "Target", "Direction", "Answer", "Check", "Changed")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[CriterionRow] = []
-
-    def set_rows(self, rows: list[CriterionRow]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
 
     def update_row(self, row: CriterionRow) -> None:
         """Replace the row of the same criterion (after an edit), without resetting the view."""
@@ -78,23 +66,20 @@ class CriteriaTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
                 return
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole) -> Any:
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return self.HEADERS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row, col = self.rows[index.row()], index.column()
-        if role == Qt.DisplayRole:
-            return self._text(index.row(), row, col)
+        # The "#" column is the row's place in the list, which the row itself does not know.
+        if role == Qt.DisplayRole and index.isValid() and index.column() == self.COL_ORDER:
+            return str(index.row() + 1)
+        return super().data(index, role)
+
+    def display(self, row: CriterionRow, col: int) -> str:
+        c = row.criterion
+        target = "—" if c.target is None else f"{c.target:g}%"
+        values = ("", c.label or "(new criterion)", target, "Should" if c.direction == "higher" else "Should not",
+                  _ANSWER_SHORT.get(c.answer_type, "?"), "⚠" if row.problems else "✓", row.change)
+        return values[col]
+
+    def role_data(self, row: CriterionRow, col: int, role: int) -> Any:
         if role == Qt.ToolTipRole:
             return self._tooltip(row, col)
         if role == Qt.ForegroundRole and col == self.COL_CHECK and row.problems:
@@ -106,14 +91,6 @@ class CriteriaTableModel(QAbstractTableModel):
         if role == Qt.UserRole:
             return row.criterion.id
         return None
-
-    def _text(self, number: int, row: CriterionRow, col: int) -> str:
-        c = row.criterion
-        target = "—" if c.target is None else f"{c.target:g}%"
-        values = (str(number + 1), c.label or "(new criterion)", target,
-                  "Should" if c.direction == "higher" else "Should not", _ANSWER_SHORT.get(c.answer_type, "?"),
-                  "⚠" if row.problems else "✓", row.change)
-        return values[col]
 
     def _tooltip(self, row: CriterionRow, col: int) -> str | None:
         if col == self.COL_CHECK:
@@ -136,11 +113,8 @@ class CriteriaTableModel(QAbstractTableModel):
 def _export_task(progress: Progress, store: Store, audit_id: int, cycle_id: int | None, path: Path) -> Path:
     """Worker: write the protocol on a connection of this thread."""
     progress.report(0, 1, "Writing the protocol…")
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return export_protocol(db, audit_id, path, cycle_id=cycle_id)
-    finally:
-        db.close()
 
 
 class CriteriaPage(StagePage):
@@ -191,13 +165,8 @@ class CriteriaPage(StagePage):
 
     def _editor(self) -> QSplitter:
         self.table_model = CriteriaTableModel()
-        self.table = QTableView()
-        self.table.setModel(self.table_model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table = read_only_table(self.table_model)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(CriteriaTableModel.COL_NAME, QHeaderView.Stretch)

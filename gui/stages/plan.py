@@ -11,7 +11,6 @@ from dataclasses import replace
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QCompleter,
     QDoubleSpinBox,
     QFormLayout,
@@ -21,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -36,8 +34,12 @@ from gui.stages._plan_widgets import (
     WARNING_STYLE,
     CommitTextEdit,
     OptionalDateEdit,
+    choice_combo,
     error_label,
+    fill_standards,
+    scroll_page,
     set_message,
+    standard_combo,
     with_message,
 )
 from gui.stages.base import StagePage
@@ -90,14 +92,7 @@ class AuditDetailsPanel(QWidget):
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setRowStretch(4, 1)
-        inner = QWidget()
-        inner.setLayout(grid)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        scroll_page(self, grid)
 
     def _make_field_widgets(self) -> None:
         for name in TEXT_FIELDS:
@@ -105,15 +100,10 @@ class AuditDetailsPanel(QWidget):
         for name in LONG_TEXT_FIELDS:
             self.fields[name] = CommitTextEdit(lines=2 if name == "notes" else 3)
         for name, choices in CHOICE_FIELDS.items():
-            box = QComboBox()
-            for key, text in choices.items():
-                box.addItem(text, key)
-            self.fields[name] = box
+            self.fields[name] = choice_combo(choices)
         for name in DATE_LABELS:
             self.fields[name] = OptionalDateEdit()
-        self.standard = QComboBox()
-        self.standard.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.standard.setMinimumContentsLength(30)
+        self.standard = standard_combo(30)
         self.library_button = QPushButton("Standards library…")
         self.tests = {key: QCheckBox(text) for key, text in AUDIT_TESTS.items()}
         self.tests_message = QLabel(wordWrap=True)
@@ -239,11 +229,7 @@ class AuditDetailsPanel(QWidget):
     def fill_standards(self) -> None:
         """Re-read the library into the Standard box, keeping the audit's choice."""
         loading, self._loading = self._loading, True
-        self.standard.clear()
-        self.standard.addItem("No standard chosen yet", None)
-        for standard in list_standards(self.ctx.store.db):
-            self.standard.addItem(standard.label, standard.id)
-            self.standard.setItemData(self.standard.count() - 1, standard.label, Qt.ToolTipRole)
+        fill_standards(self.standard, list_standards(self.ctx.store.db), "No standard chosen yet")
         chosen = self.audit.standard_id if self.audit else None
         self.standard.setCurrentIndex(max(0, self.standard.findData(chosen)))
         self._loading = loading

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
 import pandas as pd
 import shiboken6
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QAbstractItemModel, QItemSelection, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -23,10 +23,11 @@ from PySide6.QtWidgets import (
 )
 
 from gui import dialogs
-from gui.charts import ChartCanvas
+from gui.charts import ChartActions, ChartCanvas
 from gui.context import AppContext
 from gui.results_models import CriterionResultsModel, SubgroupResultsModel
 from gui.stages.base import StagePage
+from gui.table_models import read_only_table
 from gui.tasks import run_task
 from model.audits import get_audit
 from model.compliance import NOT_RECORDED
@@ -44,32 +45,24 @@ from model.results import (
 from model.results_export import export_results
 from model.store import Store
 
-CHART_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
 EXCEL_FILTER = "Excel workbook (*.xlsx)"
 
 
 def load_results_task(progress: Progress, store: Store, cycle_id: int) -> CycleResults:
     """Background: a cycle's results (own connection, plain data back)."""
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return cycle_results(db, cycle_id)
-    finally:
-        db.close()
 
 
 def load_subgroups_task(progress: Progress, store: Store, cycle_id: int, by: str) -> pd.DataFrame:
     """Background: a cycle's results split by one subgroup field."""
-    db = store.connect()
-    try:
+    with store.connect() as db:
         return cycle_subgroups(db, cycle_id, by)
-    finally:
-        db.close()
 
 
 def export_results_task(progress: Progress, store: Store, cycle_id: int, path: str) -> Path:
     """Background: results, every recorded subgroup split and the comparison with the previous cycle."""
-    db = store.connect()
-    try:
+    with store.connect() as db:
         results = cycle_results(db, cycle_id)
         fields = list(SUBGROUP_FIELDS)
         frames = []
@@ -83,24 +76,84 @@ def export_results_task(progress: Progress, store: Store, cycle_id: int, path: s
         title = get_audit(db, get_cycle(db, cycle_id).audit_id).title
         return export_results(path, results, subgroups=frames, comparisons=comparisons,
                               threshold=results.small_number_threshold, title=title)
-    finally:
-        db.close()
 
 
-def results_table_view(model: object) -> QTableView:
+def results_table_view(model: QAbstractItemModel) -> QTableView:
     """A read-only, row-selecting table view for result tables."""
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    view = read_only_table(model)
     view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
     view.setWordWrap(False)
     return view
 
 
-class ResultsPage(StagePage):
+class ResultTablesPage(StagePage):
+    """What the Results and Compare pages share: a results table with a chart under it, a row of
+    export buttons with a status line, and a token that drops results of an earlier load.
+
+    Subclasses create `self.table` and `self.chart`, put `_export_row(...)` in their layout, call
+    `_connect_export_signals()` and implement `_on_export_button_clicked` (usually with
+    `_export_tables`).
+    """
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self._token = 0
+
+    def _export_row(self, excel_text: str, chart_file: str) -> QHBoxLayout:
+        self.export_button = QPushButton(excel_text)
+        self.chart_actions = ChartActions(self.chart, chart_file)
+        self.export_chart_button = self.chart_actions.export_button
+        self.copy_chart_button = self.chart_actions.copy_button
+        self.status = QLabel()
+        row = QHBoxLayout()
+        row.addWidget(self.export_button)
+        row.addWidget(self.chart_actions)
+        row.addWidget(self.status, 1)
+        return row
+
+    def _connect_export_signals(self) -> None:
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.chart_actions.message.connect(self.status.setText)
+
+    def selected_row(self) -> int:
+        """The selected row of the results table, or -1."""
+        rows = self.table.selectionModel().selectedRows()
+        return rows[0].row() if rows else -1
+
+    def _clear_chart(self) -> None:
+        """Empty the chart and turn the exports off until new results arrive."""
+        self.chart.figure.clear()
+        self.chart.redraw()
+        self._set_exports_enabled(False)
+
+    def _set_exports_enabled(self, enabled: bool) -> None:
+        self.export_button.setEnabled(enabled)
+        self.chart_actions.setEnabled(enabled)
+
+    def _alive(self, token: int) -> bool:
+        # A late result for an earlier load, or for a page already closed, is dropped.
+        return shiboken6.isValid(self) and token == self._token
+
+    def _on_export_button_clicked(self) -> None:
+        raise NotImplementedError
+
+    def _export_tables(self, caption: str, file_name: str, title: str, task: Callable[..., Path],
+                       *args: object) -> None:
+        """Ask where to save, then run `task(progress, store, *args, path)` in the background."""
+        path = dialogs.save_file(self, caption, EXCEL_FILTER, file_name)
+        if not path:
+            return
+        self.status.setText("Exporting…")
+        token = self._token
+        run_task(self, task, self.ctx.store, *args, path, title=title,
+                 on_success=lambda written: self._on_exported(token, written))
+
+    def _on_exported(self, token: int, written: Path) -> None:
+        if self._alive(token):
+            self.status.setText(f"Saved {written.name} (small numbers suppressed).")
+
+
+class ResultsPage(ResultTablesPage):
     """Compliance per criterion with 95% CIs, targets and RAG; subgroups; export."""
 
     key = "results"
@@ -111,7 +164,6 @@ class ResultsPage(StagePage):
         self.results: CycleResults | None = None
         self.table_model = CriterionResultsModel()
         self.subgroup_model = SubgroupResultsModel()
-        self._token = 0
         self._subgroups_stale = True
         self._build()
         self._connect_signals()
@@ -125,19 +177,11 @@ class ResultsPage(StagePage):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._build_criteria_tab(), "By criterion")
         self.tabs.addTab(self._build_subgroup_tab(), "Subgroups")
-        self.export_button = QPushButton("Export tables to Excel…")
-        self.export_chart_button = QPushButton("Export chart PNG/SVG…")
-        self.copy_chart_button = QPushButton("Copy chart")
-        self.status = QLabel()
-        buttons = QHBoxLayout()
-        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
-            buttons.addWidget(button)
-        buttons.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.completeness)
         layout.addWidget(self.tabs, 1)
-        layout.addLayout(buttons)
+        layout.addLayout(self._export_row("Export tables to Excel…", "results-chart.png"))
 
     def _build_criteria_tab(self) -> QWidget:
         self.table = results_table_view(self.table_model)
@@ -185,9 +229,7 @@ class ResultsPage(StagePage):
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.by_box.currentIndexChanged.connect(self._on_by_box_current_index_changed)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        self.export_button.clicked.connect(self._on_export_button_clicked)
-        self.export_chart_button.clicked.connect(self._on_export_chart_button_clicked)
-        self.copy_chart_button.clicked.connect(self._on_copy_chart_button_clicked)
+        self._connect_export_signals()
 
     # --- public ---------------------------------------------------------------------
 
@@ -201,12 +243,8 @@ class ResultsPage(StagePage):
         self.subgroup_model.set_rows([])
         self.sentence.clear()
         self.status.clear()
-        self.chart.figure.clear()
-        self.chart.redraw()
-        has_cycle = cycle_id is not None
-        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
-            button.setEnabled(False)
-        if not has_cycle:
+        self._clear_chart()
+        if cycle_id is None:
             self.heading.setText("<h2>Results</h2>")
             self.completeness.setText("This audit has no cycle yet: plan it and collect data first, then the "
                                       "results appear here.")
@@ -221,16 +259,7 @@ class ResultsPage(StagePage):
         self.by_box.setCurrentIndex(self.by_box.findData(by))
         self.tabs.setCurrentIndex(1)
 
-    def selected_row(self) -> int:
-        """The selected criterion's row, or -1."""
-        rows = self.table.selectionModel().selectedRows()
-        return rows[0].row() if rows else -1
-
     # --- slots ------------------------------------------------------------------------
-
-    def _alive(self, token: int) -> bool:
-        # A late result for an earlier load, or for a page already closed, is dropped.
-        return shiboken6.isValid(self) and token == self._token
 
     def _on_results_loaded(self, token: int, results: CycleResults) -> None:
         if not self._alive(token):
@@ -245,8 +274,7 @@ class ResultsPage(StagePage):
         self.table_model.set_frame(results.table)
         draw_compliance_bars(self.chart.figure, results.table)
         self.chart.redraw()
-        for button in (self.export_button, self.export_chart_button, self.copy_chart_button):
-            button.setEnabled(True)
+        self._set_exports_enabled(True)
         if self.table_model.rowCount():
             self.table.selectRow(0)
         else:
@@ -295,29 +323,9 @@ class ResultsPage(StagePage):
         self.subgroup_note.setText(text)
 
     def _on_export_button_clicked(self) -> None:
-        if self.cycle_id is None:
-            return
-        path = dialogs.save_file(self, "Export results tables", EXCEL_FILTER, "results.xlsx")
-        if not path:
-            return
-        self.status.setText("Exporting…")
-        token = self._token
-        run_task(self, export_results_task, self.ctx.store, self.cycle_id, path, title="Exporting the results…",
-                 on_success=lambda written: self._on_exported(token, written))
-
-    def _on_exported(self, token: int, written: Path) -> None:
-        if self._alive(token):
-            self.status.setText(f"Saved {written.name} (small numbers suppressed).")
-
-    def _on_export_chart_button_clicked(self) -> None:
-        path = dialogs.save_file(self, "Export chart", CHART_FILTERS, "results-chart.png")
-        if path:
-            written = self.chart.export(path)
-            self.status.setText(f"Saved {written.name}.")
-
-    def _on_copy_chart_button_clicked(self) -> None:
-        self.chart.copy_to_clipboard()
-        self.status.setText("Chart copied: paste it into your slides or report.")
+        if self.cycle_id is not None:
+            self._export_tables("Export results tables", "results.xlsx", "Exporting the results…",
+                                export_results_task, self.cycle_id)
 
 
 def _escape(text: object) -> str:

@@ -24,6 +24,7 @@ from model import settings
 from model.benchmark_compare import save_identity
 from model.benchmark_import import parse_file, propose_wide_mapping
 from model.benchmark_store import (
+    delete_dataset,
     list_datasets,
     list_profiles,
     measures,
@@ -37,6 +38,14 @@ from model.funnel_drawing import HIGHLIGHT_GID, OURS_GID, POINTS_GID
 VTE = 1
 NATIONAL = "national_audit_trust_results.csv"
 FINGERTIPS = "fingertips_example.csv"
+
+
+@pytest.fixture(autouse=True)
+def no_demo_benchmarks(ctx):
+    """Start from no national files and a known identity, whatever the demo ships."""
+    for dataset_id in list_datasets(ctx.store.db)["id"]:
+        delete_dataset(ctx.store.db, int(dataset_id))
+    save_identity(ctx.store.db, "Demo Hospitals NHS Trust", "RXX", "RXX01, RXX02")
 
 
 def wizard_on(qtbot, ctx, dialog_log, path: Path) -> BenchmarkImportWizard:
@@ -291,3 +300,77 @@ def test_audit_without_cycles_shows_no_comparison(qtbot, ctx):
     assert "No comparison yet" in page.details.toPlainText()
     page.load(None, None)
     assert page.links_model.rowCount() == 0
+
+
+# --- wizard: measures by hand, header row; page: the linked period -------------------------------
+
+
+def test_add_a_measure_group_by_hand(qtbot, ctx, dialog_log, shared_data):
+    wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
+    qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
+    wizard.mapping_view.setCurrentIndex(wizard.mapping_model.index(3, 0))
+    qtbot.mouseClick(wizard.remove_measure_button, Qt.LeftButton)
+    assert [g.code for g in wizard.mapping_model.groups] == ["q07", "q08", "q12"]
+    assert not wizard.add_measure_button.isEnabled() and "code" in wizard.new_measure_message.text()
+    qtbot.keyClicks(wizard.new_code_edit, "q07")
+    assert "already" in wizard.new_measure_message.text()
+    wizard.new_code_edit.clear()
+    qtbot.keyClicks(wizard.new_code_edit, "lift")
+    qtbot.keyClicks(wizard.new_name_edit, "Safe lifting equipment")
+    wizard.new_boxes["numerator_col"].setCurrentText("q15n_met")
+    assert not wizard.add_measure_button.isEnabled() and "denominator" in wizard.new_measure_message.text()
+    wizard.new_boxes["denominator_col"].setCurrentText("q15n_met")
+    assert "different column" in wizard.new_measure_message.text()
+    wizard.new_boxes["denominator_col"].setCurrentText("q15d_eligible")
+    wizard.new_boxes["percent_col"].setCurrentText("q15p_percent")
+    assert wizard.add_measure_button.isEnabled() and wizard.new_measure_message.text() == ""
+    qtbot.mouseClick(wizard.add_measure_button, Qt.LeftButton)
+    added = wizard.mapping_model.groups[-1]
+    assert (added.code, added.name, added.numerator_col, added.denominator_col, added.percent_col) == (
+        "lift", "Safe lifting equipment", "q15n_met", "q15d_eligible", "q15p_percent")
+    assert wizard.new_code_edit.text() == "" and not wizard.add_measure_button.isEnabled()
+    go_to_preview(qtbot, wizard)
+    import_now(qtbot, wizard)
+    found = measures(ctx.store.db, wizard.dataset_id).set_index("measure_code")
+    assert found.loc["lift", "name"] == "Safe lifting equipment" and found.loc["lift", "unit"] == "percent"
+    lift = values_for_measure(ctx.store.db, int(found.loc["lift", "id"]))
+    assert lift.loc[lift["is_national"], ["numerator", "denominator", "value"]].values.tolist() == [
+        [2668.0, 4108.0, 64.9]]
+
+
+def test_changing_the_header_row_proposes_again(qtbot, ctx, dialog_log, shared_data):
+    wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
+    qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
+    assert wizard.header_spin.value() == 4  # title, measure names, column numbers, then the header
+    wizard.header_spin.setValue(3)  # the row of column numbers
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
+    assert wizard.mapping_model.rowCount() == 0
+    assert "Add the measures by hand" in wizard.notes_label.text()
+    assert wizard.id_boxes["org_code_col"].findText("17") > 0  # the columns are that row's cells now
+    assert wizard.mapping().header_row == 2
+    wizard.header_spin.setValue(4)
+    qtbot.waitUntil(lambda: not wizard.busy and wizard.mapping_model.rowCount() == 4, timeout=10000)
+    assert wizard.id_boxes["org_code_col"].currentText() == "sitecode"
+    assert wizard.new_boxes["numerator_col"].findText("q15n_met") > 0
+    go_to_preview(qtbot, wizard)
+    assert wizard.parsed.mapping.header_row == 3 and len(wizard.parsed.measures) == 4
+
+
+def test_the_period_chosen_when_linking_is_remembered(qtbot, ctx, shared_data):
+    save_dataset(ctx.store.db, parse_file(shared_data / FINGERTIPS))
+    cycle_id = list_cycles(ctx.store.db, VTE)[-1].id
+    page = BenchmarkPage(ctx)
+    qtbot.addWidget(page)
+    page.load(VTE, cycle_id)
+    page.measure_box.setCurrentIndex(page.measure_box.findText("99901", Qt.MatchStartsWith))
+    assert page.period_box.currentText() == "2022/23"  # the latest is offered first
+    page.period_box.setCurrentText("2020/21")
+    qtbot.mouseClick(page.link_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.comparison is not None, timeout=10000)
+    assert page.comparison.period == "2020/21" and page.compare_period_box.currentText() == "2020/21"
+    assert page.links_model.data(page.links_model.index(0, LinksModel.COL_PERIOD)) == "2020/21"
+    again = BenchmarkPage(ctx)  # a new session: the period comes from the store
+    qtbot.addWidget(again)
+    again.load(VTE, cycle_id)
+    qtbot.waitUntil(lambda: again.comparison is not None, timeout=10000)
+    assert again.comparison.period == "2020/21"

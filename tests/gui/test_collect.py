@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from gui.data_quality_view import FrameTableModel
 from gui.main_window import MainWindow
 from gui.stages.collect import CollectPage
+from gui.table_models import FrameTableModel
 from model import case_import
 from model.audits import Audit, create_audit, get_audit
 from model.cases import count_cases, list_cases

@@ -175,7 +175,7 @@ def test_delete_asks_and_mentions_answers(qtbot, ctx, page, dialog_log):
     page.load(1, 1)
     dialog_log.answer = False
     click(qtbot, page.delete_button)
-    assert dialog_log.calls[0][0] == "ask" and "60 recorded answers" in dialog_log.calls[0][2]
+    assert dialog_log.calls[0][0] == "ask" and "120 recorded answers" in dialog_log.calls[0][2]
     assert len(stored(ctx, 1)) == 3
 
 

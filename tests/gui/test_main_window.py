@@ -19,9 +19,10 @@ def make_window(qtbot, ctx) -> MainWindow:
 def test_register_lists_demo_audits(qtbot, ctx):
     window = make_window(qtbot, ctx)
     titles = [r.title for r in window.register.table_model.rows]
-    assert len(titles) == 3
+    assert len(titles) == 4
     assert any("VTE" in t for t in titles) and any("Sepsis" in t for t in titles)
-    assert window.register.count_label.text() == "3 of 3 audits"
+    assert any("Falls" in t for t in titles)
+    assert window.register.count_label.text() == "4 of 4 audits"
 
 
 def test_register_search_and_status_filter(qtbot, ctx):
@@ -66,9 +67,9 @@ def test_delete_to_bin_and_undo(qtbot, ctx, dialog_log):
     window.register.select_audit(3)
     qtbot.mouseClick(window.register.delete_button, Qt.LeftButton)
     assert dialog_log.kinds() == ["ask"]
-    assert len(window.register.table_model.rows) == 2
-    qtbot.mouseClick(window.register.undo_button, Qt.LeftButton)
     assert len(window.register.table_model.rows) == 3
+    qtbot.mouseClick(window.register.undo_button, Qt.LeftButton)
+    assert len(window.register.table_model.rows) == 4
 
 
 def test_about_names_versions():
@@ -84,7 +85,7 @@ def test_save_copy_and_open_it(qtbot, ctx, dialog_log, tmp_path):
     with qtbot.waitSignal(window.store_replaced):
         window.open_data_file(tmp_path / "copy.sqlite")
     assert window.ctx.store.path == tmp_path / "copy.sqlite"
-    assert len(window.register.table_model.rows) == 3
+    assert len(window.register.table_model.rows) == 4
 
 
 def test_first_cycle_of_a_cycle_less_audit_appears_in_the_cycle_box(qtbot, ctx):
@@ -106,4 +107,4 @@ def test_window_paints_first_then_opens_the_data_file(qtbot, ctx):
     with qtbot.waitSignal(window.attached, timeout=5000):
         window.attach_later(lambda: ctx)
     assert window.stack.currentWidget() is window.register
-    assert len(window.register.table_model.rows) == 3
+    assert len(window.register.table_model.rows) == 4

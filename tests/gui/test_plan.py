@@ -20,6 +20,7 @@ from model.sampling import select_random
 from model.standards import Standard, get_standard_by_uid, list_standards
 
 VTE_ID = 1
+FALLS_ID = 4
 
 
 def make_window(qtbot, ctx) -> MainWindow:
@@ -78,7 +79,7 @@ def test_new_audit_dialog_refuses_empty_title_inline(qtbot, ctx):
     qtbot.mouseClick(dialog.create_button, Qt.LeftButton)
     assert dialog.title_error.isVisible() and "needs a title" in dialog.title_error.text()
     assert dialog.result() != QDialog.Accepted and dialog.created_audit_id is None
-    assert len(list_audits(ctx.store.db)) == 3
+    assert len(list_audits(ctx.store.db)) == 4
     qtbot.keyClicks(dialog.title, "Now titled")
     assert not dialog.title_error.isVisible()
 
@@ -90,14 +91,28 @@ def test_new_audit_dialog_offers_similar_audit_instead(qtbot, ctx):
     assert not dialog.similar_group.isVisible()
     qtbot.keyClicks(dialog.title, "VTE risk assessment")
     assert dialog.similar_group.isVisible()
-    assert dialog.similar_list.count() == 1
+    # The VTE audit first; the demo's falls audit shares "risk assessment" and comes second.
+    assert dialog.similar_list.count() == 2
     item = dialog.similar_list.item(0)
     assert item.data(Qt.UserRole) == VTE_ID and "“vte”" in item.text()
+    assert dialog.similar_list.item(1).data(Qt.UserRole) == FALLS_ID
     assert not dialog.open_instead_button.isEnabled()
     dialog.similar_list.setCurrentRow(0)
     qtbot.mouseClick(dialog.open_instead_button, Qt.LeftButton)
     assert dialog.result() == QDialog.Accepted and dialog.open_instead_id == VTE_ID
-    assert dialog.created_audit_id is None and len(list_audits(ctx.store.db)) == 3
+    assert dialog.created_audit_id is None and len(list_audits(ctx.store.db)) == 4
+
+
+def test_new_audit_dialog_suggests_on_one_distinctive_word(qtbot, ctx):
+    dialog = NewAuditDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.title, "Care")  # a common word alone points at nothing
+    assert not dialog.similar_group.isVisible()
+    dialog.title.clear()
+    qtbot.keyClicks(dialog.title, "Sepsis")
+    assert dialog.similar_group.isVisible() and dialog.similar_list.count() == 1
+    assert dialog.similar_list.item(0).data(Qt.UserRole) == 2 and "“sepsis”" in dialog.similar_list.item(0).text()
 
 
 def test_main_window_new_audit_opens_it_at_plan(qtbot, ctx, monkeypatch):
@@ -360,6 +375,64 @@ def test_standard_editor_saves_valid_and_refuses_invalid(qtbot, ctx):
     assert stored.origin == "user" and stored.criteria[0]["target"] == 90.0
 
 
+def _cell(editor: StandardEditor, row: int, name: str):
+    """The widget or item of a named column of the criteria table."""
+    col = [field for field, _label in editor.CRITERIA_COLUMNS].index(name)
+    return editor.criteria.cellWidget(row, col) or editor.criteria.item(row, col)
+
+
+def test_standard_editor_sets_answer_type_threshold_operator_and_unit(qtbot, ctx):
+    editor = StandardEditor(ctx, Standard(title="Trust sepsis policy", source="local_policy"))
+    qtbot.addWidget(editor)
+    editor.show()
+    editor.add_criterion_row()
+    for col, text in enumerate(["Antibiotics", "Antibiotics within the hour", "Red-flag sepsis",
+                                "Antibiotics given in time", "None", "95"]):
+        editor.criteria.item(0, col).setText(text)
+    assert not _cell(editor, 0, "threshold_op").isEnabled()  # Yes/No: no threshold to set
+    assert not _cell(editor, 0, "threshold").flags() & Qt.ItemIsEnabled
+    answer = _cell(editor, 0, "answer_type")
+    answer.setCurrentIndex(answer.findData("time_diff"))
+    assert _cell(editor, 0, "threshold_op").isEnabled() and _cell(editor, 0, "threshold").flags() & Qt.ItemIsEnabled
+    _cell(editor, 0, "threshold").setText("one hour")
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    assert editor.saved is None and "threshold must be a number" in editor.error.text()
+    _cell(editor, 0, "threshold").setText("1")
+    _cell(editor, 0, "threshold_unit").setCurrentText("hrs")
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    assert editor.saved is None and "minutes, hours or days" in editor.error.text()
+    _cell(editor, 0, "threshold_unit").setCurrentText("hours")
+    op = _cell(editor, 0, "threshold_op")
+    op.setCurrentIndex(op.findData("<"))
+    editor.buttons.button(editor.buttons.StandardButton.Save).click()
+    assert editor.saved is not None
+    stored = get_standard_by_uid(ctx.store.db, editor.saved.uid).criteria[0]
+    assert (stored["answer_type"], stored["threshold"], stored["threshold_op"], stored["threshold_unit"]) == (
+        "time_diff", 1.0, "<", "hours")
+
+
+def test_standard_editor_shows_a_copied_time_criterion_and_drops_unused_thresholds(qtbot, ctx):
+    from model.standards import copy_standard
+
+    sepsis = next(s for s in list_standards(ctx.store.db) if s.reference_code == "NICE NG51")
+    editor = StandardEditor(ctx, copy_standard(sepsis))
+    qtbot.addWidget(editor)
+    assert _cell(editor, 1, "answer_type").currentData() == "time_diff"
+    assert (_cell(editor, 1, "threshold").text(), _cell(editor, 1, "threshold_unit").currentText()) == (
+        "60", "minutes")
+    answer = _cell(editor, 1, "answer_type")
+    answer.setCurrentIndex(answer.findData("yes_no"))
+    spec = editor.form_standard().criteria[1]
+    assert (spec["answer_type"], spec["threshold"], spec["threshold_unit"]) == ("yes_no", None, "")
+
+
+def test_standards_dialog_describes_the_answer_rule(qtbot, ctx):
+    dialog = StandardsDialog(ctx)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.search, "ng51")
+    assert "Met when the time is ≤ 60 minutes" in dialog.details.toPlainText()
+
+
 def test_standards_library_export_and_import_through_dialog(qtbot, ctx, dialog_log, tmp_path):
     from model.standards import save_standard
 
@@ -395,7 +468,7 @@ def test_bin_dialog_restores_and_deletes_forever(qtbot, ctx, dialog_log):
     qtbot.mouseClick(dialog.purge_button, Qt.LeftButton)
     assert dialog_log.kinds() == ["ask", "ask"]
     assert list_audits(ctx.store.db, only_deleted=True) == [] and dialog.list.count() == 0
-    assert sorted(a.id for a in list_audits(ctx.store.db, include_deleted=True)) == [1, 2]
+    assert sorted(a.id for a in list_audits(ctx.store.db, include_deleted=True)) == [1, 2, 4]
     assert dialog.changed and not dialog.purge_button.isEnabled()
 
 
@@ -410,9 +483,9 @@ def test_register_bin_button_reloads_after_restore(qtbot, ctx, monkeypatch):
     window = make_window(qtbot, ctx)
     window.register.select_audit(3)
     qtbot.mouseClick(window.register.delete_button, Qt.LeftButton)
-    assert len(window.register.table_model.rows) == 2
+    assert len(window.register.table_model.rows) == 3
     qtbot.mouseClick(window.register.bin_button, Qt.LeftButton)
-    assert len(window.register.table_model.rows) == 3 and not window.register.undo_button.isEnabled()
+    assert len(window.register.table_model.rows) == 4 and not window.register.undo_button.isEnabled()
 
 
 def test_audit_without_cycles_can_start_its_first(qtbot, ctx, dialog_log):

@@ -13,6 +13,8 @@ from gui.spc_view import NoteRequest, SpcView
 from model.chart_notes import list_notes
 from model.spc import RunChartResult, SpcResult
 
+DEMO_NOTE = "August changeover: new FY1 doctors"
+
 
 @pytest.fixture
 def view(qtbot, ctx: AppContext) -> SpcView:
@@ -53,7 +55,7 @@ def test_switching_chart_type_updates_the_reading(qtbot, view: SpcView) -> None:
     qtbot.waitUntil(lambda: "Moving-range screening was off" in view.reading_label.text())
     _choose(qtbot, view, "run")
     assert isinstance(view.outcome.result, RunChartResult)
-    assert view.reading_label.text().startswith("Run chart of 17 months")
+    assert view.reading_label.text().startswith("Run chart of 21 months")
     assert not view.screen_check.isEnabled()
 
 
@@ -78,13 +80,15 @@ def test_adding_a_note_stores_it_and_draws_a_marker(qtbot, view: SpcView, ctx: A
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(spc_view, "ask_note", lambda _parent, _default: NoteRequest("2026-02-10", "Locum gap", True))
     qtbot.mouseClick(view.note_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: any(e.kind == "note" for e in view.outcome.series.events))
-    (note,) = list_notes(ctx.store.db, 1)
+    assert [e.label for e in view.outcome.series.events if e.kind == "note"] == [DEMO_NOTE]
+    qtbot.waitUntil(lambda: any(e.label == "Locum gap" for e in view.outcome.series.events))
+    demo_note, note = list_notes(ctx.store.db, 1)  # the demo's August changeover note, then this one
+    assert demo_note.label == DEMO_NOTE
     assert (note.on_date, note.label, note.criterion_lineage) == ("2026-02-10", "Locum gap",
                                                                   view.outcome.series.lineage)
     ax = view.chart.figure.axes[0]
-    (marker,) = [line for line in ax.get_lines() if line.get_gid() == "event-note"]
-    assert set(marker.get_xdata()) == {11}  # Feb 2026 is the 12th month from Mar 2025
+    markers = [set(line.get_xdata()) for line in ax.get_lines() if line.get_gid() == "event-note"]
+    assert sorted(markers, key=min) == [{8}, {14}]  # Aug 2025 and Feb 2026, from Dec 2024
     assert "Locum gap" in {t.get_text() for t in ax.texts}
 
 
@@ -93,7 +97,7 @@ def test_a_bad_note_shows_a_known_error(qtbot, view: SpcView, ctx: AppContext, d
     monkeypatch.setattr(spc_view, "ask_note", lambda _parent, _default: NoteRequest("2026-02-10", "   ", False))
     qtbot.mouseClick(view.note_button, Qt.LeftButton)
     assert dialog_log.kinds() == ["error"] and "needs a few words" in dialog_log.calls[0][2]
-    assert list_notes(ctx.store.db, 1) == []
+    assert [n.label for n in list_notes(ctx.store.db, 1)] == [DEMO_NOTE]
 
 
 def test_export_svg(qtbot, view: SpcView, dialog_log, tmp_path: Path) -> None:

@@ -190,3 +190,17 @@ def test_rate_measure_is_flagged(store, shared_data):
     assert result.organisations["numerator"].notna().all()  # suppressed areas are left out, not 0
     assert result.left_out == 2  # E09000001 and E06000053, Persons, 2020/21
     assert not {"E09000001", "E06000053"} & set(result.organisations["code"])
+
+
+def test_the_linked_period_is_the_default(store, shared_data):
+    db = store["db"]
+    dataset = save_dataset(db, parse_file(shared_data / "fingertips_example.csv"))
+    measure_id = int(measures(db, dataset)["id"].iloc[0])
+    lineage = db.execute("SELECT lineage FROM criteria").fetchone()[0]
+    link = link_criterion(db, 1, lineage, measure_id, period="2020/21")
+    assert compare_link(db, link, store["cycle"]).period == "2020/21"
+    assert compare_link(db, link, store["cycle"], period="2019/20").period == "2019/20"  # asked for explicitly
+    link_criterion(db, 1, lineage, measure_id, period=None)
+    assert compare_link(db, link, store["cycle"]).period == "2022/23"  # none stored: the latest
+    link_criterion(db, 1, lineage, measure_id, period="1999")
+    assert compare_link(db, link, store["cycle"]).period == "2022/23"  # not in the file: the latest

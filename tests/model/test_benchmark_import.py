@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from model.benchmark_compare import file_headers
 from model.benchmark_import import (
     FINGERTIPS_HEADER,
     VALUE_COLUMNS,
@@ -25,6 +26,7 @@ from model.benchmark_import import (
     parse_long,
     parse_wide,
     propose_wide_mapping,
+    wide_headers,
 )
 from model.errors import ImportProblem
 
@@ -446,3 +448,95 @@ def test_fingertips_example_with_bom_reads_the_same(shared_data: Path, tmp_path:
     plain = parse_fingertips(shared_data / "fingertips_example.csv").values
     pd.testing.assert_frame_equal(with_bom, plain)
     assert with_bom["measure_code"].iloc[0] == "99901"
+
+
+# --- Transposed tables and headers ---------------------------------------------------------------
+
+TRANSPOSED = [
+    ["Synthetic national audit 2025 – results by hospital", None, None, None, None],
+    ["Measure", "RA101", "RA201", "RA301", "National"],
+    ["Organisation name", "Alpha General", "Beta General", "Gamma General", "England and Wales"],
+    ["q01n_met", 30, 20, 90, 700],
+    ["q01d_eligible", 40, 50, 100, 1000],
+    ["q01p_percent", 75, 40, 90, 70],
+    ["q02n_met", "*", 10, 45, 400],
+    ["q02d_eligible", "<5", 20, 50, 800],
+    ["q02p_percent", "*", 50, 90, 50],
+]
+
+
+def _write_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def _untransposed_csv(path: Path) -> Path:
+    """The same table with one row per organisation, as a national audit usually publishes it."""
+    body = [list(col) for col in zip(*TRANSPOSED[1:], strict=True)]
+    body[0][0] = "Organisation code"
+    lines = [TRANSPOSED[0][0], *(",".join("" if c is None else str(c) for c in row) for row in body)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_transposed_excel_table_is_read_turned_round(tmp_path: Path) -> None:
+    xlsx = _write_xlsx(tmp_path / "by_column.xlsx", TRANSPOSED)
+    assert detect_format(xlsx) == "national_audit_wide"
+    mapping = propose_wide_mapping(xlsx)
+    assert [m.code for m in mapping.measures] == ["q01", "q02"]
+    assert mapping.org_code_col == "Organisation code" and mapping.org_name_col == "Organisation name"
+    assert "one column per organisation" in mapping.notes[0] and mapping.period == "2025"
+    parsed = parse_wide(xlsx, mapping)
+    q01 = parsed.values[parsed.values["measure_code"] == "q01"].set_index("org_code")
+    assert q01.loc["RA201", ["numerator", "denominator", "value"]].tolist() == [20.0, 50.0, 40.0]
+    assert q01.loc["RA101", "org_name"] == "Alpha General" and q01.loc["RA101", "parent_code"] == "RA1"
+    national = parsed.national_values()
+    assert national["value"].tolist() == [70.0, 50.0]
+    q02 = parsed.values[parsed.values["measure_code"] == "q02"].set_index("org_code")
+    assert math.isnan(q02.loc["RA101", "value"]) and q02.loc["RA101", "suppressed_text"] == "*"
+    # The same numbers as the table published one row per organisation.
+    plain = _untransposed_csv(tmp_path / "by_row.csv")
+    from_rows = parse_wide(plain, propose_wide_mapping(plain)).values
+    cols = ["measure_code", "org_code", "org_name", "numerator", "denominator", "value", "suppressed_text",
+            "is_national"]
+    pd.testing.assert_frame_equal(parsed.values[cols], from_rows[cols])
+
+
+def test_unclear_orientation_raises_with_a_hint(tmp_path: Path) -> None:
+    rows = [list(r) for r in TRANSPOSED]
+    rows[1] = ["Measure", "RA101", "RA201", "Gamma General", "Delta General"]  # half codes, half names
+    xlsx = _write_xlsx(tmp_path / "unclear.xlsx", rows)
+    with pytest.raises(ImportProblem, match="one row or one column per organisation") as caught:
+        detect_format(xlsx)
+    assert "Transpose" in caught.value.hint and "row 2" in caught.value.where
+
+
+def test_wide_headers_match_the_parser(shared_data: Path, tmp_path: Path) -> None:
+    path = shared_data / NATIONAL_FILE
+    mapping = propose_wide_mapping(path)
+    headers = wide_headers(path, mapping.header_row)
+    assert headers[:2] == ["trustcode", "sitecode"]
+    assert {mapping.org_code_col, mapping.org_name_col} <= set(headers)
+    assert {c for m in mapping.measures for c in (m.numerator_col, m.denominator_col, m.percent_col) if c} <= set(
+        headers
+    )
+    assert wide_headers(path, 10_000) == []
+    assert file_headers(path, mapping.header_row) == headers  # the mapping editor's name for it
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("code,name,,q1n_x,q1n_x,q1d_y\nRA1,A,,1,1,2\n", encoding="utf-8")
+    assert wide_headers(repeated, 0) == ["code", "name", "Column 3", "q1n_x", "q1n_x (2)", "q1d_y"]
+    xlsx = _write_xlsx(tmp_path / "by_column.xlsx", TRANSPOSED)
+    assert wide_headers(xlsx, 1)[:3] == ["Organisation code", "Organisation name", "q01n_met"]
+
+
+def test_propose_with_a_header_row_given(shared_data: Path) -> None:
+    path = shared_data / NATIONAL_FILE
+    found = propose_wide_mapping(path)
+    assert propose_wide_mapping(path, header_row=found.header_row) == found
+    with pytest.raises(ImportProblem, match="No numerator/denominator"):
+        propose_wide_mapping(path, header_row=found.header_row - 1)  # the row of column numbers
+    with pytest.raises(ImportProblem, match="not a header row"):
+        propose_wide_mapping(path, header_row=10_000)

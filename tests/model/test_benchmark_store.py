@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sqlite_utils import Database
 
-from model.benchmark_import import parse_file, propose_wide_mapping
+from model.benchmark_import import NUMERIC_COLUMNS as NUMBERS
+from model.benchmark_import import _generate_fingertips_csv, parse_file, propose_wide_mapping
 from model.benchmark_store import (
     delete_dataset,
     find_our_rows,
@@ -26,10 +29,11 @@ from model.benchmark_store import (
     periods_for_measure,
     save_dataset,
     save_profile,
+    set_link_period,
     values_for_measure,
 )
 from model.errors import KnownError
-from model.migrations import m005_benchmarks
+from model.migrations import known_names, m005_benchmarks, m006_benchmark_links_period
 from model.store import open_memory, open_store
 
 NATIONAL_FILE = "national_audit_trust_results.csv"
@@ -236,3 +240,92 @@ def test_cli_known_errors_exit_2(
     assert main_import_benchmark([str(path), "--json", *extra]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
+
+
+# --- Compact storage (m006) and link periods -------------------------------------------------------
+
+VIEW_COLUMNS = [
+    "id", "dataset_id", "measure_id", "org_code", "org_name", "parent_code", "parent_name", "area_type", "sex",
+    "age", "category_type", "category", "period", "period_sortable", "numerator", "denominator", "value",
+    "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998", "suppressed_text", "value_note",
+    "compared_to_national", "compared_to_parent", "is_national", "source_row",
+]
+
+
+def test_m006_moves_stored_values_and_keeps_the_view_identical() -> None:
+    database = Database(memory=True)
+    database.execute("PRAGMA foreign_keys = ON")
+    for name in known_names():
+        if name < "m006":
+            importlib.import_module(f"model.migrations.{name}").migrate(database)
+    database.execute("INSERT INTO benchmark_datasets (id, file_name, sha256, format, imported_at) "
+                     "VALUES (7, 'f.csv', 'abc', 'fingertips', '2026-01-01')")
+    database.execute("INSERT INTO benchmark_measures (id, dataset_id, measure_code) VALUES (3, 7, 'm1')")
+    rows = [
+        (11, 7, 3, "E92000001", "England", None, None, "Country", "Persons", "All ages", None, None, "2023", 2023,
+         5.0, 10.0, 50.0, 40.0, 60.0, 35.0, 65.0, None, None, None, None, 1, 2),
+        (12, 7, 3, "E06000001", "Hartlepool", "E12000001", "North East", "County & UA", "Male", "All ages", None,
+         None, "2023", 2023, None, None, None, None, None, None, None, "", "suppressed", "Similar", "Better", 0, 3),
+        (13, 7, 3, "E06000001", "Hartlepool", "E12000001", "North East", "County & UA", "Persons", "All ages",
+         "Deprivation", "Most deprived", None, None, 1.0, 2.0, 50.0, None, None, None, None, None, None, None,
+         None, 0, 4),
+    ]
+    database.conn.executemany(f"INSERT INTO benchmark_values VALUES ({', '.join('?' * 27)})", rows)
+    before = database.execute("SELECT * FROM benchmark_values ORDER BY id").fetchall()
+    m006_benchmark_links_period.migrate(database)
+    assert "benchmark_values" in database.view_names()
+    after = database.execute("SELECT * FROM benchmark_values ORDER BY id").fetchall()
+    assert after == before and [c.name for c in database["benchmark_values"].columns] == VIEW_COLUMNS
+    assert database["benchmark_areas"].count == 2 and database["benchmark_periods"].count == 2
+    assert "period" in {c.name for c in database["benchmark_links"].columns}
+    database.close()
+
+
+def test_stored_values_round_trip_exactly(db: Database, tmp_path: Path) -> None:
+    parsed = parse_file(_generate_fingertips_csv(tmp_path / "f.csv", rows=3000, seed=4))
+    dataset_id = save_dataset(db, parsed)
+    stored = pd.concat(
+        [values_for_measure(db, int(m)) for m in measures(db, dataset_id)["id"]], ignore_index=True
+    )
+    assert list(stored.columns) == [*VIEW_COLUMNS, "measure_code", "scale", "proportion"]
+    expected = parsed.values.sort_values(["measure_code", "source_row"]).reset_index(drop=True)
+    stored = stored.sort_values(["measure_code", "source_row"]).reset_index(drop=True)
+    for col in expected.columns:
+        left, right = expected[col], stored[col]
+        if col == "period":  # the parser keeps a year-only period as read; the store holds it as TEXT
+            left = left.astype(str)
+        if col in ("period_sortable", "source_row", *NUMBERS):
+            np.testing.assert_allclose(left.astype(float), right.astype(float), err_msg=col)
+        else:
+            assert left.astype(object).where(left.notna(), None).tolist() == \
+                right.astype(object).where(right.notna(), None).tolist(), col
+    # Repeated text is stored once per dataset, not once per row.
+    assert db["benchmark_areas"].count == parsed.values[["org_code", "org_name"]].drop_duplicates().shape[0]
+    assert db["benchmark_details"].count < 20 and db["benchmark_periods"].count == 8
+
+
+def test_delete_dataset_removes_its_lookups_only(db: Database, shared_data: Path) -> None:
+    first = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
+    second = save_dataset(db, parse_file(shared_data / "fingertips_example.csv"))
+    areas = db["benchmark_areas"].count
+    delete_dataset(db, first)
+    for table in ("benchmark_areas", "benchmark_periods", "benchmark_details"):
+        assert {r[0] for r in db.execute(f"SELECT DISTINCT dataset_id FROM {table}")} == {second}
+    assert 0 < db["benchmark_areas"].count < areas
+    assert len(values_for_measure(db, int(measures(db, second)["id"].iloc[0]))) == 396
+
+
+def test_link_remembers_its_period(db: Database, shared_data: Path) -> None:
+    dataset_id = save_dataset(db, parse_file(shared_data / "fingertips_example.csv"))
+    audit_id = _audit(db)
+    measure_id = int(measures(db, dataset_id)["id"].iloc[0])
+    link = link_criterion(db, audit_id, "c1", measure_id, "note", period="2020/21")
+    assert links_for_audit(db, audit_id)["period"].tolist() == ["2020/21"]
+    assert link_criterion(db, audit_id, "c1", measure_id, "note", period="2021/22") == link
+    assert links_for_audit(db, audit_id)["period"].tolist() == ["2021/22"]
+    set_link_period(db, link, None)
+    assert links_for_audit(db, audit_id)["period"].isna().all()
+    save_dataset(db, parse_file(shared_data / "fingertips_example.csv"), replace=True)
+    set_link_period(db, link, "2019/20")
+    save_dataset(db, parse_file(shared_data / "fingertips_example.csv"), replace=True)
+    assert links_for_audit(db, audit_id)["period"].tolist() == ["2019/20"]  # kept when the file is replaced

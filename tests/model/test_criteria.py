@@ -104,7 +104,7 @@ def test_delete_and_restore_keeps_position_and_lineage(db, cycle_id):
 
 def test_answer_count_and_copies_from_another_audit(db, cycle_id):
     vte_first = crit.list_criteria(db, 1)
-    assert crit.answer_count(db, vte_first[0].id) == 60
+    assert crit.answer_count(db, vte_first[0].id) == 120  # one per baseline case
     copies = crit.add_criteria(db, cycle_id, [crit.fresh_copy(c) for c in vte_first[:2]])
     stored = crit.list_criteria(db, cycle_id)
     assert [c.short_name for c in stored] == [c.short_name for c in vte_first[:2]]

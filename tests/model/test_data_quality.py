@@ -25,12 +25,12 @@ def db():
 def test_demo_cycle_missing_answers_by_criterion(db):
     populate_demo(db)
     quality = check_cycle(db, 1)
-    assert quality.cases == 60
+    assert quality.cases == 120
     stored_missing = db.execute("SELECT COUNT(*) FROM answers a JOIN cases c ON c.id = a.case_id "
                                 "WHERE c.cycle_id = 1 AND outcome = 'missing'").fetchone()[0]
     assert quality.by_criterion["missing"].sum() == stored_missing
     assert quality.counts().get("missing_answer", 0) == stored_missing
-    assert (quality.by_criterion["answered"] + quality.by_criterion["missing"] == 60).all()
+    assert (quality.by_criterion["answered"] + quality.by_criterion["missing"] == 120).all()
 
 
 def test_every_issue_kind(db):

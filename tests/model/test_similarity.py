@@ -6,7 +6,7 @@ import pytest
 from sqlite_utils import Database
 
 from model.audits import Audit, create_audit, delete_audit
-from model.similarity import SimilarAudit, similar_audits, title_score, title_words
+from model.similarity import SimilarAudit, is_distinctive, similar_audits, title_score, title_words
 from model.standards import list_standards
 from model.store import open_memory
 
@@ -71,3 +71,30 @@ def test_results_are_sorted_and_limited(db: Database) -> None:
 def test_word_order_does_not_matter() -> None:
     score, shared = title_score("sepsis antibiotics", "Antibiotics in sepsis")
     assert score == pytest.approx(1.0) and sorted(shared) == ["antibiotic", "sepsis"]
+
+
+@pytest.mark.parametrize(("typed", "expected", "word"), [
+    ("Sepsis", "Sepsis six within the hour on the acute medical unit", "sepsis"),
+    ("VTE", "VTE risk assessment and prophylaxis in medical admissions", "vte"),
+    ("Falls audit", "Falls prevention on the elderly care wards", "fall"),
+    ("hygiene", "Hand hygiene on surgical wards", "hygiene"),
+])
+def test_one_distinctive_word_already_suggests_the_audit(db: Database, typed: str, expected: str, word: str) -> None:
+    create_audit(db, Audit(title="Falls prevention on the elderly care wards"))
+    found = similar_audits(db, typed)
+    assert [f.title for f in found] == [expected]
+    assert found[0].score >= 0.45 and found[0].reason == f"Shares the word “{word}”"
+
+
+@pytest.mark.parametrize("typed", ["care", "Patients", "Audit of care", "risk", "2024", "se", "Sepsi"])
+def test_one_common_short_or_half_typed_word_suggests_nothing(db: Database, typed: str) -> None:
+    create_audit(db, Audit(title="Care of patients 2024"))
+    create_audit(db, Audit(title="Falls risk assessment"))
+    assert similar_audits(db, typed) == []
+
+
+def test_a_shared_common_word_is_not_enough_for_coverage() -> None:
+    score, shared = title_score("Patient risk", "Falls risk assessment on the elderly care wards")
+    assert shared == ["risk"] and score < 0.45
+    assert is_distinctive("sepsis") and is_distinctive("vte")
+    assert not any(is_distinctive(w) for w in ("care", "patient", "risk", "12", "2024", "ab"))

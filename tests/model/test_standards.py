@@ -16,6 +16,7 @@ from model.standards import (
     Standard,
     copy_standard,
     criteria_from_standard,
+    criterion_rule,
     delete_standard,
     ensure_builtin_library,
     export_library,
@@ -184,3 +185,20 @@ def test_resource_path_uses_pyinstaller_bundle(monkeypatch: pytest.MonkeyPatch, 
 
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert resource_path("standards") == tmp_path / "resources" / "standards"
+
+
+def test_a_time_limit_needs_a_time_unit(db: Database) -> None:
+    timed = dict(CRITERION, answer_type="time_diff", threshold=1, threshold_unit="hrs")
+    assert any("minutes, hours or days" in p for p in validate(user_standard(criteria=[timed])))
+    with pytest.raises(KnownError, match="minutes, hours or days"):
+        save_standard(db, user_standard(criteria=[timed]))
+    assert validate(user_standard(criteria=[dict(timed, threshold_unit="hours")])) == []
+
+
+def test_criterion_rule_says_how_answers_are_judged() -> None:
+    assert criterion_rule(CRITERION) == ""
+    timed = dict(CRITERION, answer_type="time_diff", threshold=60, threshold_op="<=", threshold_unit="minutes")
+    assert criterion_rule(timed) == "Met when the time is ≤ 60 minutes"
+    number = dict(CRITERION, answer_type="numeric", threshold=7.5, threshold_op=">=", threshold_unit="g/dL")
+    assert criterion_rule(number) == "Met when the value is ≥ 7.5 g/dL"
+    assert criterion_rule(dict(number, threshold="lots")) == ""
