@@ -146,7 +146,15 @@ def _phase_context(result: SpcResult, phase: Phase, words: _Words, labels: Seque
         return ""
     label = labels[phase.index] if labels is not None and phase.index < len(labels) else ""
     since = f"{label} ({words.when(phase.start)})" if label else words.when(phase.start)
-    return f"The limits were recalculated from {since}; this reading is about that period."
+    text = f"The limits were recalculated from {since}; this reading is about that period."
+    before = result.phases[phase.index - 1] if phase.index > 0 else None
+    if before is not None and before.mean is not None and phase.mean is not None:
+        # The step between phases is the change a clinician asked about: say it in numbers.
+        move = "up" if phase.mean > before.mean else "down" if phase.mean < before.mean else "unchanged"
+        text += (f" The centre line moved {move} from {words.value(before.mean)} in the previous phase"
+                 f" to {words.value(phase.mean)}." if move != "unchanged"
+                 else " The centre line is the same as in the previous phase.")
+    return text
 
 
 # --------------------------------------------------------------------------- signals

@@ -146,3 +146,12 @@ def test_limits_beyond_100_percent_are_read_as_100() -> None:
     assert max(p.upper for p in result.points) > 100
     text = read_chart(result)
     assert "100%" in text and "116" not in text and "–1" not in text.split("limits")[-1][:3]
+
+
+def test_rebased_reading_states_the_step_between_phases() -> None:
+    from model.spc import xmr
+    from model.spc_reading import read_chart
+
+    values = [72, 75, 70, 74, 71, 73, 69, 76, 72, 74, 80, 82, 81, 83, 85, 84, 86, 82]
+    text = read_chart(xmr(values, improvement="increase", rebase=(10,)))
+    assert "The centre line moved up from 72.6% in the previous phase to 82.9%." in text
