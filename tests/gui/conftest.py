@@ -48,7 +48,12 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[AppContext]:
-    """An AppContext on a fresh demo database in tmp_path."""
+    """An AppContext on a fresh demo database in tmp_path.
+
+    The demo (model.demo): 1 VTE and 2 Sepsis with two cycles each, 3 a proposed consent
+    audit with no cycle, 4 falls ward monitoring over 30 months; a national falls file is
+    imported and linked to audit 4.
+    """
     store = build_demo(tmp_path / "demo.sqlite")
     context = AppContext(store=store, data_dir=tmp_path / "data")
     yield context
