@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import platform
 from collections.abc import Callable
 from pathlib import Path
 
@@ -249,6 +248,7 @@ class _AfterFirstPaint(QObject):
 def about_text() -> str:
     """Versions of AuditLoop and what it runs on (for support calls)."""
     import importlib.metadata as md
+    import platform
 
     from model import __version__
 
