@@ -108,3 +108,12 @@ def test_window_paints_first_then_opens_the_data_file(qtbot, ctx):
         window.attach_later(lambda: ctx)
     assert window.stack.currentWidget() is window.register
     assert len(window.register.table_model.rows) == 4
+
+
+def test_menu_shortcuts_are_set_once_a_file_is_open(qtbot, ctx):
+    from PySide6.QtGui import QKeySequence
+
+    window = make_window(qtbot, ctx)
+    shortcuts = {a.text(): a.shortcut() for a in window.menuBar().actions()[0].menu().actions()}
+    assert shortcuts["&New audit…"] == QKeySequence(QKeySequence.New)
+    assert shortcuts["&Quit"] == QKeySequence(QKeySequence.Quit)
