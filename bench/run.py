@@ -22,11 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio", "startup.register_ready_ms",
           "startup.register_ready_ratio",
           "benchmark_import.rows", "benchmark_import.read_csv_s", "benchmark_import.parse_ratio",
           "benchmark_import.end_to_end_ratio",
-          "results.answers", "results.model_s", "results.spc_draw_s")
+          "results.answers", "results.model_s", "results.spc_draw_s",
+          "excel_import.cases", "excel_import.raw_calamine_s", "excel_import.end_to_end_ratio",
+          "excel_import.read_ratio", "excel_import.peak_mib")
 
 
 def _launch_ms(cmd: list[str], env: dict[str, str], event: str = "first-paint") -> float:
@@ -157,7 +160,15 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "startup": lambda args: bench_startup(args.runs),
     "benchmark_import": bench_benchmark_import,
     "results": bench_results,
+    "excel_import": lambda args: _excel_import(args),
 }
+
+
+def _excel_import(args: argparse.Namespace) -> dict[str, float]:
+    """100,000 cases × 8 criteria from .xlsx into the store, against a raw calamine read (goal ≤ 1.5×)."""
+    from excel_import import bench_excel_import
+
+    return bench_excel_import(args.quick, 1 if args.quick else 3)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -81,6 +82,12 @@ def ward(shared_data: Path) -> SheetTable:
 @pytest.fixture
 def expected(shared_data: Path) -> dict:
     return json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+
+
+def answer_indexes(db: Database) -> list[tuple[str, str]]:
+    """The answers table's own indexes and their SQL."""
+    return db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'answers' "
+                      "AND sql IS NOT NULL ORDER BY name").fetchall()
 
 
 def stored_counts(db: Database, cycle_id: int) -> dict[str, dict[str, int]]:
@@ -222,10 +229,35 @@ def test_commit_is_all_or_nothing(db, ward, monkeypatch):
         return real_insert(db_, table, frame, *args)
 
     monkeypatch.setattr(case_import, "_insert", failing)
+    indexes = answer_indexes(db)
     with pytest.raises(RuntimeError):
         commit_import(db, cycle_id, plan, file_name="ward.xlsx", sha256="x")
     assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
+    # The answers index dropped for the bulk insert comes back with the rollback.
+    assert answer_indexes(db) == indexes and indexes
+
+
+def test_failed_replace_keeps_the_earlier_import(db, ward, monkeypatch):
+    _a, cycle_id = make_cycle(db)
+    mapping = auto_mapping(db, cycle_id, ward)
+    first = commit_import(db, cycle_id, plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY),
+                          file_name="ward.xlsx", sha256="x")
+    before = stored_counts(db, cycle_id)
+    replace = plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY, replace_import_id=first)
+    real_insert = case_import._insert
+
+    def failing(db_, table, frame, *args):
+        if table == "answers":
+            raise RuntimeError("disk fell off")
+        return real_insert(db_, table, frame, *args)
+
+    monkeypatch.setattr(case_import, "_insert", failing)
+    with pytest.raises(RuntimeError):
+        commit_import(db, cycle_id, replace, file_name="ward.xlsx", sha256="x")
+    assert [r[0] for r in db.execute("SELECT id FROM imports")] == [first]
+    assert count_cases(db, cycle_id) == 76 and stored_counts(db, cycle_id) == before
+    assert [name for name, _sql in answer_indexes(db)] == ["answers_criterion"]
 
 
 def test_cancel_during_commit_stores_nothing(db, ward):
@@ -236,6 +268,93 @@ def test_cancel_during_commit_stores_nothing(db, ward):
     with pytest.raises(Cancelled):
         commit_import(db, cycle_id, plan, file_name="ward.xlsx", sha256="x", progress=progress)
     assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+
+
+def test_cancel_between_answer_batches_stores_nothing(db, monkeypatch):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:2])
+    monkeypatch.setattr(case_import, "BATCH_ROWS", 10)
+    table = table_from({"Case": [str(i) for i in range(30)], "Q1": ["Yes"] * 30, "Q2": ["No"] * 30})
+    targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q1": targets[0], "Q2": targets[1]}, {},
+                       keep_identifiers=False, key=KEY)
+    indexes = answer_indexes(db)
+    seen: list[tuple[int, str]] = []
+
+    def cancel_after_first_answer_batch(done: int, total: int, text: str) -> None:
+        seen.append((done, text))
+        if text == "Storing answers…" and done > len(plan.cases):
+            progress.cancel()
+
+    progress = Progress(cancel_after_first_answer_batch)
+    with pytest.raises(Cancelled):
+        commit_import(db, cycle_id, plan, file_name="c.csv", sha256="c", progress=progress)
+    assert [t for _d, t in seen].count("Storing answers…") == 2  # answers were being stored when Cancel came
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
+    assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 0
+    assert answer_indexes(db) == indexes
+
+
+def test_multi_row_statements_store_every_answer_with_its_case(db, monkeypatch):
+    """Batches and statements that do not divide the rows evenly still put each answer on its case."""
+    monkeypatch.setattr(case_import, "ROWS_PER_STATEMENT", 3)
+    monkeypatch.setattr(case_import, "BATCH_ROWS", 7)
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:3])
+    n = 23
+    refs = [f"R{i:02d}" for i in range(n)]
+    answers = {f"Q{k}": [["Yes", "No", "N/A", "  ", "yes "][(i + k) % 5] for i in range(n)] for k in range(3)}
+    table = table_from({"Case": refs, "Ward": [f"W{i % 4}" if i % 3 else np.nan for i in range(n)], **answers})
+    targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
+    mapping = {"Case": "case_ref", "Ward": "ward"} | {f"Q{k}": targets[k] for k in range(3)}
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+    commit_import(db, cycle_id, plan, file_name="m.csv", sha256="m")
+    stored = db.execute("SELECT c.case_ref, c.ward, cr.position, a.outcome, a.raw, a.value FROM answers a "
+                        "JOIN cases c ON c.id = a.case_id JOIN criteria cr ON cr.id = a.criterion_id").fetchall()
+    assert len(stored) == 3 * n
+    outcome = {"Yes": "met", "yes": "met", "No": "not_met", "N/A": "exception", None: "missing"}
+    for ref, ward, position, got, raw, value in stored:
+        i = refs.index(ref)
+        k = sorted({p for _r, _w, p, *_ in stored}).index(position)
+        typed = answers[f"Q{k}"][i].strip() or None
+        assert (raw, got, value) == (typed, outcome[typed], None)  # blanks are NULL, never NaN or ""
+        assert ward == (f"W{i % 4}" if i % 3 else None)
+    assert db.execute("SELECT COUNT(*) FROM cases WHERE source_row IS NULL OR created_at IS NULL").fetchone()[0] == 0
+
+
+def test_numeric_values_are_stored_as_numbers(db):
+    audit = create_audit(db, Audit(title="Door to needle"))
+    cycle = create_cycle(db, Cycle(audit_id=audit.id))
+    crit = add_criterion(db, cycle.id, Criterion(statement="Door to needle within 60 minutes", short_name="DTN",
+                                                 answer_type="numeric", threshold=60, threshold_op="<="))
+    table = table_from({"Case": ["1", "2", "3"], "Minutes": ["45", "75.5", np.nan]})
+    plan = plan_import(db, cycle.id, table, {"Case": "case_ref", "Minutes": criterion_target(crit)}, {},
+                       keep_identifiers=False, key=KEY)
+    commit_import(db, cycle.id, plan, file_name="n.csv", sha256="n")
+    rows = db.execute("SELECT outcome, raw, value, typeof(value) FROM answers ORDER BY case_id").fetchall()
+    assert rows == [("met", "45", 45.0, "real"), ("not_met", "75.5", 75.5, "real"), ("missing", None, None, "null")]
+
+
+def test_answer_index_rebuilt_only_when_the_import_dominates(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    statements: list[str] = []
+    db.conn.set_trace_callback(statements.append)
+
+    def import_cases(refs: list[str], name: str) -> None:
+        table = table_from({"Case": refs, "Q": ["Yes"] * len(refs)})
+        plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q": target}, {}, keep_identifiers=False,
+                           key=KEY)
+        commit_import(db, cycle_id, plan, file_name=name, sha256=name)
+
+    indexes = answer_indexes(db)
+    import_cases([f"A{i}" for i in range(50)], "big")  # into an empty table: drop, insert, rebuild
+    assert any(s.startswith("DROP INDEX") for s in statements)
+    assert answer_indexes(db) == indexes
+    statements.clear()
+    import_cases(["B1", "B2"], "small")  # 2 rows next to 50: the index is kept and updated
+    db.conn.set_trace_callback(None)
+    assert not any(s.startswith("DROP INDEX") for s in statements)
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 52
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_reimport_is_detected_and_replace_swaps_the_cases(db, ward, shared_data):
@@ -252,6 +371,11 @@ def test_reimport_is_detected_and_replace_swaps_the_cases(db, ward, shared_data)
     second = commit_import(db, cycle_id, replace, file_name="ward.xlsx", sha256=sha)
     assert count_cases(db, cycle_id) == 76
     assert [r[0] for r in db.execute("SELECT id FROM imports")] == [second]
+    # The replaced import's answers went with its cases; only the new ones remain, indexed.
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 76 * 4
+    assert db.execute("SELECT COUNT(*) FROM answers a JOIN cases c ON c.id = a.case_id "
+                      "WHERE c.import_id = ?", [second]).fetchone()[0] == 76 * 4
+    assert [name for name, _sql in answer_indexes(db)] == ["answers_criterion"]
     assert json.loads(db.execute("SELECT report_json FROM imports").fetchone()[0])["cases"] == 76
 
 
@@ -325,6 +449,39 @@ def test_hundred_thousand_cases_import_completely(db):
     plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
     commit_import(db, cycle_id, plan, file_name="big", sha256="big")
     assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 800_000
+
+
+def test_benchmark_workbook_imports_every_column(tmp_path):
+    """bench/excel_import.py times this pipeline: every answer column must reach its criterion."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    try:
+        import excel_import as bench
+    finally:
+        sys.path.pop(0)
+    path = bench.generate_workbook(tmp_path / "bench.xlsx", 300, seed=3)
+    store, cycle_id = bench.new_store(tmp_path)
+    try:
+        assert bench.import_workbook(path, store, cycle_id) == 300
+        db = store.db
+        mapping = json.loads(db.execute("SELECT mapping_json FROM imports").fetchone()[0])
+        assert sorted(t for t in mapping.values() if t.startswith("criterion:")) == sorted(
+            criterion_target(c) for c in list_criteria(db, cycle_id))
+        cells = pd.DataFrame(bench.raw_calamine(path)[1:]).replace("", None)
+        stored = pd.DataFrame(db.execute("SELECT c.source_row, c.case_ref, c.ward, c.case_date, cr.position, a.raw "
+                                         "FROM answers a JOIN cases c ON c.id = a.case_id "
+                                         "JOIN criteria cr ON cr.id = a.criterion_id").fetchall(),
+                              columns=["row", "ref", "ward", "date", "position", "raw"])
+        assert len(stored) == 300 * 8
+        first = stored.drop_duplicates("row").sort_values("row")
+        assert first["ref"].tolist() == [str(int(v)) for v in cells[0]]
+        assert first["ward"].tolist() == cells[2].tolist()
+        assert first["date"].tolist() == [d.isoformat() for d in cells[1]]
+        position = sorted(stored["position"].unique())
+        for k in range(8):
+            column = stored[stored["position"] == position[k]].sort_values("row")["raw"]
+            assert column.tolist() == cells[3 + k].tolist()
+    finally:
+        store.close()
 
 
 def test_copy_of_shared_file_has_same_hash(tmp_path, shared_data):

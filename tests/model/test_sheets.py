@@ -15,6 +15,7 @@ import pytest
 from model.answers import parse_uk_dates
 from model.errors import ImportProblem
 from model.sheets import (
+    _rows_to_grid,
     column_letter,
     find_header,
     guess_data_sheet,
@@ -175,6 +176,42 @@ def test_totals_word_in_any_cell(tmp_path: Path) -> None:
     rows = [HEADER, *_cases(3), [None, None, None, "TOTAL", 2, 3]]
     table = read_table(write_csv(tmp_path / "t.csv", rows))
     assert len(table.data) == 3
+
+
+def test_rows_after_a_column_number_row_keep_their_excel_numbers(tmp_path: Path) -> None:
+    rows = [HEADER, [1, 2, 3, 4, 5, 6], *_cases(3), [None, None, "Ward 9", None, None, None]]
+    table = read_table(write_xlsx(tmp_path / "n.xlsx", rows))
+    assert table.excel_rows == [3, 4, 5, 6]
+    assert table.data.loc[6, "Ward"] == "Ward 9" and table.data.loc[3, "Case no."] == "1"
+
+
+def test_hidden_columns_and_the_word_hidden_are_not_hidden_rows(tmp_path: Path) -> None:
+    rows = [HEADER, *_cases(4)]
+    rows[2] = [*rows[2][:5], 'hidden="1"']
+    path = write_xlsx(tmp_path / "h.xlsx", rows, hidden_rows=[4])
+    book = openpyxl.load_workbook(path)
+    book["Data"].column_dimensions["B"].hidden = True
+    book["Data"]["C5"] = "hidden"
+    book.save(path)
+    table = read_table(path)
+    assert [(d.row, d.reason) for d in table.dropped_rows] == [(4, "hidden in Excel")]
+    assert table.excel_rows == [2, 3, 5]
+
+
+def test_totals_row_found_when_its_first_cell_is_not_in_the_first_column(tmp_path: Path) -> None:
+    rows = [HEADER, *_cases(6), [None, "Sum of cases", None, None, "4", "5"]]
+    table = read_table(write_csv(tmp_path / "t.csv", rows))
+    assert (8, "totals row") in [(d.row, d.reason) for d in table.dropped_rows]
+    assert len(table.data) == 6
+
+
+def test_grid_cells_become_text_or_nan() -> None:
+    rows = [["Case", "Answer", "Age"], [1.0, "Yes", None], [2.5, "", 7], [True, " ", dt.date(2026, 3, 1)]]
+    grid = _rows_to_grid(rows)
+    assert grid[0].tolist() == ["Case", "1", "2.5", "TRUE"]
+    assert grid[1].tolist()[:2] == ["Answer", "Yes"] and pd.isna(grid.at[2, 1]) and grid.at[3, 1] == " "
+    assert grid[2].tolist()[0] == "Age" and pd.isna(grid.at[1, 2]) and grid[2].tolist()[2:] == ["7", "2026-03-01"]
+    assert str(grid[1].dtype) == "str"
 
 
 def test_hidden_rows_are_dropped(tmp_path: Path) -> None:
