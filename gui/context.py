@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,9 +9,11 @@ if TYPE_CHECKING:  # the model (and sqlite-utils) load after the first paint
     from model.store import Store
 
 
-@dataclass
 class AppContext:
     """The open store and the per-user data folder.
+
+    A plain class rather than a dataclass: it is imported before the window's first
+    paint, and the dataclasses module is not otherwise needed that early.
 
     Attributes:
         store: the open data file (use `.db` on the GUI thread only).
@@ -20,9 +21,10 @@ class AppContext:
         recent: recently opened data files, newest first.
     """
 
-    store: Store
-    data_dir: Path
-    recent: list[Path] = field(default_factory=list)
+    def __init__(self, store: Store, data_dir: Path, recent: list[Path] | None = None) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.recent = list(recent or [])
 
     def setting(self, key: str, default: str = "") -> str:
         """A value from the data file's settings table."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 FILE_NAME = "recent.json"
@@ -11,6 +10,7 @@ KEEP = 8
 
 def load(data_dir: Path) -> list[Path]:
     """Recent data files that still exist, newest first."""
+    import json  # lazily: not needed before the window's first paint
     try:
         items = json.loads((data_dir / FILE_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -20,6 +20,7 @@ def load(data_dir: Path) -> list[Path]:
 
 def remember(data_dir: Path, path: Path) -> list[Path]:
     """Put `path` first in the list and save it."""
+    import json
     paths = [path.resolve()] + [p for p in load(data_dir) if p.resolve() != path.resolve()]
     paths = paths[:KEEP]
     data_dir.mkdir(parents=True, exist_ok=True)
