@@ -52,8 +52,8 @@ class RowTableModel(QAbstractTableModel):
         return self.HEADERS
 
     def display(self, row: Any, col: int) -> Any:
-        """The text of a cell."""
-        raise NotImplementedError
+        """The text of a cell; by default the row's col-th item (rows as tuples). Override for objects."""
+        return row[col]
 
     def role_data(self, row: Any, col: int, role: int) -> Any:
         """What a cell gives for a role other than DisplayRole (None: not handled)."""

@@ -91,8 +91,8 @@ class ResultTablesPage(StagePage):
     export buttons with a status line, and a token that drops results of an earlier load.
 
     Subclasses create `self.table` and `self.chart`, put `_export_row(...)` in their layout, call
-    `_connect_export_signals()` and implement `_on_export_button_clicked` (usually with
-    `_export_tables`).
+    `_connect_export_signals()` and define `_on_export_button_clicked` (usually calling
+    `_export_tables`), which `_connect_export_signals` connects to the export button.
     """
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -133,9 +133,6 @@ class ResultTablesPage(StagePage):
     def _alive(self, token: int) -> bool:
         # A late result for an earlier load, or for a page already closed, is dropped.
         return shiboken6.isValid(self) and token == self._token
-
-    def _on_export_button_clicked(self) -> None:
-        raise NotImplementedError
 
     def _export_tables(self, caption: str, file_name: str, title: str, task: Callable[..., Path],
                        *args: object) -> None:

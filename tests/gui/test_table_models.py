@@ -59,14 +59,14 @@ def test_set_rows_resets_the_model(qtbot) -> None:
     assert model.rows == [Ward("Ward 7", 28)]
 
 
-def test_a_subclass_without_display_is_a_programming_error() -> None:
-    class Unfinished(RowTableModel):
-        HEADERS = ("A",)
+def test_tuple_rows_display_their_items_by_default(qtmodeltester) -> None:
+    class Pairs(RowTableModel):
+        HEADERS = ("Code", "Name")
 
-    model = Unfinished()
-    model.set_rows(["x"])
-    with pytest.raises(NotImplementedError):
-        model.data(model.index(0, 0))
+    model = Pairs()
+    model.set_rows([("RXX", "Demo Trust"), ("RYY", "Other Trust")])
+    assert model.data(model.index(1, 1)) == "Other Trust"
+    qtmodeltester.check(model)
 
 
 def test_frame_model_numbers_rows_and_keeps_chosen_columns(qtmodeltester) -> None:
