@@ -42,6 +42,7 @@ from model.criteria import (
 
 # Typing pauses longer than this are saved (a field losing focus saves at once).
 SAVE_DELAY_MS = 400
+TARGET_RANGE_NOTE = "The target must be between 0 and 100%. The target was not saved."
 _DIRECTION_WORDS = {"higher": "Should happen", "lower": "Should not happen"}
 
 
@@ -265,7 +266,8 @@ class CriterionForm(QWidget):
         c.evidence_grade = self.grade.currentData()
         c.answer_type = self.answer_type.currentData()
         c.threshold_op = self.threshold_op.currentData()
-        c.target = self._read_number("target", self.target, c.target, "Type the target as a number, e.g. 95.")
+        c.target = self._read_number("target", self.target, c.target, "Type the target as a number, e.g. 95.",
+                                     out_of_range=TARGET_RANGE_NOTE)
         c.threshold = self._read_number("threshold", self.threshold, c.threshold,
                                         "Type the threshold as a number, e.g. 14.")
         c.threshold_unit = self._unit(c.answer_type)
@@ -348,11 +350,17 @@ class CriterionForm(QWidget):
             return self.unit_time.currentText()
         return self.unit_text.text().strip() if answer_type == "numeric" else ""
 
-    def _read_number(self, key: str, line: QLineEdit, old: float | None, message: str) -> float | None:
+    def _read_number(self, key: str, line: QLineEdit, old: float | None, message: str,
+                     out_of_range: str = "") -> float | None:
+        # A number that cannot be used keeps its old value, so the rest of the edit (a statement
+        # typed a moment before) is still saved rather than refused with it.
         try:
             value = _number(line.text())
         except ValueError:
             self._parse_notes[key] = message
+            return old
+        if out_of_range and value is not None and not 0 <= value <= 100:
+            self._parse_notes[key] = out_of_range
             return old
         self._parse_notes.pop(key, None)
         return value

@@ -569,7 +569,9 @@ class EntryForm(QWidget):
 def _criterion_text(i: int, c: Criterion) -> str:
     from html import escape
 
-    lines = [f"<b>{i + 1}. {escape(c.label)}</b>", f"<span style='color:#333'>{escape(c.statement)}</span>"]
+    # Without a short name the label is the statement's start: show the statement once, not twice.
+    lines = ([f"<b>{i + 1}. {escape(c.short_name)}</b>", f"<span style='color:#333'>{escape(c.statement)}</span>"]
+             if c.short_name else [f"<b>{i + 1}. {escape(c.statement)}</b>"])
     if c.exceptions.strip():
         lines.append(f"<small style='color:#666'>Exceptions (answer N/A): {escape(c.exceptions)}</small>")
     if c.answer_type in ("numeric", "time_diff"):

@@ -82,6 +82,11 @@ class RegisterPage(QWidget):
         self.undo_button.setEnabled(False)
         self.bin_button = QPushButton("Bin…")
         self.count_label = QLabel()
+        self.empty_hint = QLabel("<p><b>No audits registered yet.</b> Press <b>New audit…</b> (Ctrl+N) to "
+                                 "register your first: a title is all it needs to start. AuditLoop then takes "
+                                 "you through the cycle step by step: plan, criteria, data collection, results "
+                                 "and re-audit.</p>", wordWrap=True)
+        self.empty_hint.hide()
         buttons = QHBoxLayout()
         for b in (self.new_button, self.open_button, self.delete_button, self.undo_button, self.bin_button):
             buttons.addWidget(b)
@@ -90,6 +95,7 @@ class RegisterPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Audit register</h2>"))
         layout.addLayout(filters)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
@@ -98,6 +104,7 @@ class RegisterPage(QWidget):
         for box in (self.specialty, self.status, self.lead, self.due):
             box.currentIndexChanged.connect(self._apply_filters)
         self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.new_button.clicked.connect(self.new_requested)
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
@@ -131,6 +138,8 @@ class RegisterPage(QWidget):
                                     due=self.due.currentData() or "any", today=today())
         self.table_model.set_rows(rows)
         self.count_label.setText(f"{len(rows)} of {len(self._all)} audits")
+        self.empty_hint.setVisible(not self._all)
+        self._on_table_selection_changed()
 
     def selected_audit_id(self) -> int | None:
         """The audit selected in the table, if any."""
@@ -145,6 +154,13 @@ class RegisterPage(QWidget):
             if self.table_model.audit_id(row) == audit_id:
                 self.table.selectRow(self.proxy.mapFromSource(self.table_model.index(row, 0)).row())
                 return
+
+    @Slot()
+    def _on_table_selection_changed(self) -> None:
+        # Open and Move to bin act on the selected audit: without one they would do nothing.
+        chosen = self.selected_audit_id() is not None
+        self.open_button.setEnabled(chosen)
+        self.delete_button.setEnabled(chosen)
 
     @Slot()
     def _on_table_double_clicked(self, index: object) -> None:

@@ -148,7 +148,7 @@ class ComparisonModel(RowTableModel):
     """Two cycles compared, one row per criterion (from `model.results.compare_cycles`)."""
 
     COL_CRITERION, COL_EARLIER, COL_LATER, COL_DIFFERENCE, COL_TEST, COL_P, COL_VERDICT, COL_FLAGS = range(8)
-    HEADERS = ("Criterion", "Earlier (95% CI)", "Later (95% CI)", "Change, points (95% CI)", "Test",
+    HEADERS = ("Criterion", "Earlier\n(95% CI)", "Later\n(95% CI)", "Change, points\n(95% CI)", "Test",
                "p-value", "What it means", "Changes")
     HEADER_TIPS = {3: "Later minus earlier compliance in percentage points, with the Newcombe hybrid score "
                       "95% interval.",

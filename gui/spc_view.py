@@ -147,7 +147,7 @@ class SpcView(QWidget):
     def _build_ui(self) -> None:
         self.criterion_box = QComboBox()
         self.criterion_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.criterion_box.setMinimumContentsLength(24)
+        self.criterion_box.setMinimumContentsLength(16)
         self.bucket_box = QComboBox()
         for text, key in BUCKETS:
             self.bucket_box.addItem(text, key)
@@ -176,15 +176,17 @@ class SpcView(QWidget):
                               ("Chart:", self.kind_box)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, 1 if widget is self.criterion_box else 0)
-        controls.addWidget(self.rebase_check)
-        controls.addWidget(self.screen_check)
+        # The options share the second row with the chart buttons, so the view fits a 1024-pixel screen.
         actions = QHBoxLayout()
-        actions.addWidget(self.choice_label, 1)
+        actions.addWidget(self.rebase_check)
+        actions.addWidget(self.screen_check)
+        actions.addStretch(1)
         actions.addWidget(self.note_button)
         actions.addWidget(self.chart_actions)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addLayout(actions)
+        layout.addWidget(self.choice_label)
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.reading_label)
 
@@ -217,6 +219,7 @@ class SpcView(QWidget):
         self.criterion_box.clear()
         for c in criteria:
             self.criterion_box.addItem(c.label, c.lineage)
+            self.criterion_box.setItemData(self.criterion_box.count() - 1, c.statement, Qt.ToolTipRole)
         keep = self.criterion_box.findData(previous)
         self.criterion_box.setCurrentIndex(max(keep, 0))
         self.criterion_box.blockSignals(False)

@@ -147,15 +147,27 @@ class AuditWorkspace(QWidget):
     def _page(self, key: str) -> StagePage:
         if key not in self.pages:
             cls = _page_class(key)
-            stage = STAGES[STAGE_KEYS.index(key)]
-            page = cls(self.ctx) if cls else PendingStagePage(
-                self.ctx, key, stage.title,
-                stage.description + "\n\nThis stage's screens arrive in a later version of AuditLoop.")
+            page = cls(self.ctx) if cls else self._pending_page(key)
             page.data_changed.connect(lambda k=key: self._on_page_data_changed(k))
             self.pages[key] = page
             self.stack.addWidget(page)
             self._stale.add(key)
         return self.pages[key]
+
+    def _pending_page(self, key: str) -> PendingStagePage:
+        stage = STAGES[STAGE_KEYS.index(key)]
+        text = stage.description + "\n\nThis stage's screens arrive in a later version of AuditLoop."
+        if key != "report":
+            return PendingStagePage(self.ctx, key, stage.title, text)
+        # The re-audit itself works today, from the Plan stage: say where, and take the user there.
+        page = PendingStagePage(self.ctx, key, stage.title, text + " Until then, start the re-audit cycle on the "
+                                "Plan stage, in its Cycles and sampling tab (Start re-audit cycle…).")
+        page.add_button("Go to Plan › Cycles and sampling").clicked.connect(self._on_reaudit_link_clicked)
+        return page
+
+    @Slot()
+    def _on_reaudit_link_clicked(self) -> None:
+        self.show_stage("plan").show_cycles_tab()  # type: ignore[attr-defined]
 
     @Slot(int)
     def _on_steps_current_row_changed(self, row: int) -> None:

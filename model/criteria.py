@@ -60,7 +60,17 @@ class Criterion:
     @property
     def label(self) -> str:
         """The short name, or the start of the statement when there is none."""
-        return self.short_name or (self.statement[:40] + ("…" if len(self.statement) > 40 else ""))
+        return criterion_label(self.short_name, self.statement)
+
+
+def criterion_label(short_name: str, statement: str, width: int = 40) -> str:
+    """A criterion's name for lists and charts: its short name, or its statement cut at a word."""
+    if short_name.strip():
+        return short_name.strip()
+    text = " ".join(statement.split())
+    if len(text) <= width:
+        return text
+    return text[:width].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 _COLUMNS = [f.name for f in fields(Criterion) if f.name != "id"]

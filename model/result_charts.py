@@ -119,7 +119,9 @@ def draw_comparison(fig: Figure, comparisons: Sequence[CriterionComparison]) -> 
         Line2D([], [], marker="|", linestyle="", markersize=12, markeredgewidth=2.5, color=TARGET_COLOUR,
                label="Target"),
     ]
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=8)
+    # A figure legend outside the axes: an axes legend above a narrow chart made the
+    # constrained layout collapse the axes (seen at 1024 px wide).
+    fig.legend(handles=handles, loc="outside upper center", ncol=3, frameon=False, fontsize=8)
     ax.set_xlabel("Compliance, 95% CI (earlier cycle above, later below)")
     return ax
 

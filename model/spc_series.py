@@ -30,6 +30,7 @@ from sqlite_utils import Database
 
 from model.actions import list_actions
 from model.chart_notes import list_notes
+from model.criteria import criterion_label
 from model.cycles import list_cycles
 from model.errors import KnownError
 from model.spc import LIMITS_BELOW, Improvement, RunChartResult, SpcResult, p_chart, run_chart, xmr
@@ -182,7 +183,7 @@ def criterion_series(db: Database, audit_id: int, lineage: str, *, bucket: Bucke
     events = [(a.completed_on, a.text, "action", None) for a in list_actions(db, audit_id)
               if a.status == "complete" and a.completed_on]
     events += [(n.on_date, n.label, "note", int(n.id)) for n in list_notes(db, audit_id, lineage=lineage)]
-    name = crit[0] or crit[1][:40]
+    name = criterion_label(crit[0], crit[1])
     direction: Improvement = "decrease" if crit[2] == "lower" else "increase"
     return series_from_answers(counts, lineage=lineage, name=name, bucket=bucket, improvement=direction,
                                target=crit[3], cycles=cycles, events=events)

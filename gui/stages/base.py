@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui import dialogs
 from gui.context import AppContext
@@ -50,3 +50,10 @@ class PendingStagePage(StagePage):
         layout.addWidget(heading)
         layout.addWidget(self.text)
         layout.addStretch(1)
+
+    def add_button(self, text: str) -> QPushButton:
+        """A button under the description, e.g. to where the job can be done meanwhile."""
+        button = QPushButton(text)
+        layout = self.layout()
+        layout.insertWidget(layout.count() - 1, button, 0, Qt.AlignLeft)  # type: ignore[attr-defined]
+        return button

@@ -17,6 +17,7 @@ from PySide6.QtCore import QItemSelection, Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -124,6 +125,14 @@ def _our_row_html(result: BenchmarkComparison) -> str:
     return f"<p><b>Our organisation in the national file</b> (published figures):</p><ul>{items}</ul>{total}"
 
 
+def _shrinking_combo(chars: int) -> QComboBox:
+    """A drop-down whose long item texts may be cut to `chars` characters, so the page fits a small screen."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(chars)
+    return box
+
+
 def _table(model: FrameModel) -> QTableView:
     view = QTableView()
     view.setModel(model)
@@ -180,8 +189,8 @@ class BenchmarkPage(StagePage):
         self.datasets_view = _table(self.datasets_model)
         self.measures_view = _table(self.measures_model)
         self.links_view = _table(self.links_model)
-        self.criterion_box = QComboBox()
-        self.measure_box = QComboBox()
+        self.criterion_box = _shrinking_combo(10)
+        self.measure_box = _shrinking_combo(10)
         self.period_box = QComboBox()
         self.difference_edit = QLineEdit()
         self.difference_edit.setPlaceholderText("e.g. national counts within 24 h; we audit 14 h")
@@ -202,23 +211,27 @@ class BenchmarkPage(StagePage):
         layout.addWidget(QLabel("<b>Measures in the selected file</b>"))
         layout.addWidget(self.measures_view, 2)
         layout.addWidget(link_group)
-        layout.addWidget(QLabel("<b>Links of this audit</b> (select one to compare)"))
+        layout.addWidget(QLabel("<b>Links of this audit</b> (select one to compare)", wordWrap=True))
         layout.addWidget(self.links_view, 1)
         return left
 
     def _build_right(self) -> QWidget:
         self.compare_period_box = QComboBox()
         self.area_box = QComboBox()
-        self.overdispersion_box = QComboBox()
+        self.overdispersion_box = _shrinking_combo(14)
         for text, value in OVERDISPERSION:
             self.overdispersion_box.addItem(text, value)
-        self.dispersion_label = QLabel()
-        controls = QHBoxLayout()
-        for text, widget in (("Period", self.compare_period_box), ("Area type", self.area_box),
-                             ("Overdispersion", self.overdispersion_box)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addWidget(self.dispersion_label, 1)
+            self.overdispersion_box.setItemData(self.overdispersion_box.count() - 1, text, Qt.ToolTipRole)
+        self.dispersion_label = QLabel(wordWrap=True)
+        # Two rows, so the page fits a 1024-pixel screen beside the national files.
+        controls = QGridLayout()
+        for row, (text, widget) in enumerate((("Period", self.compare_period_box), ("Area type", self.area_box))):
+            controls.addWidget(QLabel(text), 0, 2 * row)
+            controls.addWidget(widget, 0, 2 * row + 1)
+        controls.addWidget(QLabel("Overdispersion"), 1, 0)
+        controls.addWidget(self.overdispersion_box, 1, 1, 1, 3)
+        controls.addWidget(self.dispersion_label, 1, 4)
+        controls.setColumnStretch(4, 1)
         self.details = QTextBrowser()
         self.details.setHtml(NO_LINK)
         self.chart = ChartCanvas(figsize=(7, 4.2))
@@ -311,7 +324,9 @@ class BenchmarkPage(StagePage):
         self.measure_box.blockSignals(True)
         self.measure_box.clear()
         for m in all_measures.itertuples():
-            self.measure_box.addItem(f"{m.measure_code} {m.name} — {m.file_name}", int(m.id))
+            text = f"{m.measure_code} {m.name} — {m.file_name}"
+            self.measure_box.addItem(text, int(m.id))
+            self.measure_box.setItemData(self.measure_box.count() - 1, text, Qt.ToolTipRole)
         self.measure_box.blockSignals(False)
         self._on_measure_box_current_index_changed()
         rows = [r["id"] for r in self.datasets_model.rows]
@@ -325,6 +340,7 @@ class BenchmarkPage(StagePage):
             return
         for c in list_criteria(self.ctx.store.db, self.cycle_id):
             self.criterion_box.addItem(c.label, c.lineage)
+            self.criterion_box.setItemData(self.criterion_box.count() - 1, c.statement, Qt.ToolTipRole)
 
     def _load_links(self) -> None:
         if self.audit_id is None:

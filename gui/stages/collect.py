@@ -79,7 +79,7 @@ class CollectPage(StagePage):
 
     def _build(self) -> None:
         self.heading = QLabel("<h2>Collect data</h2>")
-        self.progress_label = QLabel()
+        self.progress_label = QLabel(wordWrap=True)
         self.quick_look_button = QPushButton("Open spreadsheet for a quick look…")
         self.destroy_key_button = QPushButton("Destroy key…")
         self.destroy_key_button.setToolTip("Destroy this audit's pseudonymisation key: pseudonyms can then never "
@@ -118,8 +118,14 @@ class CollectPage(StagePage):
         buttons.addWidget(self.filter, 1)
         for button in (self.new_button, self.edit_button, self.delete_button, self.undo_button):
             buttons.addWidget(button)
+        self.empty_hint = QLabel("<b>No cases in this cycle yet.</b> Press <b>New case</b> to key them in "
+                                 "(Y, N or A for each criterion, then Enter to save and start the next), or "
+                                 "bring in a spreadsheet or filled proformas from the <b>Import</b> tab.",
+                                 wordWrap=True)
+        self.empty_hint.hide()
         layout = QVBoxLayout(tab)
         layout.addLayout(buttons)
+        layout.addWidget(self.empty_hint)
         layout.addWidget(self.case_table, 1)
         return tab
 
@@ -200,6 +206,7 @@ class CollectPage(StagePage):
     def refresh(self) -> None:
         """Re-read the case list, the progress and the imports."""
         if self.cycle_id is None:
+            self.empty_hint.hide()
             self.case_model.set_rows([])
             self.progress_label.setText("This audit has no cycle yet: plan one first.")
             self.imports_model.set_frame(self.imports_model.frame.iloc[0:0])
@@ -208,6 +215,7 @@ class CollectPage(StagePage):
         self.case_model.set_rows(case_rows(db, self.cycle_id, self.filter.text().strip()))
         cycle = get_cycle(db, self.cycle_id)
         done = count_cases(db, self.cycle_id)
+        self.empty_hint.setVisible(done == 0)
         planned = f" of {cycle.planned_sample} planned" if cycle.planned_sample else ""
         self.progress_label.setText(f"<b>{done}{planned}</b> cases · {cycle.title}")
         imports = pd.DataFrame(list_imports(db, self.cycle_id), columns=["id", "file_name", "sheet", "imported_at",

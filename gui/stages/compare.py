@@ -36,6 +36,8 @@ from model.results_export import export_results
 from model.store import Store
 
 SPC_MODULE = "gui.spc_view"
+COLUMN_WIDTHS = {ComparisonModel.COL_CRITERION: 160, ComparisonModel.COL_EARLIER: 100, ComparisonModel.COL_LATER: 100,
+                 ComparisonModel.COL_DIFFERENCE: 120}
 NOTHING_TO_COMPARE = (
     "<h3>Nothing to compare yet</h3>"
     "<p>This is the baseline (cycle 1): there is no earlier cycle to compare it with.</p>"
@@ -126,6 +128,10 @@ class ComparePage(ResultTablesPage):
         self.table = results_table_view(self.model)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        # Names and intervals wrap in columns of set widths, so "What it means" stays in view on a small screen.
+        for col, width in COLUMN_WIDTHS.items():
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
+            header.resizeSection(col, width)
         header.setSectionResizeMode(ComparisonModel.COL_VERDICT, QHeaderView.Stretch)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
@@ -134,7 +140,7 @@ class ComparePage(ResultTablesPage):
         lower = QSplitter(Qt.Horizontal)
         lower.addWidget(self.details)
         lower.addWidget(self.chart)
-        lower.setSizes([440, 560])  # the details' tables need the width more than the chart does
+        lower.setSizes([300, 520])  # the chart needs the width at 1024 pixels; the details wrap
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(lower)

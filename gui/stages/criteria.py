@@ -177,19 +177,18 @@ class CriteriaPage(StagePage):
         self.up_button = QPushButton("Move up")
         self.down_button = QPushButton("Move down")
         self.copy_button = QPushButton("Copy from library or another audit…")
-        row1, row2 = QHBoxLayout(), QHBoxLayout()
-        for b in (self.add_button, self.duplicate_button, self.delete_button, self.undo_button):
-            row1.addWidget(b)
-        row1.addStretch(1)
-        for b in (self.up_button, self.down_button, self.copy_button):
-            row2.addWidget(b)
-        row2.addStretch(1)
+        # Three short rows of buttons keep the list narrow, so the editor has the width on a small screen.
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
-        left_layout.addLayout(row1)
-        left_layout.addLayout(row2)
+        for buttons in ((self.add_button, self.duplicate_button, self.delete_button),
+                        (self.undo_button, self.up_button, self.down_button), (self.copy_button,)):
+            row = QHBoxLayout()
+            for b in buttons:
+                row.addWidget(b)
+            row.addStretch(1)
+            left_layout.addLayout(row)
         self.form = CriterionForm()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -198,9 +197,9 @@ class CriteriaPage(StagePage):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(scroll)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([560, 600])
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([500, 620])
         return splitter
 
     def _connect_signals(self) -> None:

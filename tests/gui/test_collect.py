@@ -410,3 +410,21 @@ def test_frame_model_checks(qtmodeltester):
     model.set_frame(pd.DataFrame({"a": [1.5, None], "b": ["x", "y"]}))
     qtmodeltester.check(model)
     assert model.data(model.index(0, 0)) == "1.5" and model.data(model.index(1, 0)) == ""
+
+
+def test_an_empty_cycle_says_how_to_add_cases(qtbot, ctx):
+    audit = create_audit(ctx.store.db, Audit(title="Consent forms"))
+    cycle = create_cycle(ctx.store.db, Cycle(audit_id=audit.id))
+    add_criterion(ctx.store.db, cycle.id, Criterion(statement="Consent form signed before the operation"))
+    add_criterion(ctx.store.db, cycle.id, Criterion(statement="Risks documented", short_name="Risks"))
+    page = open_collect(qtbot, ctx, audit.id)
+    assert page.empty_hint.isVisible() and "New case" in page.empty_hint.text()
+    form = page.form
+    # A criterion without a short name is shown once, not as a cut-off name and then again in full.
+    texts = [form.criteria_grid.itemAtPosition(i, 0).widget().text() for i in range(2)]
+    assert texts[0] == "<b>1. Consent form signed before the operation</b>"
+    assert "<b>2. Risks</b>" in texts[1] and "Risks documented" in texts[1]
+    form.first_criterion_field().setFocus()
+    qtbot.keyClick(form.first_criterion_field(), Qt.Key_Y)
+    assert form.save() is not None
+    assert not page.empty_hint.isVisible()

@@ -109,6 +109,18 @@ def test_target_out_of_range_is_not_stored(qtbot, ctx, page, new_cycle):
     assert not page.form.blocking.isVisible()
 
 
+def test_a_bad_target_does_not_lose_the_statement_typed_with_it(qtbot, ctx, page, new_cycle):
+    page.load(3, new_cycle)
+    click(qtbot, page.add_button)
+    qtbot.keyClicks(page.form.statement, "Consent form signed before the operation")
+    qtbot.keyClicks(page.form.target, "95")  # typed after the default 100: "10095"
+    page.form.flush()
+    assert "The target was not saved." in page.form.blocking.text()
+    click(qtbot, page.add_button)  # moving on to the next criterion
+    first = stored(ctx, new_cycle)[0]
+    assert first.statement == "Consent form signed before the operation" and first.target == 100.0
+
+
 def test_direction_switch_offers_to_flip_the_target(qtbot, ctx, page, new_cycle, dialog_log):
     page.load(3, new_cycle)
     click(qtbot, page.add_button)

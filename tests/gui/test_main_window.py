@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
+from gui import tasks
 from gui.main_window import MainWindow, about_text
 from gui.stages.base import StagePage
 from model.stages import STAGE_KEYS
@@ -117,3 +120,52 @@ def test_menu_shortcuts_are_set_once_a_file_is_open(qtbot, ctx):
     shortcuts = {a.text(): a.shortcut() for a in window.menuBar().actions()[0].menu().actions()}
     assert shortcuts["&New audit…"] == QKeySequence(QKeySequence.New)
     assert shortcuts["&Quit"] == QKeySequence(QKeySequence.Quit)
+
+
+def test_empty_register_says_how_to_start_and_buttons_need_a_selection(qtbot, tmp_path):
+    from gui.context import AppContext
+    from model.store import open_store
+
+    store = open_store(tmp_path / "empty.sqlite")
+    window = make_window(qtbot, AppContext(store=store, data_dir=tmp_path / "data"))
+    register = window.register
+    assert register.empty_hint.isVisible() and "New audit…" in register.empty_hint.text()
+    assert not register.open_button.isEnabled() and not register.delete_button.isEnabled()
+    store.close()
+
+
+def test_register_buttons_follow_the_selection(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    register = window.register
+    assert not register.empty_hint.isVisible()
+    assert not register.open_button.isEnabled()
+    register.select_audit(2)
+    assert register.open_button.isEnabled() and register.delete_button.isEnabled()
+
+
+def test_reaudit_stage_points_to_where_the_reaudit_starts(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    window.open_audit(1)
+    page = window.workspace.show_stage("report")
+    assert "Start re-audit cycle" in page.text.text()
+    button = page.findChild(QPushButton)
+    qtbot.mouseClick(button, Qt.LeftButton)
+    plan = window.workspace.pages["plan"]
+    assert window.workspace.stack.currentWidget() is plan
+    assert plan.tabs.currentWidget() is plan.cycles
+
+
+# Painting matplotlib's toolbar asks PySide6 for a deprecated enum (see test_journey.py).
+@pytest.mark.filterwarnings("ignore:Enum value 'Qt..ApplicationAttribute.AA_UseHighDpiPixmaps' is marked as deprecated"
+                            ":DeprecationWarning")
+def test_every_stage_fits_a_1024_pixel_screen(qtbot, ctx):
+    window = make_window(qtbot, ctx)
+    window.resize(1024, 700)
+    window.open_audit(1)
+    for key in STAGE_KEYS:
+        page = window.workspace.show_stage(key)
+        if key == "compare":
+            page.show_spc()  # the SPC view's controls are the widest part of the page
+        qtbot.waitUntil(lambda: tasks.live_tasks() == 0, timeout=20000)
+        assert window.minimumSizeHint().width() <= 1024, key
+        assert window.width() == 1024, key

@@ -145,3 +145,12 @@ def test_re_audit_copies_keep_lineage(db, cycle_id):
     later = start_next_cycle(db, 3)
     assert [c.lineage for c in crit.list_criteria(db, later.id)] == [c.lineage for c in
                                                                      crit.list_criteria(db, cycle_id)]
+
+
+def test_criterion_label_cuts_a_long_statement_at_a_word():
+    from model.criteria import criterion_label
+
+    assert criterion_label("Risk assessed", "anything") == "Risk assessed"
+    label = criterion_label("", "Adults admitted to hospital have a VTE risk assessment within 14 hours")
+    assert label == "Adults admitted to hospital have a VTE…"
+    assert criterion_label("  ", "Short statement") == "Short statement"

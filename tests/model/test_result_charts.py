@@ -88,7 +88,7 @@ def test_comparison_dumbbells_and_legend():
     lines = [line for line in ax.lines if line.get_marker() == "o"]  # the two cycles, not the caps
     points = sorted(round(float(line.get_xdata()[0]), 1) for line in lines)
     assert points == [62.0, 86.5]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Cycle 1", "Cycle 2", "Target"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Cycle 1", "Cycle 2", "Target"]
     texts = [t.get_text() for t in ax.texts]
     assert "+25 pts" in texts and any("no comparison" in t for t in texts)
     fig.canvas.draw()  # draws without error
