@@ -78,9 +78,9 @@ def details_html(item: CriterionComparison) -> str:
         f"<tr><td>Difference</td><td colspan='2'>{escape(item.difference_text)} (Newcombe)</td></tr></table>")
     parts.append(
         "<p><b>p-values</b> (indicative):</p><table cellpadding='3'>"
-        f"<tr><td>χ² without continuity correction</td><td>{format_p(c.chi2_p)}</td></tr>"
-        f"<tr><td>Fisher's exact test, two-sided</td><td>{format_p(c.fisher_p)}</td></tr>"
-        f"<tr><td>χ² with Yates' correction</td><td>{format_p(c.yates_p)}</td></tr></table>"
+        f"<tr><td>χ² without continuity correction</td><td>{escape(format_p(c.chi2_p))}</td></tr>"
+        f"<tr><td>Fisher's exact test, two-sided</td><td>{escape(format_p(c.fisher_p))}</td></tr>"
+        f"<tr><td>χ² with Yates' correction</td><td>{escape(format_p(c.yates_p))}</td></tr></table>"
         f"<p>Used: <b>{TEST_NAMES[c.test_used]}</b>. {escape(item.test_text)}</p>")
     expected = expected_counts(c)
     if expected is not None:

@@ -112,3 +112,13 @@ def test_spc_tab(qtbot, ctx):
 def test_model_passes_qt_checks(qtbot, ctx, qtmodeltester):
     page = open_page(qtbot, ctx)
     qtmodeltester.check(page.model)
+
+
+def test_details_show_tiny_p_values_as_text_not_as_html_tags(ctx):
+    from gui.stages.compare import details_html
+
+    earlier, later = (c.id for c in list_cycles(ctx.store.db, 1))
+    first = compare_cycles(ctx.store.db, earlier, later)[0]
+    assert first.comparison.chi2_p < 0.001  # the demo's clear rise
+    html = details_html(first)
+    assert "p &lt; 0.001" in html and "<td>p < 0.001</td>" not in html
