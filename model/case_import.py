@@ -44,7 +44,7 @@ from model.answers import answer_key, parse_uk_dates, validate_nhs_numbers
 from model.compliance import age_band, imd_quintile_from_decile
 from model.criteria import Criterion, list_criteria
 from model.cycles import get_cycle
-from model.entry import derive_series
+from model.entry import derive_distinct, derive_series, text_codes
 from model.errors import KnownError
 from model.progress import Progress, report
 from model.pseudonym import pseudonymise
@@ -486,31 +486,59 @@ def _existing_refs(db: Database, cycle_id: int, replace_import_id: int | None) -
 def _answers(data: pd.DataFrame, cases: pd.DataFrame, targets: Mapping[str, str],
              criteria: Mapping[str, Criterion], decisions: Mapping[str, str]
              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Long answer rows for every criterion (unmapped ones missing), counts and leftovers."""
-    parts, counts, odd = [], [], []
+    """Long answer rows for every criterion (unmapped ones missing), counts and leftovers.
+
+    The rows come case by case, criteria in id order within a case: the order of the answers
+    table's primary key, so storing them needs no sorting.
+    """
+    columns: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    counts, odd = [], []
     rows = np.asarray(data.index, dtype=np.int64)
     for target, crit in criteria.items():
         column = targets.get(target)
         if column is None:
-            outcome = pd.Series("missing", index=data.index, dtype=object)
-            raw, value = pd.Series(np.nan, index=data.index, dtype=object), pd.Series(np.nan, index=data.index)
+            codes = np.full(len(data), -1, dtype=np.intp)
+            outcome, value, raw = np.array(["missing"], dtype=object), np.array([np.nan]), np.array([None], object)
         else:
-            outcome, value, _problem = derive_series(data[column], crit, decisions)
-            raw = _text(data[column])
-            left = outcome == "unrecognised"
-            odd.append(pd.DataFrame({"row": rows[left.to_numpy()], "case_ref": cases.loc[left, "case_ref"].to_numpy(),
-                                     "column": column, "value": raw[left].to_numpy(), "criterion": crit.label}))
-            outcome = outcome.where(~left, "missing")
-        parts.append(pd.DataFrame({"source_row": rows, "criterion_id": crit.id, "outcome": outcome.to_numpy(),
-                                   "raw": raw.astype(object).to_numpy(), "value": value.to_numpy()}))
-        tally = outcome.value_counts()
+            outcome, value, raw, codes = _derive_column(data[column], crit, decisions)
+        # Cells per distinct text (blanks last), then per outcome: no pass over the rows per outcome.
+        per_text = np.bincount(np.where(codes < 0, len(outcome) - 1, codes), minlength=len(outcome))
+        tally = pd.Series(per_text).groupby(outcome).sum()
+        left = outcome == "unrecognised"
+        if left.any():
+            cells = left[codes]
+            odd.append(pd.DataFrame({"row": rows[cells], "case_ref": cases["case_ref"].to_numpy()[cells],
+                                     "column": column, "value": raw[codes[cells]], "criterion": crit.label}))
+            outcome = np.where(left, "missing", outcome).astype(object)  # never guessed: stored as missing
+            tally["missing"] = tally.get("missing", 0) + tally.pop("unrecognised")
+        columns[crit.id] = (outcome[codes], raw[codes], value[codes])
         counts.append({"criterion_id": crit.id, "label": crit.label,
                        **{c: int(tally.get(c, 0)) for c in OUTCOME_COLUMNS}})
-    answers = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["source_row", "criterion_id", "outcome", "raw", "value"])
+    ids = sorted(columns)
+    answers = pd.DataFrame({
+        "source_row": np.repeat(rows, len(ids)), "criterion_id": np.tile(np.asarray(ids, dtype=np.int64), len(rows)),
+        **{name: _case_major([columns[i][j] for i in ids], dtype)
+           for j, (name, dtype) in enumerate((("outcome", object), ("raw", object), ("value", np.float64)))}})
     unrecognised = pd.concat(odd, ignore_index=True) if odd else pd.DataFrame(
         columns=["row", "case_ref", "column", "value", "criterion"])
     return answers, pd.DataFrame(counts).set_index("criterion_id"), unrecognised
+
+
+def _case_major(per_criterion: list[np.ndarray], dtype: type) -> pd.Series:
+    """Columns of one value per case, one column per criterion, as one long column case by case."""
+    values = np.stack(per_criterion, axis=1).ravel() if per_criterion else np.empty(0)
+    # Object columns stay object: letting pandas infer its "str" dtype costs a pass over them.
+    return pd.Series(values, dtype=dtype, copy=False)
+
+
+def _derive_column(cells: pd.Series, crit: Criterion, decisions: Mapping[str, str]
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One answer column, factorised once: per distinct text (blank last) its outcome, number and
+    trimmed text (None for blank), and per cell the code into those."""
+    codes, distinct = text_codes(cells)
+    outcome, value, _problem = derive_distinct(distinct, crit, decisions)
+    raw = np.fromiter((u.strip() or None for u in distinct), dtype=object, count=len(distinct))
+    return outcome, value, np.append(raw, None), codes
 
 
 def rejected_csv(plan: ImportPlan, path: str | Path) -> None:
@@ -531,15 +559,17 @@ def rejected_csv(plan: ImportPlan, path: str | Path) -> None:
 # Commit
 # ---------------------------------------------------------------------------
 
-_CASE_COLUMNS = ("cycle_id", "case_ref", "patient_key", "nhs_number", "hospital_number", "age", "age_band", "sex",
-                 "ethnicity", "imd_decile", "imd_quintile", "ward", "site", "team", "case_date", "collector",
+_CASE_COLUMNS = ("id", "cycle_id", "case_ref", "patient_key", "nhs_number", "hospital_number", "age", "age_band",
+                 "sex", "ethnicity", "imd_decile", "imd_quintile", "ward", "site", "team", "case_date", "collector",
                  "import_id", "source_row", "created_at", "updated_at")
 
 
-def _case_rows(plan: ImportPlan, cycle_id: int, import_id: int) -> pd.DataFrame:
+def _case_rows(plan: ImportPlan, cycle_id: int, import_id: int, first_id: int) -> pd.DataFrame:
+    """The plan's cases as table rows, numbered from `first_id` (blanks are turned into NULL by `_insert`)."""
     cases = plan.cases.copy()
     stamp = now_iso()
     cases["cycle_id"], cases["import_id"], cases["created_at"], cases["updated_at"] = cycle_id, import_id, stamp, stamp
+    cases["id"] = np.arange(first_id, first_id + len(cases), dtype=np.int64)
     if "age" in cases:
         cases["age_band"] = age_band(cases["age"]).astype(object)
     if "imd_decile" in cases:
@@ -547,24 +577,34 @@ def _case_rows(plan: ImportPlan, cycle_id: int, import_id: int) -> pd.DataFrame:
     for column in _CASE_COLUMNS:
         if column not in cases:
             cases[column] = None
-    out = cases[list(_CASE_COLUMNS)].astype(object)
-    return out.where(out.notna(), None)
+    return cases[list(_CASE_COLUMNS)]
 
 
-def _sql_values(column: pd.Series) -> np.ndarray:
-    """A column as the Python objects sqlite3 binds: int/float/str, None for blank (never NaN)."""
+def _sql_values(column: pd.Series) -> tuple[np.ndarray, bool]:
+    """A column as the Python objects sqlite3 binds: int/float/str, None for blank (never NaN),
+    and whether any value is not blank (one pass to find the blanks serves both)."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iub":
-        return column.to_numpy().astype(object)  # numpy hands over Python ints
-    return column.to_numpy(dtype=object, na_value=None)
+        return column.to_numpy().astype(object), len(column) > 0  # numpy hands over Python ints
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind == "f":
+        numbers = column.to_numpy()
+        filled = ~np.isnan(numbers)
+        out = np.full(len(numbers), None, dtype=object)
+        out[filled] = numbers[filled].tolist()  # Python floats, made only for the filled cells
+        return out, bool(filled.any())
+    blank = column.isna().to_numpy()
+    out = column.to_numpy(dtype=object, copy=True)
+    out[blank] = None
+    return out, not blank.all()
 
 
 def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | None, done: int, total: int,
             text: str) -> int:
     """Insert a frame with multi-row VALUES statements, BATCH_ROWS rows between progress reports.
 
-    One statement per row (plain executemany) runs SQLite's per-statement set-up, including the
-    answers' CHECK (outcome IN (...)) look-up table, for every row: multi-row statements cost
-    half as much. Each report is a cancellation point (Cancel rolls everything back).
+    One statement per row (plain executemany) runs SQLite's per-statement set-up for every
+    row: multi-row statements cost half as much. The rows are laid out one batch at a time in
+    a small reused buffer rather than all at once. Each report is a cancellation point
+    (Cancel rolls everything back).
     """
     count = len(frame)
     if not count:
@@ -572,16 +612,16 @@ def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | 
     values = {column: _sql_values(frame[column]) for column in frame.columns}
     # An empty column whose default is NULL anyway is left out: fewer values to bind.
     no_default = {r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[4] is None}
-    columns = [c for c, v in values.items() if c not in no_default or pd.notna(v).any()] or list(values)[:1]
-    grid = np.empty((count, len(columns)), dtype=object)
-    for j, column in enumerate(columns):
-        grid[:, j] = values[column]
+    columns = [c for c, (_v, filled) in values.items() if c not in no_default or filled] or list(values)[:1]
     per = max(1, min(ROWS_PER_STATEMENT, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
     head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
     row = "(" + ", ".join("?" * len(columns)) + ")"
+    buffer = np.empty((min(BATCH_ROWS, count), len(columns)), dtype=object)
     for start in range(0, count, BATCH_ROWS):
         report(progress, done, total, text)
-        batch = grid[start:start + BATCH_ROWS]
+        batch = buffer[:min(BATCH_ROWS, count - start)]
+        for j, column in enumerate(columns):
+            batch[:, j] = values[column][0][start:start + len(batch)]
         full = len(batch) // per * per
         if full:
             db.conn.executemany(head + ", ".join([row] * per), batch[:full].reshape(-1, per * len(columns)).tolist())
@@ -598,10 +638,15 @@ def _answer_rows(plan: ImportPlan, ids: pd.DataFrame) -> pd.DataFrame:
     where = pd.Index(ids["source_row"]).get_indexer(answers["source_row"])  # source rows are unique
     found = where >= 0
     case_id = ids["case_id"].to_numpy()[where[found]]
-    kept = answers.loc[found, ["criterion_id", "outcome", "raw", "value"]]
-    order = np.lexsort((kept["criterion_id"].to_numpy(), case_id))
-    rows = kept.iloc[order].reset_index(drop=True)
-    rows.insert(0, "case_id", case_id[order])
+    columns = ["criterion_id", "outcome", "raw", "value"]
+    kept = answers[columns] if found.all() else answers.loc[found, columns]
+    criterion_id = kept["criterion_id"].to_numpy()
+    step_case, step_crit = np.diff(case_id), np.diff(criterion_id)
+    if not np.all((step_case > 0) | ((step_case == 0) & (step_crit > 0))):  # plan_import's rows are in order
+        order = np.lexsort((criterion_id, case_id))
+        kept, case_id = kept.iloc[order], case_id[order]
+    rows = kept.reset_index(drop=True)
+    rows.insert(0, "case_id", case_id)
     return rows
 
 
@@ -655,9 +700,12 @@ def commit_import(db: Database, cycle_id: int, plan: ImportPlan, *, file_name: s
             [cycle_id, file_name, sha256, plan.sheet, plan.header_row, now_iso(), plan.case_count,
              json.dumps(plan.mapping, ensure_ascii=False), json.dumps(plan.report(), ensure_ascii=False)])
         import_id = int(cursor.lastrowid)
-        done = _insert(db, "cases", _case_rows(plan, cycle_id, import_id), progress, 0, total, "Storing cases…")
-        ids = pd.DataFrame(db.execute("SELECT source_row, id FROM cases WHERE import_id = ?", [import_id]).fetchall(),
-                           columns=["source_row", "case_id"])
+        # The cases are numbered here, as SQLite would number them (after the highest id), so
+        # their ids need not be read back: the transaction holds the write lock throughout.
+        first_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").fetchone()[0]
+        rows = _case_rows(plan, cycle_id, import_id, first_id)
+        done = _insert(db, "cases", rows, progress, 0, total, "Storing cases…")
+        ids = pd.DataFrame({"source_row": rows["source_row"].to_numpy(), "case_id": rows["id"].to_numpy()})
         _insert(db, "answers", _answer_rows(plan, ids), progress, done, total, "Storing answers…")
         report(progress, total, total, "Finishing…")
     return import_id

@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from model.answers import looks_like_nhs_number_column, normalise_answers, parse_uk_dates
+from model.answers import normalise_answers, parse_uk_dates, validate_nhs_numbers
 from model.errors import KnownError
-from model.sheets import SheetTable, build_table, guess_sheet, list_sheets, per_unique, read_raw_sheets
+from model.sheets import SheetTable, build_table, guess_sheet, list_sheets, read_raw_sheets
 
 ROLES = (
     "case_ref", "nhs_number", "hospital_number", "patient_name", "date_of_birth", "age", "sex",
@@ -68,6 +69,7 @@ _FILLER_WORDS = frozenset({"patient", "patients", "s", "pt", "years", "yrs", "y"
 _SEX_VALUES = frozenset({"m", "f", "male", "female", "u", "unknown", "other", "x", "i", "indeterminate",
                          "not known", "not stated", "man", "woman"})
 _ANSWER_SHARE = 0.8
+_NHS_SHARE = 0.9  # as model.answers.looks_like_nhs_number_column
 _SAMPLE_SIZE = 5000
 _DATE_SHARE = 0.8
 
@@ -108,13 +110,14 @@ def header_role(header: str) -> tuple[str | None, float]:
     best: tuple[str | None, float] = (None, 0.0)
     for role, phrases in _ROLE_HEADERS.items():
         for phrase in phrases:
-            score = _phrase_score(joined, tokens, phrase)
+            score = _phrase_score(joined, tokens, phrase, best[1])
             if score > best[1]:
                 best = (role, score)
     return best
 
 
-def _phrase_score(joined: str, tokens: list[str], phrase: str) -> float:
+def _phrase_score(joined: str, tokens: list[str], phrase: str, beat: float = 0.0) -> float:
+    """How well a header matches one phrase; a fuzzy score that cannot exceed `beat` may come back as 0."""
     if joined == phrase:
         return 1.0
     words = phrase.split()
@@ -125,7 +128,13 @@ def _phrase_score(joined: str, tokens: list[str], phrase: str) -> float:
         return 0.9
     if len(words) >= 2 and set(words) <= set(tokens) and len(extra) == 1:
         return 0.8
-    return difflib.SequenceMatcher(None, joined, phrase).ratio() * 0.85
+    # ratio() <= quick_ratio() <= the length bound: the full match runs only when it could win.
+    if 2.0 * min(len(joined), len(phrase)) / (len(joined) + len(phrase)) * 0.85 <= beat:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, joined, phrase)
+    if matcher.quick_ratio() * 0.85 <= beat:
+        return 0.0
+    return matcher.ratio() * 0.85
 
 
 def _identifying_warning(header: str) -> str | None:
@@ -136,71 +145,118 @@ def _identifying_warning(header: str) -> str | None:
     return None
 
 
-def _answer_share(values: pd.Series) -> float:
-    outcome, _raw = normalise_answers(values)
-    answered = outcome[outcome != "missing"]
-    return float((answered != "unrecognised").mean()) if len(answered) else 0.0
+@dataclass(frozen=True, eq=False)
+class _Cells:
+    """A column sample as its distinct filled texts and how many sampled cells hold each.
+
+    Every content check is a share of cells, so it is worked out per distinct text and
+    weighted by these counts: an answer column of 5,000 sampled cells is a handful of texts.
+    """
+
+    texts: pd.Series
+    counts: np.ndarray
+
+    def share(self, mask: np.ndarray | pd.Series) -> float:
+        """The share of the sampled cells whose text satisfies `mask` (one entry per text)."""
+        total = self.counts.sum()
+        return float(self.counts[np.asarray(mask, dtype=bool)].sum() / total) if total else 0.0
 
 
-def _date_share(values: pd.Series, serials_allowed: bool) -> float:
-    """Share of filled cells that read as dates; bare numbers count only under a date header."""
-    filled = values[values.notna()].astype("str")
-    if filled.empty:
+def _cells(values: pd.Series) -> _Cells:
+    """Distinct filled texts of a sample; blank and whitespace-only cells are left out."""
+    codes, distinct = pd.factorize(values.astype("str").to_numpy(dtype=object), use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+    filled = np.fromiter((bool(u.strip()) for u in distinct), dtype=bool, count=len(distinct))
+    return _Cells(pd.Series(np.asarray(distinct, dtype=object)[filled], dtype=object), counts[filled])
+
+
+def _nhs_share(cells: _Cells) -> float:
+    """Share of the filled cells that are valid NHS numbers (``looks_like_nhs_number_column``, weighted)."""
+    return cells.share(validate_nhs_numbers(cells.texts)["valid"])
+
+
+def _answer_share(cells: _Cells) -> float:
+    outcome, _raw = normalise_answers(cells.texts)
+    answered = (outcome != "missing").to_numpy()
+    if not answered.any():
         return 0.0
-    _iso, problem = parse_uk_dates(filled)
+    return _Cells(cells.texts[answered], cells.counts[answered]).share(outcome[answered] != "unrecognised")
+
+
+def _date_share(cells: _Cells, serials_allowed: bool) -> float:
+    """Share of filled cells that read as dates; bare numbers count only under a date header."""
+    _iso, problem = parse_uk_dates(cells.texts)
     ok = problem.isna()
     if not serials_allowed:
-        ok &= ~filled.str.strip().str.fullmatch(r"[\d.]+").astype(bool)
-    return float(ok.mean())
+        ok &= ~cells.texts.str.strip().str.fullmatch(r"[\d.]+").astype(bool)
+    return cells.share(ok)
 
 
-def _content_role(values: pd.Series, by_header: str | None) -> tuple[str | None, float, str]:
-    """A role from the cells alone: NHS numbers, answers, dates, sex."""
-    if looks_like_nhs_number_column(values):
-        return "nhs_number", 0.95, "NHS numbers with valid check digits"
-    share = _answer_share(values)
+def _answer_role(cells: _Cells) -> tuple[str, float, str] | None:
+    share = _answer_share(cells)
     if share >= _ANSWER_SHARE:
         return "answer", share, f"{share:.0%} of the filled cells are recognised answers"
-    date_share = _date_share(values, by_header in {"case_date", "date_of_birth"})
-    filled = values.notna()
+    return None
+
+
+def _content_role(cells: _Cells, by_header: str | None) -> tuple[str | None, float, str]:
+    """A role from the cells alone (NHS numbers are checked first, by the caller): answers, dates, sex."""
+    answer = _answer_role(cells)
+    if answer is not None:
+        return answer
+    date_share = _date_share(cells, by_header in {"case_date", "date_of_birth"})
     if date_share >= _DATE_SHARE:
         return "case_date", date_share, f"{date_share:.0%} of the filled cells are dates"
-    sexes = per_unique(values[filled].astype("str"), lambda u: u.strip().casefold() in _SEX_VALUES, na=False)
-    if len(sexes) and sexes.astype(bool).mean() >= 0.9:
+    sexes = [u.strip().casefold() in _SEX_VALUES for u in cells.texts]
+    if cells.share(sexes) >= 0.9:
         return "sex", 0.8, "the cells hold sex codes (M/F)"
     return None, 0.0, ""
 
 
 def _sample(values: pd.Series) -> pd.Series:
-    """Evenly spaced filled cells, enough to judge a column's content without reading 100,000."""
+    """Evenly spaced filled cells, enough to judge a column's content without reading 100,000.
+
+    Rows are picked before blanks are dropped (finding the blanks among 100,000 cells costs
+    more than the guessing itself); only a sparse column, whose picked rows are mostly blank,
+    is sampled again among its filled cells.
+    """
     step = max(1, len(values) // _SAMPLE_SIZE)
-    return values.iloc[::step]
+    sample = values.iloc[::step].dropna()
+    if step > 1 and len(sample) < _SAMPLE_SIZE // 2:
+        filled = values.dropna()
+        sample = filled.iloc[::max(1, len(filled) // _SAMPLE_SIZE)]
+    return sample
 
 
 def _guess_one(table: SheetTable, index: int) -> ColumnGuess:
     name = table.columns[index]
-    values = _sample(table.data[name].dropna())
-    values = values.where(per_unique(values.astype("str"), lambda u: bool(u.strip()), na=False).astype(bool))
+    cells = _cells(_sample(table.data[name]))
     by_header, header_score = header_role(name)
-    role, confidence, reason = _decide(values, by_header, header_score)
+    role, confidence, reason = _decide(cells, by_header, header_score)
     warnings = [w for w in (_WARNINGS.get(role), _identifying_warning(name)) if w]
     return ColumnGuess(index, name, table.display_headers[index], table.letters[index], role,
                        round(confidence, 2), reason, tuple(warnings))
 
 
-def _decide(values: pd.Series, by_header: str | None, header_score: float) -> tuple[str, float, str]:
-    """Combine header and content: a clear header wins, then clear content, then a fuzzy header."""
-    if values.notna().sum() == 0:
+def _decide(cells: _Cells, by_header: str | None, header_score: float) -> tuple[str, float, str]:
+    """Combine header and content: a clear header wins, then clear content, then a fuzzy header.
+
+    The cells are read only as far as the decision needs: under a clear header, only for what
+    could overrule it (NHS numbers, dates under a date header, answers under a name-like one).
+    """
+    if not len(cells.texts):
         return "empty", 1.0, "no filled cells"
-    by_content, content_score, content_reason = _content_role(values, by_header if header_score >= 0.8 else None)
-    if by_content == "nhs_number":
-        return by_content, content_score, content_reason
+    if _nhs_share(cells) >= _NHS_SHARE:
+        return "nhs_number", 0.95, "NHS numbers with valid check digits"
+    hint = by_header if header_score >= 0.8 else None
     if by_header is not None and header_score >= 0.9:
-        if by_header == "case_date" and by_content == "case_date":
+        if by_header == "case_date" and _content_role(cells, hint)[0] == "case_date":
             return by_header, 1.0, "the header names a date and the cells are dates"
-        if by_header == "patient_name" and by_content == "answer":
-            return by_content, content_score, content_reason  # e.g. "Patient consented?"
+        answer = _answer_role(cells) if by_header == "patient_name" else None
+        if answer is not None:
+            return answer  # e.g. "Patient consented?"
         return by_header, header_score, f"the header looks like '{by_header.replace('_', ' ')}'"
+    by_content, content_score, content_reason = _content_role(cells, hint)
     if by_content == "case_date" and by_header == "date_of_birth":
         return "date_of_birth", content_score, "dates under a date-of-birth-like header"
     if by_content is not None:

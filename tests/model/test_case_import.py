@@ -488,3 +488,81 @@ def test_copy_of_shared_file_has_same_hash(tmp_path, shared_data):
     copy = tmp_path / "copy.xlsx"
     shutil.copy(shared_data / "ward_audit_example.xlsx", copy)
     assert file_sha256(copy) == file_sha256(shared_data / "ward_audit_example.xlsx")
+
+
+def test_new_cases_are_numbered_after_every_existing_case(db):
+    """Case ids are given by the import, after the highest id in the file (other cycles' cases and deleted
+    ones included), and every answer lands on its own case."""
+    from model.cases import Case, add_case, delete_case
+
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:2])
+    _b, other_cycle = make_cycle(db, WARD_CRITERIA[:1])
+    kept = add_case(db, Case(cycle_id=other_cycle, case_ref="X1"))
+    gone = add_case(db, Case(cycle_id=other_cycle, case_ref="X2"))
+    delete_case(db, gone.id)
+    targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
+    table = table_from({"Case": ["A", "B", "C"], "Q1": ["Yes", "No", "N/A"], "Q2": ["No", " ", "yes"]})
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q1": targets[0], "Q2": targets[1]}, {},
+                       keep_identifiers=False, key=KEY)
+    commit_import(db, cycle_id, plan, file_name="n.csv", sha256="n")
+    top = max(kept.id, gone.id)
+    ids = db.execute("SELECT case_ref, id FROM cases WHERE cycle_id = ? ORDER BY id", [cycle_id]).fetchall()
+    assert ids == [("A", top + 1), ("B", top + 2), ("C", top + 3)]
+    stored = db.execute("SELECT c.case_ref, cr.lineage, a.outcome, a.raw FROM answers a "
+                        "JOIN cases c ON c.id = a.case_id JOIN criteria cr ON cr.id = a.criterion_id "
+                        "WHERE c.cycle_id = ? ORDER BY 1, cr.position",
+                        [cycle_id]).fetchall()
+    first, second = (c.lineage for c in list_criteria(db, cycle_id))
+    assert stored == [("A", first, "met", "Yes"), ("A", second, "not_met", "No"),
+                      ("B", first, "not_met", "No"), ("B", second, "missing", None),
+                      ("C", first, "exception", "N/A"), ("C", second, "met", "yes")]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_answers_follow_criteria_whose_order_differs_from_their_ids(db):
+    from model.criteria import move_criterion
+
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:3])
+    last = list_criteria(db, cycle_id)[-1]
+    move_criterion(db, last.id, -2)  # now first on the list, though it has the highest id
+    criteria = list_criteria(db, cycle_id)
+    assert criteria[0].id == last.id
+    table = table_from({"Case": ["1", "2"], "First": ["Yes", "No"], "Second": ["No", "N/A"]})
+    mapping = {"Case": "case_ref", "First": criterion_target(criteria[0]), "Second": criterion_target(criteria[1])}
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+    assert plan.counts.loc[criteria[2].id, "missing"] == 2  # the unmapped criterion: every answer missing
+    commit_import(db, cycle_id, plan, file_name="o.csv", sha256="o")
+    stored = dict(((r, c), (o, raw)) for r, c, o, raw in db.execute(
+        "SELECT c.case_ref, a.criterion_id, a.outcome, a.raw FROM answers a JOIN cases c ON c.id = a.case_id"))
+    assert stored == {("1", criteria[0].id): ("met", "Yes"), ("1", criteria[1].id): ("not_met", "No"),
+                      ("1", criteria[2].id): ("missing", None), ("2", criteria[0].id): ("not_met", "No"),
+                      ("2", criteria[1].id): ("exception", "N/A"), ("2", criteria[2].id): ("missing", None)}
+
+
+def test_plan_counts_match_the_answers_it_would_store(db, ward):
+    _a, cycle_id = make_cycle(db)
+    plan = plan_import(db, cycle_id, ward, auto_mapping(db, cycle_id, ward), {"?": "exception"},
+                       keep_identifiers=False, key=KEY)
+    tally = plan.answers.groupby(["criterion_id", "outcome"]).size().unstack(fill_value=0)
+    for outcome in case_import.OUTCOME_COLUMNS:
+        assert plan.counts[outcome].tolist() == [int(tally.get(outcome, {}).get(i, 0)) for i in plan.counts.index]
+    assert len(plan.answers) == plan.case_count * 4
+    # Unreadable answers are stored as missing, with the text as typed kept in raw.
+    missing_raw = set(plan.answers.loc[plan.answers["outcome"] == "missing", "raw"].dropna())
+    assert len(plan.unrecognised) and set(plan.unrecognised["value"]) <= missing_raw
+
+
+def test_answers_in_any_order_are_stored_on_their_cases(db):
+    """A plan whose answer rows are not in the table's key order (not as plan_import makes them) is sorted."""
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:2])
+    targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
+    table = table_from({"Case": [f"C{i}" for i in range(12)], "Q1": ["Yes", "No", "N/A"] * 4,
+                        "Q2": ["No", "yes", ""] * 4})
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q1": targets[0], "Q2": targets[1]}, {},
+                       keep_identifiers=False, key=KEY)
+    expected = {(int(r.source_row), int(r.criterion_id)): (r.outcome, r.raw) for r in plan.answers.itertuples()}
+    plan.answers = plan.answers.sample(frac=1, random_state=3).reset_index(drop=True)
+    commit_import(db, cycle_id, plan, file_name="s.csv", sha256="s")
+    stored = {(r, c): (o, raw) for r, c, o, raw in db.execute(
+        "SELECT c.source_row, a.criterion_id, a.outcome, a.raw FROM answers a JOIN cases c ON c.id = a.case_id")}
+    assert stored == expected and len(stored) == 24

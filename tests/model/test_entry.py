@@ -13,11 +13,13 @@ from model.criteria import Criterion
 from model.entry import (
     NEGATIVE_TIME,
     derive_choice,
+    derive_distinct,
     derive_minutes,
     derive_numeric,
     derive_series,
     derive_yes_no,
     minutes_between,
+    text_codes,
     threshold_text,
 )
 
@@ -118,3 +120,30 @@ def test_next_case_ref_and_case_rows():
     assert rows[0].summary == "1 met · 0 not met · 0 N/A · 1 missing"
     assert [r.case_ref for r in case_rows(db, cycle_id, "_")] == []  # LIKE wildcards are escaped
     db.close()
+
+
+@pytest.mark.parametrize("criterion", [ANTIBIOTICS, HB, ROUTE, Criterion(statement="Yes/No")],
+                         ids=lambda c: c.answer_type)
+def test_distinct_values_derive_like_every_cell(criterion):
+    cells = pd.Series(["45", "75", "N/A", np.nan, "-3", "soon", "45", "IV", " Oral ", "yes", "75", np.nan, "IV"],
+                      dtype="str")
+    decisions = {"SOON": "not_met"}
+    codes, distinct = text_codes(cells)
+    assert list(distinct) == ["45", "75", "N/A", "-3", "soon", "IV", " Oral ", "yes"]  # each text once
+    assert codes.tolist() == [0, 1, 2, -1, 3, 4, 0, 5, 6, 7, 1, -1, 5]
+    outcome, value, problem = derive_distinct(distinct, criterion, decisions)
+    assert len(outcome) == len(distinct) + 1 and outcome[-1] == "missing" and np.isnan(value[-1])
+    by_cell = derive_series(cells, criterion, decisions)
+    assert by_cell[0].tolist() == outcome[codes].tolist()
+    np.testing.assert_array_equal(by_cell[1].to_numpy(), value[codes])
+    assert by_cell[2].tolist() == problem[codes].tolist()
+    # The same rules one cell at a time (the entry form's path) agree for numbers and words.
+    for text, got in zip(cells, by_cell[0], strict=True):
+        alone = derive_series(pd.Series([text], dtype="str"), criterion, decisions)[0].iloc[0]
+        assert alone == got
+
+
+def test_series_values_are_floats_even_when_every_cell_is_a_whole_number():
+    outcome, value, _p = derive_series(pd.Series(["45", "75"]), ANTIBIOTICS)
+    assert outcome.tolist() == ["met", "not_met"]
+    assert value.dtype == np.float64 and value.tolist() == [45.0, 75.0]

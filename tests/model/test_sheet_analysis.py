@@ -5,10 +5,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from model.sheet_analysis import ROLES, analyse_sheet, guess_column_roles, header_role, main_analyse_sheet
-from model.sheets import read_table
+from model.sheet_analysis import (
+    _ROLE_HEADERS,
+    ROLES,
+    _phrase_score,
+    _tokens,
+    analyse_sheet,
+    guess_column_roles,
+    header_role,
+    main_analyse_sheet,
+)
+from model.sheets import SheetTable, read_table
 from tests.model.sheet_fixtures import nhs_test_numbers, write_csv, write_xlsx
 
 TOP_LEVEL_FIELDS = {"file", "sheet", "sheets", "header_row", "rows", "dropped_rows", "columns"}
@@ -174,3 +184,52 @@ def test_cli_known_problems_exit_2_with_message(tmp_path: Path, capsys: pytest.C
 def test_cli_usage_error_returns_argparse_code(capsys: pytest.CaptureFixture[str]) -> None:
     assert main_analyse_sheet([]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def _brute_force_header_role(header: str) -> tuple[str | None, float]:
+    """Every phrase scored in full, the first best kept: what header_role must return."""
+    tokens = _tokens(header)
+    best: tuple[str | None, float] = (None, 0.0)
+    for role, phrases in _ROLE_HEADERS.items():
+        for phrase in phrases:
+            score = _phrase_score(" ".join(tokens), tokens, phrase)  # beat=0: never skipped
+            if score > best[1]:
+                best = (role, score)
+    return best
+
+
+@pytest.mark.parametrize("header", ["Admision date", "Wrd", "Hospitl no", "Ethnicty", "Collected by whom",
+                                    "Antibiotics within 1 hour", "Sepsis screening tool completed?", "x", "??"])
+def test_fuzzy_header_scores_skip_only_phrases_that_cannot_win(header: str) -> None:
+    assert header_role(header) == _brute_force_header_role(header)
+
+
+def _big_table(columns: dict[str, list[object]]) -> SheetTable:
+    data = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in columns.items()})
+    data.index = pd.RangeIndex(len(data)) + 2
+    names = tuple(columns)
+    return SheetTable(path=Path("big.xlsx"), sheet="Data", header_row=1, header_height=1, columns=names,
+                      display_headers=names, letters=tuple("ABCDEFGH"[: len(names)]), data=data)
+
+
+def test_long_columns_are_judged_from_a_sample_sparse_ones_from_their_filled_cells() -> None:
+    n = 40_000
+    answers = ["Yes" if i % 3 else "No" for i in range(n)]
+    # Filled only in rows an even stride through 40,000 rows skips: judged from its filled cells.
+    sparse = [("Y" if i % 3 else "N") if i % 16 == 5 else None for i in range(n)]
+    dates = [f"{1 + i % 28:02d}/02/2026" if i % 10 else None for i in range(n)]
+    refs = [f"R{i}" for i in range(n)]
+    table = _big_table({"Case no.": refs, "Q1": answers, "Q2": sparse, "Date of admission": dates})
+    guesses = {g.name: (g.role, g.reason) for g in guess_column_roles(table)}
+    assert guesses["Case no."][0] == "case_ref"
+    assert guesses["Q1"] == ("answer", "100% of the filled cells are recognised answers")
+    assert guesses["Q2"] == ("answer", "100% of the filled cells are recognised answers")
+    assert guesses["Date of admission"] == ("case_date", "the header names a date and the cells are dates")
+
+
+def test_clear_header_still_overruled_by_nhs_numbers_and_answers(tmp_path: Path) -> None:
+    numbers = nhs_test_numbers(12)
+    rows = [["Case no.", "Full name recorded?", "Full name", "Ward"]]
+    rows += [[numbers[i], "Yes" if i % 2 else "No", f"Pat Smith {i}", "AMU"] for i in range(12)]
+    roles = [g.role for g in guess_column_roles(read_table(write_csv(tmp_path / "o.csv", rows)))]
+    assert roles == ["nhs_number", "answer", "patient_name", "ward"]
