@@ -271,6 +271,9 @@ class EntryForm(QWidget):
         self.rows: list[CriterionRow] = []
         self.case: Case | None = None
         self.dirty = False
+        # Whether the last case saved this session had a case date typed: the next case then starts
+        # at the date, not the first criterion (None: nothing saved yet).
+        self._dates_typed: bool | None = None
         self._build()
         self._connect_signals()
 
@@ -411,6 +414,17 @@ class EntryForm(QWidget):
         """The first answer widget (tests and the Y/N/A flow start there)."""
         return self.rows[0].field if self.rows else None
 
+    def start_field(self) -> QWidget:
+        """Where a new case starts: the field the user has been filling first on previous cases.
+
+        The case date when the last case saved this session had one typed; otherwise the first
+        criterion; the case reference before any case was saved (or when there is no criterion).
+        """
+        if self._dates_typed:
+            return self.case_date
+        first = self.first_criterion_field()
+        return first if self._dates_typed is not None and first is not None else self.case_ref
+
     def save(self) -> int | None:
         """Validate and store the case; returns its id, or None when it could not be saved."""
         if self.cycle is None:
@@ -426,6 +440,7 @@ class EntryForm(QWidget):
             self.messages.setText(f"<span style='color:#b3261e'>{exc.message}</span>")
             return None
         self.case = stored
+        self._dates_typed = bool(self.case_date.text().strip())
         self.dirty = False
         self.heading.setText(f"<b>Editing case {stored.case_ref}</b>")
         self._refresh()
@@ -552,7 +567,7 @@ class EntryForm(QWidget):
     def _on_new_button_clicked(self) -> None:
         self.autosave()
         self.new_case()
-        self.case_ref.setFocus()
+        self.start_field().setFocus()
 
     @Slot()
     def _on_save_button_clicked(self) -> None:
@@ -562,8 +577,7 @@ class EntryForm(QWidget):
     def _on_save_next_button_clicked(self) -> None:
         if self.save() is not None:
             self.new_case()
-            first = self.first_criterion_field()
-            (first or self.case_ref).setFocus(Qt.TabFocusReason)
+            self.start_field().setFocus(Qt.TabFocusReason)
 
 
 def _criterion_text(i: int, c: Criterion) -> str:

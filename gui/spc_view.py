@@ -36,11 +36,12 @@ from model.criteria import list_criteria
 from model.cycles import list_cycles
 from model.errors import KnownError
 from model.progress import Progress
-from model.spc import RunChartResult, SpcResult
+from model.spc import SpcResult
 from model.spc_drawing import draw_run_chart, draw_spc
 from model.spc_series import (
     CHART_NAMES,
     ChartKind,
+    PhasedRunChart,
     SpcSeries,
     build_chart,
     chart_reason,
@@ -62,7 +63,7 @@ class SpcOutcome:
     series: SpcSeries
     kind: ChartKind
     auto_kind: ChartKind
-    result: SpcResult | RunChartResult
+    result: SpcResult | PhasedRunChart
     text: str
 
 
@@ -156,7 +157,8 @@ class SpcView(QWidget):
             self.kind_box.addItem(text, key)
         self.rebase_check = QCheckBox("Rebase at each cycle")
         self.rebase_check.setChecked(True)
-        self.rebase_check.setToolTip("Recalculate the mean and limits from the start of every cycle.")
+        self.rebase_check.setToolTip("Recalculate the mean and limits (a run chart's median) from the start of "
+                                     "every cycle.")
         self.screen_check = QCheckBox("Screen moving ranges")
         self.screen_check.setChecked(True)
         self.screen_check.setToolTip("XmR only: leave unusually large jumps out when setting the limits.")
@@ -251,7 +253,7 @@ class SpcView(QWidget):
     def _draw(self, outcome: SpcOutcome) -> None:
         if outcome.series.n_points == 0:
             self.chart.figure.clear()
-        elif isinstance(outcome.result, RunChartResult):
+        elif isinstance(outcome.result, PhasedRunChart):
             draw_run_chart(self.chart.figure, outcome.series, outcome.result)
         else:
             draw_spc(self.chart.figure, outcome.series, outcome.result)

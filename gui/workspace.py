@@ -7,21 +7,27 @@ import importlib
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QStackedWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from gui import dialogs
 from gui.context import AppContext
 from gui.stages.base import PendingStagePage, StagePage
-from model.audits import STATUSES, get_audit
+from model.audits import STATUSES, get_audit, update_audit
 from model.cycles import list_cycles
-from model.stages import STAGE_KEYS, STAGES, current_stage
+from model.errors import KnownError
+from model.stages import STAGE_KEYS, STAGES, current_stage, suggested_status, suggestion_text
+
+SUGGESTION_STYLE = "#suggestion { background: #e8f1fb; border: 1px solid #9cc3e6; border-radius: 4px; }"
 
 
 def _page_class(key: str) -> type[StagePage] | None:
@@ -51,6 +57,8 @@ class AuditWorkspace(QWidget):
         self.ctx = ctx
         self.audit_id: int | None = None
         self.pages: dict[str, StagePage] = {}
+        self.suggested: str | None = None  # the status on offer in the suggestion bar
+        self._dismissed: set[tuple[int, str]] = set()  # (audit, status) the user waved away this session
         self._stale: set[str] = set()
         self._build()
         self._connect_signals()
@@ -82,12 +90,31 @@ class AuditWorkspace(QWidget):
         body.addWidget(self.stack, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self._suggestion_bar())
         layout.addLayout(body, 1)
+
+    def _suggestion_bar(self) -> QFrame:
+        # A quiet, dismissible offer under the heading: the data says the status is behind.
+        self.suggestion = QFrame(objectName="suggestion")
+        self.suggestion.setStyleSheet(SUGGESTION_STYLE)
+        self.suggestion_label = QLabel(wordWrap=True)
+        self.suggestion_button = QPushButton("Set status")
+        self.suggestion_dismiss = QToolButton(text="✕", toolTip="Not now (keep the status as it is)")
+        self.suggestion_dismiss.setAutoRaise(True)
+        row = QHBoxLayout(self.suggestion)
+        row.setContentsMargins(8, 2, 4, 2)
+        row.addWidget(self.suggestion_label, 1)
+        row.addWidget(self.suggestion_button)
+        row.addWidget(self.suggestion_dismiss)
+        self.suggestion.hide()
+        return self.suggestion
 
     def _connect_signals(self) -> None:
         self.back.clicked.connect(self.back_requested)
         self.steps.currentRowChanged.connect(self._on_steps_current_row_changed)
         self.cycle_box.currentIndexChanged.connect(self._on_cycle_box_current_index_changed)
+        self.suggestion_button.clicked.connect(self._on_suggestion_button_clicked)
+        self.suggestion_dismiss.clicked.connect(self._on_suggestion_dismiss_clicked)
 
     # --- public ---------------------------------------------------------------------
 
@@ -106,6 +133,8 @@ class AuditWorkspace(QWidget):
         row = STAGE_KEYS.index(key)
         if self.steps.currentRow() != row:
             self.steps.setCurrentRow(row)  # re-enters via the slot
+        else:
+            self._on_steps_current_row_changed(row)  # already shown: reload it if another audit made it stale
         return self.pages[key]
 
     def cycle_id(self) -> int | None:
@@ -123,6 +152,17 @@ class AuditWorkspace(QWidget):
         extra = f" · {audit.registration_number}" if audit.registration_number else ""
         self.heading.setText(f"<b>{audit.title}</b><br><small>{STATUSES[audit.status]}{extra}"
                              f" · lead {audit.lead or '—'}</small>")
+        self._refresh_suggestion()
+
+    def _refresh_suggestion(self) -> None:
+        status = suggested_status(self.ctx.store.db, self.audit_id)
+        if status is not None and (self.audit_id, status) in self._dismissed:
+            status = None
+        self.suggested = status
+        if status is not None:
+            self.suggestion_label.setText(suggestion_text(status))
+            self.suggestion_button.setText(f"Set to {STATUSES[status]}")
+        self.suggestion.setVisible(status is not None)
 
     def _fill_cycles(self, select: int | None = None) -> None:
         self.cycle_box.blockSignals(True)
@@ -164,6 +204,27 @@ class AuditWorkspace(QWidget):
                                 "Plan stage, in its Cycles and sampling tab (Start re-audit cycle…).")
         page.add_button("Go to Plan › Cycles and sampling").clicked.connect(self._on_reaudit_link_clicked)
         return page
+
+    @Slot()
+    def _on_suggestion_button_clicked(self) -> None:
+        if self.suggested is None or self.audit_id is None:
+            return
+        audit = get_audit(self.ctx.store.db, self.audit_id)
+        audit.status = self.suggested
+        try:
+            update_audit(self.ctx.store.db, audit)
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        self._on_page_data_changed("")
+        if self.stack.currentWidget() is self.pages.get("plan"):
+            self._on_steps_current_row_changed(self.steps.currentRow())  # the Plan page shows the status
+
+    @Slot()
+    def _on_suggestion_dismiss_clicked(self) -> None:
+        if self.suggested is not None and self.audit_id is not None:
+            self._dismissed.add((self.audit_id, self.suggested))
+        self._refresh_suggestion()
 
     @Slot()
     def _on_reaudit_link_clicked(self) -> None:

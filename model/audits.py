@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import NewType
 
 from sqlite_utils import Database
 
 from model.criteria import add_criterion
-from model.cycles import Cycle, create_cycle
+from model.cycles import Cycle, create_cycle, get_cycle, list_cycles, update_cycle
+from model.cycles import validate as validate_cycle
 from model.errors import KnownError
 from model.standards import criteria_from_standard, get_standard
 from model.util import new_uid, now_iso, parse_iso_date
@@ -294,6 +295,83 @@ def leads(db: Database) -> list[str]:
         "SELECT DISTINCT lead FROM audits WHERE deleted_at IS NULL AND lead != '' ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+# --- the audit's collection dates and cycle 1's period ----------------------------------------
+# Two places hold "when data is collected": the audit's key dates and each cycle's period. When
+# the user fills one side, the empty ends of the other (cycle 1 only) are filled to match; a date
+# already there is never replaced, and the caller says what was filled.
+
+CYCLE_FILLED_MESSAGE = "Cycle 1's period was set from the audit's collection dates."
+AUDIT_FILLED_MESSAGE = "The audit's collection dates were set from Cycle 1's period."
+
+
+def fill_cycle_period_from_audit(db: Database, audit_id: int) -> Cycle | None:
+    """Copy the audit's collection dates into the empty ends of cycle 1's period.
+
+    Returns:
+        The saved cycle 1 when a date was filled; None when nothing was empty, there is nothing to
+        copy, the audit has no cycle, or the result would not be a valid period.
+    """
+    audit = get_audit(db, audit_id)
+    cycles = list_cycles(db, audit_id)
+    if not cycles or cycles[0].number != 1:
+        return None
+    cycle = cycles[0]
+    start = cycle.period_start or audit.collection_start
+    end = cycle.period_end or audit.collection_end
+    if (start, end) == (cycle.period_start, cycle.period_end):
+        return None
+    candidate = replace(cycle, period_start=start, period_end=end)
+    return None if validate_cycle(candidate) else update_cycle(db, candidate)
+
+
+def fill_audit_dates_from_cycle(db: Database, cycle_id: int) -> Audit | None:
+    """Copy cycle 1's period into the empty ends of its audit's collection dates.
+
+    Returns:
+        The saved audit when a date was filled; None for a later cycle, when nothing was empty or
+        there is nothing to copy, or when the result would not be valid.
+    """
+    cycle = get_cycle(db, cycle_id)
+    if cycle.number != 1:
+        return None
+    audit = get_audit(db, cycle.audit_id)
+    start = audit.collection_start or cycle.period_start
+    end = audit.collection_end or cycle.period_end
+    if (start, end) == (audit.collection_start, audit.collection_end):
+        return None
+    candidate = replace(audit, collection_start=start, collection_end=end)
+    return None if validate(candidate) else update_audit(db, candidate)
+
+
+def collection_dates_note(audit: Audit, cycles: list[Cycle]) -> str:
+    """A gentle note when the audit's collection dates disagree with its cycles' periods ("" otherwise).
+
+    The audit's dates may cover one cycle or run across several (first start to last end), so they
+    agree when a cycle starts on the audit's start and a cycle ends on its end (an unset audit date
+    agrees with anything). Both are kept as the user typed them: the note says which one counts.
+    """
+    if not cycles:
+        return ""
+    starts, ends = {c.period_start for c in cycles}, {c.period_end for c in cycles}
+    start_ok = audit.collection_start is None or audit.collection_start in starts
+    end_ok = audit.collection_end is None or audit.collection_end in ends
+    if start_ok and end_ok:
+        return ""
+    periods = [f"{c.title}, {_span(c.period_start, c.period_end)}" for c in cycles]
+    which = f"the period of {periods[0]}" if len(cycles) == 1 else f"the cycles' periods ({'; '.join(periods)})"
+    return (f"The audit's key dates say data collection runs {_span(audit.collection_start, audit.collection_end)}, "
+            f"which does not match {which}. "
+            "Case dates are checked against each cycle's own period; change either if one is out of date.")
+
+
+def _span(start: str | None, end: str | None) -> str:
+    def text(iso: str | None) -> str:
+        day = parse_iso_date(iso)
+        return f"{day.day} {day:%b %Y}" if day else "not set"
+
+    return f"{text(start)} – {text(end)}"
 
 
 def audit_ids(audits: Iterable[Audit]) -> list[int]:

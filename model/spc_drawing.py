@@ -4,8 +4,9 @@
 variation type, each phase's mean and process limits (dashed; "trial limits" when a phase
 has fewer than 15 points), optional 2σ lines, the target, event markers, and the two MDC
 icons (variation and assurance) in small axes on the right. `draw_run_chart` draws a run
-chart with its median. Values are shown in percent on a 0–100% axis; limits that the maths
-puts beyond 0 or 100% are clipped only here, when drawing.
+chart with its median, or a median per cycle when it was rebased. Values are shown in percent
+on a 0–100% axis; limits that the maths puts beyond 0 or 100% are clipped only here, when
+drawing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from matplotlib.patches import Circle
 from matplotlib.ticker import PercentFormatter
 
 from model.spc import LIMITS_BELOW, Phase, RunChartResult, SpcPoint, SpcResult
-from model.spc_series import CHART_NAMES, SpcSeries
+from model.spc_series import CHART_NAMES, PhasedRunChart, RunPhase, SpcSeries
 
 # Making Data Count colours.
 GREY, BLUE, ORANGE, PURPLE = "#7b7d7d", "#289de0", "#fab428", "#361475"
@@ -80,18 +81,21 @@ def draw_spc(fig: Figure, series: SpcSeries, result: SpcResult, *, markers: bool
     return ax
 
 
-def draw_run_chart(fig: Figure, series: SpcSeries, result: RunChartResult, *, markers: bool = True) -> Axes:
-    """Draw a run chart: the points, the median and whether the Anhøj rules found a signal.
+def draw_run_chart(fig: Figure, series: SpcSeries, result: PhasedRunChart | RunChartResult, *,
+                   markers: bool = True) -> Axes:
+    """Draw a run chart: the points, the median (one per cycle when rebased) and the Anhøj verdict.
 
     Args:
         fig: the figure to draw on (cleared first).
         series: the charted series.
-        result: `build_chart(series, "run")`.
+        result: `build_chart(series, "run")`, or a plain `model.spc.run_chart` of the series.
         markers: draw completed actions and chart notes as vertical lines.
 
     Returns:
         The chart axes.
     """
+    if isinstance(result, RunChartResult):
+        result = PhasedRunChart((RunPhase(0, series.n_buckets, "", result),), result)
     fig.clear()
     ax = fig.add_subplot()
     values = series.percent
@@ -99,12 +103,11 @@ def draw_run_chart(fig: Figure, series: SpcSeries, result: RunChartResult, *, ma
     ok = np.isfinite(values)
     ax.plot(x, values, color=LINE_GREY, linewidth=1.2, zorder=2)
     ax.scatter(x[ok], values[ok], s=30, color=GREY, zorder=3, gid=POINTS_GID)
-    if result.median is not None:
-        ax.axhline(result.median, color=MEAN_COLOUR, linewidth=1.2, label=f"Median {result.median:.1f}%")
+    _draw_medians(ax, series, result)
     _draw_target(ax, series.target)
     if markers:
         _draw_events(ax, series)
-    if result.median is None:
+    if result.overall.median is None:
         note = "No data yet"
     elif result.signal:
         note = "Non-random pattern (Anhøj rules)"
@@ -113,6 +116,27 @@ def draw_run_chart(fig: Figure, series: SpcSeries, result: RunChartResult, *, ma
     ax.text(0.01, 0.02, note, transform=ax.transAxes, fontsize=8, color=PURPLE if result.signal else GREY)
     _finish_axes(ax, series, f"{series.name} — run chart by {series.bucket}")
     return ax
+
+
+def _draw_medians(ax: Axes, series: SpcSeries, result: PhasedRunChart) -> None:
+    """One median line across the chart, or a median segment per cycle with its divider and title."""
+    if not result.rebased:
+        if result.overall.median is not None:
+            ax.axhline(result.overall.median, color=MEAN_COLOUR, linewidth=1.2,
+                       label=f"Median {result.overall.median:.1f}%")
+        return
+    for phase in result.phases:
+        if phase.result.median is not None:
+            ax.hlines(phase.result.median, phase.start - 0.4, phase.end - 0.6, color=MEAN_COLOUR, linewidth=1.2,
+                      gid="phase-median", label="Median (per cycle)" if phase.start == 0 else None)
+            ax.text(phase.end - 0.6, phase.result.median + 1, f"{phase.result.median:.1f}%", fontsize=7.5,
+                    ha="right", va="bottom", color=MEAN_COLOUR)
+        if phase.start > 0:
+            ax.axvline(phase.start - 0.5, color=LINE_GREY, linewidth=0.8)
+        cycle = next((c for c in reversed(series.cycle_starts) if c.bucket == phase.start), None)
+        if cycle is not None:
+            ax.text(phase.start - 0.4, 0.995, cycle.title, transform=ax.get_xaxis_transform(), fontsize=7.5,
+                    va="top", ha="left", color=MEAN_COLOUR)
 
 
 # --------------------------------------------------------------------------- chart parts

@@ -13,7 +13,8 @@ an audit and buckets them by calendar month or ISO week of the case date:
   limits are rebased; completed actions and chart notes become dated event markers.
 
 `choose_chart`, `build_chart` and `reading` turn a series into a chart result from
-`model.spc` and its plain-English reading. `series_from_answers` is the pure, vectorised core
+`model.spc` (a run chart comes wrapped in a `PhasedRunChart`: a median per cycle when
+rebased) and its plain-English reading. `series_from_answers` is the pure, vectorised core
 (no database), also used for benchmarks.
 """
 
@@ -41,6 +42,9 @@ ChartKind = Literal["p", "xmr", "run"]
 CHART_NAMES: dict[str, str] = {"p": "p-chart", "xmr": "XmR chart", "run": "run chart"}
 _FREQ: dict[str, str] = {"month": "M", "week": "W-SUN"}  # a W-SUN period runs Monday to Sunday (ISO week)
 _LABEL_MAX = 60  # longest action text quoted in a reading
+# A run chart's phase needs this many points off its median for a median of its own: the points
+# DOMAIN.md §5 asks for before limits mean anything, and few enough runs for the Anhøj rules to read.
+RUN_PHASE_MIN = LIMITS_BELOW
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,48 @@ class EventMarker:
     kind: Literal["action", "note"]
     bucket: int | None
     note_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RunPhase:
+    """One phase of a run chart with its own median.
+
+    Attributes:
+        start: first bucket of the phase.
+        end: one past its last bucket.
+        label: 'cycle 2, the re-audit …' when a cycle starts the phase, else "".
+        result: `model.spc.run_chart` of the phase's points.
+    """
+
+    start: int
+    end: int
+    label: str
+    result: RunChartResult
+
+
+@dataclass(frozen=True)
+class PhasedRunChart:
+    """A run chart: one median for all points, or a median per cycle when rebased.
+
+    Attributes:
+        phases: one phase (the whole series) or one per cycle, oldest first.
+        overall: the run chart of every point (one median).
+        note: why one median is shown although rebasing was asked for ("" otherwise).
+    """
+
+    phases: tuple[RunPhase, ...]
+    overall: RunChartResult
+    note: str = ""
+
+    @property
+    def rebased(self) -> bool:
+        """True when each phase has its own median."""
+        return len(self.phases) > 1
+
+    @property
+    def signal(self) -> bool:
+        """True when the Anhøj rules find a non-random pattern in any phase."""
+        return any(p.result.signal for p in self.phases)
 
 
 @dataclass(frozen=True, eq=False)
@@ -345,18 +391,18 @@ def chart_reason(series: SpcSeries, kind: ChartKind) -> str:
 
 
 def build_chart(series: SpcSeries, kind: ChartKind, *, rebase: bool = True,
-                screen: bool = True) -> SpcResult | RunChartResult:
+                screen: bool = True) -> SpcResult | PhasedRunChart:
     """Compute the chosen chart for a series.
 
     Args:
         series: from `criterion_series`.
         kind: "p" (proportions, target as a proportion), "xmr" (percentages) or "run".
-        rebase: recompute limits from each cycle's start (a run chart has one median).
+        rebase: recompute limits (or a run chart's median) from each cycle's start.
         screen: screen moving ranges (XmR only).
 
     Returns:
         An `SpcResult` for "p" and "xmr" (phases under 15 points carry trial limits), a
-        `RunChartResult` for "run".
+        `PhasedRunChart` for "run" (see `phased_run_chart`).
     """
     cuts = series.rebase_indices if rebase else ()
     if kind == "p":
@@ -366,14 +412,45 @@ def build_chart(series: SpcSeries, kind: ChartKind, *, rebase: bool = True,
         return xmr(series.percent, improvement=series.improvement, target=series.target, rebase=cuts,
                    screen_moving_ranges=screen)
     if kind == "run":
-        return run_chart(series.percent)
+        return phased_run_chart(series, rebase=rebase)
     raise ValueError(f"kind must be 'p', 'xmr' or 'run', got {kind!r}")
+
+
+def phased_run_chart(series: SpcSeries, *, rebase: bool = True) -> PhasedRunChart:
+    """A run chart with a median per cycle when rebasing, else one median (DOMAIN.md §5).
+
+    The Anhøj rules need enough points to say anything: each phase must have at least
+    `RUN_PHASE_MIN` useful points (points not on its median). When one is shorter, the chart
+    keeps one median across all cycles and `note` says which cycle was too short.
+
+    Args:
+        series: the charted series.
+        rebase: split at each cycle's start (`SpcSeries.rebase_indices`).
+
+    Returns:
+        The phases with their run charts, the overall run chart and the note.
+    """
+    values = series.percent
+    overall = run_chart(values)
+    whole = (RunPhase(0, series.n_buckets, "", overall),)
+    if not rebase or not series.rebase_indices:
+        return PhasedRunChart(whole, overall)
+    bounds = list(zip((0, *series.rebase_indices), (*series.rebase_indices, series.n_buckets), strict=True))
+    phases = tuple(RunPhase(a, b, _phase_label(series, a), run_chart(values[a:b])) for a, b in bounds)
+    short = [p for p in phases if p.result.useful_points < RUN_PHASE_MIN]
+    if not short:
+        return PhasedRunChart(phases, overall)
+    first = short[0]
+    name = next((c.title for c in reversed(series.cycle_starts) if c.bucket == first.start), "one cycle")
+    note = (f"One median is drawn across all cycles: a median per cycle needs at least {RUN_PHASE_MIN} points "
+            f"off the median in each, and {name} has only {first.result.useful_points} off its own.")
+    return PhasedRunChart(whole, overall, note)
 
 
 # --------------------------------------------------------------------------- reading
 
 
-def reading(series: SpcSeries, result: SpcResult | RunChartResult) -> str:
+def reading(series: SpcSeries, result: SpcResult | PhasedRunChart) -> str:
     """The plain-English reading under the chart, with dates, cycles and the action before a change.
 
     Args:
@@ -386,8 +463,8 @@ def reading(series: SpcSeries, result: SpcResult | RunChartResult) -> str:
     """
     if series.n_points == 0:
         return _join(["No eligible cases with a date yet: there is nothing to chart.", _undated(series)])
-    if isinstance(result, RunChartResult):
-        text = read_chart(result, period=series.bucket)
+    if isinstance(result, PhasedRunChart):
+        text = _run_reading(series, result)
     else:
         target = series.target if result.chart_type == "xmr" else (
             None if series.target is None else series.target / 100.0)
@@ -402,20 +479,37 @@ def phase_labels(series: SpcSeries, result: SpcResult) -> list[str]:
 
     Example: 'cycle 2, the re-audit after “Introduce the new admission proforma”'.
     """
-    labels = []
-    for phase in result.phases:
-        starting = [c for c in series.cycle_starts if c.bucket == phase.start]
-        if not starting:
-            labels.append("")
-            continue
-        cycle = starting[-1]
-        kind = "the baseline" if cycle.number == 1 else "the re-audit"
-        label = f"cycle {cycle.number}, {kind}"
-        change = nearest_event_before(series, cycle)
-        if change is not None:
-            label += f" after “{_shorten(change.label)}”"
-        labels.append(label)
-    return labels
+    return [_phase_label(series, phase.start) for phase in result.phases]
+
+
+def _phase_label(series: SpcSeries, start: int) -> str:
+    starting = [c for c in series.cycle_starts if c.bucket == start]
+    if not starting:
+        return ""
+    cycle = starting[-1]
+    kind = "the baseline" if cycle.number == 1 else "the re-audit"
+    label = f"cycle {cycle.number}, {kind}"
+    change = nearest_event_before(series, cycle)
+    if change is not None:
+        label += f" after “{_shorten(change.label)}”"
+    return label
+
+
+def _run_reading(series: SpcSeries, chart: PhasedRunChart) -> str:
+    """The run chart's reading: one statement per phase, each saying which cycle and months it covers."""
+    if not chart.rebased:
+        return _join([read_chart(chart.overall, period=series.bucket), chart.note])
+    labels = series.labels
+    parts = []
+    for number, phase in enumerate(chart.phases, start=1):
+        name = _sentence_start(phase.label) if phase.label else f"Phase {number}"
+        text = read_chart(phase.result, period=series.bucket)
+        parts.append(f"{name} ({labels[phase.start]} – {labels[phase.end - 1]}): {text[0].lower()}{text[1:]}")
+    return _join(["Each cycle has its own median.", *parts])
+
+
+def _sentence_start(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def nearest_event_before(series: SpcSeries, cycle: CycleStart) -> EventMarker | None:
@@ -433,8 +527,8 @@ def _shorten(text: str) -> str:
     return text[:_LABEL_MAX].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"  # cut at a word boundary
 
 
-def _screening(result: SpcResult | RunChartResult) -> str:
-    if isinstance(result, RunChartResult) or result.chart_type != "xmr":
+def _screening(result: SpcResult | PhasedRunChart) -> str:
+    if isinstance(result, PhasedRunChart) or result.chart_type != "xmr":
         return ""
     if not result.screened.applied:
         return "Moving-range screening was off: every jump between points counts towards the limits."

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlite_utils import Database
 
-from model.audits import get_audit
+from model.audits import CLOSED_STATUSES, get_audit
+from model.util import parse_iso_date, today
 
 
 @dataclass(frozen=True)
@@ -65,3 +67,53 @@ def current_stage(db: Database, audit_id: int) -> str:
         return "collect"
     by_status = _STATUS_STAGE[audit.status]
     return by_status if STAGE_KEYS.index(by_status) >= STAGE_KEYS.index("results") else "results"
+
+
+# Statuses the data can vouch for, earliest first, with what the workspace says about them.
+_SUGGESTIONS = {
+    "data_collection": "Cases are being collected — set the status to Data collection?",
+    "analysis": "The data collection period has ended and cases are in — set the status to Analysis?",
+}
+
+
+def suggested_status(db: Database, audit_id: int, *, on: date | None = None) -> str | None:
+    """A status the audit's data says it has reached although its typed status lags behind.
+
+    The status is never changed here: the workspace offers the suggestion and the user decides.
+    Cases in any cycle mean data collection has begun; cases in the latest cycle that has any,
+    once that cycle's period has ended, mean analysis. A suggestion is made only when it is a
+    later stage than the status implies, and never for complete or abandoned audits (a re-audit
+    returning to collection after "Action planning" is a choice for the user, not a suggestion).
+
+    Args:
+        db: the open store.
+        audit_id: the audit.
+        on: today's date (tests pass one; default `model.util.today()`).
+
+    Returns:
+        "data_collection" or "analysis", or None when the status is not behind the data.
+    """
+    audit = get_audit(db, audit_id)
+    if audit.status in CLOSED_STATUSES:
+        return None
+    row = db.execute(
+        "SELECT cy.period_end FROM cycles cy WHERE cy.audit_id = ? AND EXISTS (SELECT 1 FROM cases c "
+        "WHERE c.cycle_id = cy.id AND c.deleted_at IS NULL) ORDER BY cy.number DESC LIMIT 1", [audit_id]).fetchone()
+    if row is None:
+        return None
+    end = _date_or_none(row[0])
+    evidence = "analysis" if end is not None and end < (on or today()) else "data_collection"
+    later = STAGE_KEYS.index(_STATUS_STAGE[evidence]) > STAGE_KEYS.index(_STATUS_STAGE[audit.status])
+    return evidence if later else None
+
+
+def suggestion_text(status: str) -> str:
+    """The one-line question the workspace shows for a suggested status."""
+    return _SUGGESTIONS[status]
+
+
+def _date_or_none(text: str | None) -> date | None:
+    try:
+        return parse_iso_date(text)
+    except ValueError:  # a hand-edited database: an unreadable date proves nothing
+        return None

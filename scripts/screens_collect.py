@@ -2,7 +2,8 @@
 
     QT_QPA_PLATFORM=offscreen python scripts/screens_collect.py [OUT_DIR]
 
-Saves collect-entry.png (the Sepsis audit's entry form with a case half entered) and
+Saves collect-entry.png (the Sepsis audit's entry form with a case half entered),
+collect-import-tab.png (its Import tab, with the Pseudonymisation group) and
 collect-import.png (the import wizard on its mapping page with tests/data/shared's ward
 workbook, imported into a fresh audit with that workbook's four criteria) in OUT_DIR
 (default docs/screenshots).
@@ -84,6 +85,9 @@ def main() -> int:
     form.show_progress()
     settle(app)
     window.grab().save(str(out / "collect-entry.png"))
+    page.tabs.setCurrentIndex(2)  # Import, with the Pseudonymisation group at its foot
+    settle(app)
+    window.grab().save(str(out / "collect-import-tab.png"))
 
     window.open_audit(ward_audit(ctx), "collect")
     page = window.workspace.pages["collect"]

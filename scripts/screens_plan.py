@@ -3,7 +3,9 @@
     QT_QPA_PLATFORM=offscreen python scripts/screens_plan.py [OUT_DIR]
 
 Saves plan.png (VTE audit, Plan stage), plan-cycles.png (its Cycles and sampling tab, with a
-sample drawn) and new-audit.png (the dialog warning about a similar audit) in OUT_DIR
+sample drawn), plan-dates-filled.png and plan-dates-differ.png (a new audit's key dates filling
+cycle 1's period, then the period typed differently) and new-audit.png (the dialog warning
+about a similar audit) in OUT_DIR
 (default docs/screenshots).
 """
 
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from gui.context import AppContext  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.new_audit import NewAuditDialog  # noqa: E402
-from model.audits import get_audit, update_audit  # noqa: E402
+from model.audits import Audit, get_audit, register_new_audit, update_audit  # noqa: E402
 from model.cycles import list_cycles, update_cycle  # noqa: E402
 from model.demo import build_demo  # noqa: E402
 from model.standards import list_standards  # noqa: E402
@@ -38,6 +40,22 @@ def link_vte_standard(ctx: AppContext) -> None:
     for cycle in list_cycles(db, VTE):
         cycle.standard_id = ng89.id
         update_cycle(db, cycle)
+
+
+def dates_shots(app: QApplication, ctx: AppContext, window: MainWindow, out: Path) -> None:
+    """A new audit whose key dates fill cycle 1's empty period; then a period typed differently."""
+    audit, _cycle = register_new_audit(ctx.store.db, Audit(title="Consent for elective surgery",
+                                                           lead="Dr J. Smith (FY2)"))
+    window.open_audit(audit.id, "plan")
+    page = window.workspace.pages["plan"]
+    page.details.fields["collection_start"].set_and_commit("2026-01-05")
+    page.details.fields["collection_end"].set_and_commit("2026-03-31")
+    page.show_cycles_tab()
+    settle(app)
+    window.grab().save(str(out / "plan-dates-filled.png"))
+    page.cycles.period_end.set_and_commit("2026-02-28")
+    settle(app)
+    window.grab().save(str(out / "plan-dates-differ.png"))
 
 
 def settle(app: QApplication) -> None:
@@ -69,6 +87,7 @@ def main() -> int:
     panel.draw_button.click()
     settle(app)
     window.grab().save(str(out / "plan-cycles.png"))
+    dates_shots(app, ctx, window, out)
     dialog = NewAuditDialog(ctx, window)
     dialog.show()
     dialog.title.setText("VTE risk assessment")

@@ -53,6 +53,7 @@ from model.standards import Standard, list_standards
 
 CONFIDENCES = {0.90: "90%", 0.95: "95%", 0.99: "99%"}
 MAX_CASES = 1_000_000
+NOTE_STYLE = "color: #4d3800; background: #fffaf0; border-left: 3px solid #e0b000; padding: 4px 6px;"
 
 
 def _count_box() -> QSpinBox:
@@ -111,10 +112,14 @@ class CyclesPanel(QWidget):
         buttons.addWidget(QLabel("Select a cycle to edit its plan below."))
         buttons.addStretch(1)
         buttons.addWidget(self.next_cycle_button)
+        self.dates_note = QLabel(wordWrap=True)  # the audit's key dates match no cycle's period
+        self.dates_note.setStyleSheet(NOTE_STYLE)
+        self.dates_note.hide()
         group = QGroupBox("Cycles")
         layout = QVBoxLayout(group)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
+        layout.addWidget(self.dates_note)
         return group
 
     def _cycle_group(self) -> QGroupBox:
@@ -244,6 +249,10 @@ class CyclesPanel(QWidget):
         self.audit_id = audit_id
         self.fill_standards()
         self._reload_table(cycle_id)
+
+    def show_dates_note(self, text: str) -> None:
+        """Show (or hide, for "") the gentle note about the audit's collection dates."""
+        set_message(self.dates_note, text)
 
     def fill_standards(self) -> None:
         """Re-read the library into the Standard box."""

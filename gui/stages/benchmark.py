@@ -483,6 +483,9 @@ class BenchmarkPage(StagePage):
     @Slot()
     def _on_import_button_clicked(self) -> None:
         wizard = BenchmarkImportWizard(self.ctx, self)
+        # Deleted once closed (accepted, cancelled or skipped), so repeated imports leave nothing behind;
+        # `imported` is emitted before the wizard closes, and its tasks check that it still exists.
+        wizard.setAttribute(Qt.WA_DeleteOnClose)
         wizard.imported.connect(self._on_wizard_imported)
         wizard.open()
 

@@ -1,5 +1,14 @@
 """The Collect stage: enter cases, list and edit them, import spreadsheets, make the proforma,
-and check the data's quality."""
+and check the data's quality.
+
+Which tab the page shows: a cycle with no cases opens on the Cases tab, whose hint offers both
+ways in (key cases in with New case, or import a spreadsheet); otherwise the page stays on the
+tab where the user left it, so coming back from another stage continues the same work.
+
+Destroying the pseudonymisation key is irreversible and rare (once, when an audit is finished),
+so it lives in a Pseudonymisation group at the foot of the Import tab, where NHS numbers come
+in, with its explanation; it asks twice.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -81,14 +91,10 @@ class CollectPage(StagePage):
         self.heading = QLabel("<h2>Collect data</h2>")
         self.progress_label = QLabel(wordWrap=True)
         self.quick_look_button = QPushButton("Open spreadsheet for a quick look…")
-        self.destroy_key_button = QPushButton("Destroy key…")
-        self.destroy_key_button.setToolTip("Destroy this audit's pseudonymisation key: pseudonyms can then never "
-                                           "be linked back to NHS numbers.")
         top = QHBoxLayout()
         top.addWidget(self.heading)
         top.addWidget(self.progress_label, 1)
         top.addWidget(self.quick_look_button)
-        top.addWidget(self.destroy_key_button)
         self.tabs = QTabWidget()
         self.form = EntryForm(self.ctx)
         self.quality = DataQualityView(self.ctx)
@@ -151,7 +157,24 @@ class CollectPage(StagePage):
         layout.addLayout(row)
         layout.addWidget(QLabel("<b>Imports into this cycle</b>"))
         layout.addWidget(imports, 1)
+        layout.addWidget(self._pseudonym_group())
         return tab
+
+    def _pseudonym_group(self) -> QGroupBox:
+        group = QGroupBox("Pseudonymisation")
+        text = QLabel("NHS numbers in imported files are replaced by pseudonyms made with this audit's key, kept "
+                      "in a folder beside the data file. While the key exists, a later import can be matched to "
+                      "the same patients. When the audit is finished and no more data will come, destroying the "
+                      "key makes the pseudonyms irreversible: no one can then link them back to NHS numbers. "
+                      "This cannot be undone.", wordWrap=True)
+        text.setStyleSheet("color: #444;")
+        self.destroy_key_button = QPushButton("Destroy key…")
+        self.destroy_key_button.setToolTip("Destroy this audit's pseudonymisation key (asks twice; cannot be undone).")
+        row = QHBoxLayout()
+        row.addWidget(text, 1)
+        row.addWidget(self.destroy_key_button, 0, Qt.AlignBottom)
+        QVBoxLayout(group).addLayout(row)
+        return group
 
     def _proforma_tab(self) -> QWidget:
         tab = QWidget()
@@ -192,6 +215,7 @@ class CollectPage(StagePage):
 
     def load(self, audit_id: int | None, cycle_id: int | None) -> None:
         """Show an audit's cycle."""
+        previous = self.cycle_id
         super().load(audit_id, cycle_id)
         self.deleted.clear()
         self.undo_button.setEnabled(False)
@@ -202,6 +226,8 @@ class CollectPage(StagePage):
             widget.setEnabled(cycle is not None)
         self.destroy_key_button.setEnabled(audit_id is not None)
         self.refresh()
+        if cycle_id is not None and cycle_id != previous and count_cases(db, cycle_id) == 0:
+            self.tabs.setCurrentIndex(0)  # the Cases tab's hint says how to start (module docstring)
 
     def refresh(self) -> None:
         """Re-read the case list, the progress and the imports."""
@@ -271,7 +297,7 @@ class CollectPage(StagePage):
     def _on_new_button_clicked(self) -> None:
         self.form.new_case()
         self.tabs.setCurrentWidget(self.form)
-        self.form.case_ref.setFocus()
+        self.form.start_field().setFocus()
 
     @Slot()
     def _on_edit_button_clicked(self) -> None:

@@ -53,6 +53,7 @@ TEXT_FIELDS = ("title", "specialty", "lead", "supervisor", "team", "registration
 LONG_TEXT_FIELDS = ("aim", "objectives", "ig_notes", "notes")
 DATE_LABELS = {"registered_on": "Registered", "approved_on": "Approved", "collection_start": "Data collection starts",
                "collection_end": "Data collection ends", "report_due": "Report due", "reaudit_due": "Re-audit due"}
+INFO_STYLE = "background: #e8f1fb; border: 1px solid #9cc3e6; border-radius: 4px; padding: 6px; color: #17324d;"
 CHOICE_FIELDS = {"audit_type": AUDIT_TYPES, "priority": PRIORITIES, "status": STATUSES}
 
 
@@ -300,6 +301,8 @@ class PlanPage(StagePage):
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
+        self._audit_dates: tuple[str | None, str | None] = (None, None)
+        self._period: tuple[str | None, str | None] | None = None  # None: the audit has no cycle
         self._build()
         self._connect_signals()
 
@@ -307,6 +310,9 @@ class PlanPage(StagePage):
         self.banner = QLabel(wordWrap=True)
         self.banner.setStyleSheet(WARNING_STYLE)
         self.banner.hide()
+        self.filled_note = QLabel(wordWrap=True)  # says when one set of collection dates filled the other
+        self.filled_note.setStyleSheet(INFO_STYLE)
+        self.filled_note.hide()
         self.details = AuditDetailsPanel(self.ctx)
         self.cycles = CyclesPanel(self.ctx)
         self.tabs = QTabWidget()
@@ -315,6 +321,7 @@ class PlanPage(StagePage):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.banner)
+        layout.addWidget(self.filled_note)
         layout.addWidget(self.tabs, 1)
 
     def _connect_signals(self) -> None:
@@ -330,6 +337,8 @@ class PlanPage(StagePage):
             return
         self.details.load(audits_model.get_audit(self.ctx.store.db, audit_id))
         self.cycles.load(audit_id, cycle_id)
+        set_message(self.filled_note, "")
+        self._remember_dates()
         self._refresh_banner()
 
     def show_cycles_tab(self) -> None:
@@ -338,15 +347,47 @@ class PlanPage(StagePage):
 
     def _refresh_banner(self) -> None:
         db = self.ctx.store.db
-        notes = standard_version_notes(list_cycles(db, self.audit_id), {s.id: s for s in list_standards(db)})
+        cycles = list_cycles(db, self.audit_id)
+        notes = standard_version_notes(cycles, {s.id: s for s in list_standards(db)})
         set_message(self.banner, "\n".join(notes))
+        self.cycles.show_dates_note(audits_model.collection_dates_note(audits_model.get_audit(db, self.audit_id),
+                                                                       cycles))
+
+    def _remember_dates(self) -> None:
+        # What each side held when last seen, so only a change the user made fills the other side.
+        audit = audits_model.get_audit(self.ctx.store.db, self.audit_id)
+        first = next(iter(list_cycles(self.ctx.store.db, self.audit_id)), None)
+        self._audit_dates = (audit.collection_start, audit.collection_end)
+        self._period = (first.period_start, first.period_end) if first is not None else None
+
+    def _fill_other_dates(self) -> None:
+        """After the user changed one set of collection dates, fill the empty ends of the other."""
+        db = self.ctx.store.db
+        audit = audits_model.get_audit(db, self.audit_id)
+        first = next(iter(list_cycles(db, self.audit_id)), None)
+        new_first = first is not None and self._period is None  # "Start the first cycle" was pressed
+        if new_first or (audit.collection_start, audit.collection_end) != self._audit_dates:
+            cycle_filled = audits_model.fill_cycle_period_from_audit(db, self.audit_id) is not None
+            if cycle_filled:
+                self.cycles.load(self.audit_id, self.cycles.cycle.id if self.cycles.cycle else None)
+            # A later change of either set of dates makes an earlier "was set from" out of date.
+            set_message(self.filled_note, audits_model.CYCLE_FILLED_MESSAGE if cycle_filled else "")
+        elif first is not None and (first.period_start, first.period_end) != self._period:
+            filled = audits_model.fill_audit_dates_from_cycle(db, first.id)
+            if filled is not None:
+                self.details.load(filled)
+            set_message(self.filled_note, audits_model.AUDIT_FILLED_MESSAGE if filled is not None else "")
+        self._remember_dates()
 
     @Slot()
     def _on_details_saved(self) -> None:
+        self._fill_other_dates()
+        self._refresh_banner()
         self.data_changed.emit()
 
     @Slot()
     def _on_cycles_changed(self) -> None:
+        self._fill_other_dates()
         self._refresh_banner()
         self.data_changed.emit()
 

@@ -232,7 +232,7 @@ def key_in_cases(qtbot, window: MainWindow, cases: list[str], period: tuple[str,
         assert not form.messages.text(), form.messages.text()
         qtbot.keyClick(form.save_next_button, Qt.Key_Return)
         assert form.heading.text() == "<b>New case</b>"
-        assert form.focusWidget() is form.first_criterion_field()  # ready for the next case's answers
+        assert form.focusWidget() is form.case_date  # dates were typed on each case: the next one starts there
     assert count_cases(window.ctx.store.db, cycle_id) == len(cases)
     assert f"<b>{len(cases)}</b> cases" in page.progress_label.text()
     snapshot(window, shot)

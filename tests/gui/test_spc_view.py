@@ -11,7 +11,8 @@ from gui import spc_view
 from gui.context import AppContext
 from gui.spc_view import NoteRequest, SpcView
 from model.chart_notes import list_notes
-from model.spc import RunChartResult, SpcResult
+from model.spc import SpcResult
+from model.spc_series import PhasedRunChart
 
 DEMO_NOTE = "August changeover: new FY1 doctors"
 
@@ -54,9 +55,15 @@ def test_switching_chart_type_updates_the_reading(qtbot, view: SpcView) -> None:
     view.screen_check.setChecked(False)
     qtbot.waitUntil(lambda: "Moving-range screening was off" in view.reading_label.text())
     _choose(qtbot, view, "run")
-    assert isinstance(view.outcome.result, RunChartResult)
-    assert view.reading_label.text().startswith("Run chart of 21 months")
+    assert isinstance(view.outcome.result, PhasedRunChart) and view.outcome.result.rebased  # 12 + 9 months
+    assert view.reading_label.text().startswith("Each cycle has its own median. Cycle 1, the baseline (")
+    assert "run chart of 12 months" in view.reading_label.text()
+    medians = [c for ax in view.chart.figure.axes for c in ax.collections if c.get_gid() == "phase-median"]
+    assert len(medians) == 2
     assert not view.screen_check.isEnabled()
+    view.rebase_check.setChecked(False)
+    qtbot.waitUntil(lambda: view.reading_label.text().startswith("Run chart of 21 months"))
+    assert not view.outcome.result.rebased and view.outcome.result.note == ""
 
 
 def test_unticking_rebase_gives_one_phase(qtbot, view: SpcView) -> None:

@@ -99,3 +99,63 @@ def test_register_new_audit_without_standard_or_title(db: Database) -> None:
     with pytest.raises(KnownError):
         register_new_audit(db, Audit(title=" "))
     assert [a.title for a in list_audits(db)] == ["Hand hygiene"]
+
+
+# --- the audit's collection dates and cycle 1's period ------------------------------------------
+
+
+def test_cycle_1_period_is_filled_from_the_audit_never_overwritten(db: Database) -> None:
+    from model.audits import fill_cycle_period_from_audit
+    from model.cycles import get_cycle, update_cycle
+
+    audit, cycle = register_new_audit(db, Audit(title="Consent", collection_start="2026-01-05"))
+    filled = fill_cycle_period_from_audit(db, audit.id)
+    assert filled is not None and (filled.period_start, filled.period_end) == ("2026-01-05", None)
+    assert fill_cycle_period_from_audit(db, audit.id) is None  # nothing left to fill
+    audit = get_audit(db, audit.id)
+    audit.collection_start, audit.collection_end = "2026-02-01", "2026-03-31"
+    update_audit(db, audit)
+    filled = fill_cycle_period_from_audit(db, audit.id)
+    assert (filled.period_start, filled.period_end) == ("2026-01-05", "2026-03-31")  # the typed start stays
+    stored = get_cycle(db, cycle.id)
+    stored.period_start, stored.period_end = None, "2025-12-01"
+    update_cycle(db, stored)
+    assert fill_cycle_period_from_audit(db, audit.id) is None  # 2026-02-01 → 2025-12-01 would not be a period
+
+
+def test_audit_dates_are_filled_from_cycle_1_only(db: Database) -> None:
+    from model.audits import fill_audit_dates_from_cycle
+    from model.cycles import start_next_cycle, update_cycle
+
+    audit, cycle = register_new_audit(db, Audit(title="Consent", collection_end="2026-04-30"))
+    cycle.period_start, cycle.period_end = "2026-01-05", "2026-03-31"
+    update_cycle(db, cycle)
+    filled = fill_audit_dates_from_cycle(db, cycle.id)
+    assert filled is not None and (filled.collection_start, filled.collection_end) == ("2026-01-05", "2026-04-30")
+    later = start_next_cycle(db, audit.id, period_start="2026-06-01")
+    blank = get_audit(db, audit.id)
+    blank.collection_start = None
+    update_audit(db, blank)
+    assert fill_audit_dates_from_cycle(db, later.id) is None  # a re-audit's period is its own
+    assert get_audit(db, audit.id).collection_start is None
+
+
+def test_collection_dates_note_only_when_they_match_no_cycle(db: Database) -> None:
+    from model.audits import collection_dates_note
+    from model.cycles import start_next_cycle, update_cycle
+
+    audit, cycle = register_new_audit(db, Audit(title="Consent"))
+    assert collection_dates_note(audit, [cycle]) == ""  # nothing typed on the audit
+    audit.collection_start, audit.collection_end = "2026-01-05", "2026-03-31"
+    note = collection_dates_note(audit, [cycle])
+    assert "5 Jan 2026 – 31 Mar 2026" in note and "match the period of Cycle 1 (baseline), not set – not set." in note
+    cycle.period_start, cycle.period_end = "2026-01-05", "2026-03-31"
+    update_cycle(db, cycle)
+    assert collection_dates_note(audit, [cycle]) == ""
+    later = start_next_cycle(db, audit.id, period_start="2026-06-01", period_end="2026-08-31")
+    audit.collection_end = "2026-08-31"  # the audit's dates running across both cycles agree too
+    assert collection_dates_note(audit, [cycle, later]) == ""
+    audit.collection_end = None  # still collecting
+    assert collection_dates_note(audit, [cycle, later]) == ""
+    audit.collection_start = "2026-01-01"
+    assert "does not match the cycles' periods" in collection_dates_note(audit, [cycle, later])

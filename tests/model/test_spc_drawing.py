@@ -15,9 +15,9 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from model.spc import RunChartResult, SpcResult
+from model.spc import SpcResult, run_chart
 from model.spc_drawing import BLUE, GREY, ORANGE, POINTS_GID, draw_run_chart, draw_spc
-from model.spc_series import SpcSeries, build_chart, series_from_answers
+from model.spc_series import PhasedRunChart, SpcSeries, build_chart, series_from_answers
 
 
 def _series(months: list[tuple[str, int, int]], **kwargs: object) -> SpcSeries:
@@ -119,15 +119,34 @@ def test_gaps_and_missing_assurance() -> None:
 def test_run_chart_draws_points_median_and_signal_note() -> None:
     values = [(f"2024-{m:02d}", 5 + (m > 6) * 4, 10) for m in range(1, 13)]
     s = _series(values, target=80)
-    result = build_chart(s, "run")
-    assert isinstance(result, RunChartResult)
+    chart = build_chart(s, "run")
+    assert isinstance(chart, PhasedRunChart) and not chart.rebased
+    result = chart.overall
     fig = _figure()
-    ax = draw_run_chart(fig, s, result)
+    ax = draw_run_chart(fig, s, chart)
     assert len(_points(ax).get_offsets()) == 12
     labels = [line.get_label() for line in ax.get_lines()]
     assert f"Median {result.median:.1f}%" in labels and "Target 80%" in labels
     note = "Non-random pattern (Anhøj rules)" if result.signal else "No non-random pattern (Anhøj rules)"
     assert note in _texts(fig)
+    plain = draw_run_chart(_figure(), s, run_chart(s.percent))  # a bare run_chart result still draws
+    assert f"Median {result.median:.1f}%" in [line.get_label() for line in plain.get_lines()]
+
+
+def test_rebased_run_chart_draws_a_median_segment_per_cycle(example: SpcSeries) -> None:
+    chart = build_chart(example, "run")
+    assert isinstance(chart, PhasedRunChart) and chart.rebased
+    fig = _figure()
+    ax = draw_run_chart(fig, example, chart)
+    segments = [c for c in ax.collections if c.get_gid() == "phase-median"]
+    assert len(segments) == len(chart.phases) == 2
+    for segment, phase in zip(segments, chart.phases, strict=True):
+        (start, level), (end, level_end) = segment.get_segments()[0]
+        assert level == level_end == pytest.approx(phase.result.median)
+        assert phase.start - 0.5 < start < end < phase.end - 0.5
+    assert not any(str(line.get_label()).startswith("Median ") for line in ax.get_lines())  # no overall median
+    medians = {f"{p.result.median:.1f}%" for p in chart.phases}
+    assert {"Cycle 1 (baseline)", "Cycle 2 (re-audit)"} | medians <= set(_texts(fig))
 
 
 def test_svg_and_png_export(example: SpcSeries) -> None:

@@ -17,8 +17,10 @@ from model.chart_notes import add_note, delete_note, list_notes
 from model.criteria import Criterion, add_criterion, list_criteria
 from model.cycles import Cycle, create_cycle, start_next_cycle
 from model.errors import KnownError
-from model.spc import RunChartResult, SpcResult
+from model.spc import SpcResult, run_chart
 from model.spc_series import (
+    RUN_PHASE_MIN,
+    PhasedRunChart,
     build_chart,
     chart_reason,
     choose_chart,
@@ -230,10 +232,55 @@ def test_build_chart_units_target_and_trial_limits() -> None:
     x = build_chart(s, "xmr", screen=False)
     assert isinstance(x, SpcResult) and x.points[0].value == pytest.approx(80.0) and x.target == 90
     assert not x.screened.applied
-    run = build_chart(s, "run")
-    assert isinstance(run, RunChartResult) and run.n_values == 20
+    run = build_chart(s, "run")  # cycle 2 has 8 months, some on its median: too short for its own
+    assert isinstance(run, PhasedRunChart) and run.overall.n_values == 20 and not run.rebased
+    assert run.phases[0].result == run.overall and "Cycle 2 has only" in run.note
     with pytest.raises(ValueError):
         build_chart(s, "funnel")  # type: ignore[arg-type]
+
+
+def _two_cycle_series(first: list[int], second: list[int]) -> object:
+    """Monthly met-out-of-20 counts for two cycles, cycle 2 starting right after cycle 1."""
+    months = _months(len(first) + len(second))
+    frame = _frame([(m, met, 20) for m, met in zip(months, first + second, strict=True)])
+    return series_from_answers(frame, cycles=[(1, 1, "Cycle 1 (baseline)", f"{months[0]}-01"),
+                                              (2, 2, "Cycle 2 (re-audit)", f"{months[len(first)]}-01")])
+
+
+BASELINE_MET = [10, 12, 9, 11, 13, 10, 12, 11, 9, 13]  # 50–65%
+REAUDIT_MET = [17, 18, 16, 19, 17, 18, 16, 19, 18, 17]  # 80–95%
+
+
+def test_rebased_run_chart_has_a_median_per_cycle() -> None:
+    s = _two_cycle_series(BASELINE_MET, REAUDIT_MET)
+    chart = build_chart(s, "run")
+    assert isinstance(chart, PhasedRunChart) and chart.rebased
+    assert [(p.start, p.end) for p in chart.phases] == [(0, 10), (10, 20)]
+    values = s.percent
+    assert [p.result for p in chart.phases] == [run_chart(values[:10]), run_chart(values[10:])]
+    assert chart.phases[0].result.median == pytest.approx(55.0) and chart.phases[1].result.median == 87.5
+    assert chart.overall == run_chart(values) and chart.note == ""
+    assert [p.label for p in chart.phases] == ["cycle 1, the baseline", "cycle 2, the re-audit"]
+
+
+def test_rebased_run_chart_reading_says_which_cycle_each_statement_is_about() -> None:
+    s = _two_cycle_series(BASELINE_MET, REAUDIT_MET)
+    text = reading(s, build_chart(s, "run"))
+    assert text.startswith("Each cycle has its own median. Cycle 1, the baseline (Jan 2024 – Oct 2024): run chart "
+                           "of 10 months: no non-random pattern around the median of 55%.")
+    assert "Cycle 2, the re-audit (Nov 2024 – Aug 2025): run chart of 10 months: " in text
+    one = build_chart(s, "run", rebase=False)
+    assert not one.rebased and one.note == "" and one.phases[0].result == run_chart(s.percent)
+    assert reading(s, one).startswith("Run chart of 20 months: a non-random pattern")  # the step shows as a run
+
+
+def test_too_short_a_cycle_keeps_one_median_and_says_why() -> None:
+    s = _two_cycle_series(BASELINE_MET, REAUDIT_MET[:RUN_PHASE_MIN - 1])
+    chart = build_chart(s, "run")
+    assert not chart.rebased and chart.phases[0].result == chart.overall
+    assert chart.note == ("One median is drawn across all cycles: a median per cycle needs at least 8 points off "
+                          "the median in each, and Cycle 2 (re-audit) has only 5 off its own.")  # two of 7 on it
+    assert chart.note in reading(s, chart)
 
 
 # --------------------------------------------------------------------------- reading
