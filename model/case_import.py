@@ -81,6 +81,7 @@ ROWS_PER_STATEMENT = 500
 MAX_MATCH = 0.55
 ROW_DROPPED = "row not imported"
 VALUE_DROPPED = "value left empty"
+WITHHELD = "(withheld: patient identifier)"
 VALUE_KEPT = "value kept"
 
 
@@ -442,7 +443,10 @@ def _case_field(cases: pd.DataFrame, fname: str, cells: pd.Series, column: str, 
         cases["nhs_number"] = checked["nhs_number"].where(checked["valid"])
         if bad.any():
             reason = "invalid NHS number (" + checked.loc[bad, "problem"] + ")"
-            problems.append(_problems(cells.index[bad], column, cells[bad], reason, VALUE_DROPPED))
+            # A mistyped NHS number still identifies a patient: the problem list (kept in the
+            # store with the import, and saved as CSV) names the row, never the number.
+            withheld = pd.Series(WITHHELD, index=cells.index[bad])
+            problems.append(_problems(cells.index[bad], column, withheld, reason, VALUE_DROPPED))
     else:
         cases[fname] = text
 

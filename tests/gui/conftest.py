@@ -46,6 +46,20 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     return log
 
 
+@pytest.fixture(autouse=True)
+def no_task_outlives_its_test(qapp) -> Iterator[None]:
+    """Wait for background tasks before the test's widgets (and database) are torn down.
+
+    A worker still running when its page is deleted, or when the next test starts,
+    is a source of rare crashes at teardown rather than a behaviour under test.
+    """
+    yield
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(10_000)
+    qapp.processEvents()
+
+
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[AppContext]:
     """An AppContext on a fresh demo database in tmp_path.
@@ -57,4 +71,7 @@ def ctx(tmp_path: Path) -> Iterator[AppContext]:
     store = build_demo(tmp_path / "demo.sqlite")
     context = AppContext(store=store, data_dir=tmp_path / "data")
     yield context
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(10_000)  # no worker may read a closed store
     context.store.close()

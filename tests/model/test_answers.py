@@ -255,21 +255,26 @@ def test_combine_date_time_and_minutes() -> None:
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["9434765919", "943 476 5919", "943-476-5919", " 9434765919 ", "9434765919.0",
-                                  "943\u00a0476\u00a05919"])
-def test_domain_example_is_valid_in_every_spelling(text: str) -> None:
-    assert normalise_nhs_number(text) == "9434765919"
+def test_domain_worked_example_check_digit() -> None:
+    # DOMAIN.md §10's worked example of the modulus-11 check (the only non-999 number in the tests).
+    assert is_valid_nhs_number("9434765919") and not is_valid_nhs_number("9434765918")
+
+
+@pytest.mark.parametrize("text", ["9990000018", "999 000 0018", "999-000-0018", " 9990000018 ", "9990000018.0",
+                                  "999\u00a0000\u00a00018"])
+def test_test_number_is_valid_in_every_spelling(text: str) -> None:
+    assert normalise_nhs_number(text) == "9990000018"
     assert is_valid_nhs_number(text)
 
 
 def test_numbers_stored_as_numbers() -> None:
-    assert normalise_nhs_number(9434765919) == "9434765919"
-    assert normalise_nhs_number(9434765919.0) == "9434765919"
-    assert normalise_nhs_number(9434765919.5) is None
+    assert normalise_nhs_number(9990000018) == "9990000018"
+    assert normalise_nhs_number(9990000018.0) == "9990000018"
+    assert normalise_nhs_number(9990000018.5) is None
     assert normalise_nhs_number(None) is None and normalise_nhs_number(float("nan")) is None
 
 
-@pytest.mark.parametrize("text", ["9434765918", "943476591", "94347659190", "94347659l9", "", "abc"])
+@pytest.mark.parametrize("text", ["9990000017", "999000001", "99900000180", "99900000l8", "", "abc"])
 def test_invalid_numbers(text: str) -> None:
     assert not is_valid_nhs_number(text)
 

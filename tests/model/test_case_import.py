@@ -163,23 +163,23 @@ def test_same_nhs_number_links_across_cycles(db):
     audit_id, first = make_cycle(db, WARD_CRITERIA[:1])
     second = start_next_cycle(db, audit_id).id
     for cycle_id, ref in ((first, "A1"), (second, "B1")):
-        table = table_from({"Case": [ref], "NHS": ["943 476 5919"], "Screening": ["Yes"]})
+        table = table_from({"Case": [ref], "NHS": ["999 000 0018"], "Screening": ["Yes"]})
         mapping = {"Case": "case_ref", "NHS": "nhs_number",
                    "Screening": criterion_target(list_criteria(db, cycle_id)[0])}
         plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
         commit_import(db, cycle_id, plan, file_name=f"{ref}.csv", sha256=ref)
     keys = [r[0] for r in db.execute("SELECT patient_key FROM cases ORDER BY id")]
-    assert len(keys) == 2 and keys[0] == keys[1] and "9434765919" not in keys[0]
+    assert len(keys) == 2 and keys[0] == keys[1] and "9990000018" not in keys[0]
 
 
 def test_kept_identifiers_are_stored_when_the_audit_says_so(db):
     _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1], keep_identifiers=True)
-    table = table_from({"Case": ["1"], "NHS": ["943-476-5919"], "Hosp": ["K123"], "Q": ["y"]})
+    table = table_from({"Case": ["1"], "NHS": ["999-000-0018"], "Hosp": ["K123"], "Q": ["y"]})
     mapping = {"Case": "case_ref", "NHS": "nhs_number", "Hosp": "hospital_number",
                "Q": criterion_target(list_criteria(db, cycle_id)[0])}
     plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=True, key=None)
     commit_import(db, cycle_id, plan, file_name="k.csv", sha256="k")
-    assert db.execute("SELECT nhs_number, hospital_number FROM cases").fetchone() == ("9434765919", "K123")
+    assert db.execute("SELECT nhs_number, hospital_number FROM cases").fetchone() == ("9990000018", "K123")
 
 
 def test_hospital_numbers_are_hashed_unless_kept(db):
@@ -200,7 +200,7 @@ def test_rejected_rows_duplicates_bad_dates_and_nhs_numbers(db, tmp_path):
                                             keep_identifiers=False, key=KEY), file_name="a", sha256="a")
     table = table_from({"Case": ["1", "2", "1", "7", np.nan, "3"],
                         "Date": ["05/02/2026", "31/02/2026", "06/02/2026", "07/02/2026", "08/02/2026", "01/06/2026"],
-                        "NHS": ["9434765919", "9434765918", np.nan, np.nan, np.nan, np.nan],
+                        "NHS": ["9990000018", "9990000017", np.nan, np.nan, np.nan, np.nan],
                         "Q": ["Yes", "No", "Yes", "Yes", "Yes", "N/A"]})
     mapping = {"Case": "case_ref", "Date": "case_date", "NHS": "nhs_number", "Q": target}
     plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
@@ -213,9 +213,15 @@ def test_rejected_rows_duplicates_bad_dates_and_nhs_numbers(db, tmp_path):
     assert bad["Date"] == "impossible date" and bad["NHS"].startswith("invalid NHS number")
     assert plan.rejected.set_index("row").loc[7, "action"] == case_import.VALUE_KEPT  # outside the period
     assert plan.counts.iloc[0][["met", "not_met", "exception", "missing"]].tolist() == [1, 1, 1, 0]
+    nhs_problem = plan.rejected[(plan.rejected["row"] == 3) & (plan.rejected["column"] == "NHS")]
+    assert nhs_problem["value"].tolist() == [case_import.WITHHELD]  # never the mistyped number itself
     out = tmp_path / "rejected.csv"
     rejected_csv(plan, out)
-    assert "duplicate case ref" in out.read_text(encoding="utf-8-sig")
+    saved = out.read_text(encoding="utf-8-sig")
+    assert "duplicate case ref" in saved and "9990000017" not in saved
+    commit_import(db, cycle_id, plan, file_name="b", sha256="b")
+    stored = db.execute("SELECT report_json FROM imports WHERE sha256 = 'b'").fetchone()[0]
+    assert "9990000017" not in stored and "9990000018" not in stored
 
 
 def test_commit_is_all_or_nothing(db, ward, monkeypatch):
@@ -391,7 +397,7 @@ def test_mapping_problems_are_known_errors(db):
     with pytest.raises(KnownError, match="nothing to measure"):
         plan_import(db, cycle_id, table, {"Case": "case_ref"}, {}, keep_identifiers=False, key=KEY)
     with pytest.raises(KnownError, match="key"):
-        plan_import(db, cycle_id, table_from({"Case": ["1"], "N": ["9434765919"], "Q": ["y"]}),
+        plan_import(db, cycle_id, table_from({"Case": ["1"], "N": ["9990000018"], "Q": ["y"]}),
                     {"Case": "case_ref", "N": "nhs_number", "Q": target}, {}, keep_identifiers=False, key=None)
 
 

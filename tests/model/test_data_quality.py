@@ -40,7 +40,7 @@ def test_every_issue_kind(db):
     update_cycle(db, cycle)
     q1, q2 = list_criteria(db, cycle_id)
     # Row 5 has no case reference: rejected, but it is not a duplicate.
-    table = table_from({"Case": ["1", "2", "2", np.nan], "NHS": ["9434765919", "9434765919", np.nan, np.nan],
+    table = table_from({"Case": ["1", "2", "2", np.nan], "NHS": ["9990000018", "9990000018", np.nan, np.nan],
                         "Date": ["05/02/2026", "01/06/2026", "06/02/2026", np.nan], "Sex": ["F", "M", "M", "F"],
                         "A": ["Yes", "pending", "No", "Yes"]})
     mapping = {"Case": "case_ref", "NHS": "nhs_number", "Date": "case_date", "Sex": "sex", "A": criterion_target(q1)}

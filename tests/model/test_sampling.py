@@ -159,9 +159,9 @@ def test_sample_selection_is_a_plain_dataclass() -> None:
 
 
 def test_parse_case_list_separators_and_duplicates() -> None:
-    text = 'A1\r\nB2, C3\t"D4"\n\n  A1 ;943 476 5919\n,,\nB2'
+    text = 'A1\r\nB2, C3\t"D4"\n\n  A1 ;999 000 0018\n,,\nB2'
     refs = parse_case_list(text)
-    assert refs == ["A1", "B2", "C3", "D4", "943 476 5919"]
+    assert refs == ["A1", "B2", "C3", "D4", "999 000 0018"]
     assert refs.duplicates == ("A1", "B2")
     assert isinstance(refs, list)
 
