@@ -285,10 +285,6 @@ class CriterionForm(QWidget):
             self._timer.stop()
             self._emit_changed()
 
-    def has_pending_edit(self) -> bool:
-        """True while typed text waits for the save delay."""
-        return self._timer.isActive()
-
     def show_messages(self, problems: list[str], advice: list[str], blocking: str = "") -> None:
         """Show validation: what stops measuring (red), advice (grey), what was not saved (bold)."""
         notes = [*self._parse_notes.values(), *([blocking] if blocking else [])]

@@ -9,6 +9,7 @@ Each case is saved in one transaction (model.cases.add_case / update_case).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QDoubleValidator, QFocusEvent, QIntValidator, QKeyEvent, QKeySequence, QShortcut
@@ -406,7 +407,7 @@ class EntryForm(QWidget):
             edit.setText(value or "")
         for row in self.rows:
             row.show(case.answers.get(row.criterion.id, Answer()))
-        self.heading.setText(f"<b>Editing case {case.case_ref}</b>")
+        self.heading.setText(f"<b>Editing case {escape(case.case_ref)}</b>")
         self.dirty = False
         self._refresh()
 
@@ -437,12 +438,12 @@ class EntryForm(QWidget):
         try:
             stored = update_case(self.ctx.store.db, case) if case.id is not None else add_case(self.ctx.store.db, case)
         except KnownError as exc:
-            self.messages.setText(f"<span style='color:#b3261e'>{exc.message}</span>")
+            self.messages.setText(f"<span style='color:#b3261e'>{escape(exc.message)}</span>")
             return None
         self.case = stored
         self._dates_typed = bool(self.case_date.text().strip())
         self.dirty = False
-        self.heading.setText(f"<b>Editing case {stored.case_ref}</b>")
+        self.heading.setText(f"<b>Editing case {escape(stored.case_ref)}</b>")
         self._refresh()
         self.saved.emit(int(stored.id))
         return int(stored.id)
@@ -550,8 +551,8 @@ class EntryForm(QWidget):
     @Slot()
     def _show_messages(self) -> None:
         errors, warnings = self.validate()
-        parts = [f"<span style='color:#b3261e'>{e}</span>" for e in errors]
-        parts += [f"<span style='color:#8a5a00'>{w}</span>" for w in warnings]
+        parts = [f"<span style='color:#b3261e'>{escape(e)}</span>" for e in errors]
+        parts += [f"<span style='color:#8a5a00'>{escape(w)}</span>" for w in warnings]
         self.messages.setText("<br>".join(parts))
 
     @Slot()
@@ -581,8 +582,6 @@ class EntryForm(QWidget):
 
 
 def _criterion_text(i: int, c: Criterion) -> str:
-    from html import escape
-
     # Without a short name the label is the statement's start: show the statement once, not twice.
     lines = ([f"<b>{i + 1}. {escape(c.short_name)}</b>", f"<span style='color:#333'>{escape(c.statement)}</span>"]
              if c.short_name else [f"<b>{i + 1}. {escape(c.statement)}</b>"])

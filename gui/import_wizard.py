@@ -8,6 +8,7 @@ and Cancel); the commit is all-or-nothing, so Cancel leaves the cycle as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +192,7 @@ class SheetPage(QWizardPage):
         self.header_row = QSpinBox()
         self.header_row.setRange(1, 1_048_576)
         self.info = QLabel()
+        self.info.setTextFormat(Qt.RichText)  # warnings use <br>; file text is escaped
         self.info.setWordWrap(True)
         self.preview_model = FrameTableModel()
         self.preview = QTableView()
@@ -226,10 +228,10 @@ class SheetPage(QWizardPage):
         self.header_row.blockSignals(True)
         self.header_row.setValue(table.header_row)
         self.header_row.blockSignals(False)
-        dropped = ", ".join(f"row {d.row} ({d.reason})" for d in table.dropped_rows[:5])
+        dropped = ", ".join(f"row {d.row} ({escape(d.reason)})" for d in table.dropped_rows[:5])
         self.info.setText(f"{len(table.data)} rows of data, {len(table.columns)} columns."
                           + (f" Left out: {dropped}." if dropped else "")
-                          + "".join(f"<br>⚠ {w}" for w in table.warnings))
+                          + "".join(f"<br>⚠ {escape(w)}" for w in table.warnings))
         self.preview_model.set_frame(table.data.head(PREVIEW_ROWS))
         self.completeChanged.emit()
 
@@ -530,7 +532,7 @@ class PreviewPage(QWizardPage):
         """Show what the import would store."""
         self.wiz.session.plan = plan
         dropped = int((plan.rejected["action"] == ci.ROW_DROPPED).sum())
-        text = (f"<b>{plan.case_count} cases will be imported</b> into {self.wiz.cycle_title}. "
+        text = (f"<b>{plan.case_count} cases will be imported</b> into {escape(self.wiz.cycle_title)}. "
                 f"{dropped} rows will not be imported; {len(plan.rejected) - dropped} other problems; "
                 f"{len(plan.unrecognised)} unreadable answers left missing.")
         if self.wiz.session.replace_import_id is not None:
@@ -666,8 +668,6 @@ class QuickLookDialog(QDialog):
 
 def quick_look_html(result: dict[str, Any]) -> str:
     """The analysis as a readable page."""
-    from html import escape
-
     rows = []
     for col in result["columns"]:
         answers = col.get("answers")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from html import escape
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -149,9 +150,9 @@ class AuditWorkspace(QWidget):
 
     def _refresh_heading(self) -> None:
         audit = get_audit(self.ctx.store.db, self.audit_id)
-        extra = f" · {audit.registration_number}" if audit.registration_number else ""
-        self.heading.setText(f"<b>{audit.title}</b><br><small>{STATUSES[audit.status]}{extra}"
-                             f" · lead {audit.lead or '—'}</small>")
+        extra = f" · {escape(audit.registration_number)}" if audit.registration_number else ""
+        self.heading.setText(f"<b>{escape(audit.title)}</b><br><small>{STATUSES[audit.status]}{extra}"
+                             f" · lead {escape(audit.lead or '—')}</small>")
         self._refresh_suggestion()
 
     def _refresh_suggestion(self) -> None:

@@ -16,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
+from model import chart_text  # noqa: F401 - user text is drawn literally, never as maths
 from model.benchmarks import FunnelResult, funnel_curve
 
 # Colours: NHS blue for the limits, grey for units within, orange/purple for outliers.

@@ -9,7 +9,6 @@ without asking. Every text written is neutralised against formula injection (DOM
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ CASE_COLUMNS = (("case_ref", "Case ref", 12), ("case_date", "Case date", 13), ("
                 ("sex", "Sex", 9), ("ward", "Ward", 14), ("collector", "Collector", 16))
 YES_NO_LIST = '"Yes,No,N/A"'
 DEFAULT_ROWS = 200
+MAX_LIST_CHARS = 255  # Excel's limit on a typed drop-down list
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -165,12 +165,21 @@ def _data_sheet(ws, criteria: list[Criterion], headers: list[str], rows: int) ->
         letter = get_column_letter(col)
         if c.answer_type == "yes_no":
             yes_no.add(f"{letter}2:{letter}{last}")
-        elif c.answer_type == "choice" and choices(c):
+        elif c.answer_type == "choice" and _list_fits(choices(c)):
             options = DataValidation(type="list", formula1='"' + ",".join(choices(c)).replace('"', "") + '"',
                                      allow_blank=True)
             ws.add_data_validation(options)
             options.add(f"{letter}2:{letter}{last}")
     ws.freeze_panes = "B2"
+
+
+def _list_fits(options: list[str]) -> bool:
+    """Whether the options can be an in-cell drop-down list.
+
+    Excel splits a typed list at commas and refuses one longer than 255 characters (it "repairs"
+    the file and drops every list); such options are left to the header's note instead.
+    """
+    return bool(options) and not any("," in o for o in options) and len(",".join(options)) <= MAX_LIST_CHARS
 
 
 def _header_cell(ws, col: int, header: str, width: int):  # noqa: ANN001, ANN202
@@ -202,8 +211,8 @@ def read_proforma_meta(path: str | Path) -> ProformaMeta | None:
         return None
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-        return None
+    except Exception:  # noqa: BLE001 - openpyxl rejects some workbooks Excel reads (odd styles: TypeError)
+        return None  # a file openpyxl cannot open is not one of our proformas; the import reads it with calamine
     try:
         if META_SHEET not in book.sheetnames:
             return None

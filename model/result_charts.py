@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from model import chart_text  # noqa: F401 - user text is drawn literally, never as maths
 from model.narrative import format_pct
 from model.results import CriterionComparison
 

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import PercentFormatter
 
+from model import chart_text  # noqa: F401 - user text is drawn literally, never as maths
 from model.spc import LIMITS_BELOW, Phase, RunChartResult, SpcPoint, SpcResult
 from model.spc_series import CHART_NAMES, PhasedRunChart, RunPhase, SpcSeries
 

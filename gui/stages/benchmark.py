@@ -298,10 +298,6 @@ class BenchmarkPage(StagePage):
         self._load_datasets()
         self._load_links()
 
-    def select_link(self, row: int) -> None:
-        """Select a link row (and so compute its comparison)."""
-        self.links_view.selectRow(row)
-
     def overdispersion(self) -> str | None:
         """The chosen overdispersion method (None, "multiplicative" or "additive")."""
         return self.overdispersion_box.currentData()

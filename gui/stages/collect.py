@@ -12,6 +12,7 @@ in, with its explanation; it asks twice.
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -243,7 +244,7 @@ class CollectPage(StagePage):
         done = count_cases(db, self.cycle_id)
         self.empty_hint.setVisible(done == 0)
         planned = f" of {cycle.planned_sample} planned" if cycle.planned_sample else ""
-        self.progress_label.setText(f"<b>{done}{planned}</b> cases · {cycle.title}")
+        self.progress_label.setText(f"<b>{done}{planned}</b> cases · {escape(cycle.title)}")
         imports = pd.DataFrame(list_imports(db, self.cycle_id), columns=["id", "file_name", "sheet", "imported_at",
                                                                          "case_count", "report"])
         self.imports_model.set_frame(imports)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -266,7 +267,7 @@ class CriteriaPage(StagePage):
 
     def _show_heading(self, changes: dict[str, str]) -> None:
         name = self.cycle.title if self.cycle else "no cycle yet"
-        self.heading.setText(f"<h2>Criteria</h2><small>{name}</small>")
+        self.heading.setText(f"<h2>Criteria</h2><small>{escape(name)}</small>")
         if self.previous_cycle is None:
             self.reaudit_note.hide()
             return

@@ -251,11 +251,6 @@ class ResultsPage(ResultTablesPage):
         run_task(self, load_results_task, self.ctx.store, cycle_id, show_progress=False,
                  on_success=lambda results: self._on_results_loaded(token, results))
 
-    def show_subgroups(self, by: str = "sex") -> None:
-        """Open the Subgroups tab split by `by` (one of SUBGROUP_FIELDS)."""
-        self.by_box.setCurrentIndex(self.by_box.findData(by))
-        self.tabs.setCurrentIndex(1)
-
     # --- slots ------------------------------------------------------------------------
 
     def _on_results_loaded(self, token: int, results: CycleResults) -> None:
@@ -263,7 +258,7 @@ class ResultsPage(ResultTablesPage):
             return
         self.results = results
         cases = results.completeness.cases
-        self.heading.setText(f"<h2>Results · {results.cycle_title}</h2>")
+        self.heading.setText(f"<h2>Results · {escape(results.cycle_title)}</h2>")
         self.completeness.setText(
             f"{cases} case{'s' if cases != 1 else ''}. Data completeness: {results.completeness.sentence()}. "
             "Compliance = met ÷ (met + not met): exceptions are not failures; missing answers are listed, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,43 @@ def test_cycle_without_criteria_cannot_make_a_proforma(db, tmp_path):
     _a, cycle_id = make_cycle(db, [])
     with pytest.raises(KnownError, match="no criteria"):
         export_proforma(db, cycle_id, tmp_path / "p.xlsx")
+
+
+def test_choice_lists_excel_cannot_hold_get_no_drop_down(db, tmp_path):
+    """Excel splits a typed list at commas and rejects one over 255 characters (the whole file is "repaired")."""
+    from model.criteria import Criterion, add_criterion
+
+    _a, cycle_id = make_cycle(db, [("Route", "Route of antibiotics")])
+    long = [f"Option number {i} with a long description" for i in range(10)]
+    for short, options in (("Short", ["IV", "Oral"]), ("Long", long), ("Comma", ["IV, then oral", "Oral"])):
+        add_criterion(db, cycle_id, Criterion(statement=f"{short} list", short_name=short, answer_type="choice",
+                                              choices_json=json.dumps(options), met_choices_json='[]'))
+    book = load_workbook(export_proforma(db, cycle_id, tmp_path / "proforma.xlsx"))
+    lists = {str(dv.sqref): dv.formula1 for dv in book[DATA_SHEET].data_validations.dataValidation
+             if dv.type == "list"}
+    assert lists == {"G2:G201": '"Yes,No,N/A"', "H2:H201": '"IV,Oral"'}
+    assert all(len(f) <= 257 for f in lists.values())
+    assert long[9] in book[DATA_SHEET]["I1"].comment.text  # the options are still listed in the note
+
+
+def test_a_workbook_openpyxl_rejects_is_not_a_proforma(tmp_path):
+    """Some workbooks Excel and calamine read make openpyxl raise TypeError (odd styles): not a crash."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from model.sheets import read_raw_sheets
+
+    book = Workbook()
+    book.active["A1"] = "Case ref"
+    book.save(tmp_path / "ok.xlsx")
+    bad = tmp_path / "odd_styles.xlsx"
+    with zipfile.ZipFile(tmp_path / "ok.xlsx") as zin, zipfile.ZipFile(bad, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/styles.xml":
+                assert b'<fills count="2">' in data
+                data = data.replace(b'<fills count="2">', b'<fills count="2"><bogus/>', 1)
+            zout.writestr(item, data)
+    assert read_proforma_meta(bad) is None
+    assert list(read_raw_sheets(bad)) == ["Sheet"]  # the import itself still reads it

@@ -92,3 +92,15 @@ def test_comparison_dumbbells_and_legend():
     texts = [t.get_text() for t in ax.texts]
     assert "+25 pts" in texts and any("no comparison" in t for t in texts)
     fig.canvas.draw()  # draws without error
+
+
+def test_user_text_with_dollar_signs_draws_literally():
+    import model.funnel_drawing  # noqa: F401 - each drawing module switches maths parsing off
+    import model.spc_drawing  # noqa: F401
+
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_title("Cost $x_$ per case")  # matplotlib would try (and fail) to parse this as maths
+    fig.canvas.draw()
+    assert ax.get_title() == "Cost $x_$ per case"
