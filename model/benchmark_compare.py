@@ -34,6 +34,7 @@ from model.benchmarks import (
 )
 from model.cycles import get_cycle
 from model.errors import KnownError
+from model.excel_safety import neutralise_frame
 from model.results import cycle_results
 
 INDICATIVE_NOTE = (
@@ -44,7 +45,6 @@ INDICATIVE_NOTE = (
 _AGGREGATE_AREAS = {"national", "country"}
 _CODE = re.compile(r"^[A-Z0-9]+$")
 #: A text cell starting with one of these can run as a formula in Excel (DOMAIN §10).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- Who we are --------------------------------------------------------------------------------
@@ -381,13 +381,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     Numbers stay numbers; only str cells are touched.
     """
-    out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].astype(object).map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    return out
+    return neutralise_frame(frame)
 
 
 def outlier_export_frame(outliers: pd.DataFrame) -> pd.DataFrame:

@@ -46,6 +46,7 @@ from model.criteria import Criterion, list_criteria
 from model.cycles import get_cycle
 from model.entry import derive_distinct, derive_series, text_codes
 from model.errors import KnownError
+from model.excel_safety import neutralise_frame
 from model.progress import Progress, report
 from model.pseudonym import pseudonymise
 from model.sheet_analysis import guess_column_roles
@@ -547,11 +548,7 @@ def _derive_column(cells: pd.Series, crit: Criterion, decisions: Mapping[str, st
 
 def rejected_csv(plan: ImportPlan, path: str | Path) -> None:
     """Save the problems list as CSV (text cells neutralised against formula injection)."""
-    from model.proforma import safe_cell
-
-    out = plan.rejected.copy()
-    for column in ("column", "value", "reason"):
-        out[column] = out[column].map(lambda v: safe_cell(v) if isinstance(v, str) else v)
+    out = neutralise_frame(plan.rejected, ["column", "value", "reason"])
     try:
         out.to_csv(path, index=False, encoding="utf-8-sig")
     except OSError as exc:

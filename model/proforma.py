@@ -25,6 +25,7 @@ from model.criteria import Criterion, list_criteria
 from model.cycles import get_cycle
 from model.entry import choices, threshold_text
 from model.errors import KnownError
+from model.excel_safety import FORMULA_STARTS, neutralise
 from model.sheets import SheetTable
 
 META_SHEET = "_auditloop"
@@ -36,13 +37,12 @@ CASE_COLUMNS = (("case_ref", "Case ref", 12), ("case_date", "Case date", 13), ("
 YES_NO_LIST = '"Yes,No,N/A"'
 DEFAULT_ROWS = 200
 MAX_LIST_CHARS = 255  # Excel's limit on a typed drop-down list
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def safe_cell(text: str) -> str:
     """Text that Excel will not run as a formula (a leading quote for = + - @ tab CR)."""
-    return "'" + text if text.startswith(_DANGEROUS) else text
+    return neutralise(text)
 
 
 @dataclass(frozen=True)
@@ -224,7 +224,7 @@ def read_proforma_meta(path: str | Path) -> ProformaMeta | None:
 
 def _unquote(text: object) -> str:
     text = str(text or "")
-    return text[1:] if text.startswith("'") and text[1:].startswith(_DANGEROUS) else text
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
 def _parse_meta(rows: list[tuple]) -> ProformaMeta | None:

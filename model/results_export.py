@@ -23,28 +23,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from model.compliance import suppress_for_export
 from model.errors import KnownError
+from model.excel_safety import neutralise
 from model.results import SUBGROUP_FIELDS, CriterionComparison, CycleResults
 
 # A text cell starting with one of these can be executed by Excel (DOMAIN.md §10).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 RAG_TEXT = {"green": "Green", "amber": "Amber", "red": "Red"}
 _BOLD = Font(bold=True)
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _SUPPRESSED = "Not shown: small numbers"
 
-
-def neutralise(value: Any) -> Any:
-    """A cell value safe from formula injection: risky text gets a leading "'"; numbers stay numbers.
-
-    Args:
-        value: the value to write.
-
-    Returns:
-        The value, or the text prefixed with a single quote.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def _cell(value: Any) -> Any:
