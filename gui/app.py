@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer
+from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from gui import recent
@@ -61,7 +61,7 @@ def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_aft
     path = db_path or data_dir / (DEMO_FILE_NAME if demo else DATA_FILE_NAME)
     if not demo and not path.exists():
         demo = _ask_first_launch()
-    from gui.main_window import MainWindow
+    from gui.main_window import FirstPaintWatcher, MainWindow
 
     window = MainWindow(None)
     window.show()
@@ -71,29 +71,14 @@ def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_aft
     if os.environ.get(READY_ENV):
         window.attached.connect(lambda: _report_event("register-ready"))
     elif os.environ.get(FIRST_PAINT_ENV):
-        _report_first_paint(window)
+        window._first_paint = FirstPaintWatcher(window, lambda: _report_event("first-paint"))
     return app.exec()
-
-
-class _FirstPaint(QObject):
-    """bench/: print the wall-clock time of the window's first paint, then quit."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Paint:
-            watched.removeEventFilter(self)
-            _report_event("first-paint")
-        return False
 
 
 def _report_event(name: str) -> None:
     """Print `name <wall-clock time>` for bench/run.py and quit once events are processed."""
     print(f"{name} {time.time():.6f}", flush=True)
     QTimer.singleShot(0, QApplication.quit)
-
-
-def _report_first_paint(window: QWidget) -> None:
-    window._first_paint = _FirstPaint(window)  # type: ignore[attr-defined] # kept alive by the window
-    window.installEventFilter(window._first_paint)  # type: ignore[attr-defined]
 
 
 def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> AppContext | None:

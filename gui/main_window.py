@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
                 self.attach(ctx)
 
         # A zero timer can fire before the first paint; wait for the paint itself.
-        self._after_paint = _AfterFirstPaint(self, attach)
+        self._after_paint = FirstPaintWatcher(self, lambda: QTimer.singleShot(0, attach))
 
     def _make_pages(self) -> None:
         from gui.register import RegisterPage
@@ -249,8 +249,11 @@ def _opening_page() -> QWidget:
     return page
 
 
-class _AfterFirstPaint(QObject):
-    """Run a callback in the event-loop turn after a widget's first paint."""
+class FirstPaintWatcher(QObject):
+    """Call `callback` when `widget` first paints (at once if it is hidden and never will).
+
+    The callback runs inside the paint event: defer real work with QTimer.singleShot(0, …).
+    """
 
     def __init__(self, widget: QWidget, callback: Callable[[], None]) -> None:
         super().__init__(widget)
@@ -263,7 +266,7 @@ class _AfterFirstPaint(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Paint:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._callback)
+            self._callback()
         return False
 
 

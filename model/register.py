@@ -58,7 +58,7 @@ def _row(db: Database, audit: Audit, cycles: int, today: date) -> RegisterRow:
     return RegisterRow(
         audit_id=audit.id, title=audit.title, registration_number=audit.registration_number,
         specialty=audit.specialty, lead=audit.lead, audit_type=audit.audit_type, priority=audit.priority,
-        status=audit.status, stage=current_stage(db, audit.id), cycles=cycles,
+        status=audit.status, stage=current_stage(db, audit.id, status=audit.status), cycles=cycles,
         next_due_label=due[0] if due else "", next_due=due[1] if due else None,
         overdue=audit.is_overdue(today),
     )

@@ -46,13 +46,14 @@ _STATUS_STAGE = {
 }
 
 
-def current_stage(db: Database, audit_id: int) -> str:
+def current_stage(db: Database, audit_id: int, *, status: str | None = None) -> str:
     """The stage this audit is at, from its data (not only its typed status).
 
     No cycle or no criteria → plan/criteria; a cycle with criteria but fewer cases than
-    planned → collect; otherwise the status decides.
+    planned → collect; otherwise the status decides. Callers that already hold the audit
+    (the register, for every row) pass its `status` and save reading it again.
     """
-    audit = get_audit(db, audit_id)
+    status = status or get_audit(db, audit_id).status
     cycle = db.execute("SELECT id, planned_sample FROM cycles WHERE audit_id = ? ORDER BY number DESC LIMIT 1",
                        [audit_id]).fetchone()
     if cycle is None:
@@ -62,10 +63,9 @@ def current_stage(db: Database, audit_id: int) -> str:
         return "criteria"
     n_cases = db.execute("SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL",
                          [cycle[0]]).fetchone()[0]
-    if n_cases == 0 or (cycle[1] and n_cases < cycle[1] and audit.status in ("proposed", "approved",
-                                                                             "data_collection")):
+    if n_cases == 0 or (cycle[1] and n_cases < cycle[1] and status in ("proposed", "approved", "data_collection")):
         return "collect"
-    by_status = _STATUS_STAGE[audit.status]
+    by_status = _STATUS_STAGE[status]
     return by_status if STAGE_KEYS.index(by_status) >= STAGE_KEYS.index("results") else "results"
 
 

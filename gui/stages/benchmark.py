@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.benchmark_import_wizard import BenchmarkImportWizard
-from gui.charts import ChartCanvas
+from gui.charts import ChartActions, ChartCanvas
 from gui.context import AppContext
 from gui.stages._benchmark_models import DatasetsModel, FrameModel, LinksModel, MeasuresModel, OutliersModel
 from gui.stages.base import StagePage
@@ -57,7 +57,6 @@ from model.store import Store
 
 OVERDISPERSION = (("None (exact binomial limits)", None), ("Multiplicative (φ)", "multiplicative"),
                   ("Additive (random effects, τ²)", "additive"))
-CHART_FILTERS = "PNG image (*.png);;SVG image (*.svg)"
 TABLE_FILTERS = "CSV (*.csv);;Excel workbook (*.xlsx)"
 NO_LINK = ("<h3>No comparison yet</h3><p>Import a national file (a national audit's organisation table or an "
            "OHID Fingertips export), then link one of this cycle's criteria to a national measure. The comparison "
@@ -235,11 +234,11 @@ class BenchmarkPage(StagePage):
         self.details = QTextBrowser()
         self.details.setHtml(NO_LINK)
         self.chart = ChartCanvas(figsize=(7, 4.2))
-        self.export_chart_button = QPushButton("Export PNG/SVG…")
-        self.copy_chart_button = QPushButton("Copy")
+        self.chart_actions = ChartActions(self.chart, "funnel.png", export_text="Export PNG/SVG…", copy_text="Copy")
+        self.export_chart_button = self.chart_actions.export_button
+        self.copy_chart_button = self.chart_actions.copy_button
         chart_buttons = QHBoxLayout()
-        chart_buttons.addWidget(self.export_chart_button)
-        chart_buttons.addWidget(self.copy_chart_button)
+        chart_buttons.addWidget(self.chart_actions)
         chart_buttons.addStretch(1)
         chart_tab = QWidget()
         chart_layout = QVBoxLayout(chart_tab)
@@ -284,8 +283,6 @@ class BenchmarkPage(StagePage):
         self.compare_period_box.activated.connect(self._on_option_changed)
         self.area_box.activated.connect(self._on_option_changed)
         self.overdispersion_box.currentIndexChanged.connect(self._on_option_changed)
-        self.export_chart_button.clicked.connect(self._on_export_chart_button_clicked)
-        self.copy_chart_button.clicked.connect(self._on_copy_chart_button_clicked)
         self.export_outliers_button.clicked.connect(self._on_export_outliers_button_clicked)
 
     # --- public ---------------------------------------------------------------------
@@ -542,16 +539,6 @@ class BenchmarkPage(StagePage):
         if link is not None and self.compare_period_box.currentText():
             self._link_periods[int(link["id"])] = self.compare_period_box.currentText()
         self._compare()
-
-    @Slot()
-    def _on_export_chart_button_clicked(self) -> None:
-        path = dialogs.save_file(self, "Export funnel plot", CHART_FILTERS, "funnel.png")
-        if path:
-            self.chart.export(path)
-
-    @Slot()
-    def _on_copy_chart_button_clicked(self) -> None:
-        self.chart.copy_to_clipboard()
 
     @Slot()
     def _on_export_outliers_button_clicked(self) -> None:
