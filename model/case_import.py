@@ -26,13 +26,12 @@ Full pipeline from a script (what bench/ should time)::
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import json
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +40,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.answers import answer_key, parse_uk_dates, validate_nhs_numbers
+from model.case_answers import AnswerColumn, pack_columns
 from model.compliance import age_band, imd_quintile_from_decile
 from model.criteria import Criterion, list_criteria
 from model.cycles import get_cycle
@@ -250,7 +250,8 @@ class ImportPlan:
 
     Attributes:
         cases: one row per case to store (case columns + `source_row`, the Excel row).
-        answers: one row per case and criterion: source_row, criterion_id, outcome, raw, value.
+        answer_columns: per criterion id, its answers factorised (model.case_answers.AnswerColumn),
+            one per row of `cases`; `answers` lays them out one row per case and criterion.
         counts: per criterion (index = criterion id): label, met, not_met, exception, missing.
         rejected: problems: row, column, value, reason, action (row not imported / value left
             empty / value kept).
@@ -261,7 +262,7 @@ class ImportPlan:
     """
 
     cases: pd.DataFrame
-    answers: pd.DataFrame
+    answer_columns: dict[int, AnswerColumn]
     counts: pd.DataFrame
     rejected: pd.DataFrame
     unrecognised: pd.DataFrame
@@ -275,6 +276,20 @@ class ImportPlan:
     def case_count(self) -> int:
         """How many cases would be stored."""
         return len(self.cases)
+
+    @property
+    def answers(self) -> pd.DataFrame:
+        """One row per case and criterion (source_row, criterion_id, outcome, raw, value), case by
+        case with criteria in id order: for previews and checks (the store packs them per case)."""
+        ids = sorted(self.answer_columns)
+        rows = self.cases["source_row"].to_numpy(dtype=np.int64)
+        per = [self.answer_columns[i] for i in ids]
+        return pd.DataFrame({
+            "source_row": np.repeat(rows, len(ids)),
+            "criterion_id": np.tile(np.asarray(ids, dtype=np.int64), len(rows)),
+            "outcome": _case_major([c.outcome[c.codes] for c in per], object),
+            "raw": _case_major([c.raw[c.codes] for c in per], object),
+            "value": _case_major([c.value[c.codes] for c in per], np.float64)})
 
     def report(self) -> dict[str, object]:
         """The JSON-ready summary kept in `imports.report_json`."""
@@ -359,10 +374,10 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
     _identifiers(cases, keep_identifiers, key)
     keep = _reject_duplicates(db, cycle_id, cases, targets["case_ref"], replace_import_id, problems)
     cases = cases.loc[keep]
-    answers, counts, unrecognised = _answers(data.loc[keep], cases, targets, criteria, decisions)
+    answer_columns, counts, unrecognised = _answers(data.loc[keep], cases, targets, criteria, decisions)
     rejected = pd.concat(problems, ignore_index=True) if problems else _problems(pd.Index([]), "", pd.Series([]),
                                                                                    "", "")
-    return ImportPlan(cases=cases.reset_index(drop=True), answers=answers, counts=counts,
+    return ImportPlan(cases=cases.reset_index(drop=True), answer_columns=answer_columns, counts=counts,
                       rejected=rejected.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
                       unrecognised=unrecognised, mapping=dict(mapping), sheet=table.sheet,
                       header_row=table.header_row, replace_import_id=replace_import_id,
@@ -490,13 +505,9 @@ def _existing_refs(db: Database, cycle_id: int, replace_import_id: int | None) -
 
 def _answers(data: pd.DataFrame, cases: pd.DataFrame, targets: Mapping[str, str],
              criteria: Mapping[str, Criterion], decisions: Mapping[str, str]
-             ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Long answer rows for every criterion (unmapped ones missing), counts and leftovers.
-
-    The rows come case by case, criteria in id order within a case: the order of the answers
-    table's primary key, so storing them needs no sorting.
-    """
-    columns: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+             ) -> tuple[dict[int, AnswerColumn], pd.DataFrame, pd.DataFrame]:
+    """Every criterion's answers, factorised (unmapped ones missing), counts and leftovers."""
+    columns: dict[int, AnswerColumn] = {}
     counts, odd = [], []
     rows = np.asarray(data.index, dtype=np.int64)
     for target, crit in criteria.items():
@@ -516,17 +527,12 @@ def _answers(data: pd.DataFrame, cases: pd.DataFrame, targets: Mapping[str, str]
                                      "column": column, "value": raw[codes[cells]], "criterion": crit.label}))
             outcome = np.where(left, "missing", outcome).astype(object)  # never guessed: stored as missing
             tally["missing"] = tally.get("missing", 0) + tally.pop("unrecognised")
-        columns[crit.id] = (outcome[codes], raw[codes], value[codes])
+        columns[crit.id] = AnswerColumn(codes=codes, outcome=outcome, raw=raw, value=value)
         counts.append({"criterion_id": crit.id, "label": crit.label,
                        **{c: int(tally.get(c, 0)) for c in OUTCOME_COLUMNS}})
-    ids = sorted(columns)
-    answers = pd.DataFrame({
-        "source_row": np.repeat(rows, len(ids)), "criterion_id": np.tile(np.asarray(ids, dtype=np.int64), len(rows)),
-        **{name: _case_major([columns[i][j] for i in ids], dtype)
-           for j, (name, dtype) in enumerate((("outcome", object), ("raw", object), ("value", np.float64)))}})
     unrecognised = pd.concat(odd, ignore_index=True) if odd else pd.DataFrame(
         columns=["row", "case_ref", "column", "value", "criterion"])
-    return answers, pd.DataFrame(counts).set_index("criterion_id"), unrecognised
+    return columns, pd.DataFrame(counts).set_index("criterion_id"), unrecognised
 
 
 def _case_major(per_criterion: list[np.ndarray], dtype: type) -> pd.Series:
@@ -578,7 +584,10 @@ def _case_rows(plan: ImportPlan, cycle_id: int, import_id: int, first_id: int) -
     for column in _CASE_COLUMNS:
         if column not in cases:
             cases[column] = None
-    return cases[list(_CASE_COLUMNS)]
+    rows = cases[list(_CASE_COLUMNS)]
+    for column, values in pack_columns(plan.answer_columns, len(cases)).items():
+        rows[column] = values  # the answers ride on the case rows (model.case_answers)
+    return rows
 
 
 def _sql_values(column: pd.Series) -> tuple[np.ndarray, bool]:
@@ -632,52 +641,8 @@ def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | 
     return done
 
 
-def _answer_rows(plan: ImportPlan, ids: pd.DataFrame) -> pd.DataFrame:
-    """The plan's answers with their new case ids, in primary-key order (case_id, criterion_id),
-    so SQLite appends to the answers B-tree instead of splitting pages."""
-    answers = plan.answers
-    where = pd.Index(ids["source_row"]).get_indexer(answers["source_row"])  # source rows are unique
-    found = where >= 0
-    case_id = ids["case_id"].to_numpy()[where[found]]
-    columns = ["criterion_id", "outcome", "raw", "value"]
-    kept = answers[columns] if found.all() else answers.loc[found, columns]
-    criterion_id = kept["criterion_id"].to_numpy()
-    step_case, step_crit = np.diff(case_id), np.diff(criterion_id)
-    if not np.all((step_case > 0) | ((step_case == 0) & (step_crit > 0))):  # plan_import's rows are in order
-        order = np.lexsort((criterion_id, case_id))
-        kept, case_id = kept.iloc[order], case_id[order]
-    rows = kept.reset_index(drop=True)
-    rows.insert(0, "case_id", case_id)
-    return rows
-
-
-@contextlib.contextmanager
-def _answer_indexes_dropped(db: Database, new_rows: int, replace_import_id: int | None) -> Iterator[None]:
-    """Inside the import's transaction: when the import's answers at least match those that
-    stay in the table, drop the table's secondary indexes and build them again at the end.
-
-    Building an index once from sorted keys is faster than updating it row by row (for the
-    replaced import's deleted answers too), but the rebuild covers the whole table, so it only
-    pays while the rest of the table is small next to the import. DDL is transactional in
-    SQLite: a failure or Cancel brings the indexes back with the rollback. (A bigger page
-    cache, synchronous=NORMAL or temp_store=MEMORY made no measurable difference.)
-    """
-    staying = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE case_id NOT IN "
-                         "(SELECT id FROM cases WHERE import_id = ?) LIMIT ?)",
-                         [replace_import_id, new_rows + 1]).fetchone()[0]
-    indexes = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'answers' "
-                         "AND sql IS NOT NULL").fetchall() if 0 < new_rows >= staying else []
-    for name, _sql in indexes:
-        db.execute(f'DROP INDEX "{name}"')
-    yield
-    for _name, sql in indexes:
-        db.execute(sql)
-
-
 def _delete_import(db: Database, import_id: int) -> None:
-    """Remove an earlier import: its answers in one statement (letting ON DELETE CASCADE find
-    them case by case takes longer), then its cases and its record."""
-    db.execute("DELETE FROM answers WHERE case_id IN (SELECT id FROM cases WHERE import_id = ?)", [import_id])
+    """Remove an earlier import: its cases (answers with them) and its record."""
     db.execute("DELETE FROM cases WHERE import_id = ?", [import_id])
     db.execute("DELETE FROM imports WHERE id = ?", [import_id])
 
@@ -691,8 +656,8 @@ def commit_import(db: Database, cycle_id: int, plan: ImportPlan, *, file_name: s
     exactly as it was.
     """
     replace_import_id = replace_import_id if replace_import_id is not None else plan.replace_import_id
-    total = len(plan.cases) + len(plan.answers)
-    with db.atomic(), _answer_indexes_dropped(db, len(plan.answers), replace_import_id):
+    total = len(plan.cases)
+    with db.atomic():
         if replace_import_id is not None:
             _delete_import(db, replace_import_id)
         cursor = db.execute(
@@ -705,9 +670,7 @@ def commit_import(db: Database, cycle_id: int, plan: ImportPlan, *, file_name: s
         # their ids need not be read back: the transaction holds the write lock throughout.
         first_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").fetchone()[0]
         rows = _case_rows(plan, cycle_id, import_id, first_id)
-        done = _insert(db, "cases", rows, progress, 0, total, "Storing cases…")
-        ids = pd.DataFrame({"source_row": rows["source_row"].to_numpy(), "case_id": rows["id"].to_numpy()})
-        _insert(db, "answers", _answer_rows(plan, ids), progress, done, total, "Storing answers…")
+        _insert(db, "cases", rows, progress, 0, total, "Storing cases…")
         report(progress, total, total, "Finishing…")
     return import_id
 

@@ -1,7 +1,8 @@
 """Cases (one per patient episode) and their answers, one per criterion.
 
 Answers are stored normalised as met / not_met / exception / missing with the raw value
-as entered; numeric and time answers also keep the number they were derived from.
+as entered; numeric and time answers also keep the number they were derived from. They are
+packed on the case's row (model.case_answers explains the layout and why).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, NewType
 
 from sqlite_utils import Database
 
+from model.case_answers import OUTCOMES as OUTCOMES  # known to callers as model.cases.OUTCOMES
+from model.case_answers import Answer, answers_long, case_answers, write_case_answers
 from model.errors import KnownError
 from model.util import now_iso
 
@@ -18,18 +21,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 CaseId = NewType("CaseId", int)
-OUTCOMES = ("met", "not_met", "exception", "missing")
 OUTCOME_LABELS = {"met": "Met", "not_met": "Not met", "exception": "Exception (N/A)", "missing": "Missing"}
 SEGMENT_FIELDS = ("age_band", "sex", "ethnicity", "imd_quintile", "ward", "site", "team")
-
-
-@dataclass
-class Answer:
-    """One criterion's answer for one case."""
-
-    outcome: str = "missing"
-    raw: str | None = None
-    value: float | None = None
 
 
 @dataclass
@@ -70,11 +63,7 @@ def _values(case: Case) -> dict:
 
 
 def _write_answers(db: Database, case_id: int, answers: dict[int, Answer]) -> None:
-    for outcome in {a.outcome for a in answers.values()} - set(OUTCOMES):
-        raise KnownError(f"Unknown answer '{outcome}'.")
-    rows = [{"case_id": case_id, "criterion_id": cid, **asdict(a)} for cid, a in answers.items()]
-    if rows:
-        db["answers"].upsert_all(rows, pk=("case_id", "criterion_id"))
+    write_case_answers(db, case_id, answers)
 
 
 def add_case(db: Database, case: Case) -> Case:
@@ -135,8 +124,7 @@ def get_case(db: Database, case_id: int) -> Case:
     if not rows:
         raise KnownError(f"Case {case_id} no longer exists.")
     case = Case(id=CaseId(rows[0]["id"]), **{k: rows[0][k] for k in _COLUMNS})
-    for a in db.query("SELECT * FROM answers WHERE case_id = ?", [case_id]):
-        case.answers[a["criterion_id"]] = Answer(a["outcome"], a["raw"], a["value"])
+    case.answers = case_answers(db, case_id)
     return case
 
 
@@ -160,16 +148,12 @@ def answers_frame(db: Database, cycle_ids: list[int]) -> pd.DataFrame:
     """
     import pandas as pd
 
-    if not cycle_ids:
-        return pd.DataFrame(columns=["cycle_id", "case_id", "criterion_id", "lineage", "outcome", "value",
-                                     "case_date"])
-    marks = ",".join("?" * len(cycle_ids))
-    sql = f"""
-        SELECT c.cycle_id, a.case_id, a.criterion_id, cr.lineage, a.outcome, a.value, c.case_date
-        FROM answers a JOIN cases c ON c.id = a.case_id JOIN criteria cr ON cr.id = a.criterion_id
-        WHERE c.cycle_id IN ({marks}) AND c.deleted_at IS NULL
-    """
-    return pd.read_sql_query(sql, db.conn, params=list(cycle_ids))
+    long = answers_long(db, cycle_ids, case_columns=("cycle_id", "case_date"), value=True)
+    marks = ",".join("?" * len(cycle_ids)) or "NULL"
+    lineage = dict(db.execute(f"SELECT id, lineage FROM criteria WHERE cycle_id IN ({marks})", list(cycle_ids)))
+    long["lineage"] = long["criterion_id"].map(lineage)
+    columns = ["cycle_id", "case_id", "criterion_id", "lineage", "outcome", "value", "case_date"]
+    return pd.DataFrame(long[columns]) if len(long) else pd.DataFrame(columns=columns)
 
 
 def cases_frame(db: Database, cycle_ids: list[int]) -> pd.DataFrame:
@@ -207,15 +191,15 @@ def case_rows(db: Database, cycle_id: int, ref_filter: str = "") -> list[CaseRow
 
     A criterion without an answer row for a case counts as missing.
     """
+    # Letters counted in the packed outcomes (model.case_answers): M met, N not met, E exception.
     sql = """
-        SELECT c.id, c.case_ref, c.case_date, c.ward, c.collector,
-               COALESCE(SUM(a.outcome = 'met'), 0), COALESCE(SUM(a.outcome = 'not_met'), 0),
-               COALESCE(SUM(a.outcome = 'exception'), 0),
-               (SELECT COUNT(*) FROM criteria WHERE cycle_id = c.cycle_id)
-                 - COALESCE(SUM(a.outcome IN ('met', 'not_met', 'exception')), 0)
-        FROM cases c LEFT JOIN answers a ON a.case_id = c.id
+        SELECT c.id, c.case_ref, c.case_date, c.ward, c.collector, met, not_met, exception,
+               (SELECT COUNT(*) FROM criteria WHERE cycle_id = c.cycle_id) - met - not_met - exception
+        FROM (SELECT *, length(outcomes) - length(replace(outcomes, 'M', '')) AS met,
+                        length(outcomes) - length(replace(outcomes, 'N', '')) AS not_met,
+                        length(outcomes) - length(replace(outcomes, 'E', '')) AS exception FROM cases) AS c
         WHERE c.cycle_id = ? AND c.deleted_at IS NULL AND c.case_ref LIKE ? ESCAPE '\\'
-        GROUP BY c.id ORDER BY c.id
+        ORDER BY c.id
     """
     pattern = "%" + ref_filter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return [CaseRow(*row) for row in db.execute(sql, [cycle_id, pattern])]

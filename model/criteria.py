@@ -333,7 +333,11 @@ def restore_criterion(db: Database, c: Criterion) -> Criterion:
 
 def answer_count(db: Database, criterion_id: int) -> int:
     """How many answers are stored for a criterion (deleting it deletes them too)."""
-    return db.execute("SELECT COUNT(*) FROM answers WHERE criterion_id = ?", [criterion_id]).fetchone()[0]
+    # Answers are packed on the case rows (model.case_answers): count the cases of the
+    # criterion's cycle whose list of answered criteria names it.
+    return db.execute(
+        "SELECT COUNT(*) FROM cases WHERE cycle_id = (SELECT cycle_id FROM criteria WHERE id = ?) "
+        "AND instr(',' || answer_criteria || ',', ',' || ? || ',') > 0", [criterion_id, criterion_id]).fetchone()[0]
 
 
 def fresh_copy(c: Criterion) -> Criterion:

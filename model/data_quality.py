@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlite_utils import Database
 
+from model.case_answers import answers_long
 from model.criteria import list_criteria
 from model.cycles import get_cycle
 
@@ -91,9 +92,7 @@ def _issues(kind: str, case_id: pd.Series | list, case_ref: pd.Series | list, de
 
 def _missing_answers(db: Database, cycle_id: int, cases: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     criteria = list_criteria(db, cycle_id)
-    answers = pd.read_sql_query(
-        "SELECT a.case_id, a.criterion_id, a.outcome FROM answers a JOIN cases c ON c.id = a.case_id "
-        "WHERE c.cycle_id = ? AND c.deleted_at IS NULL", db.conn, params=[cycle_id])
+    answers = answers_long(db, [cycle_id])
     # A case with no answer row for a criterion (entered before it was added) is missing too.
     grid = cases[["case_id", "case_ref"]].merge(pd.DataFrame({"criterion_id": [c.id for c in criteria]}),
                                                 how="cross")

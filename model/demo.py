@@ -35,6 +35,7 @@ from model.audits import Audit, create_audit
 from model.benchmark_compare import save_identity
 from model.benchmark_import import parse_file
 from model.benchmark_store import link_criterion, measures, save_dataset
+from model.case_answers import column_from_values, write_many
 from model.chart_notes import add_note
 from model.criteria import Criterion, add_criterion, list_criteria
 from model.cycles import Cycle, create_cycle, start_next_cycle, update_cycle
@@ -375,10 +376,9 @@ def _insert_cases(db: Database, rng: np.random.Generator, cycle: Cycle, days: np
 
 def _insert_answers(db: Database, case_ids: list[int], outcomes: dict[int, np.ndarray]) -> None:
     """One answer per case for each criterion id in `outcomes` (outcome arrays in case order)."""
-    rows = [(case_id, criterion_id, str(outcome), RAW[str(outcome)])
-            for criterion_id, column in outcomes.items()
-            for case_id, outcome in zip(case_ids, column, strict=True)]
-    db.conn.executemany("INSERT INTO answers (case_id, criterion_id, outcome, raw) VALUES (?, ?, ?, ?)", rows)
+    columns = {cid: column_from_values([str(o) for o in column], [RAW[str(o)] for o in column])
+               for cid, column in outcomes.items()}
+    write_many(db, case_ids, columns)
 
 
 # --------------------------------------------------------------------------- actions

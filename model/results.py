@@ -19,6 +19,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.audits import get_audit
+from model.case_answers import answers_long
 from model.compliance import age_band, criterion_results, subgroup_results
 from model.criteria import list_criteria
 from model.cycles import Cycle, criteria_changes, get_cycle, list_cycles
@@ -154,10 +155,7 @@ def criteria_frame(db: Database, cycle_id: int) -> pd.DataFrame:
 
 def _stored_answers(db: Database, cycle_id: int) -> pd.DataFrame:
     """The answers of a cycle's live cases: only the three columns the counting needs."""
-    rows = db.execute(
-        """SELECT a.criterion_id, a.case_id, a.outcome FROM answers a JOIN cases c ON c.id = a.case_id
-           WHERE c.cycle_id = ? AND c.deleted_at IS NULL""", [cycle_id]).fetchall()
-    return pd.DataFrame.from_records(rows, columns=_ANSWER_COLUMNS)
+    return answers_long(db, [cycle_id])[list(_ANSWER_COLUMNS)]
 
 
 def _live_case_ids(db: Database, cycle_id: int) -> np.ndarray:

@@ -30,6 +30,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.actions import list_actions
+from model.case_answers import answers_long
 from model.chart_notes import list_notes
 from model.criteria import criterion_label
 from model.cycles import list_cycles
@@ -218,20 +219,15 @@ def criterion_series(db: Database, audit_id: int, lineage: str, *, bucket: Bucke
     if not found:
         raise KnownError("That criterion is no longer part of this audit.", hint="Choose another criterion.")
     crit = found[0][1:]  # the latest cycle's wording, direction and target
-    # Counting in SQL (one row per cycle, date and outcome) keeps the transfer small for big audits;
-    # starting from the criterion ids lets SQLite walk the answers_criterion index.
-    marks = ",".join("?" * len(found))
-    counts = pd.read_sql_query(
-        "SELECT c.cycle_id, c.case_date, a.outcome, COUNT(*) AS n FROM answers a CROSS JOIN cases c "
-        f"ON c.id = a.case_id WHERE a.criterion_id IN ({marks}) AND c.deleted_at IS NULL "
-        "GROUP BY c.cycle_id, c.case_date, a.outcome", db.conn, params=[row[0] for row in found])
     cycles = [(c.id, c.number, c.title, c.period_start) for c in list_cycles(db, audit_id)]
+    answers = answers_long(db, [c[0] for c in cycles], criterion_ids={row[0] for row in found},
+                           case_columns=("cycle_id", "case_date"))
     events = [(a.completed_on, a.text, "action", None) for a in list_actions(db, audit_id)
               if a.status == "complete" and a.completed_on]
     events += [(n.on_date, n.label, "note", int(n.id)) for n in list_notes(db, audit_id, lineage=lineage)]
     name = criterion_label(crit[0], crit[1])
     direction: Improvement = "decrease" if crit[2] == "lower" else "increase"
-    return series_from_answers(counts, lineage=lineage, name=name, bucket=bucket, improvement=direction,
+    return series_from_answers(answers, lineage=lineage, name=name, bucket=bucket, improvement=direction,
                                target=crit[3], cycles=cycles, events=events)
 
 

@@ -84,12 +84,6 @@ def expected(shared_data: Path) -> dict:
     return json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
 
 
-def answer_indexes(db: Database) -> list[tuple[str, str]]:
-    """The answers table's own indexes and their SQL."""
-    return db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'answers' "
-                      "AND sql IS NOT NULL ORDER BY name").fetchall()
-
-
 def stored_counts(db: Database, cycle_id: int) -> dict[str, dict[str, int]]:
     out = {}
     for key, crit in zip(WARD_KEYS, list_criteria(db, cycle_id), strict=True):
@@ -230,18 +224,15 @@ def test_commit_is_all_or_nothing(db, ward, monkeypatch):
     real_insert = case_import._insert
 
     def failing(db_, table, frame, *args):
-        if table == "answers":
-            raise RuntimeError("disk fell off")
-        return real_insert(db_, table, frame, *args)
+        real_insert(db_, table, frame, *args)  # the cases and their answers are written, then it fails
+        raise RuntimeError("disk fell off")
 
     monkeypatch.setattr(case_import, "_insert", failing)
-    indexes = answer_indexes(db)
     with pytest.raises(RuntimeError):
         commit_import(db, cycle_id, plan, file_name="ward.xlsx", sha256="x")
     assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM imports").fetchone()[0] == 0
-    # The answers index dropped for the bulk insert comes back with the rollback.
-    assert answer_indexes(db) == indexes and indexes
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
 
 
 def test_failed_replace_keeps_the_earlier_import(db, ward, monkeypatch):
@@ -254,16 +245,14 @@ def test_failed_replace_keeps_the_earlier_import(db, ward, monkeypatch):
     real_insert = case_import._insert
 
     def failing(db_, table, frame, *args):
-        if table == "answers":
-            raise RuntimeError("disk fell off")
-        return real_insert(db_, table, frame, *args)
+        real_insert(db_, table, frame, *args)  # the old cases are gone and the new ones written, then it fails
+        raise RuntimeError("disk fell off")
 
     monkeypatch.setattr(case_import, "_insert", failing)
     with pytest.raises(RuntimeError):
         commit_import(db, cycle_id, replace, file_name="ward.xlsx", sha256="x")
     assert [r[0] for r in db.execute("SELECT id FROM imports")] == [first]
     assert count_cases(db, cycle_id) == 76 and stored_counts(db, cycle_id) == before
-    assert [name for name, _sql in answer_indexes(db)] == ["answers_criterion"]
 
 
 def test_cancel_during_commit_stores_nothing(db, ward):
@@ -276,74 +265,31 @@ def test_cancel_during_commit_stores_nothing(db, ward):
     assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
 
 
-def test_cancel_between_answer_batches_stores_nothing(db, monkeypatch):
+def test_cancel_between_case_batches_stores_nothing(db, monkeypatch):
     _a, cycle_id = make_cycle(db, WARD_CRITERIA[:2])
     monkeypatch.setattr(case_import, "BATCH_ROWS", 10)
     table = table_from({"Case": [str(i) for i in range(30)], "Q1": ["Yes"] * 30, "Q2": ["No"] * 30})
     targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
     plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q1": targets[0], "Q2": targets[1]}, {},
                        keep_identifiers=False, key=KEY)
-    indexes = answer_indexes(db)
     seen: list[tuple[int, str]] = []
 
-    def cancel_after_first_answer_batch(done: int, total: int, text: str) -> None:
+    def cancel_after_first_batch(done: int, total: int, text: str) -> None:
         seen.append((done, text))
-        if text == "Storing answers…" and done > len(plan.cases):
+        if text == "Storing cases…" and done > 0:
             progress.cancel()
 
-    progress = Progress(cancel_after_first_answer_batch)
+    progress = Progress(cancel_after_first_batch)
     with pytest.raises(Cancelled):
         commit_import(db, cycle_id, plan, file_name="c.csv", sha256="c", progress=progress)
-    assert [t for _d, t in seen].count("Storing answers…") == 2  # answers were being stored when Cancel came
+    assert [t for _d, t in seen].count("Storing cases…") == 2  # cases were being stored when Cancel came
     assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 0
     assert db.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 0
-    assert answer_indexes(db) == indexes
 
 
-def test_multi_row_statements_store_every_answer_with_its_case(db, monkeypatch):
-    """Batches and statements that do not divide the rows evenly still put each answer on its case."""
-    monkeypatch.setattr(case_import, "ROWS_PER_STATEMENT", 3)
-    monkeypatch.setattr(case_import, "BATCH_ROWS", 7)
-    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:3])
-    n = 23
-    refs = [f"R{i:02d}" for i in range(n)]
-    answers = {f"Q{k}": [["Yes", "No", "N/A", "  ", "yes "][(i + k) % 5] for i in range(n)] for k in range(3)}
-    table = table_from({"Case": refs, "Ward": [f"W{i % 4}" if i % 3 else np.nan for i in range(n)], **answers})
-    targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
-    mapping = {"Case": "case_ref", "Ward": "ward"} | {f"Q{k}": targets[k] for k in range(3)}
-    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
-    commit_import(db, cycle_id, plan, file_name="m.csv", sha256="m")
-    stored = db.execute("SELECT c.case_ref, c.ward, cr.position, a.outcome, a.raw, a.value FROM answers a "
-                        "JOIN cases c ON c.id = a.case_id JOIN criteria cr ON cr.id = a.criterion_id").fetchall()
-    assert len(stored) == 3 * n
-    outcome = {"Yes": "met", "yes": "met", "No": "not_met", "N/A": "exception", None: "missing"}
-    for ref, ward, position, got, raw, value in stored:
-        i = refs.index(ref)
-        k = sorted({p for _r, _w, p, *_ in stored}).index(position)
-        typed = answers[f"Q{k}"][i].strip() or None
-        assert (raw, got, value) == (typed, outcome[typed], None)  # blanks are NULL, never NaN or ""
-        assert ward == (f"W{i % 4}" if i % 3 else None)
-    assert db.execute("SELECT COUNT(*) FROM cases WHERE source_row IS NULL OR created_at IS NULL").fetchone()[0] == 0
-
-
-def test_numeric_values_are_stored_as_numbers(db):
-    audit = create_audit(db, Audit(title="Door to needle"))
-    cycle = create_cycle(db, Cycle(audit_id=audit.id))
-    crit = add_criterion(db, cycle.id, Criterion(statement="Door to needle within 60 minutes", short_name="DTN",
-                                                 answer_type="numeric", threshold=60, threshold_op="<="))
-    table = table_from({"Case": ["1", "2", "3"], "Minutes": ["45", "75.5", np.nan]})
-    plan = plan_import(db, cycle.id, table, {"Case": "case_ref", "Minutes": criterion_target(crit)}, {},
-                       keep_identifiers=False, key=KEY)
-    commit_import(db, cycle.id, plan, file_name="n.csv", sha256="n")
-    rows = db.execute("SELECT outcome, raw, value, typeof(value) FROM answers ORDER BY case_id").fetchall()
-    assert rows == [("met", "45", 45.0, "real"), ("not_met", "75.5", 75.5, "real"), ("missing", None, None, "null")]
-
-
-def test_answer_index_rebuilt_only_when_the_import_dominates(db):
+def test_later_imports_add_to_the_stored_answers(db):
     _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
     target = criterion_target(list_criteria(db, cycle_id)[0])
-    statements: list[str] = []
-    db.conn.set_trace_callback(statements.append)
 
     def import_cases(refs: list[str], name: str) -> None:
         table = table_from({"Case": refs, "Q": ["Yes"] * len(refs)})
@@ -351,15 +297,9 @@ def test_answer_index_rebuilt_only_when_the_import_dominates(db):
                            key=KEY)
         commit_import(db, cycle_id, plan, file_name=name, sha256=name)
 
-    indexes = answer_indexes(db)
-    import_cases([f"A{i}" for i in range(50)], "big")  # into an empty table: drop, insert, rebuild
-    assert any(s.startswith("DROP INDEX") for s in statements)
-    assert answer_indexes(db) == indexes
-    statements.clear()
-    import_cases(["B1", "B2"], "small")  # 2 rows next to 50: the index is kept and updated
-    db.conn.set_trace_callback(None)
-    assert not any(s.startswith("DROP INDEX") for s in statements)
-    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 52
+    import_cases([f"A{i}" for i in range(50)], "big")
+    import_cases(["B1", "B2"], "small")
+    assert db.execute("SELECT COUNT(*) FROM answers WHERE outcome = 'met' AND raw = 'Yes'").fetchone()[0] == 52
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
@@ -377,11 +317,10 @@ def test_reimport_is_detected_and_replace_swaps_the_cases(db, ward, shared_data)
     second = commit_import(db, cycle_id, replace, file_name="ward.xlsx", sha256=sha)
     assert count_cases(db, cycle_id) == 76
     assert [r[0] for r in db.execute("SELECT id FROM imports")] == [second]
-    # The replaced import's answers went with its cases; only the new ones remain, indexed.
+    # The replaced import's answers went with its cases; only the new ones remain.
     assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 76 * 4
     assert db.execute("SELECT COUNT(*) FROM answers a JOIN cases c ON c.id = a.case_id "
                       "WHERE c.import_id = ?", [second]).fetchone()[0] == 76 * 4
-    assert [name for name, _sql in answer_indexes(db)] == ["answers_criterion"]
     assert json.loads(db.execute("SELECT report_json FROM imports").fetchone()[0])["cases"] == 76
 
 
@@ -558,8 +497,8 @@ def test_plan_counts_match_the_answers_it_would_store(db, ward):
     assert len(plan.unrecognised) and set(plan.unrecognised["value"]) <= missing_raw
 
 
-def test_answers_in_any_order_are_stored_on_their_cases(db):
-    """A plan whose answer rows are not in the table's key order (not as plan_import makes them) is sorted."""
+def test_answers_are_stored_on_their_cases(db):
+    """Each case row carries its own answers, with the raw text as typed."""
     _a, cycle_id = make_cycle(db, WARD_CRITERIA[:2])
     targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
     table = table_from({"Case": [f"C{i}" for i in range(12)], "Q1": ["Yes", "No", "N/A"] * 4,
@@ -567,8 +506,8 @@ def test_answers_in_any_order_are_stored_on_their_cases(db):
     plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q1": targets[0], "Q2": targets[1]}, {},
                        keep_identifiers=False, key=KEY)
     expected = {(int(r.source_row), int(r.criterion_id)): (r.outcome, r.raw) for r in plan.answers.itertuples()}
-    plan.answers = plan.answers.sample(frac=1, random_state=3).reset_index(drop=True)
     commit_import(db, cycle_id, plan, file_name="s.csv", sha256="s")
     stored = {(r, c): (o, raw) for r, c, o, raw in db.execute(
         "SELECT c.source_row, a.criterion_id, a.outcome, a.raw FROM answers a JOIN cases c ON c.id = a.case_id")}
     assert stored == expected and len(stored) == 24
+    assert stored[(2, min(c for _r, c in stored))] == ("met", "Yes")

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from model import migrations
+from model.case_answers import Answer, write_case_answers
 from model.store import open_memory, open_store
 
 NAMES = migrations.known_names()
@@ -41,6 +42,14 @@ def _insert(db: Database, table: str, row: dict[str, object]) -> None:
     db.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
+def _answer(db: Database, case_id: int, criterion_id: int, answer: dict[str, object]) -> None:
+    """One answer: a row of the answers table up to m007, packed on the case row from m008."""
+    if db.execute("SELECT type FROM sqlite_master WHERE name = 'answers'").fetchone() == ("table",):
+        _insert(db, "answers", {"case_id": case_id, "criterion_id": criterion_id, **answer})
+    else:
+        write_case_answers(db, case_id, {criterion_id: Answer(**answer)})  # type: ignore[arg-type]
+
+
 def _fill_core(db: Database) -> None:
     """An audit, a cycle, two criteria, an import, three cases and their answers (all m001 tables)."""
     stamp = {"created_at": STAMP, "updated_at": STAMP}
@@ -58,10 +67,9 @@ def _fill_core(db: Database) -> None:
         _insert(db, "cases", {"id": case_id, "cycle_id": 1, "case_ref": f"C{case_id}", "age": 70 + case_id,
                               "imd_decile": case_id, "ward": "AMU", "case_date": "2026-01-0" + str(case_id),
                               "import_id": 1, "source_row": case_id + 1, **stamp})
-        _insert(db, "answers", {"case_id": case_id, "criterion_id": 1, "outcome": OUTCOMES[case_id - 1],
-                                "raw": ["Yes", "No", "N/A"][case_id - 1]})
-        _insert(db, "answers", {"case_id": case_id, "criterion_id": 2, "outcome": OUTCOMES[case_id % 4],
-                                "raw": str(30 * case_id), "value": 30.0 * case_id})
+        _answer(db, case_id, 1, {"outcome": OUTCOMES[case_id - 1], "raw": ["Yes", "No", "N/A"][case_id - 1]})
+        _answer(db, case_id, 2, {"outcome": OUTCOMES[case_id % 4], "raw": str(30 * case_id),
+                                 "value": 30.0 * case_id})
     _insert(db, "recommendations", {"id": 1, "audit_id": 1, "cycle_id": 1, "text": "Teach the screening tool",
                                     **stamp})
     _insert(db, "actions", {"id": 1, "audit_id": 1, "recommendation_id": 1, "text": "Sepsis teaching", **stamp})
@@ -157,44 +165,36 @@ def test_current_file_opens_without_a_backup(tmp_path):
 
 
 @pytest.fixture
-def before_m007(tmp_path) -> Path:
-    """A file at the last schema before m007 (answers with the IN-list CHECK), filled."""
-    path = tmp_path / "m006.sqlite"
-    db = _database_at(path, NAMES.index("m007_answers_check"))
+def before_m008(tmp_path) -> Path:
+    """A file at the last schema before m008 (one answers row per case and criterion), filled."""
+    path = tmp_path / "m007.sqlite"
+    db = _database_at(path, NAMES.index("m008_packed_answers"))
     _fill_core(db)
     _fill_benchmarks(db)
     db.close()
     return path
 
 
-def test_m007_keeps_answers_cascading_and_checked(before_m007):
-    store = open_store(before_m007)
+EXPECTED_ANSWERS = [(1, 1, "met", "Yes", None), (1, 2, "not_met", "30", 30.0),
+                    (2, 1, "not_met", "No", None), (2, 2, "exception", "60", 60.0),
+                    (3, 1, "exception", "N/A", None), (3, 2, "missing", "90", 90.0)]
+
+
+def test_m008_packs_answers_on_the_cases_and_keeps_the_view(before_m008):
+    store = open_store(before_m008)
     db = store.db
     try:
-        table_sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'answers'").fetchone()[0]
-        assert "outcome = 'met' OR" in table_sql and " IN (" not in table_sql
-        assert "WITHOUT ROWID" in table_sql
-        assert db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'answers' "
-                          "AND sql IS NOT NULL").fetchall() == [
-            ("answers_criterion", "CREATE INDEX answers_criterion ON answers(criterion_id, outcome)")]
+        assert db.execute("SELECT type FROM sqlite_master WHERE name = 'answers'").fetchone() == ("view",)
         assert db.execute("SELECT case_id, criterion_id, outcome, raw, value FROM answers ORDER BY 1, 2").fetchall() \
-            == [(1, 1, "met", "Yes", None), (1, 2, "not_met", "30", 30.0),
-                (2, 1, "not_met", "No", None), (2, 2, "exception", "60", 60.0),
-                (3, 1, "exception", "N/A", None), (3, 2, "missing", "90", 90.0)]
-        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-            db.execute("INSERT INTO answers (case_id, criterion_id, outcome) VALUES (1, 1, 'maybe')")
-        with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
-            db.execute("UPDATE answers SET outcome = NULL WHERE case_id = 1")
-        with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
-            db.execute("INSERT INTO answers (case_id, criterion_id, outcome) VALUES (1, 1, 'met')")
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-            db.execute("INSERT INTO answers (case_id, criterion_id, outcome) VALUES (99, 1, 'met')")
-        with pytest.raises(sqlite3.OperationalError, match="rowid"):
-            db.execute("SELECT rowid FROM answers")
+            == EXPECTED_ANSWERS
+        assert db.execute("SELECT answer_criteria, outcomes, answer_raws, answer_values FROM cases WHERE id = 1"
+                          ).fetchone() == ("1,2", "MN", '["Yes", "30"]', "[null, 30.0]")
         db.execute("DELETE FROM cases WHERE id = 2")  # a case's answers go with it
         assert db.execute("SELECT DISTINCT case_id FROM answers ORDER BY 1").fetchall() == [(1,), (3,)]
-        db.execute("DELETE FROM criteria WHERE id = 1")  # and a criterion's
-        assert db.execute("SELECT case_id, criterion_id FROM answers ORDER BY 1").fetchall() == [(1, 2), (3, 2)]
+        db.execute("DELETE FROM criteria WHERE id = 1")  # and a criterion's, from every case (trigger)
+        assert db.execute("SELECT case_id, criterion_id, outcome, raw, value FROM answers ORDER BY 1").fetchall() \
+            == [(1, 2, "not_met", "30", 30.0), (3, 2, "missing", "90", 90.0)]
+        assert db.execute("SELECT answer_criteria, outcomes FROM cases WHERE id = 3").fetchone() == ("2", "-")
         db.execute("DELETE FROM audits WHERE id = 1")  # the whole audit cascades down to its answers
         assert db.execute("SELECT COUNT(*) FROM answers").fetchone() == (0,)
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -202,16 +202,34 @@ def test_m007_keeps_answers_cascading_and_checked(before_m007):
         store.close()
 
 
-def test_m007_accepts_every_outcome_in_a_new_file():
+def test_m008_check_refuses_bad_letters_and_miscounts():
     db = open_memory()
     try:
         _fill_core(db)
-        for outcome in OUTCOMES:
-            db.execute("UPDATE answers SET outcome = ? WHERE case_id = 1 AND criterion_id = 1", [outcome])
-            assert db.execute("SELECT outcome FROM answers WHERE case_id = 1 AND criterion_id = 1").fetchone() \
-                == (outcome,)
-        for wrong in ("maybe", "Met", "met ", ""):
+        for good in ("MN", "E-", "--"):
+            db.execute("UPDATE cases SET outcomes = ? WHERE id = 1", [good])
+        for wrong in ("MX", "M", "MNE", "mn", "M "):
             with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-                db.execute("UPDATE answers SET outcome = ? WHERE case_id = 1 AND criterion_id = 1", [wrong])
+                db.execute("UPDATE cases SET outcomes = ? WHERE id = 1", [wrong])
+        db.execute("UPDATE cases SET answer_criteria = '', outcomes = '', answer_raws = NULL WHERE id = 1")
+        assert db.execute("SELECT COUNT(*) FROM answers WHERE case_id = 1").fetchone() == (0,)
+    finally:
+        db.close()
+
+
+def test_deleting_a_middle_criterion_cuts_it_out_of_every_array():
+    db = open_memory()
+    try:
+        _fill_core(db)
+        _insert(db, "criteria", {"id": 3, "cycle_id": 1, "lineage": "L3", "position": 2, "short_name": "Lactate",
+                                 "created_at": STAMP, "updated_at": STAMP})
+        write_case_answers(db, 1, {3: Answer("met", "y", 2.5)})
+        assert db.execute("SELECT answer_criteria, outcomes, answer_raws, answer_values FROM cases WHERE id = 1"
+                          ).fetchone() == ("1,2,3", "MNM", '["Yes", "30", "y"]', "[null, 30.0, 2.5]")
+        db.execute("DELETE FROM criteria WHERE id = 2")
+        assert db.execute("SELECT answer_criteria, outcomes, answer_raws, answer_values FROM cases WHERE id = 1"
+                          ).fetchone() == ("1,3", "MM", '["Yes","y"]', "[null,2.5]")
+        assert db.execute("SELECT criterion_id, outcome, raw, value FROM answers WHERE case_id = 1 ORDER BY 1"
+                          ).fetchall() == [(1, "met", "Yes", None), (3, "met", "y", 2.5)]
     finally:
         db.close()

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 
 from model.actions import ActionItem, add_action
 from model.audits import Audit, create_audit
+from model.case_answers import Answer, column_from_values, write_case_answers, write_many
 from model.chart_notes import add_note, delete_note, list_notes
 from model.criteria import Criterion, add_criterion, list_criteria
 from model.cycles import Cycle, create_cycle, start_next_cycle
@@ -64,8 +65,7 @@ def _add_cases(db: Database, cycle_id: int, cases: Cases) -> None:
              "created_at": "2026-01-01", "updated_at": "2026-01-01"} for i, (day, _o) in enumerate(cases)]
     db["cases"].insert_all(rows)
     case_ids = [r[0] for r in db.execute("SELECT id FROM cases WHERE cycle_id = ? ORDER BY id", [cycle_id])]
-    db["answers"].insert_all({"case_id": cid, "criterion_id": criterion_id, "outcome": outcome}
-                             for cid, (_d, outcome) in zip(case_ids, cases, strict=True))
+    write_many(db, case_ids, {criterion_id: column_from_values([outcome for _d, outcome in cases])})
 
 
 # --------------------------------------------------------------------------- bucketing
@@ -125,7 +125,7 @@ def test_deleted_cases_and_other_criteria_are_left_out(db: Database) -> None:
                                                                      ("2025-01-06", "met")])])
     other = add_criterion(db, cycle_id, Criterion(statement="Other"))
     first_case = db.execute("SELECT id FROM cases ORDER BY id").fetchone()[0]
-    db["answers"].insert({"case_id": first_case, "criterion_id": other.id, "outcome": "not_met"})
+    write_case_answers(db, first_case, {other.id: Answer("not_met")})
     db.execute("UPDATE cases SET deleted_at = '2026-01-01' WHERE id = ?", [first_case])
     s = criterion_series(db, audit_id, lineage)
     assert s.met.tolist() == [1] and s.eligible.tolist() == [1]
