@@ -29,7 +29,8 @@ FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio", "startup.
           "benchmark_import.end_to_end_ratio",
           "results.answers", "results.model_s", "results.spc_draw_s",
           "excel_import.cases", "excel_import.raw_calamine_s", "excel_import.end_to_end_ratio",
-          "excel_import.read_ratio", "excel_import.peak_mib")
+          "excel_import.read_ratio", "excel_import.peak_mib", "excel_import.read_excel_s",
+          "excel_import.end_to_end_vs_read_excel")
 
 
 def _launch_ms(cmd: list[str], env: dict[str, str], event: str = "first-paint") -> float:

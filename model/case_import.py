@@ -607,6 +607,14 @@ def _sql_values(column: pd.Series) -> tuple[np.ndarray, bool]:
     return out, not blank.all()
 
 
+def _constant_literal(values: np.ndarray) -> str | None:
+    """The SQL literal of a column holding one int or text value throughout, else None."""
+    first = values[0]
+    if isinstance(first, bool) or not isinstance(first, int | str) or not (values == first).all():
+        return None
+    return str(first) if isinstance(first, int) else "'" + first.replace("'", "''") + "'"
+
+
 def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | None, done: int, total: int,
             text: str) -> int:
     """Insert a frame with multi-row VALUES statements, BATCH_ROWS rows between progress reports.
@@ -622,10 +630,15 @@ def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | 
     values = {column: _sql_values(frame[column]) for column in frame.columns}
     # An empty column whose default is NULL anyway is left out: fewer values to bind.
     no_default = {r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[4] is None}
-    columns = [c for c, (_v, filled) in values.items() if c not in no_default or filled] or list(values)[:1]
-    per = max(1, min(ROWS_PER_STATEMENT, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    row = "(" + ", ".join("?" * len(columns)) + ")"
+    kept = [c for c, (_v, filled) in values.items() if c not in no_default or filled] or list(values)[:1]
+    # A column with one value throughout (cycle, import, time stamps, criteria list) is written
+    # into the statement once instead of being bound for every row.
+    constants = {c: sql for c in kept if count > 1 and (sql := _constant_literal(values[c][0])) is not None}
+    columns = [c for c in kept if c not in constants]
+    per = max(1, min(ROWS_PER_STATEMENT,
+                     db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // max(len(columns), 1)))
+    head = f"INSERT INTO {table} ({', '.join([*columns, *constants])}) VALUES "
+    row = "(" + ", ".join(["?"] * len(columns) + list(constants.values())) + ")"
     buffer = np.empty((min(BATCH_ROWS, count), len(columns)), dtype=object)
     for start in range(0, count, BATCH_ROWS):
         report(progress, done, total, text)

@@ -511,3 +511,15 @@ def test_answers_are_stored_on_their_cases(db):
         "SELECT c.source_row, a.criterion_id, a.outcome, a.raw FROM answers a JOIN cases c ON c.id = a.case_id")}
     assert stored == expected and len(stored) == 24
     assert stored[(2, min(c for _r, c in stored))] == ("met", "Yes")
+
+
+def test_values_shared_by_every_row_are_stored_like_the_others(db):
+    """Constant columns are written into the statement as literals (quotes escaped), not bound."""
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    table = table_from({"Case": ["1", "2", "3"], "Ward": ["St Mary's"] * 3, "Q": ["Yes"] * 3})
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Ward": "ward", "Q": target}, {},
+                       keep_identifiers=False, key=KEY)
+    commit_import(db, cycle_id, plan, file_name="o'brien.csv", sha256="q")
+    assert db.execute("SELECT case_ref, ward, cycle_id, answer_criteria, outcomes FROM cases ORDER BY id").fetchall() \
+        == [(ref, "St Mary's", cycle_id, str(list_criteria(db, cycle_id)[0].id), "M") for ref in "123"]
