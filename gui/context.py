@@ -31,9 +31,3 @@ class AppContext:
         from model import settings as model_settings
 
         return model_settings.get(self.store.db, key, default)
-
-    def set_setting(self, key: str, value: str) -> None:
-        """Store a setting in the data file (committed at once)."""
-        from model import settings as model_settings
-
-        model_settings.put(self.store.db, key, value)

@@ -142,10 +142,6 @@ class AuditWorkspace(QWidget):
         """The chosen cycle's id, or None when the audit has no cycle yet."""
         return self.cycle_box.currentData()
 
-    def reload_cycles(self, select: int | None = None) -> None:
-        """Re-read the cycles (after one was added) and choose `select` or the latest."""
-        self._fill_cycles(select)
-
     # --- internals ------------------------------------------------------------------
 
     def _refresh_heading(self) -> None:

@@ -6,7 +6,6 @@ Every edit is committed at once. Deleting is soft (a bin), so it can be undone.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import NewType
@@ -372,8 +371,3 @@ def _span(start: str | None, end: str | None) -> str:
         return f"{day.day} {day:%b %Y}" if day else "not set"
 
     return f"{text(start)} – {text(end)}"
-
-
-def audit_ids(audits: Iterable[Audit]) -> list[int]:
-    """The ids of stored audits."""
-    return [a.id for a in audits if a.id is not None]

@@ -8,17 +8,13 @@ packed on the case's row (model.case_answers explains the layout and why).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, NewType
+from typing import NewType
 
 from sqlite_utils import Database
 
-from model.case_answers import OUTCOMES as OUTCOMES  # known to callers as model.cases.OUTCOMES
-from model.case_answers import Answer, answers_long, case_answers, write_case_answers
+from model.case_answers import Answer, case_answers, write_case_answers
 from model.errors import KnownError
 from model.util import now_iso
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 CaseId = NewType("CaseId", int)
 OUTCOME_LABELS = {"met": "Met", "not_met": "Not met", "exception": "Exception (N/A)", "missing": "Missing"}
@@ -139,31 +135,6 @@ def count_cases(db: Database, cycle_id: int) -> int:
     return db.execute(
         "SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL", [cycle_id]
     ).fetchone()[0]
-
-
-def answers_frame(db: Database, cycle_ids: list[int]) -> pd.DataFrame:
-    """Every answer of the live cases in these cycles, as a DataFrame for analysis.
-
-    Columns: cycle_id, case_id, criterion_id, lineage, outcome, value, case_date.
-    """
-    import pandas as pd
-
-    long = answers_long(db, cycle_ids, case_columns=("cycle_id", "case_date"), value=True)
-    marks = ",".join("?" * len(cycle_ids)) or "NULL"
-    lineage = dict(db.execute(f"SELECT id, lineage FROM criteria WHERE cycle_id IN ({marks})", list(cycle_ids)))
-    long["lineage"] = long["criterion_id"].map(lineage)
-    columns = ["cycle_id", "case_id", "criterion_id", "lineage", "outcome", "value", "case_date"]
-    return pd.DataFrame(long[columns]) if len(long) else pd.DataFrame(columns=columns)
-
-
-def cases_frame(db: Database, cycle_ids: list[int]) -> pd.DataFrame:
-    """The live cases of these cycles with their segmentation fields (no identifiers)."""
-    import pandas as pd
-
-    marks = ",".join("?" * len(cycle_ids)) or "NULL"
-    cols = ", ".join(("id AS case_id", "cycle_id", "case_ref", "case_date", "age", *SEGMENT_FIELDS))
-    sql = f"SELECT {cols} FROM cases WHERE cycle_id IN ({marks}) AND deleted_at IS NULL"
-    return pd.read_sql_query(sql, db.conn, params=list(cycle_ids))
 
 
 @dataclass(frozen=True)

@@ -158,12 +158,6 @@ def start_next_cycle(db: Database, audit_id: int, **overrides: object) -> Cycle:
     return cycle
 
 
-def delete_cycle(db: Database, cycle_id: int) -> None:
-    """Delete a cycle with its criteria and cases (callers confirm first)."""
-    with db.atomic():
-        db.execute("DELETE FROM cycles WHERE id = ?", [cycle_id])
-
-
 def criteria_changes(db: Database, earlier_cycle_id: int, later_cycle_id: int) -> dict[str, str]:
     """For each lineage, what changed between two cycles ('added', 'removed' or the fields)."""
     before = {c.lineage: c for c in list_criteria(db, earlier_cycle_id)}

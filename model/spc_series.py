@@ -245,7 +245,7 @@ def series_from_answers(
     """Bucket one criterion's answers by month or ISO week (the vectorised core, no database).
 
     Args:
-        answers: one row per answer (e.g. `model.cases.answers_frame` filtered to one lineage)
+        answers: one row per answer (e.g. `model.case_answers.answers_long` for one lineage's criteria)
             with columns cycle_id, outcome and case_date (ISO text or None); an optional
             column n counts answers per row (for pre-aggregated input).
         lineage: the criterion's lineage (carried through).
