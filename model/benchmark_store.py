@@ -11,9 +11,9 @@ open transaction commits at once, so a bare `with db.conn:` would not make the i
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import math
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -120,56 +120,80 @@ def _insert_measures(db: Database, dataset_id: int, measures: pd.DataFrame) -> d
     return ids
 
 
-# Repeated text is stored once per dataset in lookup tables (migration m006); the cells carry
-# the lookup ids and the numbers. `benchmark_values` is a view joining them back together.
-_LOOKUPS = (  # (table, the cells' column pointing at it, its text columns)
+# Repeated text is stored once per dataset in lookup tables (migration m006). Each measure's
+# values are one row of `benchmark_columns` (migration m009): the lookup ids, numbers and
+# value ids as numpy arrays, one after another in one blob, their dtypes recorded in `layout`.
+_LOOKUPS = (  # (table, the values' column pointing at it, its text columns)
     ("benchmark_areas", "area_id", ("org_code", "org_name", "parent_code", "parent_name", "area_type")),
     ("benchmark_periods", "period_id", ("period", "period_sortable")),
     ("benchmark_details", "detail_id", ("sex", "age", "category_type", "category", "suppressed_text", "value_note",
                                         "compared_to_national", "compared_to_parent", "is_national")),
 )
 _NUMBER_COLUMNS = ("numerator", "denominator", "value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998")
-_CELL_COLUMNS = ("measure_id", "area_id", "period_id", "detail_id", *_NUMBER_COLUMNS, "source_row")
-#: Rows per multi-row INSERT: fewer statement steps than one row at a time (~30% faster).
-_ROWS_PER_INSERT = 2000
+#: Columns of the former `benchmark_values` view (m006, dropped by m009), in the order values_for_measure returns.
+VALUE_VIEW_COLUMNS = (
+    "id", "dataset_id", "measure_id", "org_code", "org_name", "parent_code", "parent_name", "area_type", "sex", "age",
+    "category_type", "category", "period", "period_sortable", *_NUMBER_COLUMNS, "suppressed_text", "value_note",
+    "compared_to_national", "compared_to_parent", "is_national", "source_row",
+)
+
+
+def _addresses(values: np.ndarray) -> np.ndarray:
+    """The address of each element of an object array (numpy stores one PyObject pointer per item)."""
+    contiguous = np.ascontiguousarray(values)
+    words = ctypes.cast(contiguous.ctypes.data, ctypes.POINTER(ctypes.c_size_t))
+    return np.ctypeslib.as_array(words, shape=(len(contiguous),)).copy()  # copied while `contiguous` lives
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each value in first-appearance order, -1 for blank; the distinct values): pd.factorize's result.
+
+    Why not pd.factorize on the text itself: it hashes every string's characters, 2–5 ms per
+    100,000 rows and column, most of the store's time. The parsers' repeated texts are mostly
+    one shared object each (taken from a category), so objects are factorised by address first
+    (integer hashing) and only the few distinct objects are compared by value. Equal values in
+    different objects still get one code; the codes are exactly pd.factorize's.
+    """
+    values = column.to_numpy()
+    if values.dtype != object or not len(values):
+        return pd.factorize(values)
+    addresses = _addresses(values)
+    if (addresses == addresses[0]).all():  # one object throughout (a constant or blank column): common
+        by_address, firsts = np.zeros(len(values), dtype=np.int64), np.zeros(1, dtype=np.int64)
+    else:
+        by_address, _ = pd.factorize(addresses)
+        firsts = np.flatnonzero(by_address > np.maximum.accumulate(np.concatenate(([-1], by_address[:-1]))))
+    codes, uniques = pd.factorize(values[firsts])
+    return codes[by_address], uniques
 
 
 def _distinct_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(0-based id of each row's combination of `columns`, position of each combination's first row).
 
-    Vectorised: each column is factorised and folded into a running key, re-factorised after
-    every column so the key stays below len(frame)². Blank (None/NaN) is one value.
+    Vectorised: each column's codes are folded into one mixed-radix key (re-factorised only
+    if the key would overflow), then the key is factorised once. Blank (None/NaN) is one value.
     """
-    key = np.zeros(len(frame), dtype=np.int64)
+    key, size = np.zeros(len(frame), dtype=np.int64), 1
     for col in columns:
-        # Blank is code -1, shifted to 0 (use_na_sentinel=False would run a slow isna pass first).
-        codes, uniques = pd.factorize(frame[col])
-        key, _ = pd.factorize(key * (len(uniques) + 2) + codes + 1)
-    return key, np.unique(key, return_index=True)[1]
+        codes, uniques = _factorize(frame[col])
+        width = len(uniques) + 1  # blank is code -1, shifted to 0
+        if size * width >= 2**62:
+            key, seen = pd.factorize(key)
+            size = len(seen)
+        key, size = key * width + codes + 1, size * width
+    key, _ = pd.factorize(key)
+    if not len(key):
+        return key, key
+    # Ids follow first appearance, so a row starts a combination exactly when it exceeds every id before it.
+    before = np.maximum.accumulate(np.concatenate(([-1], key[:-1])))
+    return key, np.flatnonzero(key > before)
 
 
-def _insert_many(db: Database, table: str, columns: Sequence[str], arrays: Sequence[Any]) -> None:
-    """Insert equal-length columns with multi-row VALUES statements (NaN is stored as NULL).
-
-    executemany, not insert_all: sqlite-utils inspects every cell (JSON-or-not), which takes
-    seconds at 100,000 rows; here the column types are fixed and known.
-    """
-    count, width = len(arrays[0]) if len(arrays) else 0, len(columns)
-    if not count:
-        return
-    grid = np.empty((count, width), dtype=object)
-    for j, array in enumerate(arrays):
-        grid[:, j] = array  # numpy hands Python int/float/str to the object grid, as sqlite3 needs
-    limit = db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per = max(1, min(_ROWS_PER_INSERT, limit // width))
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    row = "(" + ", ".join("?" * width) + ")"
-    full = count // per * per
-    if full:
-        flat = grid[:full].reshape(-1, per * width)
-        db.conn.executemany(head + ", ".join([row] * per), flat.tolist())
-    if full < count:
-        db.conn.execute(head + ", ".join([row] * (count - full)), grid[full:].ravel().tolist())
+def _as_sql_value(values: np.ndarray) -> list[Any]:
+    """Python values for sqlite3: None for a blank, numpy numbers as Python int/float."""
+    objects = values.astype(object)
+    objects[pd.isna(values)] = None
+    return objects.tolist()
 
 
 def _insert_lookup(db: Database, dataset_id: int, table: str, columns: Sequence[str], values: pd.DataFrame
@@ -177,33 +201,86 @@ def _insert_lookup(db: Database, dataset_id: int, table: str, columns: Sequence[
     """Store each distinct combination of `columns` once; return every value row's lookup id."""
     key, firsts = _distinct_rows(values, columns)
     first_id = int(db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
-    rows = values.iloc[firsts]
-    arrays = [np.full(len(firsts), dataset_id, dtype=object)]
-    for col in columns:
-        column = rows[col].astype(object)
-        arrays.append(column.where(column.notna(), None).to_numpy())
-    _insert_many(db, table, ["id", "dataset_id", *columns], [np.arange(len(firsts)) + first_id, *arrays])
+    # Only the first row of each combination is converted: a few thousand values, not 100,000.
+    records = zip(
+        (np.arange(len(firsts)) + first_id).tolist(),
+        [dataset_id] * len(firsts),
+        *(_as_sql_value(values[c].to_numpy()[firsts]) for c in columns),
+        strict=True,
+    )
+    marks = ", ".join("?" * (len(columns) + 2))
+    db.conn.executemany(f"INSERT INTO {table} (id, dataset_id, {', '.join(columns)}) VALUES ({marks})", records)
     return key + first_id
+
+
+def _compact(array: np.ndarray) -> np.ndarray:
+    """The array in the fewest bytes per item that keep every value exactly (little-endian).
+
+    Writing the blob is most of the store's time; the dtype chosen is recorded, so a reader
+    gets the same numbers back. float32 holds NaN, whole numbers below 2**24 and many counts.
+    """
+    if array.dtype.kind in "iu":
+        low, high = (int(array.min()), int(array.max())) if len(array) else (0, 0)
+        dtype = next(d for d in ("<i1", "<i2", "<i4", "<i8") if np.iinfo(d).min <= low and high <= np.iinfo(d).max)
+        return array.astype(dtype)
+    wide = array.astype("<f8")
+    narrow = wide.astype("<f4")
+    # Compared bit for bit: -0.0 stays -0.0, and NaN (one bit pattern from the parsers) matches itself.
+    return narrow if np.array_equal(narrow.astype("<f8").view("<i8"), wide.view("<i8")) else wide
+
+
+def _encode(columns: dict[str, np.ndarray]) -> tuple[str, bytearray]:
+    """(layout JSON, blob): each array compacted, one after another (migration m009)."""
+    arrays = {name: _compact(array) for name, array in columns.items()}
+    layout = [[name, array.dtype.str] for name, array in arrays.items()]
+    data = bytearray(sum(array.nbytes for array in arrays.values()))
+    offset = 0
+    for array in arrays.values():  # copied once, straight into the blob
+        np.frombuffer(data, dtype=array.dtype, count=len(array), offset=offset)[:] = array
+        offset += array.nbytes
+    return json.dumps(layout), data  # sqlite3 stores any buffer as a BLOB
+
+
+def _decode(layout: str, data: bytes, count: int) -> dict[str, np.ndarray]:
+    """The arrays of one `benchmark_columns` row, whatever dtypes its layout records."""
+    columns, offset = {}, 0
+    for name, dtype_str in json.loads(layout):
+        dtype = np.dtype(dtype_str)
+        columns[name] = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
+        offset += dtype.itemsize * count
+    return columns
 
 
 def _insert_values(db: Database, dataset_id: int, measure_ids: dict[str, int], values: pd.DataFrame) -> None:
     # Factorise first: mapping 100,000 codes one by one costs more than storing them.
-    positions, uniques = pd.factorize(values["measure_code"])
+    positions, uniques = _factorize(values["measure_code"])
     names = [str(u) for u in uniques]
     missing = set(names) - set(measure_ids)
     if missing:
         raise KnownError(f"Values refer to measures that are not listed: {sorted(missing)[:5]}.")
+    # A row without a measure code (-1) goes with the last code listed, as it did before m009.
+    positions = np.where(positions < 0, len(names) - 1, positions)
     frame = values.assign(is_national=values["is_national"].astype(bool).astype(int))
     ids = {key: _insert_lookup(db, dataset_id, table, columns, frame) for table, key, columns in _LOOKUPS}
-    arrays = [
-        np.array([measure_ids[n] for n in names], dtype=np.int64)[positions],
-        ids["area_id"],
-        ids["period_id"],
-        ids["detail_id"],
-        *(pd.to_numeric(values[c], errors="coerce").to_numpy(dtype=float) for c in _NUMBER_COLUMNS),
-        pd.to_numeric(values["source_row"], errors="coerce").to_numpy(dtype=float),
-    ]
-    _insert_many(db, "benchmark_cells", _CELL_COLUMNS, arrays)
+    first_id = int(db.execute("SELECT COALESCE(MAX(last_id), 0) + 1 FROM benchmark_columns").fetchone()[0])
+    # One stable sort groups the rows by measure and keeps file order (= id order) within each.
+    order = np.argsort(positions, kind="stable")
+    arrays = {
+        "id": order + first_id,
+        **{key: ids[key][order] for _, key, _ in _LOOKUPS},
+        **{c: pd.to_numeric(values[c], errors="coerce").to_numpy(dtype=float)[order] for c in _NUMBER_COLUMNS},
+        "source_row": pd.to_numeric(values["source_row"], errors="coerce").to_numpy(dtype=float)[order],
+    }
+    bounds = np.searchsorted(positions[order], np.arange(len(names) + 1))
+    records = []
+    for k, name in enumerate(names):  # one row per measure, not per value
+        part = slice(bounds[k], bounds[k + 1])
+        layout, data = _encode({c: a[part] for c, a in arrays.items()})
+        count = int(bounds[k + 1] - bounds[k])
+        records.append((measure_ids[name], count, int(arrays["id"][part][-1]), layout, data))
+    db.conn.executemany(
+        "INSERT INTO benchmark_columns (measure_id, row_count, last_id, layout, data) VALUES (?, ?, ?, ?, ?)", records
+    )
 
 
 def _repoint_links(db: Database, old_dataset: int, new_ids: dict[str, int]) -> None:
@@ -222,7 +299,7 @@ def _delete(db: Database, dataset_id: int) -> None:
     # Explicit deletes so the result does not depend on PRAGMA foreign_keys being on.
     measure_ids = "SELECT id FROM benchmark_measures WHERE dataset_id = ?"
     db.execute(f"DELETE FROM benchmark_links WHERE measure_id IN ({measure_ids})", [dataset_id])
-    db.execute(f"DELETE FROM benchmark_cells WHERE measure_id IN ({measure_ids})", [dataset_id])
+    db.execute(f"DELETE FROM benchmark_columns WHERE measure_id IN ({measure_ids})", [dataset_id])
     for table, _, _ in _LOOKUPS:
         db.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
     db.execute("DELETE FROM benchmark_measures WHERE dataset_id = ?", [dataset_id])
@@ -258,20 +335,88 @@ def measures(db: Database, dataset_id: int | None = None) -> pd.DataFrame:
     )
 
 
+def _stored_cells(db: Database, measure_id: int) -> tuple[dict[str, Any] | None, dict[str, np.ndarray]]:
+    """(the measure's dataset_id, measure_code and scale, or None if unknown; its value arrays, in id order)."""
+    row = db.execute(
+        "SELECT m.dataset_id, m.measure_code, m.scale, c.row_count, c.layout, c.data FROM benchmark_measures m "
+        "LEFT JOIN benchmark_columns c ON c.measure_id = m.id WHERE m.id = ?",
+        [measure_id],
+    ).fetchone()
+    if row is None:
+        return None, {}
+    measure = {"dataset_id": row[0], "measure_code": row[1], "scale": row[2]}
+    return measure, (_decode(row[4], row[5], row[3]) if row[4] is not None else {})
+
+
+def _as_sql_reads(array: np.ndarray, *, integer: bool = False) -> np.ndarray:
+    """A NaN-for-NULL number column typed as pandas.read_sql_query typed the old view's column.
+
+    All NULL gives an object column of None; an INTEGER column without NULLs gives int64.
+    """
+    missing = np.isnan(array)
+    if missing.all():
+        return np.full(len(array), None, dtype=object)
+    if integer and not missing.any() and np.array_equal(array, np.floor(array)):
+        return array.astype(np.int64)
+    return array
+
+
+def _lookup_rows(db: Database, table: str, dataset_id: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(the dataset's rows of a lookup table as an object grid, id first; the row of each id, -1 if absent)."""
+    columns = next(cols for name, _, cols in _LOOKUPS if name == table)
+    rows = db.execute(f"SELECT id, {', '.join(columns)} FROM {table} WHERE dataset_id = ?", [dataset_id]).fetchall()
+    grid = np.array(rows, dtype=object).reshape(len(rows), len(columns) + 1)
+    return grid, pd.Index(grid[:, 0].astype(np.int64)).get_indexer(ids)
+
+
+def _typed_columns(grid: np.ndarray, positions: np.ndarray, columns: Sequence[str]) -> dict[str, pd.Series]:
+    """Each text column of a lookup grid, one entry per position, typed as read_sql_query types them."""
+    used, where = np.unique(positions, return_inverse=True)
+    # Typing the distinct rows used gives the same dtype as typing every value (it depends only
+    # on which kinds of value occur); `take` then spreads them over the rows cheaply.
+    return {
+        col: pd.Series(grid[used, j + 1], dtype=object).infer_objects().take(where).reset_index(drop=True)
+        for j, col in enumerate(columns)
+    }
+
+
+def _values_frame(db: Database, measure_id: int, period: str | None) -> pd.DataFrame:
+    """The rows the old `benchmark_values` view gave for a measure, plus measure_code and scale."""
+    measure, cells = _stored_cells(db, measure_id)
+    if measure is None or not cells:
+        return pd.DataFrame(columns=[*VALUE_VIEW_COLUMNS, "measure_code", "scale"])
+    dataset_id = measure["dataset_id"]
+    lookups = {key: (cols, *_lookup_rows(db, table, dataset_id, cells[key])) for table, key, cols in _LOOKUPS}
+    # As the view's inner joins did, a value whose lookup row is missing is left out.
+    keep = np.logical_and.reduce([positions >= 0 for _, _, positions in lookups.values()])
+    if period is not None:
+        wanted = db.execute("SELECT id FROM benchmark_periods WHERE dataset_id = ? AND period = ?",
+                            [dataset_id, period]).fetchall()
+        keep &= np.isin(cells["period_id"], [r[0] for r in wanted])
+    count = int(keep.sum())
+    if not count:
+        return pd.DataFrame(columns=[*VALUE_VIEW_COLUMNS, "measure_code", "scale"])
+    found: dict[str, Any] = {
+        "id": cells["id"][keep].astype(np.int64),
+        "dataset_id": np.full(count, dataset_id, dtype=np.int64),
+        "measure_id": np.full(count, measure_id, dtype=np.int64),
+        "source_row": _as_sql_reads(cells["source_row"][keep].astype(float), integer=True),
+        **{c: _as_sql_reads(cells[c][keep].astype(float)) for c in _NUMBER_COLUMNS},
+    }
+    for columns, grid, positions in lookups.values():
+        found.update(_typed_columns(grid, positions[keep], columns))
+    constants = {c: pd.Series(np.full(count, measure[c], dtype=object)).infer_objects()
+                 for c in ("measure_code", "scale")}
+    return pd.DataFrame({c: found[c] for c in VALUE_VIEW_COLUMNS} | constants)
+
+
 def values_for_measure(db: Database, measure_id: int, period: str | None = None) -> pd.DataFrame:
     """One measure's rows (optionally one period), with `proportion` (0–1) for funnel plots.
 
     `proportion` is numerator / denominator when both are known, else value / the measure's
     scale; NaN when neither can be had (suppressed).
     """
-    where = "WHERE v.measure_id = ?" + (" AND v.period = ?" if period is not None else "")
-    params: list[Any] = [measure_id] + ([period] if period is not None else [])
-    frame = pd.read_sql_query(
-        "SELECT v.*, m.measure_code, m.scale FROM benchmark_values v "
-        f"JOIN benchmark_measures m ON m.id = v.measure_id {where} ORDER BY v.id",
-        db.conn,
-        params=params,
-    )
+    frame = _values_frame(db, measure_id, period)
     frame["is_national"] = frame["is_national"].astype(bool)
     num = pd.to_numeric(frame["numerator"], errors="coerce")
     den = pd.to_numeric(frame["denominator"], errors="coerce")
@@ -282,12 +427,24 @@ def values_for_measure(db: Database, measure_id: int, period: str | None = None)
 
 def periods_for_measure(db: Database, measure_id: int) -> list[str]:
     """The periods a measure has values for, in time order where the file gave one."""
-    rows = db.execute(
-        "SELECT period, MIN(period_sortable) FROM benchmark_values "
-        "WHERE measure_id = ? AND period IS NOT NULL GROUP BY period ORDER BY MIN(period_sortable), MIN(id)",
-        [measure_id],
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+    measure, cells = _stored_cells(db, measure_id)
+    if measure is None or not cells or not len(cells["id"]):
+        return []
+    # Per lookup row: its first value id; then, as the old GROUP BY period did, per period text:
+    # the smallest sortable key (NULL first) and the first id, in that order.
+    first = pd.Series(cells["id"]).groupby(cells["period_id"]).min()
+    lookup = pd.read_sql_query(
+        "SELECT id, period, period_sortable FROM benchmark_periods WHERE dataset_id = ? AND period IS NOT NULL",
+        db.conn,
+        params=[measure["dataset_id"]],
+    )
+    lookup["first_id"] = lookup["id"].map(first)
+    lookup = lookup.dropna(subset=["first_id"])
+    periods = lookup.groupby("period", sort=False).agg(
+        sortable=("period_sortable", "min"), first_id=("first_id", "min")
+    )
+    periods = periods.sort_values(["sortable", "first_id"], na_position="first", kind="stable")
+    return [str(p) for p in periods.index]
 
 
 # --- Profiles and links ----------------------------------------------------------------------

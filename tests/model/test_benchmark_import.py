@@ -152,6 +152,43 @@ def test_fingertips_columns_matched_by_name_with_bom_and_range(tmp_path: Path) -
     assert parsed.problems[0]["row"] == 4 and parsed.problems[0]["column"] == "Value"
 
 
+def _write_fingertips(path: Path, rows: list[list[str]]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([FINGERTIPS_HEADER, *(r[:-1] for r in rows)])  # data rows one field short, as published
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    return path
+
+
+def test_fingertips_repeats_and_code_clashes_are_found(tmp_path: Path) -> None:
+    hartlepool = _fingertips_row(**{"Area Code": "E06000001", "Area Name": "Hartlepool", "Value": "5"})
+    rows = [
+        _fingertips_row(**{"Area Code": "E92000001", "Area Name": "England", "Area Type": "Country", "Value": "9"}),
+        hartlepool,
+        _fingertips_row(**{"Area Code": "E06000001", "Area Name": "Hartlepool", "Sex": "Male", "Value": "4"}),
+        hartlepool,  # a repeat: left out and reported
+        _fingertips_row(**{"Area Code": "E06000002", "Area Name": "Old name", "Value": "6"}),
+        _fingertips_row(**{"Area Code": "E06000002", "Area Name": "New name", "Value": "7"}),  # one code, two names
+    ]
+    parsed = parse_fingertips(_write_fingertips(tmp_path / "f.csv", rows))
+    assert parsed.duplicates["source_row"].tolist() == [5] and parsed.rejected_rows == 1
+    assert len(parsed.values) == 5 and parsed.values["source_row"].tolist() == [2, 3, 4, 6, 7]
+    reasons = [p["reason"] for p in parsed.problems]
+    assert reasons[0].startswith("repeated row for E06000001 (Hartlepool)")
+    assert "code E06000002 is used by 2 organisations (New name; Old name)" in reasons[1]
+
+
+def test_fingertips_unused_columns_are_not_needed(tmp_path: Path) -> None:
+    # Only the columns the parser reads matter; the trailing ones may be absent or hold anything.
+    rows = [_fingertips_row(**{"Area Code": "E06000001", "Area Name": "Hartlepool", "Value": "", "Count": "3",
+                               "Recent Trend": "Increasing", "New data": "New data"})]
+    parsed = parse_fingertips(_write_fingertips(tmp_path / "f.csv", rows))
+    row = parsed.values.iloc[0]
+    assert math.isnan(row["value"]) and row["suppressed_text"] == "" and row["numerator"] == 3.0
+    assert parsed.values["numerator"].dtype == np.float64 and parsed.problems == []
+    assert list(parsed.values.columns) == VALUE_COLUMNS
+
+
 def test_fingertips_cp1252_fallback(tmp_path: Path) -> None:
     rows = [_fingertips_row(**{"Area Code": "E06000003", "Area Name": "Redcar – Cleveland’s", "Value": "1"})]
     text = ",".join(FINGERTIPS_HEADER) + "\r\n" + "\r\n".join(",".join(r) for r in rows) + "\r\n"

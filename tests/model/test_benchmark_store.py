@@ -16,6 +16,9 @@ from sqlite_utils import Database
 from model.benchmark_import import NUMERIC_COLUMNS as NUMBERS
 from model.benchmark_import import _generate_fingertips_csv, parse_file, propose_wide_mapping
 from model.benchmark_store import (
+    _decode,
+    _distinct_rows,
+    _factorize,
     delete_dataset,
     find_our_rows,
     import_benchmark_json,
@@ -44,6 +47,11 @@ TABLES = {
     "benchmark_profiles",
     "benchmark_links",
 }
+#: What one import writes (values are one benchmark_columns row per measure since m009).
+STORED_TABLES = (
+    "benchmark_datasets", "benchmark_measures", "benchmark_columns", "benchmark_areas", "benchmark_periods",
+    "benchmark_details",
+)
 
 
 @pytest.fixture
@@ -114,7 +122,7 @@ def test_save_is_all_or_nothing(db: Database, shared_data: Path) -> None:
     broken = replace(parsed, measures=parsed.measures.iloc[:2])  # values refer to q12/q15 too
     with pytest.raises(KnownError, match="not listed"):
         save_dataset(db, broken)
-    for table in TABLES - {"benchmark_profiles", "benchmark_links"}:
+    for table in STORED_TABLES:
         assert db[table].count == 0
 
 
@@ -136,7 +144,7 @@ def test_delete_dataset_removes_values_and_links(db: Database, shared_data: Path
     audit_id = _audit(db)
     link_criterion(db, audit_id, "c1", int(measures(db, dataset_id).loc[0, "id"]))
     delete_dataset(db, dataset_id)
-    assert db["benchmark_values"].count == 0 and db["benchmark_measures"].count == 0
+    assert db["benchmark_columns"].count == 0 and db["benchmark_measures"].count == 0
     assert links_for_audit(db, audit_id).empty
 
 
@@ -329,3 +337,126 @@ def test_link_remembers_its_period(db: Database, shared_data: Path) -> None:
     set_link_period(db, link, "2019/20")
     save_dataset(db, parse_file(shared_data / "fingertips_example.csv"), replace=True)
     assert links_for_audit(db, audit_id)["period"].tolist() == ["2019/20"]  # kept when the file is replaced
+
+
+# --- Column storage (m009) -----------------------------------------------------------------------
+
+LONG_FILE = (
+    "org code,org name,period,measure,numerator,denominator,value\n"
+    "RA1,A,2024/25,m1,,,\nRA2,B,2023/24,m1,,,12.5\nRA3,C,,m1,,,\n"
+    "RA1,A,2023/24,m2,3,4,75\nRA3,C,2023/24,m2,,,*\n"
+)
+
+
+def _long(tmp_path: Path) -> Path:
+    path = tmp_path / "long.csv"
+    path.write_text(LONG_FILE, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", "b", "a", None, "c", np.nan, "b"],
+        ["x"] * 5,
+        [None, np.nan, None],
+        [2010, 2011, 2010, None],
+        [],
+    ],
+)
+def test_factorize_is_exactly_pandas_factorize(values: list[object]) -> None:
+    # Equal texts in distinct objects (as a wide or long parser makes them) still share a code.
+    distinct = np.array([v if not isinstance(v, str) else "".join(list(v)) for v in values], dtype=object)
+    codes, uniques = _factorize(pd.Series(distinct, dtype=object))
+    expected, expected_uniques = pd.factorize(distinct)
+    assert codes.tolist() == expected.tolist() and list(uniques) == list(expected_uniques)
+
+
+def test_distinct_rows_gives_ids_in_first_appearance_and_first_rows() -> None:
+    frame = pd.DataFrame({"a": ["x", "y", "x", "y", None], "b": [1, 1, 1, 2, None]})
+    ids, firsts = _distinct_rows(frame, ["a", "b"])
+    assert ids.tolist() == [0, 1, 0, 2, 3] and firsts.tolist() == [0, 1, 3, 4]
+
+
+def test_numbers_are_stored_compactly_and_read_back_bit_for_bit(db: Database, shared_data: Path) -> None:
+    parsed = parse_file(shared_data / "fingertips_example.csv")
+    values = parsed.values.copy()
+    values["numerator"] = np.where(np.arange(len(values)) % 2, 3.0, -0.0)  # float32 holds both exactly
+    values["denominator"] = 2.0**30 + 1  # does not fit float32: stays float64
+    values["value"] = 0.1  # not a float32 number
+    measure_id = int(measures(db, save_dataset(db, replace(parsed, values=values)))["id"].iloc[0])
+    layout = dict(json.loads(db.execute("SELECT layout FROM benchmark_columns").fetchone()[0]))
+    assert layout["numerator"] == "<f4" and layout["denominator"] == "<f8" and layout["value"] == "<f8"
+    assert layout["source_row"] == "<f4" and np.dtype(layout["period_id"]) == np.int8
+    stored = values_for_measure(db, measure_id).sort_values("source_row")
+    assert np.signbit(stored["numerator"].to_numpy()).tolist() == np.signbit(values["numerator"]).tolist()
+    assert stored["numerator"].tolist() == values["numerator"].tolist()
+    assert (stored["denominator"] == 2.0**30 + 1).all() and (stored["value"] == 0.1).all()
+
+
+def test_values_are_typed_as_the_old_view_gave_them(db: Database, tmp_path: Path) -> None:
+    dataset_id = save_dataset(db, parse_file(_long(tmp_path)))
+    ids = measures(db, dataset_id).set_index("measure_code")["id"]
+    m1 = values_for_measure(db, int(ids["m1"]))
+    assert list(m1.columns) == [*VIEW_COLUMNS, "measure_code", "scale", "proportion"]
+    # A column that is NULL throughout reads as None (object), as pandas.read_sql_query gave it.
+    assert m1["numerator"].dtype == object and m1["numerator"].isna().all()
+    assert m1["period_sortable"].dtype == object and m1["source_row"].dtype == np.int64
+    assert m1["value"].dtype == np.float64 and m1["is_national"].dtype == bool
+    assert m1["org_code"].tolist() == ["RA1", "RA2", "RA3"] and pd.isna(m1["period"].iloc[2])
+    m2 = values_for_measure(db, int(ids["m2"]), period="2023/24")
+    assert m2["numerator"].dtype == np.float64 and m2["suppressed_text"].tolist()[1] == "*"
+    assert m2["proportion"].iloc[0] == 0.75
+    for empty in (values_for_measure(db, int(ids["m2"]), period="1999"), values_for_measure(db, 10_000)):
+        assert empty.empty and list(empty.columns) == list(m1.columns)
+
+
+def test_periods_follow_sortable_keys_else_file_order(db: Database, tmp_path: Path) -> None:
+    dataset_id = save_dataset(db, parse_file(_long(tmp_path)))
+    ids = measures(db, dataset_id).set_index("measure_code")["id"]
+    assert periods_for_measure(db, int(ids["m1"])) == ["2024/25", "2023/24"]  # no sortable key: as in the file
+    assert periods_for_measure(db, 10_000) == []
+
+
+def test_value_ids_stay_unique_and_increasing_across_datasets(db: Database, shared_data: Path) -> None:
+    first = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
+    second = save_dataset(db, parse_file(shared_data / "fingertips_example.csv"))
+
+    def ids(dataset_id: int) -> list[int]:
+        return sorted(i for m in measures(db, dataset_id)["id"] for i in values_for_measure(db, int(m))["id"])
+
+    assert ids(first) == list(range(1, 461)) and ids(second) == list(range(461, 461 + 396))
+    delete_dataset(db, first)
+    third = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
+    assert min(ids(third)) == 461 + 396 and db["benchmark_columns"].count == 5
+
+
+def test_a_row_in_another_recorded_layout_reads_the_same(db: Database, tmp_path: Path) -> None:
+    dataset_id = save_dataset(db, parse_file(_long(tmp_path)))
+    measure_id = int(measures(db, dataset_id)["id"].iloc[1])
+    before = values_for_measure(db, measure_id)
+    count, layout, data = db.execute(
+        "SELECT row_count, layout, data FROM benchmark_columns WHERE measure_id = ?", [measure_id]
+    ).fetchone()
+    arrays = _decode(layout, data, count)
+    wide = [[name, ">i8" if array.dtype.kind == "i" else ">f8"] for name, array in arrays.items()]  # big-endian
+    blob = b"".join(array.astype(dtype).tobytes() for array, (_, dtype) in zip(arrays.values(), wide, strict=True))
+    db.execute("UPDATE benchmark_columns SET layout = ?, data = ? WHERE measure_id = ?",
+               [json.dumps(wide), blob, measure_id])
+    pd.testing.assert_frame_equal(values_for_measure(db, measure_id), before)
+
+
+def test_replace_keeps_one_columns_row_per_measure(db: Database, shared_data: Path) -> None:
+    parsed = parse_file(shared_data / NATIONAL_FILE)
+    save_dataset(db, parsed)
+    second = save_dataset(db, parsed, replace=True)
+    stored = db.execute("SELECT m.dataset_id, c.row_count FROM benchmark_columns c "
+                        "JOIN benchmark_measures m ON m.id = c.measure_id").fetchall()
+    assert {d for d, _ in stored} == {second} and sum(n for _, n in stored) == len(parsed.values)
+
+
+def test_a_value_whose_lookup_row_is_gone_is_left_out_as_the_view_did(db: Database, tmp_path: Path) -> None:
+    dataset_id = save_dataset(db, parse_file(_long(tmp_path)))
+    measure_id = int(measures(db, dataset_id).set_index("measure_code").loc["m1", "id"])
+    db.execute("DELETE FROM benchmark_areas WHERE org_code = 'RA2'")
+    assert values_for_measure(db, measure_id)["org_code"].tolist() == ["RA1", "RA3"]

@@ -13,11 +13,14 @@ import importlib
 import sqlite3
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from model import migrations
+from model.benchmark_store import _stored_cells, values_for_measure
 from model.case_answers import Answer, write_case_answers
 from model.store import open_memory, open_store
 
@@ -112,11 +115,42 @@ def _fresh_schema() -> list[tuple]:
         db.close()
 
 
+#: Columns holding SQLite INTEGERs among those m009 moved into blobs (read back as numpy numbers).
+_INTEGER_COLUMNS = {"id", "dataset_id", "measure_id", "area_id", "period_id", "detail_id", "period_sortable",
+                    "is_national", "source_row"}
+
+
+def _as_sqlite(value: object, column: str) -> object:
+    """A value decoded by numpy/pandas as sqlite3 would have returned it."""
+    if value is None or (isinstance(value, float | np.floating) and np.isnan(value)):
+        return None
+    if isinstance(value, bool | np.bool_ | np.integer) or (column in _INTEGER_COLUMNS and float(value).is_integer()):
+        return int(value)
+    return float(value) if isinstance(value, np.floating) else value
+
+
+def _rows_moved_by_m009(db: Database, name: str, columns: tuple[str, ...]) -> list[tuple]:
+    """benchmark_values (a view, earlier a table) and benchmark_cells became one blob row per measure
+    in m009 (benchmark_columns); their rows are read back through the store instead of SQL."""
+    measure_ids = [int(r[0]) for r in db.execute("SELECT id FROM benchmark_measures ORDER BY id")]
+    if name == "benchmark_values":
+        frames = [values_for_measure(db, m)[list(columns)] for m in measure_ids]
+    else:
+        cells = {m: _stored_cells(db, m)[1] for m in measure_ids}
+        frames = [pd.DataFrame(c).assign(measure_id=m)[list(columns)] for m, c in cells.items() if c]
+    rows = [row for f in frames for row in f.astype(object).itertuples(index=False, name=None)]
+    return [tuple(_as_sqlite(v, c) for v, c in zip(row, columns, strict=True)) for row in rows]
+
+
 def _same_rows(db: Database, before: dict[str, list[tuple]]) -> None:
     """The upgraded file still holds every row it held, in the columns it had (new columns aside)."""
+    relations = set(db.table_names()) | set(db.view_names())
     for name, (columns, *rows) in before.items():
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        after = sorted(db.execute(f'SELECT {quoted} FROM "{name}"').fetchall(), key=repr)
+        if name in ("benchmark_values", "benchmark_cells") and name not in relations:
+            after = sorted(_rows_moved_by_m009(db, name, columns), key=repr)
+        else:
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            after = sorted(db.execute(f'SELECT {quoted} FROM "{name}"').fetchall(), key=repr)
         assert after == rows, name
 
 
@@ -247,3 +281,92 @@ def test_answers_of_a_case_that_do_not_match_its_criteria_are_a_store_error():
             answers_long(db, [1])
     finally:
         db.close()
+
+
+# --- m009: benchmark values as one blob row per measure ---------------------------------------------
+
+_LONG = ("org code,org name,period,measure,numerator,denominator,value\n"
+         "RA1,A,2024/25,m1,,,\nRA2,B,2023/24,m1,,,12.5\nRA3,C,,m1,,,\nRA1,A,2023/24,m2,3,4,75\nRA3,C,2023/24,m2,,,*\n")
+
+
+def _values_as_m005_stored_them(db: Database, tmp_path: Path) -> None:
+    """Two parsed files written into the m005 benchmark_values table, plus a measure without values."""
+    from model.benchmark_import import VALUE_COLUMNS, _generate_fingertips_csv, parse_file
+
+    (tmp_path / "long.csv").write_text(_LONG, encoding="utf-8")
+    files = [_generate_fingertips_csv(tmp_path / "f.csv", rows=1500, seed=3), tmp_path / "long.csv"]
+    next_id = 1
+    for dataset_id, path in enumerate(files, start=1):
+        values = parse_file(path).values
+        _insert(db, "benchmark_datasets", {"id": dataset_id, "file_name": path.name, "sha256": str(dataset_id),
+                                           "format": "long", "imported_at": STAMP})
+        codes = list(dict.fromkeys(values["measure_code"]))
+        for offset, code in enumerate([*codes, "empty"]):
+            _insert(db, "benchmark_measures", {"id": 10 * dataset_id + offset, "dataset_id": dataset_id,
+                                               "measure_code": code, "scale": 100.0 if offset else None})
+        frame = values[VALUE_COLUMNS].drop(columns="measure_code").astype(object)
+        frame = frame.where(frame.notna(), None).assign(is_national=values["is_national"].astype(int))
+        frame.insert(0, "measure_id", [10 * dataset_id + codes.index(c) for c in values["measure_code"]])
+        frame.insert(0, "dataset_id", dataset_id)
+        frame.insert(0, "id", range(next_id, next_id + len(frame)))
+        next_id += len(frame) + 5  # a gap, as deletes leave
+        marks = ", ".join("?" * frame.shape[1])
+        with db.atomic():  # a bare executemany would leave its implicit transaction open
+            db.conn.executemany(f"INSERT INTO benchmark_values ({', '.join(frame.columns)}) VALUES ({marks})",
+                                frame.itertuples(index=False, name=None))
+
+
+def _read_as_before_m009(db: Database, measure_id: int, period: str | None) -> pd.DataFrame:
+    """values_for_measure as it was written against the benchmark_values view (m006–m008)."""
+    where = "WHERE v.measure_id = ?" + (" AND v.period = ?" if period is not None else "")
+    frame = pd.read_sql_query(
+        f"SELECT v.*, m.measure_code, m.scale FROM benchmark_values v JOIN benchmark_measures m "
+        f"ON m.id = v.measure_id {where} ORDER BY v.id",
+        db.conn, params=[measure_id] + ([period] if period is not None else []),
+    )
+    frame["is_national"] = frame["is_national"].astype(bool)
+    num = pd.to_numeric(frame["numerator"], errors="coerce")
+    den = pd.to_numeric(frame["denominator"], errors="coerce")
+    from_counts = num / den.where(den > 0)
+    frame["proportion"] = from_counts.where(from_counts.notna(), frame["value"] / frame["scale"])
+    return frame
+
+
+def _periods_before_m009(db: Database, measure_id: int) -> list[str]:
+    rows = db.execute("SELECT period, MIN(period_sortable) FROM benchmark_values WHERE measure_id = ? AND period "
+                      "IS NOT NULL GROUP BY period ORDER BY MIN(period_sortable), MIN(id)", [measure_id])
+    return [str(r[0]) for r in rows]
+
+
+def test_m009_values_read_back_identically_through_the_store(tmp_path):
+    from model.benchmark_import import parse_file
+    from model.benchmark_store import periods_for_measure, save_dataset
+
+    path = tmp_path / "old.sqlite"
+    db = _database_at(path, NAMES.index("m006_benchmark_links_period"))
+    _values_as_m005_stored_them(db, tmp_path)
+    earlier = Migrations(migrations.MIGRATION_SET)  # up to the last migration before m009 (m006 moves the rows)
+    for name in NAMES[:NAMES.index("m009_benchmark_columns")]:
+        earlier(name=name)(importlib.import_module(f"model.migrations.{name}").migrate)
+    earlier.apply(db)
+    measure_ids = [int(r[0]) for r in db.execute("SELECT id FROM benchmark_measures ORDER BY id")]
+    periods = {m: _periods_before_m009(db, m) for m in measure_ids}
+    expected = {(m, p): _read_as_before_m009(db, m, p) for m in measure_ids for p in [None, *periods[m], "none"]}
+    assert sum(len(f) for (_, p), f in expected.items() if p is None) == 1505
+    db.close()
+    store = open_store(path)
+    try:
+        upgraded = store.db
+        assert "benchmark_values" not in upgraded.view_names() and "benchmark_cells" not in upgraded.table_names()
+        assert upgraded["benchmark_columns"].count == 5  # one row per measure with values
+        for (measure_id, period), frame in expected.items():
+            pd.testing.assert_frame_equal(values_for_measure(upgraded, measure_id, period), frame, check_exact=True)
+        assert {m: periods_for_measure(upgraded, m) for m in measure_ids} == periods
+        # New values get ids above every moved one.
+        last = int(upgraded.execute("SELECT MAX(last_id) FROM benchmark_columns").fetchone()[0])
+        new = save_dataset(upgraded, parse_file(tmp_path / "long.csv"))
+        new_ids = [i for m in upgraded.execute("SELECT id FROM benchmark_measures WHERE dataset_id = ?", [new])
+                   for i in values_for_measure(upgraded, int(m[0]))["id"]]
+        assert last == 1505 + 5 and min(new_ids) == last + 1
+    finally:
+        store.close()
