@@ -11,7 +11,6 @@ open transaction commits at once, so a bare `with db.conn:` would not make the i
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import math
 import sys
@@ -138,35 +137,6 @@ VALUE_VIEW_COLUMNS = (
 )
 
 
-def _addresses(values: np.ndarray) -> np.ndarray:
-    """The address of each element of an object array (numpy stores one PyObject pointer per item)."""
-    contiguous = np.ascontiguousarray(values)
-    words = ctypes.cast(contiguous.ctypes.data, ctypes.POINTER(ctypes.c_size_t))
-    return np.ctypeslib.as_array(words, shape=(len(contiguous),)).copy()  # copied while `contiguous` lives
-
-
-def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(code of each value in first-appearance order, -1 for blank; the distinct values): pd.factorize's result.
-
-    Why not pd.factorize on the text itself: it hashes every string's characters, 2–5 ms per
-    100,000 rows and column, most of the store's time. The parsers' repeated texts are mostly
-    one shared object each (taken from a category), so objects are factorised by address first
-    (integer hashing) and only the few distinct objects are compared by value. Equal values in
-    different objects still get one code; the codes are exactly pd.factorize's.
-    """
-    values = column.to_numpy()
-    if values.dtype != object or not len(values):
-        return pd.factorize(values)
-    addresses = _addresses(values)
-    if (addresses == addresses[0]).all():  # one object throughout (a constant or blank column): common
-        by_address, firsts = np.zeros(len(values), dtype=np.int64), np.zeros(1, dtype=np.int64)
-    else:
-        by_address, _ = pd.factorize(addresses)
-        firsts = np.flatnonzero(by_address > np.maximum.accumulate(np.concatenate(([-1], by_address[:-1]))))
-    codes, uniques = pd.factorize(values[firsts])
-    return codes[by_address], uniques
-
-
 def _distinct_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(0-based id of each row's combination of `columns`, position of each combination's first row).
 
@@ -175,7 +145,7 @@ def _distinct_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndar
     """
     key, size = np.zeros(len(frame), dtype=np.int64), 1
     for col in columns:
-        codes, uniques = _factorize(frame[col])
+        codes, uniques = pd.factorize(frame[col])
         width = len(uniques) + 1  # blank is code -1, shifted to 0
         if size * width >= 2**62:
             key, seen = pd.factorize(key)
@@ -253,7 +223,7 @@ def _decode(layout: str, data: bytes, count: int) -> dict[str, np.ndarray]:
 
 def _insert_values(db: Database, dataset_id: int, measure_ids: dict[str, int], values: pd.DataFrame) -> None:
     # Factorise first: mapping 100,000 codes one by one costs more than storing them.
-    positions, uniques = _factorize(values["measure_code"])
+    positions, uniques = pd.factorize(values["measure_code"])
     names = [str(u) for u in uniques]
     missing = set(names) - set(measure_ids)
     if missing:

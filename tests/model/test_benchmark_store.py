@@ -18,7 +18,6 @@ from model.benchmark_import import _generate_fingertips_csv, parse_file, propose
 from model.benchmark_store import (
     _decode,
     _distinct_rows,
-    _factorize,
     delete_dataset,
     find_our_rows,
     import_benchmark_json,
@@ -352,24 +351,6 @@ def _long(tmp_path: Path) -> Path:
     path = tmp_path / "long.csv"
     path.write_text(LONG_FILE, encoding="utf-8")
     return path
-
-
-@pytest.mark.parametrize(
-    "values",
-    [
-        ["a", "b", "a", None, "c", np.nan, "b"],
-        ["x"] * 5,
-        [None, np.nan, None],
-        [2010, 2011, 2010, None],
-        [],
-    ],
-)
-def test_factorize_is_exactly_pandas_factorize(values: list[object]) -> None:
-    # Equal texts in distinct objects (as a wide or long parser makes them) still share a code.
-    distinct = np.array([v if not isinstance(v, str) else "".join(list(v)) for v in values], dtype=object)
-    codes, uniques = _factorize(pd.Series(distinct, dtype=object))
-    expected, expected_uniques = pd.factorize(distinct)
-    assert codes.tolist() == expected.tolist() and list(uniques) == list(expected_uniques)
 
 
 def test_distinct_rows_gives_ids_in_first_appearance_and_first_rows() -> None:
