@@ -719,7 +719,7 @@ def parse_fingertips(path: Path | str) -> ParsedBenchmark:
         problems=problems + dup_problems,
         duplicates=duplicates,
         suppressed_count=int(values["value"].isna().sum()),
-        rejected_rows=int(len(duplicates)) + sum(p["reason"].startswith("no area code") for p in problems),
+        rejected_rows=int(len(duplicates)) + sum(p["reason"].endswith("; row left out") for p in problems),
     )
 
 
@@ -792,6 +792,11 @@ def _fingertips_values(
             raw_value_text = text
     values["period_sortable"] = pd.to_numeric(values["period_sortable"], errors="coerce")
     codes, uniques = pd.factorize(values["measure_code"])
+    if (codes < 0).any():  # a row without an indicator ID belongs to no measure: never guessed
+        column = by_norm[_FINGERTIPS["measure_code"]]
+        problems += [{"row": int(r), "column": column, "value": "", "reason": "no indicator ID; row left out"}
+                     for r in values.loc[codes < 0, "source_row"]]
+        values, codes = values[codes >= 0], codes[codes >= 0]
     stripped = np.array([" ".join(str(u).split()) for u in uniques], dtype=object)
     values["measure_code"] = (
         pd.Categorical.from_codes(codes, categories=stripped)
@@ -1243,8 +1248,14 @@ def parse_long(path: Path | str) -> ParsedBenchmark:
     values = pd.DataFrame(index=table.index)
     for key in ("org_code", "org_name", "period"):
         values[key] = _blank_to_none(table[cols[key]]) if key in cols else None
-    values["measure_code"] = table[cols["measure"]].astype(str).str.strip()
+    values["measure_code"] = _blank_to_none(table[cols["measure"]])
     problems: list[dict[str, Any]] = []
+    no_measure = values["measure_code"].isna()
+    if no_measure.any():  # a row without a measure belongs to none: left out, never guessed
+        problems += [{"row": int(r), "column": cols["measure"], "value": "", "reason": "no measure; row left out"}
+                     for r in table.index[no_measure]]
+        table, values, rows = table[~no_measure], values[~no_measure], rows[~no_measure]
+    values["measure_code"] = values["measure_code"].astype(str).str.strip()
     raw_value = pd.Series(None, index=table.index, dtype=object)
     for key in ("numerator", "denominator", "value"):
         if key not in cols:
@@ -1275,7 +1286,7 @@ def parse_long(path: Path | str) -> ParsedBenchmark:
         problems=problems + dup_problems,
         duplicates=duplicates,
         suppressed_count=int(values["value"].isna().sum()),
-        rejected_rows=int(len(duplicates)),
+        rejected_rows=int(len(duplicates)) + int(no_measure.sum()),
     )
 
 

@@ -228,8 +228,9 @@ def _insert_values(db: Database, dataset_id: int, measure_ids: dict[str, int], v
     missing = set(names) - set(measure_ids)
     if missing:
         raise KnownError(f"Values refer to measures that are not listed: {sorted(missing)[:5]}.")
-    # A row without a measure code (-1) goes with the last code listed, as it did before m009.
-    positions = np.where(positions < 0, len(names) - 1, positions)
+    if (positions < 0).any():  # the parsers leave such rows out; filing them anywhere would be a guess
+        raise KnownError(f"{int((positions < 0).sum())} value(s) have no measure code.",
+                         hint="Give every row its indicator or measure, or remove the rows without one.")
     frame = values.assign(is_national=values["is_national"].astype(bool).astype(int))
     ids = {key: _insert_lookup(db, dataset_id, table, columns, frame) for table, key, columns in _LOOKUPS}
     first_id = int(db.execute("SELECT COALESCE(MAX(last_id), 0) + 1 FROM benchmark_columns").fetchone()[0])

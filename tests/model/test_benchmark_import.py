@@ -577,3 +577,27 @@ def test_propose_with_a_header_row_given(shared_data: Path) -> None:
         propose_wide_mapping(path, header_row=found.header_row - 1)  # the row of column numbers
     with pytest.raises(ImportProblem, match="not a header row"):
         propose_wide_mapping(path, header_row=10_000)
+
+
+def test_fingertips_row_without_an_indicator_id_is_left_out_and_reported(tmp_path: Path) -> None:
+    rows = [_fingertips_row(**{"Area Code": "E06000001", "Area Name": "Hartlepool", "Value": "5"}),
+            _fingertips_row(**{"Indicator ID": "", "Area Code": "E06000002", "Area Name": "Darlington", "Value": "6"}),
+            _fingertips_row(**{"Area Code": "E06000003", "Area Name": "Redcar", "Value": "7"})]
+    parsed = parse_fingertips(_write_fingertips(tmp_path / "f.csv", rows))
+    assert parsed.values["source_row"].tolist() == [2, 4] and set(parsed.values["measure_code"]) == {"123"}
+    assert parsed.problems == [{"row": 3, "column": "Indicator ID", "value": "",
+                                "reason": "no indicator ID; row left out"}]
+    assert parsed.rejected_rows == 1 and parsed.measures["measure_code"].tolist() == ["123"]
+
+
+def test_long_table_row_without_a_measure_is_left_out_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("Organisation Code,Organisation Name,Time period,Indicator,Numerator,Denominator\n"
+                    "RA1,Trust A,2024,falls,8,10\n"
+                    "RB2,Trust B,2024,,3,4\n"
+                    "RC3,Trust C,2024,falls,5,10\n", encoding="utf-8")
+    parsed = parse_long(path)
+    assert parsed.values["org_code"].tolist() == ["RA1", "RC3"]
+    assert parsed.measures["measure_code"].tolist() == ["falls"]  # no measure called "nan"
+    assert [p["reason"] for p in parsed.problems] == ["no measure; row left out"]
+    assert parsed.problems[0]["column"] == "Indicator" and parsed.rejected_rows == 1

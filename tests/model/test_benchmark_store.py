@@ -441,3 +441,20 @@ def test_a_value_whose_lookup_row_is_gone_is_left_out_as_the_view_did(db: Databa
     measure_id = int(measures(db, dataset_id).set_index("measure_code").loc["m1", "id"])
     db.execute("DELETE FROM benchmark_areas WHERE org_code = 'RA2'")
     assert values_for_measure(db, measure_id)["org_code"].tolist() == ["RA1", "RA3"]
+
+
+def test_values_without_a_measure_code_are_refused_not_filed_elsewhere(tmp_path: Path) -> None:
+    from model.benchmark_import import parse_long
+
+    path = tmp_path / "long.csv"
+    path.write_text("org code,org name,period,measure,numerator,denominator\nRA1,A,2024,m1,1,2\nRA2,B,2024,m2,3,4\n",
+                    encoding="utf-8")
+    parsed = parse_long(path)
+    parsed.values.loc[1, "measure_code"] = None  # as a caller building values by hand might leave it
+    db = open_memory()
+    try:
+        with pytest.raises(KnownError, match="1 value\\(s\\) have no measure code"):
+            save_dataset(db, parsed)
+        assert db["benchmark_datasets"].count == 0
+    finally:
+        db.close()
