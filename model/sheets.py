@@ -25,11 +25,14 @@ import csv
 import datetime as dt
 import functools
 import io
+import itertools
 import math
 import re
+import struct
 import zipfile
+import zlib
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -60,11 +63,17 @@ _INSTRUCTION_NAME_RE = re.compile(
     re.IGNORECASE,
 )
 # A row whose first filled cell starts like this is a totals/summary row, not a case.
+_TOTAL_LEADS = ("totals?", "sum", "overall", "count", "average", "mean", "median")
 _TOTAL_FIRST_CELL_RE = re.compile(
-    r"^\s*(?:grand\s+|sub\s*-?\s*)?(?:totals?|sum|overall|count|average|mean|median)\b", re.IGNORECASE
+    r"^\s*(?:grand\s+|sub\s*-?\s*)?(?:" + "|".join(_TOTAL_LEADS) + r")\b", re.IGNORECASE
 )
 # Any cell holding exactly one of these marks a totals row too.
 _TOTAL_WORDS = frozenset({"total", "totals", "grand total", "subtotal", "sub total", "sub-total"})
+# The letters a cell matching either can start with (after spaces; "g" and "s" for "grand" and
+# "sub"): cells starting with anything else (digits, "Yes", "AMU") need no test, which skips
+# almost every cell of a big sheet.
+_TOTAL_FIRST_LETTERS = "gs" + "".join(lead[0] for lead in _TOTAL_LEADS)
+_TOTAL_WORD_LETTERS = "".join(sorted({word[0] for word in _TOTAL_WORDS}))
 _SUMMARY_BLOCK_MAX_ROWS = 5
 
 
@@ -93,6 +102,8 @@ class RawSheet:
         hidden_rows: 0-based positions of rows hidden in Excel (only known for .xlsx/.xlsm).
         warnings: things the reader could not check or had to guess.
         visible: False for a sheet hidden in the workbook.
+        codes: per grid column, its cells as ``ColumnCodes``, made while reading so that
+            ``build_table`` need not work them out again; None when not known.
     """
 
     name: str
@@ -101,6 +112,7 @@ class RawSheet:
     hidden_rows: frozenset[int] = frozenset()
     warnings: tuple[str, ...] = ()
     visible: bool = True
+    codes: tuple[ColumnCodes, ...] | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -210,21 +222,139 @@ def per_unique(values: pd.Series, func: Callable[[str], object], na: object = No
     return mapped[codes]
 
 
-def _blank_mask(frame: pd.DataFrame) -> pd.DataFrame:
+def _blank_mask(frame: pd.DataFrame, codes: Sequence[ColumnCodes] | None = None) -> pd.DataFrame:
     """True where a cell is empty or holds only whitespace."""
     if frame.empty:
         return frame.isna()
-    return pd.DataFrame(
-        {c: per_unique(frame[c], lambda u: not u.strip(), na=True).astype(bool) for c in frame.columns},
-        index=frame.index,
-    )
+    return pd.DataFrame(_Cells(frame, codes).blank().T, index=frame.index, columns=frame.columns)
+
+
+# ---------------------------------------------------------------------------
+# Cells as codes into distinct texts
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnCodes:
+    """One grid column as codes into a table of texts, so a question about every cell ("blank?",
+    "Total?") is answered once per distinct text instead of once per cell.
+
+    Attributes:
+        codes: one per cell, the position of its text in ``texts``; -1 for an empty (NaN) cell.
+        texts: the texts the codes point at. Usually distinct; a column of numbers, which are
+            mostly distinct anyway, has one text per cell (and a text nobody points at may be
+            there too), which costs time, never correctness.
+    """
+
+    codes: np.ndarray
+    texts: np.ndarray
+
+    @classmethod
+    def of(cls, values: pd.Series) -> ColumnCodes:
+        """Codes for a text column (``RawSheet.grid[c]``)."""
+        return cls(*_factorize(_hashable(values)))
+
+    @functools.cached_property
+    def first_points(self) -> np.ndarray:
+        """The code point of each text's first character (0 for "", which makes it a candidate
+        for every test; so does any text whose first character cannot be read this way)."""
+        if len(self.texts) <= 32:  # a Python loop beats numpy's conversion on a few texts
+            return np.fromiter((ord(t[0]) if isinstance(t, str) and t else 0 for t in self.texts), dtype=np.uint32,
+                               count=len(self.texts))
+        try:
+            # "U1" keeps each text's first character: one C loop, however long the texts.
+            return self.texts.astype("U1").view(np.uint32)
+        except (TypeError, ValueError, UnicodeError):
+            return np.zeros(len(self.texts), dtype=np.uint32)
+
+    def hits(self, predicate: Callable[[str], bool], starts: str | None = None) -> np.ndarray:
+        """``predicate`` of each text as a bool array.
+
+        Args:
+            predicate: the test, on one text.
+            starts: when given, the (casefolded) characters a matching text can begin with
+                after leading whitespace; texts that begin otherwise are False without calling
+                ``predicate``, so a column of 100,000 case numbers costs one numpy pass.
+        """
+        hits = np.zeros(len(self.texts), dtype=bool)
+        if starts is None:
+            todo = np.arange(len(self.texts))
+        else:
+            todo = np.flatnonzero(_lead_table(starts)[np.minimum(self.first_points, 128)])
+        if len(todo):
+            hits[todo] = np.fromiter((bool(predicate(t)) for t in self.texts[todo]), dtype=bool, count=len(todo))
+        return hits
+
+
+@functools.lru_cache(maxsize=256)
+def _lead_table(starts: str) -> np.ndarray:
+    """Which first characters a text may have to be worth testing, by code point: whitespace,
+    "" and any casefolding to one of ``starts``; index 128 stands for every non-ASCII character,
+    always tested (casefolding and regex case rules map some of them to ASCII letters: "ſ" is "s")."""
+    table = np.array([chr(p).isspace() or chr(p).casefold() in starts for p in range(128)] + [True])
+    table[0] = True  # "" (or a text starting with NUL)
+    return table
+
+
+def _factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) with -1 for missing; 32-bit codes (a sheet has < 2**31 rows)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes.astype(np.int32), np.asarray(uniques, dtype=object)
+
+
+class _Cells:
+    """A grid's columns as ``ColumnCodes``, so every per-cell test of ``build_table`` (blank?
+    "Total"? the header again?) runs once per distinct value and column, not per cell.
+
+    Args:
+        grid: the text grid; tests are asked for at grid row positions (``rows``).
+        codes: the codes the reader made for ``grid`` (``RawSheet.codes``); None works them out.
+    """
+
+    def __init__(self, grid: pd.DataFrame, codes: Sequence[ColumnCodes] | None = None) -> None:
+        fits = codes is not None and len(codes) == grid.shape[1] and all(len(c.codes) == len(grid) for c in codes)
+        made = codes if fits else [ColumnCodes.of(grid[c]) for c in grid.columns]
+        self._columns = dict(zip(grid.columns, made, strict=True))  # type: ignore[arg-type]
+        self._rows = len(grid)
+
+    def test(self, column: object, predicate: Callable[[str], bool], rows: slice | np.ndarray | None = None,
+             na: bool = False, starts: str | None = None) -> np.ndarray:
+        """``predicate`` of each cell of a column (of ``rows``, a slice or positions) as a bool
+        array (``na`` for empty cells); ``starts`` as in ``ColumnCodes.hits``."""
+        col = self._columns[column]
+        codes = col.codes if rows is None else col.codes[rows]
+        hits = col.hits(predicate, starts)
+        if not hits.any():  # the usual answer: no per-cell spreading needed
+            return codes < 0 if na else np.zeros(len(codes), dtype=bool)
+        return np.append(hits, na)[codes]  # code -1 (NaN) picks the last entry
+
+    def filled(self, column: object, rows: slice | np.ndarray) -> np.ndarray:
+        """True for the cells (of ``rows``) that are not NaN."""
+        return self._columns[column].codes[rows] >= 0
+
+    def blank(self) -> np.ndarray:
+        """(columns, rows) bool array: True where a cell is empty or holds only whitespace.
+
+        Column-major, so that per-row questions (all blank? first filled column?) are a few
+        vectorised passes over whole columns rather than 100,000 tiny reductions.
+        """
+        if not self._columns:
+            return np.ones((0, self._rows), dtype=bool)
+        return np.vstack([self.test(c, _is_blank, na=True, starts="") for c in self._columns])
 
 
 # ---------------------------------------------------------------------------
 # Typed calamine cells -> text, one column at a time
 # ---------------------------------------------------------------------------
 
-_STR, _NUM, _OTHER = 0, 1, 2
+_NUMBER_KINDS = frozenset({"floating", "integer", "mixed-integer-float"})
+# Columns of one such type (and empty cells) become text one distinct value at a time.
+_PER_VALUE_KINDS = frozenset({"date", "datetime", "time", "timedelta", "boolean"})
+_UNIFORM_KINDS = _NUMBER_KINDS | _PER_VALUE_KINDS | {"string", "empty"}
+_type_of = np.frompyfunc(type, 1, 1)
+_STR_DTYPE = pd.StringDtype("python", na_value=np.nan)  # what dtype="str" means without pyarrow
+_NO_CELL = object()
+_HEAD_ROWS = HEADER_SCAN_ROWS + 2  # title and header rows: text above typed data
 
 
 @functools.lru_cache(maxsize=65536, typed=True)
@@ -250,50 +380,154 @@ def _numbers_text(values: np.ndarray) -> np.ndarray:
     """Whole numbers without ".0"; others in their shortest form."""
     arr = values.astype(np.float64)
     whole = np.isfinite(arr) & (np.abs(arr) < 2**53) & (arr == np.round(arr))
+    # str() of Python ints is a third faster than numpy's int -> unicode -> object.
+    ints = np.fromiter(map(str, arr[whole].astype(np.int64).tolist()), dtype=object, count=int(whole.sum()))
+    if len(ints) == len(arr):
+        return ints
     out = np.empty(len(arr), dtype=object)
-    out[whole] = arr[whole].astype(np.int64).astype(str)
+    out[whole] = ints
     out[~whole] = arr[~whole].astype(str)
     return out
 
 
-def _column_to_text(values: Sequence[object]) -> pd.Series:
-    """Turn one column of typed calamine cells into text (NaN for empty)."""
-    vals = np.asarray(values, dtype=object)
-    if infer_dtype(vals, skipna=False) == "string":
-        # All text (answer, ward and name columns): only the empty cells change, and the
-        # type check runs in C instead of once per cell in Python.
-        out = vals.copy()
-        out[vals == ""] = np.nan
-        return pd.Series(out, dtype="str")
-    missing = pd.isna(vals)  # None/NaN (short CSV rows, odd cells) are empty cells
-    if missing.any():
-        vals = np.where(missing, "", vals)
-    codes = np.fromiter(
-        (_STR if v.__class__ is str else _NUM if v.__class__ in (float, int) else _OTHER for v in vals),
-        dtype=np.int8,
-        count=len(vals),
-    )
-    out = vals.copy()
-    num = codes == _NUM
+def _text_column(values: np.ndarray) -> tuple[pd.Series, ColumnCodes]:
+    """One column of typed calamine (or csv/html) cells as text (NaN for empty), with its codes.
+
+    Below the title and header rows a column usually holds one type of cell (numbers, dates or
+    text), converted in bulk; the rows above, and columns that mix types, go type by type.
+    """
+    uniform = _uniform_codes(values)  # a text column, header and all
+    head, tail = values[:_HEAD_ROWS], values[_HEAD_ROWS:]
+    if uniform is None and len(tail):
+        uniform = _uniform_codes(tail)
+        if uniform is not None:
+            head_codes, head_texts = _mixed_codes(head)
+            tail_codes, tail_texts = uniform
+            uniform = (np.concatenate([head_codes, np.where(tail_codes >= 0, tail_codes + len(head_texts), -1)]),
+                       np.concatenate([head_texts, tail_texts]))
+    codes, texts = _mixed_codes(values) if uniform is None else uniform
+    return _text_series(codes, texts), ColumnCodes(codes, texts)
+
+
+def _uniform_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes and texts of a column of one cell type (empty cells allowed); None if it mixes types."""
+    sample = infer_dtype(values[:: max(1, len(values) // 16)], skipna=False)
+    if sample not in _UNIFORM_KINDS:
+        return None  # already mixed in a sample (a header above numbers): so is the whole column
+    if sample == "string":
+        # Looks like text (answers, wards, names): a handful of distinct values, so factorise
+        # first and check the distinct values, not every cell, are all text.
+        codes, texts = _factorize(values)
+        if infer_dtype(texts, skipna=False) == "string":
+            empty = np.flatnonzero(texts == "")
+            if len(empty):
+                codes[codes == empty[0]] = -1  # "" is an empty cell
+            return codes, texts
+    kind = infer_dtype(values, skipna=False)
+    if kind in _NUMBER_KINDS:
+        # Numbers (case numbers) are mostly distinct: each cell is its own text.
+        numbers = values.astype(np.float64)
+        codes = np.arange(len(values), dtype=np.int32)
+        codes[np.isnan(numbers)] = -1
+        return codes, _numbers_text(numbers)
+    if kind in _PER_VALUE_KINDS:
+        codes, uniques = _factorize(values)  # dates: a few hundred distinct days
+        return codes, np.fromiter(map(_cell_text, uniques), dtype=object, count=len(uniques))
+    return None
+
+
+def _mixed_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and texts of cells of any types (dates typed as text next to real dates, numbers and words)."""
+    missing = pd.isna(values)  # None/NaN (odd cells) are empty cells
+    types = _type_of(values)
+    out = values.copy()
+    out[missing] = np.nan
+    # Element-wise numpy comparisons of exact classes (a bool is not a number here), not Python's.
+    num = ((types == float) | (types == int)) & ~missing  # noqa: E721
     if num.any():
-        out[num] = _numbers_text(vals[num])
-    other = codes == _OTHER
+        out[num] = _numbers_text(values[num])
+    text = types == str  # noqa: E721
+    out[text & (values == "")] = np.nan
+    other = ~(num | text | missing)
     if other.any():
-        out[other] = [_cell_text(v) for v in vals[other]]
-    out[(codes == _STR) & (vals == "")] = np.nan
-    return pd.Series(out, dtype="str")
+        # One type at a time: values of different types can compare equal (True == 1), and a
+        # factorisation would merge them.
+        kinds, kind_codes = pd.factorize(types[other])[::-1]
+        spread = np.empty(int(other.sum()), dtype=object)
+        for k in range(len(kinds)):
+            of_kind = kind_codes == k
+            codes, uniques = pd.factorize(values[other][of_kind])
+            spread[of_kind] = np.fromiter(map(_cell_text, uniques), dtype=object, count=len(uniques))[codes]
+        out[other] = spread
+    return _factorize(out)
+
+
+def _text_series(codes: np.ndarray, texts: np.ndarray) -> pd.Series:
+    """The text column the codes stand for (NaN for -1), of pandas' "str" dtype."""
+    # StringArray checks the cells are text without the copy pd.Series(..., dtype="str") makes.
+    cells = pd.arrays.StringArray(np.append(texts, np.nan)[codes], dtype=_STR_DTYPE)
+    return pd.Series(cells, copy=False)
 
 
 def _rows_to_grid(rows: list[list[object]]) -> pd.DataFrame:
     """A rectangular text grid from calamine (or csv/html) rows."""
+    return _text_grid(rows)[0]
+
+
+def _text_grid(rows: list[list[object]]) -> tuple[pd.DataFrame, tuple[ColumnCodes, ...]]:
+    """A rectangular text grid from csv/html (or calamine) rows, with each column's codes."""
+    return _grid_of_cells(_cells_of_rows(rows))
+
+
+def _cells_of_rows(rows: list[list[object]]) -> np.ndarray:
+    """Rows of cells as a (rows, columns) object array; short rows are padded with ""."""
     if not rows:
-        return pd.DataFrame()
-    width = max(len(r) for r in rows)
-    if any(len(r) != width for r in rows):  # CSV rows may be short; calamine's never are
+        return np.empty((0, 0), dtype=object)
+    lengths = set(map(len, rows))
+    width = max(lengths)
+    if len(lengths) > 1:  # CSV rows may be short; calamine's never are
         rows = [list(r) + [""] * (width - len(r)) for r in rows]
-    cells = np.empty((len(rows), width), dtype=object)
-    cells[:] = rows  # one C-level copy; pd.DataFrame(rows) would infer a type per column first
-    return pd.DataFrame({c: _column_to_text(cells[:, c]) for c in range(width)})
+    # One flat C-level copy (a third faster than np.array(rows)); columns are strided views.
+    return np.fromiter(itertools.chain.from_iterable(rows), dtype=object, count=len(rows) * width).reshape(
+        len(rows), width)
+
+
+def _sheet_cells(sheet: python_calamine.CalamineSheet) -> np.ndarray:
+    """A worksheet's cells as a (rows, columns) object array positioned from A1, exactly what
+    ``to_python(skip_empty_area=False)`` holds.
+
+    Read row by row with ``iter_rows``: each row list is dropped as soon as it is copied, a third
+    cheaper than building ``to_python``'s list of 100,000 lists (and less memory). ``iter_rows``
+    adds the empty rows above the used range but not the empty columns to its left, so those
+    are added here; if the rows ever come in another shape, ``to_python`` is used instead.
+    """
+    if sheet.start is None:  # an empty sheet
+        return _cells_of_rows(sheet.to_python(skip_empty_area=False))
+    top, left = sheet.start
+    height, width = top + sheet.height, sheet.width
+    items = itertools.chain.from_iterable(sheet.iter_rows())
+    try:
+        flat = np.fromiter(items, dtype=object, count=height * width)
+    except ValueError:  # fewer cells than expected
+        return _cells_of_rows(sheet.to_python(skip_empty_area=False))
+    if next(items, _NO_CELL) is not _NO_CELL:  # more cells than expected
+        return _cells_of_rows(sheet.to_python(skip_empty_area=False))
+    cells = flat.reshape(height, width)
+    if left:
+        padded = np.full((height, left + width), "", dtype=object)
+        padded[:, left:] = cells
+        cells = padded
+    return cells
+
+
+def _grid_of_cells(cells: np.ndarray) -> tuple[pd.DataFrame, tuple[ColumnCodes, ...]]:
+    """The text grid of a (rows, columns) object array of typed cells, with each column's codes."""
+    if cells.shape[1] == 0:
+        return pd.DataFrame(), ()
+    columns = [_text_column(col) for col in cells.T]
+    grid = pd.DataFrame({c: series for c, (series, _) in enumerate(columns)}, index=pd.RangeIndex(len(cells)),
+                        copy=False)
+    return grid, tuple(codes for _, codes in columns)
 
 
 # ---------------------------------------------------------------------------
@@ -431,17 +665,20 @@ def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, nam
         scan = pool.submit(_hidden_rows_xlsx, path, name) if path.suffix.lower() in {".xlsx", ".xlsm"} else None
         try:
             sheet = book.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False)
+            cells = _sheet_cells(sheet)
             merged_raw = sheet.merged_cell_ranges or []
         except python_calamine.CalamineError as exc:
             raise _corrupt(path, f"sheet {name}: {str(exc)[:120]}") from exc
+        grid, codes = _grid_of_cells(cells)
+        del cells  # the typed cells are not needed once they are text
         hidden, warnings = scan.result() if scan is not None else (frozenset(), ())
     merged = tuple((a[0], a[1], b[0], b[1]) for a, b in merged_raw)
     visible = next((str(m.visible).endswith("Visible") for m in book.sheets_metadata if m.name == name), True)
-    return RawSheet(name=name, grid=_rows_to_grid(rows), merged=merged, hidden_rows=hidden,
-                    warnings=warnings, visible=visible)
+    return RawSheet(name=name, grid=grid, merged=merged, hidden_rows=hidden, warnings=warnings, visible=visible,
+                    codes=codes)
 
 
+_SCAN_PIECE = 1 << 18  # bytes of XML searched at a time
 _ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
 _HIDDEN_ATTR_RE = re.compile(rb'hidden\s*=\s*["\'](?:1|true)["\']')
 _ROW_NUM_RE = re.compile(rb'\br\s*=\s*["\'](\d+)["\']')
@@ -471,10 +708,62 @@ def _hidden_rows_xlsx(path: Path, name: str) -> tuple[frozenset[int], tuple[str,
                 return frozenset(), ()
             if archive.getinfo(part).file_size > HIDDEN_ROW_SCAN_BYTES:
                 return frozenset(), ("The sheet is very large, so hidden rows were not checked.",)
-            xml = archive.read(part)
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+            hidden = _hidden_rows_in(_member_pieces(path, archive, archive.getinfo(part)))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, zlib.error):
         return frozenset(), ("Hidden rows could not be checked.",)
-    hidden = set()
+    return frozenset(hidden), ()
+
+
+def _member_pieces(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A zip member's bytes, piece by piece.
+
+    A deflated member is inflated straight from the file, a third cheaper than ``ZipFile.open``
+    (which re-copies its unconsumed input on every read) and without its CRC check: the scan only
+    looks for hidden rows, and calamine reads (and checks) the same member anyway.
+    """
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1:  # stored or encrypted
+        with archive.open(info) as stream:
+            while piece := stream.read(_SCAN_PIECE):
+                yield piece
+        return
+    with path.open("rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        if len(header) < 30 or header[:4] != _ZIP_MAGIC:
+            raise zipfile.BadZipFile("bad local file header")
+        name_size, extra_size = struct.unpack("<HH", header[26:30])
+        fh.seek(info.header_offset + 30 + name_size + extra_size)
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        left = info.compress_size
+        while left > 0:
+            data = fh.read(min(left, _SCAN_PIECE // 8))  # sheet XML compresses about 10:1
+            if not data:
+                raise zipfile.BadZipFile("truncated member")
+            left -= len(data)
+            yield inflate.decompress(data)
+        yield inflate.flush()
+
+
+def _hidden_rows_in(pieces: Iterable[bytes]) -> set[int]:
+    """Scan a sheet's XML piece by piece (no 40 MB bytes object to fill, and each piece is
+    searched while in the CPU cache). The text is cut before the last "<" of what has been read,
+    so every tag lies whole inside one searched piece."""
+    hidden: set[int] = set()
+    carry = b""
+    for chunk in pieces:
+        xml = carry + chunk if carry else chunk
+        cut = xml.rfind(b"<")
+        if cut <= 0:
+            carry = xml
+            continue
+        _hidden_rows_of(xml[:cut], hidden)
+        carry = xml[cut:]
+    _hidden_rows_of(carry, hidden)
+    return hidden
+
+
+def _hidden_rows_of(xml: bytes, hidden: set[int]) -> None:
+    """Add the rows a piece of sheet XML hides (0-based) to ``hidden``."""
     # Hidden rows are rare: find the word with bytes.find (memchr-fast, where a regex scan of a
     # 40 MB sheet takes a third of a second), then check it is a hidden="1" inside a <row> tag.
     at = xml.find(b"hidden")
@@ -485,7 +774,6 @@ def _hidden_rows_xlsx(path: Path, name: str) -> tuple[frozenset[int], tuple[str,
         if num:
             hidden.add(int(num.group(1)) - 1)
         at = xml.find(b"hidden", at + 6)
-    return frozenset(hidden), ()
 
 
 # ---------------------------------------------------------------------------
@@ -544,7 +832,8 @@ def _read_text_sheet(path: Path) -> RawSheet:
     except csv.Error as exc:
         raise _corrupt(path, f"CSV: {exc}") from exc
     warnings = (f"Read as {encoding} text.",) if encoding in {"cp1252", "latin-1"} else ()
-    return RawSheet(name=path.stem, grid=_rows_to_grid(rows), warnings=warnings)
+    grid, codes = _text_grid(rows)
+    return RawSheet(name=path.stem, grid=grid, warnings=warnings, codes=codes)
 
 
 def _read_html_sheet(path: Path) -> RawSheet:
@@ -563,8 +852,9 @@ def _read_html_sheet(path: Path) -> RawSheet:
         )
     table = max(tables, key=lambda t: len(t.findall(".//tr")))
     rows, merged = _html_rows(table)
+    grid, codes = _text_grid(rows)
     return RawSheet(
-        name=path.stem, grid=_rows_to_grid(rows), merged=tuple(merged),
+        name=path.stem, grid=grid, merged=tuple(merged), codes=codes,
         warnings=("This file is a web page (HTML table) saved with an Excel name; it was read as a table.",),
     )
 
@@ -645,12 +935,13 @@ def read_raw_sheets(
 
 def guess_sheet(sheets: Mapping[str, RawSheet]) -> str:
     """``guess_data_sheet`` for sheets as read by ``read_raw_sheets`` (hidden sheets last)."""
-    return guess_data_sheet({n: s.grid for n, s in sheets.items()}, [n for n, s in sheets.items() if not s.visible])
+    return guess_data_sheet({n: s.grid for n, s in sheets.items()}, [n for n, s in sheets.items() if not s.visible],
+                            codes={n: s.codes for n, s in sheets.items()})
 
 
-def _row_counts(grid: pd.DataFrame) -> pd.Series:
+def _row_counts(grid: pd.DataFrame, codes: Sequence[ColumnCodes] | None = None) -> pd.Series:
     """Number of filled (not blank) cells in each row."""
-    return (~_blank_mask(grid)).sum(axis=1)
+    return (~_blank_mask(grid, codes)).sum(axis=1)
 
 
 def _modal_width(counts: pd.Series) -> int:
@@ -661,11 +952,11 @@ def _modal_width(counts: pd.Series) -> int:
     return int(wide.value_counts().idxmax())
 
 
-def _sheet_score(name: str, grid: pd.DataFrame) -> int:
+def _sheet_score(name: str, grid: pd.DataFrame, codes: Sequence[ColumnCodes] | None = None) -> int:
     """How many table-like rows a sheet has (instruction sheets score below any data sheet)."""
     if grid.empty:
         return -2
-    counts = _row_counts(grid)
+    counts = _row_counts(grid, codes)
     width = _modal_width(counts)
     rows = int((counts >= max(2, math.ceil(width * 0.5))).sum()) if width >= 2 else 0
     if _INSTRUCTION_NAME_RE.search(name):
@@ -678,7 +969,10 @@ def _sheet_score(name: str, grid: pd.DataFrame) -> int:
     return 0 if long_rows[counts.head(200) > 0].mean() >= 0.5 else rows
 
 
-def guess_data_sheet(grids: Mapping[str, pd.DataFrame], hidden: Collection[str] = ()) -> str:
+def guess_data_sheet(
+    grids: Mapping[str, pd.DataFrame], hidden: Collection[str] = (), *,
+    codes: Mapping[str, Sequence[ColumnCodes] | None] | None = None,
+) -> str:
     """The name of the sheet most likely to hold the cases.
 
     Instruction-like sheets ("Read me", "Instructions", "Notes", "Key", "Lookup", "Lists",
@@ -688,6 +982,7 @@ def guess_data_sheet(grids: Mapping[str, pd.DataFrame], hidden: Collection[str] 
     Args:
         grids: sheet name -> text grid (``RawSheet.grid``), in workbook order.
         hidden: names of sheets hidden in the workbook; chosen only when nothing else has data.
+        codes: sheet name -> ``RawSheet.codes``, when known (saves working them out again).
 
     Raises:
         ImportProblem: there are no sheets, or every sheet is empty.
@@ -696,7 +991,7 @@ def guess_data_sheet(grids: Mapping[str, pd.DataFrame], hidden: Collection[str] 
         raise ImportProblem("The workbook has no worksheets.", hint="Check you chose the right file.")
     if len(grids) == 1:
         return next(iter(grids))  # an empty single sheet is reported by find_header
-    scores = {name: _sheet_score(name, grid) for name, grid in grids.items()}
+    scores = {name: _sheet_score(name, grid, (codes or {}).get(name)) for name, grid in grids.items()}
     if max(scores.values()) == -2:
         raise ImportProblem("Every sheet in the workbook is empty.", hint="Check you chose the right file.")
     # Visible sheets with data first; hidden ones (old data, lookups) only when nothing else has data.
@@ -882,27 +1177,6 @@ def _is_column_numbers(row: pd.Series) -> bool:
     return bool((np.diff(nums) == 1).all())
 
 
-class _Cells:
-    """A grid with each column factorised once, so every per-cell test of ``build_table``
-    (blank? "Total"? the header again?) runs once per distinct value and column, not per cell.
-
-    Args:
-        grid: the text grid; tests are asked for at grid row positions (``rows``).
-    """
-
-    def __init__(self, grid: pd.DataFrame) -> None:
-        self._factors = {c: pd.factorize(_hashable(grid[c]), use_na_sentinel=True) for c in grid.columns}
-
-    def test(self, column: object, predicate: Callable[[str], bool], rows: np.ndarray | None = None,
-             na: bool = False) -> np.ndarray:
-        """``predicate`` of each cell of a column as a bool array (``na`` for empty cells)."""
-        codes, uniques = self._factors[column]
-        hits = np.fromiter((bool(predicate(u)) for u in np.asarray(uniques, dtype=object)), dtype=bool,
-                           count=len(uniques))
-        spread = np.append(hits, na)[codes]  # code -1 (NaN) picks the last entry
-        return spread if rows is None else spread[rows]
-
-
 def _is_blank(text: str) -> bool:
     return not text.strip()
 
@@ -915,44 +1189,66 @@ def _starts_like_total(text: str) -> bool:
     return bool(_TOTAL_FIRST_CELL_RE.match(text))
 
 
-def _totals_mask(body: pd.DataFrame, blank: pd.DataFrame, cells: _Cells, rows: np.ndarray) -> pd.Series:
-    """Rows that add up the others: first filled cell like "Total"/"Sum", or a cell saying "Total"."""
-    filled = ~blank.to_numpy()
-    first_col = filled.argmax(axis=1)
-    first_hit = np.zeros(len(body), dtype=bool)
-    for j in np.unique(first_col[filled.any(axis=1)]):  # usually one column holds every first cell
-        on = first_col == j
-        first_hit[on] = cells.test(body.columns[j], _starts_like_total, rows[on])
-    words = np.zeros(len(body), dtype=bool)
-    for col in body.columns:
-        words |= cells.test(col, _is_total_word, rows)
-    return pd.Series((first_hit & filled.any(axis=1)) | words, index=body.index)
+def _totals_mask(blank: np.ndarray, columns: Sequence[object], cells: _Cells, rows: slice) -> np.ndarray:
+    """Rows that add up the others: first filled cell like "Total"/"Sum", or a cell saying "Total".
+
+    ``blank`` is (columns, rows); ``rows`` the body's grid rows.
+    """
+    filled = ~blank
+    any_filled = filled.any(axis=0)
+    first_col = np.zeros(blank.shape[1], dtype=np.intp)
+    for j in range(len(columns) - 1, -1, -1):  # right to left, so the leftmost filled column wins
+        first_col[filled[j]] = j
+    first_hit = np.zeros(blank.shape[1], dtype=bool)
+    positions = np.arange(rows.start, rows.stop)
+    for j in np.flatnonzero(np.bincount(first_col[any_filled], minlength=len(columns))):
+        on = first_col == j  # usually one column holds every first cell
+        subset = rows if on.all() else positions[on]
+        first_hit[on] = cells.test(columns[j], _starts_like_total, subset, starts=_TOTAL_FIRST_LETTERS)
+    words = np.zeros(blank.shape[1], dtype=bool)
+    for col in columns:
+        words |= cells.test(col, _is_total_word, rows, starts=_TOTAL_WORD_LETTERS)
+    return (first_hit & any_filled) | words
 
 
-def _classify_rows(
-    body: pd.DataFrame, blank: pd.DataFrame, names: Sequence[str], hidden: frozenset[int], cells: _Cells,
-    rows: np.ndarray,
-) -> pd.Series:
-    """A reason for every row that is not a case ("" for cases); ``rows`` are the body's grid positions."""
-    empty = blank.all(axis=1)
-    reasons = pd.Series("", index=body.index, dtype=object)
-    reasons[empty] = "empty row"
-    reasons[_repeated_header(body, names, cells, rows) & ~empty] = "repeated header row"
-    totals = _totals_mask(body, blank, cells, rows) & ~empty
-    reasons[totals] = "totals row"
-    reasons[_summary_block(empty, blank.iloc[:, 0] | totals) & (reasons == "")] = "summary rows below the data"
-    reasons[reasons.index.isin([h + 1 for h in hidden]) & (reasons == "")] = "hidden in Excel"
+_REASONS = ("", "empty row", "repeated header row", "totals row", "summary rows below the data", "hidden in Excel")
+_CASE, _EMPTY, _REPEATED, _TOTALS, _SUMMARY, _HIDDEN = range(len(_REASONS))
+
+
+def _classify_rows(body: pd.DataFrame, blank: np.ndarray, names: Sequence[str], hidden: frozenset[int],
+                   cells: _Cells, rows: slice) -> np.ndarray:
+    """A reason for every row that is not a case, as an index into ``_REASONS`` (0 for cases).
+
+    Args:
+        body: the rows below the header, kept columns only.
+        blank: the body's blank cells, (columns, rows).
+        names: the header name of each kept column ("" when blank).
+        hidden: 0-based grid positions of rows hidden in Excel.
+        cells: the grid's codes.
+        rows: the body's grid rows.
+    """
+    empty = blank.all(axis=0)
+    reasons = np.zeros(len(empty), dtype=np.int8)
+    reasons[empty] = _EMPTY
+    reasons[_repeated_header(body, names, cells, rows) & ~empty] = _REPEATED
+    totals = _totals_mask(blank, list(body.columns), cells, rows) & ~empty
+    reasons[totals] = _TOTALS
+    first_blank = blank[0] if len(blank) else np.ones(len(empty), dtype=bool)
+    reasons[_summary_block(empty, first_blank | totals) & (reasons == _CASE)] = _SUMMARY
+    hidden_at = np.fromiter(hidden, dtype=np.intp, count=len(hidden)) - rows.start
+    hidden_at = hidden_at[(hidden_at >= 0) & (hidden_at < len(empty))]
+    reasons[hidden_at[reasons[hidden_at] == _CASE]] = _HIDDEN
     return reasons
 
 
-def _repeated_header(body: pd.DataFrame, names: Sequence[str], cells: _Cells, rows: np.ndarray) -> np.ndarray:
+def _repeated_header(body: pd.DataFrame, names: Sequence[str], cells: _Cells, rows: slice) -> np.ndarray:
     """Rows that repeat the header (sheets printed with a header on every page)."""
     keyed = [(col, name.casefold()) for col, name in zip(body.columns, names, strict=True) if name]
     if len(keyed) < 2:
         return np.zeros(len(body), dtype=bool)
     # Only rows whose first titled cell repeats its title can be repeats; usually none are.
     first_col, first_key = keyed[0]
-    maybe = cells.test(first_col, lambda u: _collapse(u).casefold() == first_key, rows)
+    maybe = cells.test(first_col, lambda u: _collapse(u).casefold() == first_key, rows, starts=first_key[:1])
     if not maybe.any():
         return maybe
     sub = body[maybe]
@@ -962,22 +1258,22 @@ def _repeated_header(body: pd.DataFrame, names: Sequence[str], cells: _Cells, ro
     return maybe
 
 
-def _summary_block(empty: pd.Series, not_a_case: pd.Series) -> pd.Series:
+def _summary_block(empty: np.ndarray, not_a_case: np.ndarray) -> np.ndarray:
     """A few rows after the last blank row, each a totals row or without a case reference in
     the first column, are formulas' results rather than cases."""
-    out = pd.Series(False, index=empty.index)
-    filled_pos = np.flatnonzero(~empty.to_numpy())
+    out = np.zeros(len(empty), dtype=bool)
+    filled_pos = np.flatnonzero(~empty)
     if len(filled_pos) == 0:
         return out
     last = filled_pos[-1]
-    gaps = np.flatnonzero(empty.to_numpy()[:last])
+    gaps = np.flatnonzero(empty[:last])
     if len(gaps) == 0:
         return out
     block = slice(gaps[-1] + 1, last + 1)
     size = last - gaps[-1]
-    before = int((~empty.to_numpy()[: gaps[-1]]).sum())
-    if size <= _SUMMARY_BLOCK_MAX_ROWS and before >= 2 * size and not_a_case.iloc[block].all():
-        out.iloc[block] = True
+    before = int((~empty[: gaps[-1]]).sum())
+    if size <= _SUMMARY_BLOCK_MAX_ROWS and before >= 2 * size and not_a_case[block].all():
+        out[block] = True
     return out
 
 
@@ -1002,38 +1298,37 @@ def build_table(
         ImportProblem: the sheet is empty, or ``header_row`` is outside it.
     """
     grid = raw.grid
-    cells = _Cells(grid)
-    blank = pd.DataFrame({c: cells.test(c, _is_blank, na=True) for c in grid.columns}, index=grid.index)
+    cells = _Cells(grid, raw.codes)
+    blank = cells.blank()  # (columns, rows)
     where = f"{path.name}, sheet {raw.name}"
     try:
         if header_row is None:
-            guess = find_header(grid, raw.merged, (~blank).sum(axis=1))
+            guess = find_header(grid, raw.merged, pd.Series((~blank).sum(axis=0), index=grid.index))
         else:
             guess = _explicit_header(grid, raw.merged, header_row, header_height)
     except ImportProblem as exc:
         raise ImportProblem(exc.message, where=where, hint=exc.hint) from exc
     start = guess.row + guess.height
-    body = grid.iloc[start:]
     dropped: list[DroppedRow] = []
-    if len(body) and _is_column_numbers(body.iloc[0]):
+    if start < len(grid) and _is_column_numbers(grid.iloc[start]):
         dropped.append(DroppedRow(start + 1, "column numbers"))
-        body = body.iloc[1:]
-    keep_cols = [c for c in grid.columns if guess.names[c] or body[c].notna().any()]
+        start += 1
+    rows = slice(start, len(grid))  # the body is the grid's tail
+    keep = [i for i, c in enumerate(grid.columns) if guess.names[c] or cells.filled(c, rows).any()]
+    keep_cols = [grid.columns[i] for i in keep]
     letters = [column_letter(int(c)) for c in keep_cols]
     names = _unique_names([guess.names[c] for c in keep_cols], letters)
-    body = body[keep_cols]
-    rows = np.arange(len(grid) - len(body), len(grid))  # the body is the grid's tail
-    body.index = pd.RangeIndex(len(grid) - len(body) + 1, len(grid) + 1)  # Excel row numbers
-    reasons = _classify_rows(body, blank.iloc[rows][keep_cols].set_axis(body.index),
-                             [guess.names[c] for c in keep_cols], raw.hidden_rows, cells, rows)
+    body = grid.iloc[start:][keep_cols]
+    body.index = pd.RangeIndex(start + 1, len(grid) + 1)  # Excel row numbers
+    reasons = _classify_rows(body, blank[keep, start:], [guess.names[c] for c in keep_cols], raw.hidden_rows,
+                             cells, rows)
     # Trailing empty rows are just the end of the used range; they are not worth listing.
-    filled = np.flatnonzero((reasons != "empty row").to_numpy())
-    reasons = reasons.iloc[: filled[-1] + 1] if len(filled) else reasons.iloc[:0]
-    dropped += [DroppedRow(int(r), why) for r, why in reasons[reasons != ""].items()]
-    keep = (reasons == "").to_numpy()
-    data = body.iloc[: len(keep)]
-    if not keep.all():
-        data = data[keep]
+    filled = np.flatnonzero(reasons != _EMPTY)
+    reasons = reasons[: filled[-1] + 1] if len(filled) else reasons[:0]
+    dropped += [DroppedRow(start + 1 + int(p), _REASONS[reasons[p]]) for p in np.flatnonzero(reasons)]
+    data = body.iloc[: len(reasons)]
+    if reasons.any():
+        data = data[reasons == _CASE]
     data.columns = names
     data.index.name = "row"
     return SheetTable(

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import python_calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from model import sheets
 from model.answers import parse_uk_dates
 from model.errors import ImportProblem
 from model.sheets import (
+    ColumnCodes,
+    RawSheet,
     _rows_to_grid,
+    build_table,
     column_letter,
     find_header,
     guess_data_sheet,
@@ -575,3 +585,246 @@ def test_date_column_mixing_real_dates_serials_and_text(tmp_path: Path) -> None:
     iso, problem = parse_uk_dates(table.data["Admitted"])
     assert iso.tolist() == ["2026-03-11", "2025-12-09", "2026-03-19", "2026-03-11"]
     assert problem.isna().all()
+
+
+# ---------------------------------------------------------------------------
+# The fast paths give what the straightforward, cell-by-cell rules give
+# ---------------------------------------------------------------------------
+
+_WORDS_SPEC = {"total", "totals", "grand total", "subtotal", "sub total", "sub-total"}
+_FIRST_CELL_SPEC = re.compile(
+    r"^\s*(?:grand\s+|sub\s*-?\s*)?(?:totals?|sum|overall|count|average|mean|median)\b", re.IGNORECASE
+)
+# Whitespace of every kind, letters that casefold or case-match to ASCII ("ſ" is "s", "K" is
+# Kelvin's k), and the words the totals rules look for, in any case.
+_TRICKY = [" ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "ſ", "K", "İ", "ı", "ß", "é", ":", "-", "0"]
+_PIECES = ["total", "Total", "TOTALS", "grand", "sub", "Sum", "count", "Average", "mean", "median", "overall",
+           "Case no.", "ward", "Yes", "No", "N/A", "AMU", "SAU", "42", "007"]
+_texts = st.lists(st.sampled_from(_TRICKY + _PIECES) | st.text(max_size=3), max_size=4).map("".join)
+
+
+def _spec_blank(text: str) -> bool:
+    return not text.strip()
+
+
+def _spec_total_word(text: str) -> bool:
+    return text.strip().casefold().rstrip(":") in _WORDS_SPEC
+
+
+def _spec_starts_like_total(text: str) -> bool:
+    return bool(_FIRST_CELL_SPEC.match(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_texts, min_size=1, max_size=40, unique=True), _texts)
+def test_prefiltered_tests_match_testing_every_text(texts: list[str], header: str) -> None:
+    codes = ColumnCodes(np.arange(len(texts)), np.array(texts, dtype=object))
+    key = " ".join(header.split()).casefold()
+    checks = [(_spec_blank, ""), (_spec_total_word, sheets._TOTAL_WORD_LETTERS),
+              (_spec_starts_like_total, sheets._TOTAL_FIRST_LETTERS)]
+    if key:
+        checks.append((lambda u: " ".join(u.split()).casefold() == key, key[:1]))
+    for predicate, starts in checks:
+        expected = [predicate(t) for t in texts]
+        assert codes.hits(predicate, starts).tolist() == expected
+        assert codes.hits(predicate).tolist() == expected
+
+
+@pytest.mark.parametrize("suffix", ["", "otal", "OTAL:", "ubtotal", "um of", "ount", "rand total", "ean", " total"])
+def test_prefilter_keeps_every_first_character_that_can_match(suffix: str) -> None:
+    # Every ASCII first character (the prefilter's table) and the non-ASCII ones casefolding or
+    # case-matching to ASCII letters, or counting as whitespace.
+    firsts = [*range(1, 0x250), 0x1680, *range(0x2000, 0x200C), 0x2028, 0x2029, 0x202F, 0x205F, 0x212A, 0x3000]
+    texts = [chr(p) + suffix for p in firsts] + ["", suffix]
+    many = ColumnCodes(np.arange(len(texts)), np.array(texts, dtype=object))  # numpy's first characters
+    few = ColumnCodes(np.arange(3), np.array(texts[:3], dtype=object))  # a Python loop's
+    for codes in (many, few):
+        for predicate, starts in ((_spec_blank, ""), (_spec_total_word, sheets._TOTAL_WORD_LETTERS),
+                                  (_spec_starts_like_total, sheets._TOTAL_FIRST_LETTERS)):
+            assert codes.hits(predicate, starts).tolist() == [predicate(t) for t in codes.texts]
+
+
+def _spec_cell_text(value: object) -> str | float:
+    """The documented conversion of one typed cell, one cell at a time."""
+    if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
+        return np.nan
+    if type(value) is str:
+        return value
+    if type(value) in (int, float):
+        number = float(value)  # type: ignore[arg-type]
+        if math.isfinite(number) and abs(number) < 2**53 and number == round(number):
+            return str(int(number))
+        return str(np.array([number]).astype(str)[0])
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(" ", "seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat("seconds")
+    seconds = int(value.total_seconds())  # type: ignore[attr-defined]
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+_cells = st.one_of(
+    st.sampled_from(["", " ", "Yes", "No", "Total", "Case no."]), st.text(max_size=4), st.none(),
+    st.integers(-10**6, 10**6), st.sampled_from([2**53 + 1, 2**70, -(2**63), 0.1, -0.0, 1e-7, 1e16]),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.dates(), st.datetimes(), st.times(), st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=3)),
+)
+_kinds = [st.text(max_size=4), st.integers(-10**6, 10**6), st.floats(allow_nan=False), st.dates(), st.booleans(),
+          st.datetimes(), st.times()]
+# A column as sheets have them: title/header text, then (often) one type of cell, with blanks.
+_columns = st.one_of(
+    st.lists(_cells, max_size=45),
+    st.tuples(st.lists(st.text(max_size=4), max_size=35), st.sampled_from(_kinds).flatmap(
+        lambda kind: st.lists(kind | st.just(""), min_size=1, max_size=45))).map(lambda parts: parts[0] + parts[1]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_columns, min_size=1, max_size=3))
+def test_typed_cells_become_the_documented_text(columns: list[list[object]]) -> None:
+    height = max(len(c) for c in columns)
+    rows = [[c[r] if r < len(c) else "" for c in columns] for r in range(height)]
+    if not height:
+        return
+    grid, codes = sheets._text_grid(rows)
+    assert grid.shape == (height, len(columns))
+    for j, column in enumerate(columns):
+        expected = [_spec_cell_text(v) for v in column] + [np.nan] * (height - len(column))
+        got = grid[j].tolist()
+        assert [None if pd.isna(e) else e for e in expected] == [None if pd.isna(g) else g for g in got]
+        assert str(grid[j].dtype) == "str"
+        # The codes stand for the same cells: -1 exactly where the grid is empty.
+        rebuilt = np.append(codes[j].texts, np.nan)[codes[j].codes]
+        assert (codes[j].codes < 0).tolist() == grid[j].isna().tolist()
+        assert [r for r in rebuilt if not pd.isna(r)] == [g for g in got if not pd.isna(g)]
+
+
+def _spec_reasons(rows: list[list[str | None]], names: list[str], hidden: set[int], start: int) -> list[str]:
+    """Why each body row (grid positions from ``start``) is not a case, cell by cell, trailing empties cut."""
+    blank = [[c is None or not c.strip() for c in row] for row in rows]
+    empty = [all(b) for b in blank]
+    keyed = [(j, n.casefold()) for j, n in enumerate(names) if n]
+
+    def same(cell: str | None, key: str) -> bool:
+        return isinstance(cell, str) and " ".join(cell.split()).casefold() == key
+
+    def repeated(row: list[str | None]) -> bool:
+        return (len(keyed) >= 2 and same(row[keyed[0][0]], keyed[0][1])
+                and sum(same(row[j], k) for j, k in keyed) >= max(2, 0.8 * len(keyed)))
+
+    def totals(row: list[str | None], row_blank: list[bool]) -> bool:
+        filled = [j for j, b in enumerate(row_blank) if not b]
+        first = bool(filled) and _spec_starts_like_total(row[filled[0]])  # type: ignore[arg-type]
+        return first or any(isinstance(c, str) and _spec_total_word(c) for c in row)
+
+    reasons = []
+    for row, row_blank, is_empty in zip(rows, blank, empty, strict=True):
+        reason = "empty row" if is_empty else ""
+        reason = "repeated header row" if not is_empty and repeated(row) else reason
+        reasons.append("totals row" if not is_empty and totals(row, row_blank) else reason)
+    filled = [i for i, e in enumerate(empty) if not e]
+    gaps = [i for i, e in enumerate(empty[: filled[-1]] if filled else []) if e]
+    if gaps:
+        block = range(gaps[-1] + 1, filled[-1] + 1)
+        before = sum(not e for e in empty[: gaps[-1]])
+        if len(block) <= 5 and before >= 2 * len(block) and all(blank[i][0] or reasons[i] == "totals row"
+                                                                for i in block):
+            for i in block:
+                reasons[i] = reasons[i] or "summary rows below the data"
+    for i in range(len(rows)):
+        if start + i in hidden and not reasons[i]:
+            reasons[i] = "hidden in Excel"
+    last = max((i for i, r in enumerate(reasons) if r != "empty row"), default=-1)
+    return reasons[: last + 1]
+
+
+_body_cells = st.sampled_from([None, None, "", " ", "\u3000", "Yes", "No", "N/A", "AMU", "SAU", "42", "007",
+                               "Total", " total: ", "Grand total", "Sub-total", "ſubtotal", "Sum of cases", "Count",
+                               "mean age", "Overall", "summary", "Totally", "Case no.", "CASE  no.", "Ward", "S1"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda width: st.tuples(
+    st.lists(st.lists(_body_cells, min_size=width, max_size=width), min_size=1, max_size=14),
+    st.sets(st.integers(1, 15), max_size=3))))
+def test_rows_dropped_as_the_cell_by_cell_rules_say(body_and_hidden: tuple[list[list[str | None]], set[int]]) -> None:
+    body, hidden = body_and_hidden
+    names = ["Case no.", "Ward", "S1", "S2"][: len(body[0])]
+    rows = [names, *[[c if c is not None else "" for c in row] for row in body]]
+    expected = _spec_reasons(body, names, hidden, 1)
+    grid, codes = sheets._text_grid(rows)
+    for raw in (RawSheet("Data", grid, hidden_rows=frozenset(hidden), codes=codes),
+                RawSheet("Data", grid, hidden_rows=frozenset(hidden))):  # codes worked out by build_table
+        table = build_table(Path("t.xlsx"), raw, header_row=1)
+        assert [(d.row, d.reason) for d in table.dropped_rows] == [
+            (i + 2, r) for i, r in enumerate(expected) if r]
+        assert table.excel_rows == [i + 2 for i, r in enumerate(expected) if not r]
+
+
+def test_number_column_under_a_title_is_text_like_any_other(tmp_path: Path) -> None:
+    rows = [["Ward audit", None], [None, None], ["Case no.", "Score"],
+            *[[i, i / 4] for i in range(1, 60)], ["Total", 123.0], [-5, -0.125]]
+    table = read_table(write_xlsx(tmp_path / "n.xlsx", rows))
+    assert table.header_row == 3
+    assert table.data["Case no."].tolist()[:3] == ["1", "2", "3"] and table.data["Score"].tolist()[:4] == [
+        "0.25", "0.5", "0.75", "1"]
+    assert (63, "totals row") in [(d.row, d.reason) for d in table.dropped_rows]
+    assert table.data.loc[64].tolist() == ["-5", "-0.125"]
+
+
+def _sheet(tmp_path: Path, rows: list[list[object]]) -> python_calamine.CalamineSheet:
+    path = write_xlsx(tmp_path / f"s{len(list(tmp_path.iterdir()))}.xlsx", rows)
+    return python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data")
+
+
+@pytest.mark.parametrize("rows", [
+    [["a", "b"], [1, dt.date(2026, 1, 2)]],  # used range from A1
+    [[None, None, None], [None, None, "a"], [None, 1, None]],  # from B2
+    [[None, None], [None, None], ["a", None], [None, 2.5]],  # from A3
+    [[None, None, "a"], [None, True, None]],  # from B1
+    [[None]],  # no cells at all
+])
+def test_cells_read_row_by_row_are_those_to_python_gives(tmp_path: Path, rows: list[list[object]]) -> None:
+    sheet = _sheet(tmp_path, rows)
+    expected = sheet.to_python(skip_empty_area=False)
+    cells = sheets._sheet_cells(sheet)
+    assert cells.tolist() == expected
+
+
+def test_hidden_rows_found_across_piece_boundaries() -> None:
+    xml = ("<worksheet><sheetData>" + "".join(
+        f'<row r="{r}" spans="1:3"{" hidden=" + chr(34) + "1" + chr(34) if r % 7 == 3 else ""}>'
+        f'<c r="A{r}" t="inlineStr"><is><t>hidden {r}</t></is></c></row>' for r in range(1, 200))
+        + "</sheetData></worksheet>").encode()
+    whole: set[int] = set()
+    sheets._hidden_rows_of(xml, whole)
+    assert whole == {r - 1 for r in range(1, 200) if r % 7 == 3}
+    for size in (1, 5, 17, 64, 1000):
+        pieces = [xml[i: i + size] for i in range(0, len(xml), size)]
+        assert sheets._hidden_rows_in(pieces) == whole
+
+
+def test_hidden_rows_of_a_stored_sheet_part(tmp_path: Path) -> None:
+    deflated = write_xlsx(tmp_path / "d.xlsx", [HEADER, *_cases(5)], hidden_rows=[3, 5])
+    stored = tmp_path / "s.xlsx"
+    with zipfile.ZipFile(deflated) as src, zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+    for path in (deflated, stored):
+        assert read_table(path).excel_rows == [2, 4, 6]
+
+
+@pytest.mark.parametrize(("cases", "block"), [(1, 1), (2, 1), (3, 2), (4, 2), (9, 5), (12, 6), (5, 3), (6, 3)])
+def test_summary_block_follows_the_cell_by_cell_rule(cases: int, block: int) -> None:
+    names = ["Case no.", "Ward", "S1"]
+    body: list[list[str | None]] = [[str(i + 1), "AMU", "Yes"] for i in range(cases)]
+    body += [[None, None, None]] + [[None, "Number of cases", "9"] for _ in range(block)]
+    grid, codes = sheets._text_grid([names, *[[c or "" for c in row] for row in body]])
+    table = build_table(Path("t.csv"), RawSheet("Data", grid, codes=codes), header_row=1)
+    expected = _spec_reasons(body, names, set(), 1)
+    assert [(d.row, d.reason) for d in table.dropped_rows] == [(i + 2, r) for i, r in enumerate(expected) if r]
+    assert ("summary rows below the data" in expected) == (block <= 5 and cases >= 2 * block)
