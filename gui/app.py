@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from gui import recent
+from gui import garbage, recent
 from gui.context import AppContext
 from gui.crash import install_excepthook, setup_logging
 
@@ -35,6 +35,7 @@ def make_app(argv: list[str]) -> QApplication:
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName("AuditLoop")
     app.setApplicationName("AuditLoop")
+    garbage.install(app)  # garbage is collected on this thread only (see gui/garbage.py)
     return app  # type: ignore[return-value]
 
 

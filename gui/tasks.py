@@ -1,19 +1,30 @@
 """The one background-task helper: run model work off the GUI thread.
 
-Shaped like Anki's QueryOp, built the superqt way: a QRunnable that *composes* a
-signals QObject. The runnable only emits signals; widgets are touched in the slots,
-which Qt runs on the GUI thread.
+Shaped like Anki's QueryOp: `run_task(parent, fn, …, on_success=…)` runs `fn(progress, …)`
+on a worker and calls back on the GUI thread. The workers are Python threads (a
+`concurrent.futures.ThreadPoolExecutor`), and nothing Qt crosses between threads: a
+worker only stores its progress and its result; one QTimer on the GUI thread polls the
+running tasks, updates their progress dialogs and delivers results and errors.
+
+Why not QThreadPool + QRunnable + queued signals carrying Python objects (the first
+design): they put Python objects in Qt's hands across threads, which PySide bug reports
+tie to rare crashes. Python threads and a poll have nothing to hand over, and 30 ms
+before a result is shown is not noticeable. (The segfaults the test suite showed came
+from garbage collection on worker threads; gui/garbage.py is the fix for those.)
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from shiboken6 import isValid
 
 from gui import dialogs
@@ -23,46 +34,50 @@ from model.progress import Cancelled, Progress
 log = logging.getLogger(__name__)
 # Show the progress dialog only for work that lasts long enough to be noticed.
 PROGRESS_DELAY_MS = 300
-_live: set[Task] = set()
+POLL_MS = 30
+WORKERS = 2
+_live: list[Task] = []
+_executor: ThreadPoolExecutor | None = None
+_poller: QTimer | None = None
 
 
-class TaskSignals(QObject):
-    """Signals of a Task.
+class Task:
+    """One piece of background work: `fn(progress, *args)` on a worker thread.
 
-    Signals:
-        result(object): the function's return value.
-        error(object): the exception it raised (Cancelled when the user cancelled).
-        progress(int, int, str): done, total, text.
-        finished(): always, last.
+    The worker writes only `latest` (done, total, text) and its Future; the GUI thread
+    reads them when it polls.
     """
 
-    result = Signal(object)
-    error = Signal(object)
-    progress = Signal(int, int, str)
-    finished = Signal()
-
-
-class Task(QRunnable):
-    """Runs `fn(progress, *args)` on a pool thread and reports through `signals`."""
-
     def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # we keep the reference in _live until finished
-        self.signals = TaskSignals()
-        self.progress = Progress(lambda d, t, s: self.signals.progress.emit(d, t, s))
+        self.latest: tuple[int, int, str] | None = None
+        self.progress = Progress(self._note)
         self._fn, self._args = fn, args
+        self.future: Future[Any] | None = None
+        self._deliver: Callable[[Task], None] = lambda _task: None
+        self._show_progress: Callable[[int, int, str], None] = lambda _d, _t, _s: None
+        self._shown: tuple[int, int, str] | None = None
 
-    def run(self) -> None:
-        """Called by the pool thread."""
+    def _note(self, done: int, total: int, text: str) -> None:
+        self.latest = (done, total, text)  # one assignment: atomic under the GIL
+
+    def run(self) -> Any:
+        """Called on the worker thread."""
         try:
-            value = self._fn(self.progress, *self._args)
-        except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
+            return self._fn(self.progress, *self._args)
+        except BaseException as exc:
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
-            self.signals.error.emit(exc)
-        else:
-            self.signals.result.emit(value)
-        finally:
-            self.signals.finished.emit()
+            raise
+
+    def poll(self) -> bool:
+        """On the GUI thread: show new progress; deliver the outcome once done. True when finished."""
+        latest = self.latest
+        if latest is not None and latest != self._shown:
+            self._shown = latest
+            self._show_progress(*latest)
+        if self.future is None or not self.future.done():
+            return False
+        self._deliver(self)
+        return True
 
 
 def default_error(parent: QWidget | None, exc: BaseException) -> None:
@@ -79,42 +94,67 @@ def default_error(parent: QWidget | None, exc: BaseException) -> None:
 
 def run_task(parent: QWidget | None, fn: Callable[..., Any], *args: Any,
              on_success: Callable[[Any], None], on_error: Callable[[BaseException], None] | None = None,
-             title: str = "Working…", cancellable: bool = True, show_progress: bool = True,
-             pool: QThreadPool | None = None) -> Task:
+             title: str = "Working…", cancellable: bool = True, show_progress: bool = True) -> Task:
     """Run `fn(progress, *args)` in the background; call `on_success(result)` on the GUI thread.
 
     A progress dialog with Cancel appears if the work takes longer than PROGRESS_DELAY_MS.
+    If `parent` has been deleted by the time the work ends, the outcome is dropped (an
+    unexpected error is logged).
     """
     task = Task(fn, *args)
     dialog = _progress_dialog(parent, title, task, cancellable) if show_progress else None
 
-    def parent_alive() -> bool:
-        # The page that started the task may have been closed (and its C++ object deleted)
-        # before the result arrives: then there is nobody to show it to.
-        return parent is None or isValid(parent)
-
-    def finished() -> None:
+    def deliver(done: Task) -> None:
         if dialog is not None and isValid(dialog):
             dialog.close()
             dialog.deleteLater()
-        _live.discard(task)
-
-    def succeeded(value: Any) -> None:
-        if parent_alive():
-            on_success(value)
-
-    def failed(exc: BaseException) -> None:
-        if parent_alive():
+        exc = done.future.exception() if done.future is not None else None
+        # The page that started the task may have been closed (and its C++ object deleted)
+        # before the outcome arrives: then there is nobody to show it to.
+        if parent is not None and not isValid(parent):
+            if exc is not None and not isinstance(exc, Cancelled):
+                log.error("Background task failed after its window closed: %r", exc)
+            return
+        if exc is not None:
             (on_error or (lambda e: default_error(parent, e)))(exc)
-        elif not isinstance(exc, Cancelled):
-            log.error("Background task failed after its window closed: %r", exc)
+        else:
+            on_success(done.future.result())  # type: ignore[union-attr]
 
-    task.signals.result.connect(succeeded, Qt.QueuedConnection)
-    task.signals.error.connect(failed, Qt.QueuedConnection)
-    task.signals.finished.connect(finished, Qt.QueuedConnection)
-    _live.add(task)
-    (pool or QThreadPool.globalInstance()).start(task)
+    task._deliver = deliver
+    task.future = _pool().submit(task.run)
+    _live.append(task)
+    _start_polling()
     return task
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="auditloop-task")
+    return _executor
+
+
+def _start_polling() -> None:
+    global _poller
+    if _poller is None or not isValid(_poller):
+        _poller = QTimer(QApplication.instance())
+        _poller.setInterval(POLL_MS)
+        _poller.timeout.connect(_poll)
+    if not _poller.isActive():
+        _poller.start()
+
+
+def _poll() -> None:
+    """Deliver what finished, in the order the tasks were started; stop when none is left."""
+    for task in list(_live):
+        finished = False
+        try:
+            finished = task.poll()
+        finally:
+            if finished and task in _live:
+                _live.remove(task)
+    if not _live and _poller is not None:
+        _poller.stop()
 
 
 def _progress_dialog(parent: QWidget | None, title: str, task: Task, cancellable: bool) -> QProgressDialog:
@@ -128,8 +168,7 @@ def _progress_dialog(parent: QWidget | None, title: str, task: Task, cancellable
         dialog.setCancelButton(None)
     dialog.canceled.connect(task.progress.cancel)
 
-    @Slot(int, int, str)
-    def on_progress(done: int, total: int, text: str) -> None:
+    def show(done: int, total: int, text: str) -> None:
         if not isValid(dialog):
             return
         dialog.setMaximum(max(total, 0))
@@ -137,15 +176,31 @@ def _progress_dialog(parent: QWidget | None, title: str, task: Task, cancellable
         if text:
             dialog.setLabelText(text)
 
-    task.signals.progress.connect(on_progress, Qt.QueuedConnection)
+    task._show_progress = show
     # QProgressDialog only starts its minimum-duration timer once a value is set.
     QTimer.singleShot(0, lambda: dialog.setValue(0) if isValid(dialog) else None)
     return dialog
 
 
 def wait_for_all(timeout_ms: int = 10000) -> bool:
-    """Block until every running task has finished (used at exit and in tests)."""
-    return QThreadPool.globalInstance().waitForDone(timeout_ms)
+    """Block until every started task's work has finished (used at exit and in tests).
+
+    Outcomes are delivered by the next poll of the event loop, not here.
+    """
+    futures = [t.future for t in _live if t.future is not None]
+    done, pending = wait_futures(futures, timeout=timeout_ms / 1000)
+    return not pending
+
+
+def settle(timeout_ms: int = 10000) -> bool:
+    """Wait for every task, deliver its outcome and process events, until no task is left
+    (tasks a delivery starts included). For scripts and tests; True if none is left."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while _live and time.monotonic() < deadline:
+        wait_for_all(max(1, int((deadline - time.monotonic()) * 1000)))
+        _poll()
+        QApplication.processEvents()
+    return not _live
 
 
 def live_tasks() -> int:

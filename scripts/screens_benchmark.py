@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui.context import AppContext  # noqa: E402
 from gui.stages.benchmark import BenchmarkPage  # noqa: E402
-from gui.tasks import wait_for_all  # noqa: E402
+from gui.tasks import settle  # noqa: E402
 from model.cycles import list_cycles  # noqa: E402
 from model.demo import build_demo  # noqa: E402
 
@@ -29,9 +29,8 @@ FALLS = 4
 
 
 def _settle(app: QApplication) -> None:
-    for _ in range(20):  # let background tasks deliver their results
-        wait_for_all(5000)
-        app.processEvents()
+    settle()  # let background tasks deliver their results
+    app.processEvents()
 
 
 def main() -> int:

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QThreadPool  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from gui import tasks  # noqa: E402
 from gui.context import AppContext  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from model.audits import Audit, create_audit  # noqa: E402
@@ -42,7 +42,7 @@ WARD_CRITERIA = [
 def settle(app: QApplication, until=lambda: True) -> None:  # noqa: ANN001
     """Let background tasks finish and deliver their results."""
     for _ in range(200):
-        QThreadPool.globalInstance().waitForDone(50)
+        tasks.settle(50)
         app.processEvents()
         if until():
             break

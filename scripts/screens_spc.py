@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from gui.context import AppContext  # noqa: E402
 from gui.spc_view import SpcView  # noqa: E402
-from gui.tasks import wait_for_all  # noqa: E402
+from gui.tasks import settle  # noqa: E402
 from model.demo import build_demo  # noqa: E402
 
 
@@ -40,9 +40,8 @@ def main() -> int:
     view.rebase_check.setChecked(args.rebase)
     if args.kind:
         view.kind_box.setCurrentIndex(view.kind_box.findData(args.kind))
-    for _ in range(20):  # let the background task deliver its result
-        wait_for_all(5000)
-        app.processEvents()
+    settle()  # let the background task deliver its result
+    app.processEvents()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     view.grab().save(str(args.out))
     store.close()

@@ -46,11 +46,10 @@ def main() -> int:
         page = window.workspace.pages.get(args.stage) if args.stage else None
         for name in args.call:
             getattr(page, name)()
-    from gui.tasks import wait_for_all
+    from gui.tasks import settle
 
-    for _ in range(20):  # let background tasks deliver their results
-        wait_for_all(5000)
-        app.processEvents()
+    settle()  # let background tasks deliver their results
+    app.processEvents()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(args.out))
     store.close()

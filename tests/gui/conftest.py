@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from gui import dialogs
+from gui import dialogs, garbage
 from gui.context import AppContext
 from model.demo import build_demo
 
@@ -46,6 +47,14 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     return log
 
 
+@pytest.fixture(autouse=True, scope="session")
+def garbage_on_the_gui_thread(qapp) -> Iterator[None]:
+    """As the app does (gui/garbage.py): no worker thread may free Qt objects."""
+    collector = garbage.install(qapp)
+    yield
+    collector.stop()
+
+
 @pytest.fixture(autouse=True)
 def no_task_outlives_its_test(qapp) -> Iterator[None]:
     """Wait for background tasks before the test's widgets (and database) are torn down.
@@ -54,10 +63,11 @@ def no_task_outlives_its_test(qapp) -> Iterator[None]:
     is a source of rare crashes at teardown rather than a behaviour under test.
     """
     yield
-    from PySide6.QtCore import QThreadPool
+    from gui import tasks
 
-    QThreadPool.globalInstance().waitForDone(10_000)
+    tasks.settle(10_000)
     qapp.processEvents()
+    gc.collect()  # this test's garbage goes here, on the GUI thread
 
 
 @pytest.fixture
@@ -71,7 +81,7 @@ def ctx(tmp_path: Path) -> Iterator[AppContext]:
     store = build_demo(tmp_path / "demo.sqlite")
     context = AppContext(store=store, data_dir=tmp_path / "data")
     yield context
-    from PySide6.QtCore import QThreadPool
+    from gui import tasks
 
-    QThreadPool.globalInstance().waitForDone(10_000)  # no worker may read a closed store
+    tasks.wait_for_all(10_000)  # no worker may read a closed store
     context.store.close()

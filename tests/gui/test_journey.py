@@ -12,7 +12,7 @@ Set JOURNEY_SCREENSHOTS to a folder to save a picture of each step.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,7 @@ from model.criteria import list_criteria
 from model.cycles import list_cycles
 from model.narrative import format_p, format_pct
 from model.stats import compare_proportions
-from model.store import open_store
+from model.store import Store, open_store
 
 WAIT_MS = 20000
 SCREEN = (1024, 700)
@@ -137,8 +137,15 @@ def cell(model, row: int, col: int) -> str:
 # --- the user's steps -----------------------------------------------------------------------
 
 
-def open_auditloop_on_an_empty_file(qtbot, tmp_path: Path) -> MainWindow:
+@pytest.fixture
+def empty_store(tmp_path: Path) -> Iterator[Store]:
+    """A new data file, closed after the test even if the window was garbage-collected first."""
     store = open_store(tmp_path / "auditloop.sqlite")
+    yield store
+    store.close()
+
+
+def open_auditloop_on_an_empty_file(qtbot, store: Store, tmp_path: Path) -> MainWindow:
     window = MainWindow(AppContext(store=store, data_dir=tmp_path / "data"))
     qtbot.addWidget(window)
     window.resize(*SCREEN)
@@ -350,8 +357,9 @@ def link_criterion_1_to(qtbot, window: MainWindow, measure: str) -> None:
 # shows charts in a real-sized window, so they are painted.
 @pytest.mark.filterwarnings("ignore:Enum value 'Qt..ApplicationAttribute.AA_UseHighDpiPixmaps' is marked as deprecated"
                             ":DeprecationWarning")
-def test_one_audit_round_the_whole_cycle(qtbot, qtlog, tmp_path, dialog_log, monkeypatch, shared_data):
-    window = open_auditloop_on_an_empty_file(qtbot, tmp_path)
+def test_one_audit_round_the_whole_cycle(qtbot, qtlog, tmp_path, dialog_log, monkeypatch, shared_data,
+                                         empty_store):
+    window = open_auditloop_on_an_empty_file(qtbot, empty_store, tmp_path)
     register_a_new_audit(qtbot, window, monkeypatch)
     plan_the_audit(qtbot, window)
     write_two_criteria(qtbot, window)
