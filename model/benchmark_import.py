@@ -237,6 +237,8 @@ class ParsedBenchmark:
         provenance: where it came from.
         measures: DataFrame (MEASURE_COLUMNS): measure_code, name, unit, kind, scale.
         values: DataFrame (VALUE_COLUMNS), one row per organisation × measure × breakdown.
+            Text columns hold str or NaN; a parser may give them pandas' categorical dtype
+            (Fingertips does: its texts repeat heavily), which compares and reads the same.
         problems: cells or rows that could not be read: dicts {row, column, value, reason}.
         duplicates: repeated organisation rows that were left out (first one kept).
         suppressed_count: rows whose value is empty (suppressed, blank or unreadable).
@@ -708,9 +710,9 @@ def parse_fingertips(path: Path | str) -> ParsedBenchmark:
         ["measure_code", "org_code", "area_type", "sex", "age", "category_type", "category", "period"],
     )
     measures = _fingertips_measures(values, names)
-    # Before `_as_text`: periods and area types come from the categories' codes, not 100,000 strings.
+    # Text columns stay categorical: provenance reads periods and area types from the
+    # categories, and the store finds distinct rows from their codes without hashing text.
     provenance = _provenance(path, sha256, values, "OHID Fingertips", encoding=encoding)
-    values = _as_text(values)
     return ParsedBenchmark(
         format="fingertips",
         provenance=provenance,
@@ -742,7 +744,7 @@ def _read_csv_as(data: bytes, encoding: str) -> pd.DataFrame:
     header = next(csv.reader(io.StringIO(sample)), [])
     text_names = {_FINGERTIPS[k] for k in _FINGERTIPS_TEXT}
     # Text columns as categories: they repeat heavily (sex, age, period, names), so parsing,
-    # hashing and de-duplicating work on small integer codes. `_as_text` turns them back.
+    # hashing and de-duplicating work on small integer codes (and they stay categories).
     dtypes = {c: "category" for c in header if _norm(c) in text_names or _PARENT_COMPARISON.match(_norm(c))}
     # Only blank cells are NA ("n/a" in a numeric column must stay visible as text); the C
     # engine pads a row that is one field short with NaN (checked in the tests). Columns we
@@ -815,12 +817,6 @@ def _fingertips_values(
         values = values[~no_code]
     values["is_national"] = _fingertips_national(values)
     return values, problems, names
-
-
-def _as_text(values: pd.DataFrame) -> pd.DataFrame:
-    """Categorical columns back to plain object text (NaN stays NaN); cheap, codes are taken."""
-    cats = [c for c in values.columns if isinstance(values[c].dtype, pd.CategoricalDtype)]
-    return values.assign(**{c: values[c].astype(object) for c in cats})
 
 
 def _first_names(names: pd.Series, codes: np.ndarray, uniques: np.ndarray) -> dict[str, str]:

@@ -458,3 +458,25 @@ def test_values_without_a_measure_code_are_refused_not_filed_elsewhere(tmp_path:
         assert db["benchmark_datasets"].count == 0
     finally:
         db.close()
+
+
+def test_categorical_text_columns_are_stored_as_plain_text_would_be(tmp_path: Path) -> None:
+    """Fingertips values keep categorical text columns; what is stored is the same as from object columns."""
+    parsed = parse_file(_generate_fingertips_csv(tmp_path / "f.csv", rows=400, seed=5))
+    assert isinstance(parsed.values["sex"].dtype, pd.CategoricalDtype)
+    as_objects = replace(parsed, values=parsed.values.astype({c: object for c in parsed.values.columns
+                                                              if isinstance(parsed.values[c].dtype,
+                                                                            pd.CategoricalDtype)}))
+    stored = []
+    for version in (parsed, as_objects):
+        db = open_memory()
+        try:
+            dataset = save_dataset(db, version)
+            ids = [int(r[0]) for r in db.execute("SELECT id FROM benchmark_measures WHERE dataset_id = ? ORDER BY id",
+                                                 [dataset])]
+            stored.append([values_for_measure(db, m).drop(columns=["id", "measure_id"]) for m in ids])
+        finally:
+            db.close()
+    assert len(stored[0]) == len(stored[1]) > 0
+    for left, right in zip(*stored, strict=True):
+        pd.testing.assert_frame_equal(left, right)
