@@ -57,6 +57,21 @@ def test_gui_start_does_not_import_heavy_libraries():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_opening_a_data_file_does_not_import_numpy_or_pandas(tmp_path):
+    """Opening the store lists every migration by importing it: none may pull in numpy or pandas."""
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from model.store import open_store\n"
+        f"open_store(Path({str(tmp_path / 'a.sqlite')!r})).close()\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'matplotlib', 'scipy'})\n"
+        "print(heavy)\n"
+        "sys.exit(1 if heavy else 0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_self_test_exits_zero():
     done = subprocess.run([sys.executable, "main.py", "--self-test"], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 from sqlite_utils import Database
 
 NUMBER_COLUMNS = ("numerator", "denominator", "value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998")
@@ -54,6 +53,8 @@ CREATE TABLE benchmark_columns (
 
 
 def _move_measure(db: Database, measure_id: int) -> None:
+    import numpy as np  # here, not at the top: every start-up imports the migrations to list them
+
     names = ", ".join(name for name, _ in LAYOUT)
     rows = db.execute(f"SELECT {names} FROM benchmark_cells WHERE measure_id = ? ORDER BY id", [measure_id]).fetchall()
     grid = np.array(rows, dtype=object).reshape(len(rows), len(LAYOUT))
