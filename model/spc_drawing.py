@@ -119,6 +119,16 @@ def draw_run_chart(fig: Figure, series: SpcSeries, result: PhasedRunChart | RunC
     return ax
 
 
+def _last_percent(series: SpcSeries, start: int, end: int) -> float:
+    """The percentage at the last bucket with eligible cases in [start, end) (-inf if none)."""
+    eligible = np.asarray(series.eligible[start:end])
+    filled = np.flatnonzero(eligible > 0)
+    if not len(filled):
+        return float("-inf")
+    last = filled[-1]
+    return 100.0 * float(series.met[start + last]) / float(eligible[last])
+
+
 def _draw_medians(ax: Axes, series: SpcSeries, result: PhasedRunChart) -> None:
     """One median line across the chart, or a median segment per cycle with its divider and title."""
     if not result.rebased:
@@ -130,8 +140,12 @@ def _draw_medians(ax: Axes, series: SpcSeries, result: PhasedRunChart) -> None:
         if phase.result.median is not None:
             ax.hlines(phase.result.median, phase.start - 0.4, phase.end - 0.6, color=MEAN_COLOUR, linewidth=1.2,
                       gid="phase-median", label="Median (per cycle)" if phase.start == 0 else None)
-            ax.text(phase.end - 0.6, phase.result.median + 1, f"{phase.result.median:.1f}%", fontsize=7.5,
-                    ha="right", va="bottom", color=MEAN_COLOUR)
+            # The label sits at the segment's end, on the side away from the phase's last point,
+            # so it never covers that point.
+            below = _last_percent(series, phase.start, phase.end) >= phase.result.median
+            ax.text(phase.end - 0.6, phase.result.median + (-1 if below else 1), f"{phase.result.median:.1f}%",
+                    fontsize=7.5, ha="right", va="top" if below else "bottom", color=MEAN_COLOUR,
+                    gid="phase-median-label")
         if phase.start > 0:
             ax.axvline(phase.start - 0.5, color=LINE_GREY, linewidth=0.8)
         cycle = next((c for c in reversed(series.cycle_starts) if c.bucket == phase.start), None)

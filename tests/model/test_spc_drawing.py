@@ -149,6 +149,20 @@ def test_rebased_run_chart_draws_a_median_segment_per_cycle(example: SpcSeries) 
     assert {"Cycle 1 (baseline)", "Cycle 2 (re-audit)"} | medians <= set(_texts(fig))
 
 
+def test_a_cycle_median_label_sits_away_from_the_cycles_last_point(example: SpcSeries) -> None:
+    chart = build_chart(example, "run")
+    fig = _figure()
+    ax = draw_run_chart(fig, example, chart)
+    labels = [t for t in ax.texts if t.get_gid() == "phase-median-label"]
+    assert len(labels) == len(chart.phases) == 2
+    for label, phase in zip(labels, chart.phases, strict=True):
+        last = next(100 * m / e for m, e in zip(example.met[phase.start:phase.end][::-1],
+                                                 example.eligible[phase.start:phase.end][::-1], strict=True) if e)
+        above = label.get_position()[1] > phase.result.median
+        assert above == (last < phase.result.median), (phase.result.median, last)
+        assert label.get_va() == ("bottom" if above else "top")
+
+
 def test_svg_and_png_export(example: SpcSeries) -> None:
     fig = _figure()
     draw_spc(fig, example, build_chart(example, "xmr"))  # type: ignore[arg-type]
