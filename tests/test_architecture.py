@@ -78,3 +78,10 @@ def test_self_test_exits_zero():
     assert done.returncode == 0, done.stdout + done.stderr
     assert "self-test passed" in done.stdout
     assert done.stdout.count("ok   ") == 4
+
+
+def test_automatic_garbage_collection_is_on_outside_the_gui_tests():
+    """The GUI tests switch it off for their package only (tests/gui/conftest.py)."""
+    import gc
+
+    assert gc.isenabled()

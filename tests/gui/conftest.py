@@ -47,9 +47,10 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     return log
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True, scope="package")
 def garbage_on_the_gui_thread(qapp) -> Iterator[None]:
-    """As the app does (gui/garbage.py): no worker thread may free Qt objects."""
+    """As the app does (gui/garbage.py): no worker thread may free Qt objects. Package scope:
+    the model tests that run after these get CPython's automatic collection back."""
     collector = garbage.install(qapp)
     yield
     collector.stop()
