@@ -69,16 +69,17 @@ class Task:
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
             raise
 
-    def poll(self) -> bool:
-        """On the GUI thread: show new progress; deliver the outcome once done. True when finished."""
+    def show_progress(self) -> None:
+        """On the GUI thread: show the worker's latest progress if it is new."""
         latest = self.latest
         if latest is not None and latest != self._shown:
             self._shown = latest
             self._show_progress(*latest)
-        if self.future is None or not self.future.done():
-            return False
-        self._deliver(self)
-        return True
+
+    @property
+    def finished(self) -> bool:
+        """The work has ended (result or exception ready)."""
+        return self.future is not None and self.future.done()
 
 
 def default_error(parent: QWidget | None, exc: BaseException) -> None:
@@ -148,14 +149,14 @@ def _start_polling() -> None:
 
 
 def _poll() -> None:
-    """Deliver what finished, in the order the tasks were started; stop when none is left."""
+    """Show progress and deliver what finished, in the order the tasks were started; stop
+    when none is left. A task leaves the list before its outcome is delivered, so a callback
+    that raises is reported once, not on every tick."""
     for task in list(_live):
-        finished = False
-        try:
-            finished = task.poll()
-        finally:
-            if finished and task in _live:
-                _live.remove(task)
+        task.show_progress()
+        if task.finished:
+            _live.remove(task)
+            task._deliver(task)
     if not _live and _poller is not None:
         _poller.stop()
 

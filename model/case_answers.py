@@ -61,9 +61,6 @@ class AnswerColumn:
     raw: np.ndarray
     value: np.ndarray
 
-    def __len__(self) -> int:
-        return len(self.codes)
-
 
 # ---------------------------------------------------------------------------
 # One case
@@ -76,17 +73,12 @@ def _check_outcomes(outcomes: Collection[str]) -> None:
         raise KnownError(f"Unknown answer '{unknown[0]}'.", hint="Use met, not_met, exception or missing.")
 
 
-def _number(value: float | None) -> float | None:
-    """A number JSON can hold: None for none, NaN or infinity."""
-    return float(value) if value is not None and math.isfinite(value) else None
-
-
 def pack(answers: Mapping[int, Answer]) -> dict[str, str | None]:
     """One case's answers as the four packed column values (criteria in id order)."""
     _check_outcomes([a.outcome for a in answers.values()])
     ids = sorted(answers)
     raws = [answers[i].raw for i in ids]
-    values = [_number(answers[i].value) for i in ids]
+    values = [None if (v := _plain(answers[i].value)) is None else float(v) for i in ids]
     return {
         "answer_criteria": ",".join(str(int(i)) for i in ids),
         "outcomes": "".join(CODES[answers[i].outcome] for i in ids),

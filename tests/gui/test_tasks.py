@@ -68,3 +68,19 @@ def test_parent_closed_before_the_result_is_harmless(qtbot):
     release.set()
     qtbot.waitUntil(lambda: tasks.live_tasks() == 0, timeout=5000)
     assert got == []
+
+
+def test_a_failing_callback_is_delivered_once(qtbot):
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    calls = []
+
+    def on_success(value):
+        calls.append(value)
+        raise RuntimeError("a bug in the page")
+
+    with qtbot.captureExceptions() as exceptions:
+        tasks.run_task(parent, lambda progress: 7, on_success=on_success)
+        qtbot.waitUntil(lambda: tasks.live_tasks() == 0, timeout=5000)
+        qtbot.wait(100)  # several more polls
+    assert calls == [7] and len(exceptions) == 1
