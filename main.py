@@ -19,13 +19,13 @@ from pathlib import Path
 
 
 def _analyse_sheet(argv: list[str]) -> int:
-    from model.sheet_analysis import main_analyse_sheet
+    from model.collect.sheet_analysis import main_analyse_sheet
 
     return main_analyse_sheet(argv)
 
 
 def _import_benchmark(argv: list[str]) -> int:
-    from model.benchmark_store import main_import_benchmark
+    from model.benchmark.benchmark_store import main_import_benchmark
 
     return main_import_benchmark(argv)
 

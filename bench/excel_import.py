@@ -178,10 +178,10 @@ def generate_workbook(path: Path, cases: int, seed: int = 1) -> Path:
 
 def new_store(folder: Path) -> tuple[object, int]:
     """A fresh store file holding one audit cycle with the 8 criteria; returns (store, cycle id)."""
-    from model.audits import Audit, create_audit
-    from model.criteria import Criterion, add_criterion
-    from model.cycles import Cycle, create_cycle
-    from model.store import open_store
+    from model.plan.audits import Audit, create_audit
+    from model.plan.criteria import Criterion, add_criterion
+    from model.plan.cycles import Cycle, create_cycle
+    from model.store.store import open_store
 
     store = open_store(folder / f"bench-{time.perf_counter_ns()}.sqlite")
     audit = create_audit(store.db, Audit(title="Sepsis on AMU"))
@@ -193,8 +193,8 @@ def new_store(folder: Path) -> tuple[object, int]:
 
 def import_workbook(path: Path, store: object, cycle_id: int) -> int:
     """What the import wizard does with a file: read → map → plan → commit; returns cases stored."""
-    from model.case_import import auto_mapping, commit_import, file_sha256, plan_import
-    from model.sheets import read_table
+    from model.collect.case_import import auto_mapping, commit_import, file_sha256, plan_import
+    from model.collect.sheets import read_table
 
     db = store.db  # type: ignore[attr-defined]
     table = read_table(path)
@@ -258,9 +258,9 @@ def _measure_peak(path: Path) -> float:
     from just after the modules are imported (so opening the store file is included)."""
     import python_calamine  # noqa: F401 - imported before the baseline, as in the app
 
-    import model.case_import  # noqa: F401
-    import model.sheets  # noqa: F401
-    import model.store  # noqa: F401
+    import model.collect.case_import  # noqa: F401
+    import model.collect.sheets  # noqa: F401
+    import model.store.store  # noqa: F401
 
     before = _high_water_kib()
     with tempfile.TemporaryDirectory() as tmp:
@@ -281,7 +281,7 @@ def bench_excel_import(quick: bool, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         path = generate_workbook(folder / "ward_audit_bench.xlsx", cases)
-        from model.sheets import read_table
+        from model.collect.sheets import read_table
 
         raw_calamine(path)  # warm the OS file cache and first-call imports
         raw = _best_of(runs, lambda _: raw_calamine(path))

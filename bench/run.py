@@ -82,9 +82,9 @@ def bench_benchmark_import(args: argparse.Namespace) -> dict[str, float]:
     """A generated Fingertips CSV: parse + store, against a plain pandas.read_csv (goal ≤ 2×)."""
     import pandas as pd
 
-    from model.benchmark_import import _generate_fingertips_csv, parse_fingertips
-    from model.benchmark_store import save_dataset
-    from model.store import open_store
+    from model.benchmark.benchmark_import import _generate_fingertips_csv, parse_fingertips
+    from model.benchmark.benchmark_store import save_dataset
+    from model.store.store import open_store
 
     rows = 5_000 if args.quick else 100_000
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,9 +129,9 @@ def bench_results(args: argparse.Namespace) -> dict[str, float]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from model.compliance import criterion_results, subgroup_results
-    from model.spc_drawing import draw_spc
-    from model.spc_series import build_chart, series_from_answers
+    from model.compare.spc_drawing import draw_spc
+    from model.compare.spc_series import build_chart, series_from_answers
+    from model.results.compliance import criterion_results, subgroup_results
 
     n = 20_000 if args.quick else 200_000
     answers, cases, criteria = _answers_for_results(n, 60)

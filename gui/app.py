@@ -16,8 +16,8 @@ from gui.context import AppContext
 from gui.crash import install_excepthook, setup_logging
 
 if TYPE_CHECKING:  # the model loads after the window's first paint
-    from model.errors import KnownError
-    from model.store import Store
+    from model.core.errors import KnownError
+    from model.store.store import Store
 
 DATA_FILE_NAME = "auditloop.sqlite"
 DEMO_FILE_NAME = "demo.sqlite"
@@ -93,8 +93,8 @@ def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> Ap
 
 
 def _open_start_store(path: Path, demo: bool) -> Store | None:
-    from model.errors import KnownError
-    from model.store import open_store
+    from model.core.errors import KnownError
+    from model.store.store import open_store
 
     if demo:
         from model.demo import build_demo
@@ -117,7 +117,7 @@ def _ask_first_launch() -> bool:
 
 
 def _recover(path: Path, exc: KnownError) -> Store | None:
-    from model.store import latest_backup, open_store, restore_backup
+    from model.store.store import latest_backup, open_store, restore_backup
 
     backup = latest_backup(path)
     text = str(exc)

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QListWidget, QPushBu
 
 from gui import dialogs
 from gui.context import AppContext
-from model.errors import KnownError
-from model.store import backup_now, list_backups
+from model.core.errors import KnownError
+from model.store.store import backup_now, list_backups
 
 
 class BackupsDialog(QDialog):

@@ -1,7 +1,7 @@
 """Import a national benchmark file: pick → detected format → (mapping) → preview → import.
 
 Reading and storing run off the GUI thread (gui.tasks.run_task) with progress and Cancel.
-Storing is all-or-nothing (`model.benchmark_store.save_dataset` is one transaction); a file
+Storing is all-or-nothing (`model.benchmark.benchmark_store.save_dataset` is one transaction); a file
 imported before (same SHA-256) is replaced or skipped, as the user chooses.
 """
 
@@ -37,8 +37,8 @@ from gui import dialogs
 from gui.context import AppContext
 from gui.stages._benchmark_models import MappingModel, PreviewMeasuresModel, ProblemsModel
 from gui.tasks import default_error, run_task
-from model.benchmark_compare import export_problems
-from model.benchmark_import import (
+from model.benchmark.benchmark_compare import export_problems
+from model.benchmark.benchmark_import import (
     MeasureGroup,
     ParsedBenchmark,
     WideMapping,
@@ -47,7 +47,7 @@ from model.benchmark_import import (
     propose_wide_mapping,
     wide_headers,
 )
-from model.benchmark_store import (
+from model.benchmark.benchmark_store import (
     find_dataset_by_sha,
     list_profiles,
     load_profile,
@@ -55,9 +55,9 @@ from model.benchmark_store import (
     save_profile,
     summarise,
 )
-from model.errors import ImportProblem, KnownError
-from model.progress import Progress
-from model.store import Store
+from model.core.errors import ImportProblem, KnownError
+from model.core.progress import Progress
+from model.store.store import Store
 
 FORMAT_NAMES = {
     "fingertips": "OHID Fingertips indicator export",

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
-from model import audits as audits_model
+from model.plan import audits as audits_model
 
 
 class BinDialog(QDialog):

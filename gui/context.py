@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model (and sqlite-utils) load after the first paint
-    from model.store import Store
+    from model.store.store import Store
 
 
 class AppContext:
@@ -28,6 +28,6 @@ class AppContext:
 
     def setting(self, key: str, default: str = "") -> str:
         """A value from the data file's settings table."""
-        from model import settings as model_settings
+        from model.core import settings as model_settings
 
         return model_settings.get(self.store.db, key, default)

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from gui.context import AppContext
-from model import criteria as crit
-from model.audits import list_audits
-from model.cycles import list_cycles
-from model.standards import Standard, criteria_from_standard, list_standards
+from model.plan import criteria as crit
+from model.plan.audits import list_audits
+from model.plan.cycles import list_cycles
+from model.plan.standards import Standard, criteria_from_standard, list_standards
 
 LIBRARY, AUDIT = "library", "audit"
 
@@ -29,7 +29,7 @@ LIBRARY, AUDIT = "library", "audit"
 class CopyCriteriaDialog(QDialog):
     """Choose a source (a library standard, or an audit and one of its cycles) and tick criteria.
 
-    After `accept`, `selected_criteria()` gives unsaved copies ready for `model.criteria.add_criteria`.
+    After `accept`, `selected_criteria()` gives unsaved copies ready for `model.plan.criteria.add_criteria`.
     """
 
     def __init__(self, ctx: AppContext, exclude_cycle_id: int | None = None, parent: QWidget | None = None) -> None:

@@ -31,7 +31,7 @@ def setup_logging(data_dir: Path) -> Path:
 def report_exception(kind: type[BaseException], exc: BaseException, tb: TracebackType | None,
                      text: str | None = None) -> None:
     """Log an unexpected error and show it (KnownErrors only show their message)."""
-    from model.errors import KnownError
+    from model.core.errors import KnownError
 
     if isinstance(exc, KnownError):
         from gui import dialogs

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import dialogs
-from model.criteria import (
+from model.plan.criteria import (
     ANSWER_TYPES,
     DIRECTIONS,
     EVIDENCE_GRADES,

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 from gui.context import AppContext
 from gui.table_models import FrameTableModel, read_only_table
 from gui.tasks import run_task
-from model.data_quality import KINDS, DataQuality, check_cycle
-from model.progress import Progress
-from model.store import Store
+from model.collect.data_quality import KINDS, DataQuality, check_cycle
+from model.core.progress import Progress
+from model.store.store import Store
 
 
 def _quality_task(progress: Progress, store: Store, cycle_id: int) -> DataQuality:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 if TYPE_CHECKING:
-    from model.errors import KnownError
+    from model.core.errors import KnownError
 
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:

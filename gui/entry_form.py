@@ -3,7 +3,7 @@
 Yes/No criteria: press Y, N or A (N/A) and focus moves to the next criterion; Backspace or
 Delete clears (blank = missing, never "no"); Tab and Enter move on. Numeric, time and
 choice criteria show the derived result (met / not met) as soon as a value is typed.
-Each case is saved in one transaction (model.cases.add_case / update_case).
+Each case is saved in one transaction (model.collect.cases.add_case / update_case).
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui.context import AppContext
-from model import entry
-from model.cases import Answer, Case, add_case, count_cases, get_case, next_case_ref, update_case
-from model.criteria import Criterion
-from model.cycles import Cycle
-from model.errors import KnownError
-from model.util import parse_iso_date
+from model.collect import entry
+from model.collect.cases import Answer, Case, add_case, count_cases, get_case, next_case_ref, update_case
+from model.core.errors import KnownError
+from model.core.util import parse_iso_date
+from model.plan.criteria import Criterion
+from model.plan.cycles import Cycle
 
 _RESULT_STYLE = {"met": "color: #1b7f3b; font-weight: bold;", "not_met": "color: #b3261e; font-weight: bold;",
                  "exception": "color: #555;", "missing": "color: #777;"}
@@ -598,8 +598,8 @@ def _uk_date(iso: str | None) -> str:
 
 
 def _age_band(age: int) -> str:
-    """The standard band of an age (model.compliance.AGE_BANDS)."""
-    from model.compliance import AGE_BANDS
+    """The standard band of an age (model.collect.demographics.AGE_BANDS)."""
+    from model.collect.demographics import AGE_BANDS
 
     edges = (16, 40, 65, 80)
     return AGE_BANDS[sum(age >= e for e in edges)]

@@ -39,17 +39,17 @@ from gui import dialogs
 from gui.context import AppContext
 from gui.table_models import FrameTableModel
 from gui.tasks import Task, run_task
-from model import case_import as ci
-from model.audits import get_audit
-from model.criteria import list_criteria
-from model.cycles import get_cycle
-from model.errors import KnownError
-from model.proforma import DATA_SHEET, ProformaMeta, proforma_mapping, read_proforma_meta
-from model.progress import Cancelled, Progress
-from model.pseudonym import key_path_for, load_or_create_key
-from model.sheet_analysis import analyse_sheet
-from model.sheets import RawSheet, SheetTable, build_table, guess_data_sheet, read_raw_sheets
-from model.store import Store
+from model.collect import case_import as ci
+from model.collect.proforma import DATA_SHEET, ProformaMeta, proforma_mapping, read_proforma_meta
+from model.collect.pseudonym import key_path_for, load_or_create_key
+from model.collect.sheet_analysis import analyse_sheet
+from model.collect.sheets import RawSheet, SheetTable, build_table, guess_data_sheet, read_raw_sheets
+from model.core.errors import KnownError
+from model.core.progress import Cancelled, Progress
+from model.plan.audits import get_audit
+from model.plan.criteria import list_criteria
+from model.plan.cycles import get_cycle
+from model.store.store import Store
 
 FILE_FILTER = "Spreadsheets (*.xlsx *.xlsm *.xls *.ods *.csv);;All files (*)"
 DECISIONS = (("missing", "Leave missing"), ("met", "Met"), ("not_met", "Not met"), ("exception", "Exception (N/A)"))
@@ -473,7 +473,7 @@ class ValuesPage(QWizardPage):
 
     def decide(self, value: str, outcome: str) -> None:
         """Choose an outcome for a value (tests)."""
-        from model.answers import answer_key
+        from model.collect.answers import answer_key
 
         combo = self.combos[answer_key(value)]
         combo.setCurrentIndex(combo.findData(outcome))

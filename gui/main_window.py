@@ -146,8 +146,8 @@ class MainWindow(QMainWindow):
 
     def open_data_file(self, path: Path) -> None:
         """Close the current data file and open another in this window."""
-        from model.errors import KnownError
-        from model.store import open_store
+        from model.core.errors import KnownError
+        from model.store.store import open_store
 
         try:
             store = open_store(path)
@@ -189,8 +189,8 @@ class MainWindow(QMainWindow):
         name = dialogs.save_file(self, "Save a copy of the data file", "AuditLoop data (*.sqlite)")
         if not name:
             return
-        from model.errors import KnownError
-        from model.store import save_copy_as
+        from model.core.errors import KnownError
+        from model.store.store import save_copy_as
 
         try:
             save_copy_as(self.ctx.store.db, Path(name))
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def _restore_backup(self, backup: Path) -> None:
-        from model.store import restore_backup
+        from model.store.store import restore_backup
 
         path = self.ctx.store.path
         self.ctx.store.close()

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
 
 from gui.context import AppContext
 from gui.stages._plan_widgets import WARNING_STYLE, error_label, set_message, with_message
-from model import audits as audits_model
-from model.audits import AUDIT_TYPES, STATUSES, Audit, register_new_audit
-from model.errors import KnownError
-from model.similarity import similar_audits
-from model.standards import list_standards
+from model.core.errors import KnownError
+from model.plan import audits as audits_model
+from model.plan.audits import AUDIT_TYPES, STATUSES, Audit, register_new_audit
+from model.plan.similarity import similar_audits
+from model.plan.standards import list_standards
 
 
 class NewAuditDialog(QDialog):

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.table_models import RegisterTableModel
-from model import audits as audits_model
-from model import register
-from model.util import today
+from model.core.util import today
+from model.plan import audits as audits_model
+from model.plan import register
 
 
 class RegisterPage(QWidget):

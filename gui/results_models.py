@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from gui.table_models import RowTableModel
-from model.narrative import DASH, format_p, format_pct
-from model.results import CriterionComparison
+from model.results.cycle_results import CriterionComparison
+from model.results.narrative import DASH, format_p, format_pct
 
 # Cell backgrounds for the RAG column: NHS green / warm amber / red, light enough for black text.
 RAG_BACKGROUND = {"green": "#b7e4c7", "amber": "#ffd8a8", "red": "#f5b5ae"}
@@ -78,7 +78,7 @@ class CriterionResultsModel(RowTableModel):
 
 
 class SubgroupResultsModel(RowTableModel):
-    """Results split by a subgroup (rows from `model.results.cycle_subgroups`)."""
+    """Results split by a subgroup (rows from `model.results.cycle_results.cycle_subgroups`)."""
 
     (COL_CRITERION, COL_SUBGROUP, COL_ELIGIBLE, COL_MET, COL_NOT_MET, COL_EXCEPTIONS, COL_MISSING, COL_COMPLIANCE,
      COL_CI, COL_TEST) = range(10)
@@ -145,7 +145,7 @@ def headline(verdict: str) -> str:
 
 
 class ComparisonModel(RowTableModel):
-    """Two cycles compared, one row per criterion (from `model.results.compare_cycles`)."""
+    """Two cycles compared, one row per criterion (from `model.results.cycle_results.compare_cycles`)."""
 
     COL_CRITERION, COL_EARLIER, COL_LATER, COL_DIFFERENCE, COL_TEST, COL_P, COL_VERDICT, COL_FLAGS = range(8)
     HEADERS = ("Criterion", "Earlier\n(95% CI)", "Later\n(95% CI)", "Change, points\n(95% CI)", "Test",

@@ -31,14 +31,10 @@ from gui import dialogs
 from gui.charts import ChartActions, ChartCanvas
 from gui.context import AppContext
 from gui.tasks import run_task
-from model import chart_notes
-from model.criteria import list_criteria
-from model.cycles import list_cycles
-from model.errors import KnownError
-from model.progress import Progress
-from model.spc import SpcResult
-from model.spc_drawing import draw_run_chart, draw_spc
-from model.spc_series import (
+from model.compare import chart_notes
+from model.compare.spc import SpcResult
+from model.compare.spc_drawing import draw_run_chart, draw_spc
+from model.compare.spc_series import (
     CHART_NAMES,
     ChartKind,
     PhasedRunChart,
@@ -49,8 +45,12 @@ from model.spc_series import (
     criterion_series,
     reading,
 )
-from model.store import Store
-from model.util import today
+from model.core.errors import KnownError
+from model.core.progress import Progress
+from model.core.util import today
+from model.plan.criteria import list_criteria
+from model.plan.cycles import list_cycles
+from model.store.store import Store
 
 CHART_CHOICES = (("Auto", ""), ("p-chart", "p"), ("XmR", "xmr"), ("Run chart", "run"))
 BUCKETS = (("Month", "month"), ("Week", "week"))

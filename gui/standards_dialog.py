@@ -34,10 +34,10 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.stages._plan_widgets import choice_combo, error_label, set_message
-from model import standards as standards_model
-from model.criteria import ANSWER_TYPES, DIRECTIONS, THRESHOLD_OPS, TIME_UNITS
-from model.errors import KnownError
-from model.standards import ORIGINS, SOURCES, Standard
+from model.core.errors import KnownError
+from model.plan import standards as standards_model
+from model.plan.criteria import ANSWER_TYPES, DIRECTIONS, THRESHOLD_OPS, TIME_UNITS
+from model.plan.standards import ORIGINS, SOURCES, Standard
 
 LIBRARY_FILTER = "AuditLoop standards library (*.json);;All files (*)"
 

@@ -16,8 +16,8 @@ from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex,
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from model.register import RegisterRow
-from model.stages import STAGE_KEYS, STAGES
+from model.plan.register import RegisterRow
+from model.plan.stages import STAGE_KEYS, STAGES
 
 if TYPE_CHECKING:  # pandas loads with the first frame shown, not at start-up
     import pandas as pd

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 from shiboken6 import isValid
 
 from gui import dialogs
-from model.errors import KnownError
-from model.progress import Cancelled, Progress
+from model.core.errors import KnownError
+from model.core.progress import Cancelled, Progress
 
 if TYPE_CHECKING:  # concurrent.futures imports logging: ~20 ms kept off the start-up path
     from concurrent.futures import Future, ThreadPoolExecutor

@@ -15,8 +15,8 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
-from model.benchmark_compare import identity_problems, load_identity, save_identity
-from model.errors import KnownError
+from model.benchmark.benchmark_compare import identity_problems, load_identity, save_identity
+from model.core.errors import KnownError
 
 ERROR_STYLE = "color: #b3261e;"
 INTRO = (

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.stages.base import PendingStagePage, StagePage
-from model.audits import STATUSES, get_audit, update_audit
-from model.cycles import list_cycles
-from model.errors import KnownError
-from model.stages import STAGE_KEYS, STAGES, current_stage, suggested_status, suggestion_text
+from model.core.errors import KnownError
+from model.plan.audits import STATUSES, get_audit, update_audit
+from model.plan.cycles import list_cycles
+from model.plan.stages import STAGE_KEYS, STAGES, current_stage, suggested_status, suggestion_text
 
 SUGGESTION_STYLE = "#suggestion { background: #e8f1fb; border: 1px solid #9cc3e6; border-radius: 4px; }"
 

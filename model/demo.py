@@ -30,18 +30,18 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from model.actions import ActionItem, add_action, add_recommendation, revise_deadline
-from model.audits import Audit, create_audit
-from model.benchmark_compare import save_identity
-from model.benchmark_import import parse_file
-from model.benchmark_store import link_criterion, measures, save_dataset
-from model.case_answers import column_from_values, write_many
-from model.chart_notes import add_note
-from model.criteria import Criterion, add_criterion, list_criteria
-from model.cycles import Cycle, create_cycle, start_next_cycle, update_cycle
-from model.resources import resource_path
-from model.store import Store, open_store
-from model.util import now_iso
+from model.act.actions import ActionItem, add_action, add_recommendation, revise_deadline
+from model.benchmark.benchmark_compare import save_identity
+from model.benchmark.benchmark_import import parse_file
+from model.benchmark.benchmark_store import link_criterion, measures, save_dataset
+from model.compare.chart_notes import add_note
+from model.core.resources import resource_path
+from model.core.util import now_iso
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion, list_criteria
+from model.plan.cycles import Cycle, create_cycle, start_next_cycle, update_cycle
+from model.store.case_answers import column_from_values, write_many
+from model.store.store import Store, open_store
 
 SEED = 20260301
 NATIONAL_FILE = "demo/national_audit_trust_results.csv"

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from model.store import open_store
+from model.store.store import open_store
 
 
 def run_self_test(out: object = None) -> int:

@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from gui.context import AppContext  # noqa: E402
 from gui.stages.benchmark import BenchmarkPage  # noqa: E402
 from gui.tasks import settle  # noqa: E402
-from model.cycles import list_cycles  # noqa: E402
 from model.demo import build_demo  # noqa: E402
+from model.plan.cycles import list_cycles  # noqa: E402
 
 FALLS = 4
 

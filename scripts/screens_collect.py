@@ -24,10 +24,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from gui import tasks  # noqa: E402
 from gui.context import AppContext  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
-from model.audits import Audit, create_audit  # noqa: E402
-from model.criteria import Criterion, add_criterion  # noqa: E402
-from model.cycles import Cycle, create_cycle  # noqa: E402
 from model.demo import build_demo  # noqa: E402
+from model.plan.audits import Audit, create_audit  # noqa: E402
+from model.plan.criteria import Criterion, add_criterion  # noqa: E402
+from model.plan.cycles import Cycle, create_cycle  # noqa: E402
 
 SEPSIS = 2
 WARD_FILE = ROOT / "tests" / "data" / "shared" / "ward_audit_example.xlsx"

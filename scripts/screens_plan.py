@@ -22,10 +22,10 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from gui.context import AppContext  # noqa: E402
 from gui.main_window import MainWindow  # noqa: E402
 from gui.new_audit import NewAuditDialog  # noqa: E402
-from model.audits import Audit, get_audit, register_new_audit, update_audit  # noqa: E402
-from model.cycles import list_cycles, update_cycle  # noqa: E402
 from model.demo import build_demo  # noqa: E402
-from model.standards import list_standards  # noqa: E402
+from model.plan.audits import Audit, get_audit, register_new_audit, update_audit  # noqa: E402
+from model.plan.cycles import list_cycles, update_cycle  # noqa: E402
+from model.plan.standards import list_standards  # noqa: E402
 
 VTE = 1
 

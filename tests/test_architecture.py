@@ -62,7 +62,7 @@ def test_opening_a_data_file_does_not_import_numpy_or_pandas(tmp_path):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from model.store import open_store\n"
+        "from model.store.store import open_store\n"
         f"open_store(Path({str(tmp_path / 'a.sqlite')!r})).close()\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas', 'matplotlib', 'scipy'})\n"
         "print(heavy)\n"

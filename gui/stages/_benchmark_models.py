@@ -12,8 +12,8 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from model.benchmark_compare import format_proportion
-from model.benchmark_import import MeasureGroup
+from model.benchmark.benchmark_compare import format_proportion
+from model.benchmark.benchmark_import import MeasureGroup
 
 Index = QModelIndex | QPersistentModelIndex
 DASH = "—"
@@ -131,7 +131,7 @@ class LinksModel(FrameModel):
 
 
 class OutliersModel(FrameModel):
-    """The funnel's alert and alarm units (rows from `model.benchmarks.outlier_table`)."""
+    """The funnel's alert and alarm units (rows from `model.benchmark.benchmarks.outlier_table`)."""
 
     COL_CODE, COL_NAME, COL_COUNTS, COL_VALUE, COL_LIMITS, COL_STATUS = range(6)
     COLUMNS = (

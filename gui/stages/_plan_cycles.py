@@ -37,11 +37,11 @@ from gui.stages._plan_widgets import (
     with_message,
 )
 from gui.table_models import read_only_table
-from model import cycles as cycles_model
-from model.criteria import list_criteria
-from model.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
-from model.errors import KnownError
-from model.sampling import (
+from model.core.errors import KnownError
+from model.plan import cycles as cycles_model
+from model.plan.criteria import list_criteria
+from model.plan.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
+from model.plan.sampling import (
     SampleSelection,
     explain_sample_size,
     parse_case_list,
@@ -49,7 +49,7 @@ from model.sampling import (
     select_random,
     select_systematic,
 )
-from model.standards import Standard, list_standards
+from model.plan.standards import Standard, list_standards
 
 CONFIDENCES = {0.90: "90%", 0.95: "95%", 0.99: "99%"}
 MAX_CASES = 1_000_000

@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.table_models import RowTableModel
-from model.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
-from model.standards import Standard
+from model.plan.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
+from model.plan.standards import Standard
 
 ERROR_STYLE = "color: #b3261e;"
 WARNING_STYLE = "background: #fff4ce; border: 1px solid #e0b000; border-radius: 4px; padding: 6px; color: #4d3800;"

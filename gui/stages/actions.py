@@ -35,9 +35,9 @@ from gui import dialogs
 from gui.context import AppContext
 from gui.stages.base import StagePage
 from gui.table_models import RowTableModel, read_only_table
-from model import actions as act
-from model import util
-from model.errors import KnownError
+from model.act import actions as act
+from model.core import util
+from model.core.errors import KnownError
 
 _RAG_COLOURS = {"red": "#f4c7c3", "amber": "#fde8b0", "green": "#cde8cf", "complete": "#dbe4f0",
                 "cancelled": "#e6e6e6"}

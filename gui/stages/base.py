@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui import dialogs
 from gui.context import AppContext
-from model.errors import KnownError
+from model.core.errors import KnownError
 
 
 class StagePage(QWidget):

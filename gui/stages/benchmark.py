@@ -40,20 +40,26 @@ from gui.stages._benchmark_models import DatasetsModel, FrameModel, LinksModel, 
 from gui.stages.base import StagePage
 from gui.tasks import default_error, run_task
 from gui.trust_settings_dialog import TrustSettingsDialog
-from model.benchmark_compare import (
+from model.benchmark.benchmark_compare import (
     BenchmarkComparison,
     compare_link,
     export_outliers,
     format_proportion,
     load_identity,
 )
-from model.benchmark_store import link_criterion, links_for_audit, list_datasets, measures, periods_for_measure
-from model.benchmarks import OUTLIER_NOTE
-from model.criteria import list_criteria
-from model.errors import KnownError
-from model.funnel_drawing import draw_funnel
-from model.progress import Progress
-from model.store import Store
+from model.benchmark.benchmark_store import (
+    link_criterion,
+    links_for_audit,
+    list_datasets,
+    measures,
+    periods_for_measure,
+)
+from model.benchmark.benchmarks import OUTLIER_NOTE
+from model.benchmark.funnel_drawing import draw_funnel
+from model.core.errors import KnownError
+from model.core.progress import Progress
+from model.plan.criteria import list_criteria
+from model.store.store import Store
 
 OVERDISPERSION = (("None (exact binomial limits)", None), ("Multiplicative (φ)", "multiplicative"),
                   ("Additive (random effects, τ²)", "additive"))

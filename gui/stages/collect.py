@@ -40,16 +40,16 @@ from gui.import_wizard import ImportWizard, quick_look
 from gui.stages.base import StagePage
 from gui.table_models import FrameTableModel, RowTableModel, read_only_table
 from gui.tasks import run_task
-from model.audits import get_audit
-from model.case_import import list_imports
-from model.cases import CaseRow, case_rows, count_cases, delete_case, restore_case
-from model.criteria import list_criteria
-from model.cycles import get_cycle
-from model.errors import KnownError
-from model.proforma import export_proforma
-from model.progress import Progress
-from model.pseudonym import destroy_key, key_path_for
-from model.store import Store
+from model.collect.case_import import list_imports
+from model.collect.cases import CaseRow, case_rows, count_cases, delete_case, restore_case
+from model.collect.proforma import export_proforma
+from model.collect.pseudonym import destroy_key, key_path_for
+from model.core.errors import KnownError
+from model.core.progress import Progress
+from model.plan.audits import get_audit
+from model.plan.criteria import list_criteria
+from model.plan.cycles import get_cycle
+from model.store.store import Store
 
 
 class CaseTableModel(RowTableModel):

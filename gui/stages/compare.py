@@ -26,14 +26,14 @@ from gui.context import AppContext
 from gui.results_models import TEST_NAMES, ComparisonModel
 from gui.stages.results import ResultTablesPage, results_table_view
 from gui.tasks import run_task
-from model.audits import get_audit
-from model.cycles import get_cycle
-from model.narrative import format_p, format_pct
-from model.progress import Progress
-from model.result_charts import draw_comparison
-from model.results import CriterionComparison, compare_cycles, comparison_partners, expected_counts
-from model.results_export import export_results
-from model.store import Store
+from model.core.progress import Progress
+from model.plan.audits import get_audit
+from model.plan.cycles import get_cycle
+from model.results.cycle_results import CriterionComparison, compare_cycles, comparison_partners, expected_counts
+from model.results.narrative import format_p, format_pct
+from model.results.result_charts import draw_comparison
+from model.results.results_export import export_results
+from model.store.store import Store
 
 SPC_MODULE = "gui.spc_view"
 COLUMN_WIDTHS = {ComparisonModel.COL_CRITERION: 160, ComparisonModel.COL_EARLIER: 100, ComparisonModel.COL_LATER: 100,

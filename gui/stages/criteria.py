@@ -28,12 +28,12 @@ from gui.criterion_form import CriterionForm
 from gui.stages.base import StagePage
 from gui.table_models import Index, RowTableModel, read_only_table
 from gui.tasks import default_error, run_task
-from model import criteria as crit
-from model.cycles import Cycle, criteria_changes, get_cycle, list_cycles
-from model.errors import KnownError
-from model.progress import Progress
-from model.protocol import export_protocol
-from model.store import Store
+from model.core.errors import KnownError
+from model.core.progress import Progress
+from model.plan import criteria as crit
+from model.plan.cycles import Cycle, criteria_changes, get_cycle, list_cycles
+from model.plan.protocol import export_protocol
+from model.store.store import Store
 
 _ANSWER_SHORT = {"yes_no": "Yes/No", "numeric": "Number", "time_diff": "Time", "choice": "Choice"}
 _REMOVED = "removed in this cycle"

@@ -43,11 +43,11 @@ from gui.stages._plan_widgets import (
     with_message,
 )
 from gui.stages.base import StagePage
-from model import audits as audits_model
-from model.audits import AUDIT_TESTS, AUDIT_TYPES, KEEP_IDENTIFIERS_WARNING, PRIORITIES, STATUSES, Audit
-from model.cycles import list_cycles, standard_version_notes
-from model.errors import KnownError
-from model.standards import list_standards
+from model.core.errors import KnownError
+from model.plan import audits as audits_model
+from model.plan.audits import AUDIT_TESTS, AUDIT_TYPES, KEEP_IDENTIFIERS_WARNING, PRIORITIES, STATUSES, Audit
+from model.plan.cycles import list_cycles, standard_version_notes
+from model.plan.standards import list_standards
 
 TEXT_FIELDS = ("title", "specialty", "lead", "supervisor", "team", "registration_number", "abandoned_reason")
 LONG_TEXT_FIELDS = ("aim", "objectives", "ig_notes", "notes")

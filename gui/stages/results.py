@@ -29,12 +29,11 @@ from gui.results_models import CriterionResultsModel, SubgroupResultsModel
 from gui.stages.base import StagePage
 from gui.table_models import read_only_table
 from gui.tasks import run_task
-from model.audits import get_audit
-from model.compliance import NOT_RECORDED
-from model.cycles import get_cycle
-from model.progress import Progress
-from model.result_charts import draw_compliance_bars
-from model.results import (
+from model.core.progress import Progress
+from model.plan.audits import get_audit
+from model.plan.cycles import get_cycle
+from model.results.compliance import NOT_RECORDED
+from model.results.cycle_results import (
     SUBGROUP_FIELDS,
     CycleResults,
     compare_cycles,
@@ -42,8 +41,9 @@ from model.results import (
     cycle_results,
     cycle_subgroups,
 )
-from model.results_export import export_results
-from model.store import Store
+from model.results.result_charts import draw_compliance_bars
+from model.results.results_export import export_results
+from model.store.store import Store
 
 EXCEL_FILTER = "Excel workbook (*.xlsx)"
 

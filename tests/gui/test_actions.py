@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 
 from gui.stages.actions import ActionsPage, ActionTableModel, RecommendationTableModel, RevisionTableModel
-from model import actions as act
-from model import util
+from model.act import actions as act
+from model.core import util
 
 SEPSIS = 2
 TODAY = date(2026, 12, 1)

@@ -20,10 +20,9 @@ from gui.stages._benchmark_models import (
 from gui.stages.benchmark import BenchmarkPage
 from gui.trust_settings_dialog import TrustSettingsDialog
 from gui.workspace import _page_class
-from model import settings
-from model.benchmark_compare import save_identity
-from model.benchmark_import import parse_file, propose_wide_mapping
-from model.benchmark_store import (
+from model.benchmark.benchmark_compare import save_identity
+from model.benchmark.benchmark_import import parse_file, propose_wide_mapping
+from model.benchmark.benchmark_store import (
     delete_dataset,
     list_datasets,
     list_profiles,
@@ -32,8 +31,9 @@ from model.benchmark_store import (
     summarise,
     values_for_measure,
 )
-from model.cycles import list_cycles
-from model.funnel_drawing import HIGHLIGHT_GID, OURS_GID, POINTS_GID
+from model.benchmark.funnel_drawing import HIGHLIGHT_GID, OURS_GID, POINTS_GID
+from model.core import settings
+from model.plan.cycles import list_cycles
 
 VTE = 1
 NATIONAL = "national_audit_trust_results.csv"

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import QWizard
 from gui.main_window import MainWindow
 from gui.stages.collect import CollectPage
 from gui.table_models import FrameTableModel
-from model import case_import
-from model.audits import Audit, create_audit, get_audit
-from model.cases import count_cases, list_cases
-from model.criteria import Criterion, add_criterion, list_criteria
-from model.cycles import Cycle, create_cycle
-from model.proforma import read_proforma_meta
-from model.pseudonym import key_path_for, load_or_create_key
+from model.collect import case_import
+from model.collect.cases import count_cases, list_cases
+from model.collect.proforma import read_proforma_meta
+from model.collect.pseudonym import key_path_for, load_or_create_key
+from model.plan.audits import Audit, create_audit, get_audit
+from model.plan.criteria import Criterion, add_criterion, list_criteria
+from model.plan.cycles import Cycle, create_cycle
 
 WARD_CRITERIA = [
     ("Screening tool used", "Sepsis screening tool completed for adults with NEWS2 ≥ 5"),

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QLabel
 from gui.results_models import ComparisonModel
 from gui.stages.compare import SPC_MODULE, ComparePage
 from gui.workspace import _page_class
-from model.criteria import list_criteria, save_criterion
-from model.cycles import get_cycle, list_cycles, update_cycle
-from model.results import compare_cycles
+from model.plan.criteria import list_criteria, save_criterion
+from model.plan.cycles import get_cycle, list_cycles, update_cycle
+from model.results.cycle_results import compare_cycles
 
 VTE = 1
 

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QDialogButtonBox
 from gui import tasks
 from gui.main_window import MainWindow
 from gui.stages.criteria import CriteriaPage, CriteriaTableModel
-from model import criteria as crit
-from model.cycles import Cycle, create_cycle
-from model.standards import list_standards
+from model.plan import criteria as crit
+from model.plan.cycles import Cycle, create_cycle
+from model.plan.standards import list_standards
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from gui.main_window import MainWindow
 from gui.stages.benchmark import BenchmarkPage
 from gui.stages.collect import CollectPage
 from gui.stages.plan import PlanPage
-from model.audits import CYCLE_FILLED_MESSAGE, Audit, create_audit, get_audit, update_audit
-from model.benchmark_store import delete_dataset, list_datasets
-from model.cases import Case, add_case, count_cases
-from model.criteria import Criterion, add_criterion
-from model.cycles import Cycle, create_cycle, get_cycle, list_cycles, start_next_cycle
+from model.benchmark.benchmark_store import delete_dataset, list_datasets
+from model.collect.cases import Case, add_case, count_cases
+from model.plan.audits import CYCLE_FILLED_MESSAGE, Audit, create_audit, get_audit, update_audit
+from model.plan.criteria import Criterion, add_criterion
+from model.plan.cycles import Cycle, create_cycle, get_cycle, list_cycles, start_next_cycle
 
 SEPSIS = 2
 VTE = 1

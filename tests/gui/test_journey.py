@@ -26,13 +26,13 @@ from gui.main_window import MainWindow
 from gui.new_audit import NewAuditDialog
 from gui.results_models import ComparisonModel, CriterionResultsModel
 from gui.stages.base import StagePage
-from model.audits import list_audits
-from model.cases import count_cases
-from model.criteria import list_criteria
-from model.cycles import list_cycles
-from model.narrative import format_p, format_pct
-from model.stats import compare_proportions
-from model.store import Store, open_store
+from model.collect.cases import count_cases
+from model.core.stats import compare_proportions
+from model.plan.audits import list_audits
+from model.plan.criteria import list_criteria
+from model.plan.cycles import list_cycles
+from model.results.narrative import format_p, format_pct
+from model.store.store import Store, open_store
 
 WAIT_MS = 20000
 SCREEN = (1024, 700)
@@ -284,7 +284,7 @@ def start_the_reaudit(qtbot, window: MainWindow, dialog_log) -> None:
 
 
 def compare_the_cycles(qtbot, window: MainWindow) -> None:
-    """Compare: a verdict per criterion, with the numbers model.stats.compare_proportions gives."""
+    """Compare: a verdict per criterion, with the numbers model.core.stats.compare_proportions gives."""
     page = go_to(window, "compare")
     model = page.model
     wait_for(qtbot, lambda: model.rowCount() == len(CRITERIA))

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QPushButton
 from gui import tasks
 from gui.main_window import MainWindow, about_text
 from gui.stages.base import StagePage
-from model.stages import STAGE_KEYS
+from model.plan.stages import STAGE_KEYS
 
 
 def make_window(qtbot, ctx) -> MainWindow:
@@ -92,7 +92,7 @@ def test_save_copy_and_open_it(qtbot, ctx, dialog_log, tmp_path):
 
 
 def test_first_cycle_of_a_cycle_less_audit_appears_in_the_cycle_box(qtbot, ctx):
-    from model.cycles import Cycle, create_cycle
+    from model.plan.cycles import Cycle, create_cycle
 
     window = make_window(qtbot, ctx)
     window.open_audit(3, "plan")
@@ -124,7 +124,7 @@ def test_menu_shortcuts_are_set_once_a_file_is_open(qtbot, ctx):
 
 def test_empty_register_says_how_to_start_and_buttons_need_a_selection(qtbot, tmp_path):
     from gui.context import AppContext
-    from model.store import open_store
+    from model.store.store import open_store
 
     store = open_store(tmp_path / "empty.sqlite")
     window = make_window(qtbot, AppContext(store=store, data_dir=tmp_path / "data"))

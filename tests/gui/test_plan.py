@@ -13,11 +13,11 @@ from gui.new_audit import NewAuditDialog
 from gui.stages._plan_widgets import CyclesTableModel
 from gui.stages.plan import PlanPage
 from gui.standards_dialog import StandardEditor, StandardsDialog
-from model.audits import RESEARCH_WARNING, get_audit, list_audits
-from model.criteria import list_criteria
-from model.cycles import get_cycle, list_cycles, update_cycle
-from model.sampling import select_random
-from model.standards import Standard, get_standard_by_uid, list_standards
+from model.plan.audits import RESEARCH_WARNING, get_audit, list_audits
+from model.plan.criteria import list_criteria
+from model.plan.cycles import get_cycle, list_cycles, update_cycle
+from model.plan.sampling import select_random
+from model.plan.standards import Standard, get_standard_by_uid, list_standards
 
 VTE_ID = 1
 FALLS_ID = 4
@@ -412,7 +412,7 @@ def test_standard_editor_sets_answer_type_threshold_operator_and_unit(qtbot, ctx
 
 
 def test_standard_editor_shows_a_copied_time_criterion_and_drops_unused_thresholds(qtbot, ctx):
-    from model.standards import copy_standard
+    from model.plan.standards import copy_standard
 
     sepsis = next(s for s in list_standards(ctx.store.db) if s.reference_code == "NICE NG51")
     editor = StandardEditor(ctx, copy_standard(sepsis))
@@ -434,7 +434,7 @@ def test_standards_dialog_describes_the_answer_rule(qtbot, ctx):
 
 
 def test_standards_library_export_and_import_through_dialog(qtbot, ctx, dialog_log, tmp_path):
-    from model.standards import save_standard
+    from model.plan.standards import save_standard
 
     save_standard(ctx.store.db, Standard(title="Local policy", source="local_policy", version="1"))
     dialog = StandardsDialog(ctx)
@@ -451,7 +451,7 @@ def test_standards_library_export_and_import_through_dialog(qtbot, ctx, dialog_l
 
 def test_bin_dialog_restores_and_deletes_forever(qtbot, ctx, dialog_log):
     from gui.bin_dialog import BinDialog
-    from model.audits import delete_audit
+    from model.plan.audits import delete_audit
 
     delete_audit(ctx.store.db, 2)
     delete_audit(ctx.store.db, 3)

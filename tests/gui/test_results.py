@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from gui.results_models import RAG_BACKGROUND, CriterionResultsModel, SubgroupResultsModel
 from gui.stages.results import ResultsPage
 from gui.workspace import _page_class
-from model.cycles import list_cycles
-from model.narrative import format_pct
-from model.results import cycle_results
+from model.plan.cycles import list_cycles
+from model.results.cycle_results import cycle_results
+from model.results.narrative import format_pct
 
 VTE = 1
 

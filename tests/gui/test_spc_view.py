@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from gui import spc_view
 from gui.context import AppContext
 from gui.spc_view import NoteRequest, SpcView
-from model.chart_notes import list_notes
-from model.spc import SpcResult
-from model.spc_series import PhasedRunChart
+from model.compare.chart_notes import list_notes
+from model.compare.spc import SpcResult
+from model.compare.spc_series import PhasedRunChart
 
 DEMO_NOTE = "August changeover: new FY1 doctors"
 

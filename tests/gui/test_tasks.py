@@ -7,8 +7,8 @@ import threading
 from PySide6.QtWidgets import QWidget
 
 from gui import tasks
-from model.errors import KnownError
-from model.progress import Cancelled
+from model.core.errors import KnownError
+from model.core.progress import Cancelled
 
 
 def test_result_arrives_on_the_gui_thread(qtbot):

@@ -10,9 +10,9 @@ from html import escape
 from gui.main_window import MainWindow
 from gui.stages.criteria import CriteriaPage
 from gui.stages.results import ResultsPage
-from model.audits import Audit, create_audit
-from model.criteria import Criterion, add_criterion
-from model.cycles import Cycle, create_cycle, get_cycle, list_cycles, update_cycle
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion
+from model.plan.cycles import Cycle, create_cycle, get_cycle, list_cycles, update_cycle
 from tests.gui.test_collect import open_collect, run_wizard, ward_audit, ward_file  # noqa: F401 - fixture
 
 MARKUP = "<i>Q1</i> & <b>falls"

@@ -6,13 +6,13 @@ from datetime import date
 
 import pytest
 
-from model import actions as act
-from model.actions import ActionItem
-from model.audits import Audit, create_audit
-from model.criteria import Criterion, add_criterion
-from model.cycles import Cycle, create_cycle
-from model.errors import KnownError
-from model.store import open_memory
+from model.act import actions as act
+from model.act.actions import ActionItem
+from model.core.errors import KnownError
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion
+from model.plan.cycles import Cycle, create_cycle
+from model.store.store import open_memory
 
 TODAY = date(2026, 6, 1)
 

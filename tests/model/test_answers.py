@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl.utils.datetime import from_excel
 
-from model.answers import (
+from model.collect.answers import (
     IMPOSSIBLE,
     MONTH_FIRST,
     NO_TIME,

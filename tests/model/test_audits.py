@@ -1,11 +1,12 @@
-"""Tests for model.audits: validation, the audit-not-research tests, registering with a baseline cycle."""
+"""Tests for model.plan.audits: validation, the audit-not-research tests, registering with a baseline cycle."""
 
 from __future__ import annotations
 
 import pytest
 from sqlite_utils import Database
 
-from model.audits import (
+from model.core.errors import KnownError
+from model.plan.audits import (
     AUDIT_TESTS,
     RESEARCH_WARNING,
     Audit,
@@ -20,12 +21,11 @@ from model.audits import (
     update_audit,
     validate,
 )
-from model.criteria import Criterion, list_criteria
-from model.criteria import validate as validate_criterion
-from model.cycles import list_cycles
-from model.errors import KnownError
-from model.standards import list_standards
-from model.store import open_memory
+from model.plan.criteria import Criterion, list_criteria
+from model.plan.criteria import validate as validate_criterion
+from model.plan.cycles import list_cycles
+from model.plan.standards import list_standards
+from model.store.store import open_memory
 
 
 @pytest.fixture
@@ -105,8 +105,8 @@ def test_register_new_audit_without_standard_or_title(db: Database) -> None:
 
 
 def test_cycle_1_period_is_filled_from_the_audit_never_overwritten(db: Database) -> None:
-    from model.audits import fill_cycle_period_from_audit
-    from model.cycles import get_cycle, update_cycle
+    from model.plan.audits import fill_cycle_period_from_audit
+    from model.plan.cycles import get_cycle, update_cycle
 
     audit, cycle = register_new_audit(db, Audit(title="Consent", collection_start="2026-01-05"))
     filled = fill_cycle_period_from_audit(db, audit.id)
@@ -124,8 +124,8 @@ def test_cycle_1_period_is_filled_from_the_audit_never_overwritten(db: Database)
 
 
 def test_audit_dates_are_filled_from_cycle_1_only(db: Database) -> None:
-    from model.audits import fill_audit_dates_from_cycle
-    from model.cycles import start_next_cycle, update_cycle
+    from model.plan.audits import fill_audit_dates_from_cycle
+    from model.plan.cycles import start_next_cycle, update_cycle
 
     audit, cycle = register_new_audit(db, Audit(title="Consent", collection_end="2026-04-30"))
     cycle.period_start, cycle.period_end = "2026-01-05", "2026-03-31"
@@ -141,8 +141,8 @@ def test_audit_dates_are_filled_from_cycle_1_only(db: Database) -> None:
 
 
 def test_collection_dates_note_only_when_they_match_no_cycle(db: Database) -> None:
-    from model.audits import collection_dates_note
-    from model.cycles import start_next_cycle, update_cycle
+    from model.plan.audits import collection_dates_note
+    from model.plan.cycles import start_next_cycle, update_cycle
 
     audit, cycle = register_new_audit(db, Audit(title="Consent"))
     assert collection_dates_note(audit, [cycle]) == ""  # nothing typed on the audit

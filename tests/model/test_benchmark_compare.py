@@ -11,8 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from scipy.stats import binom
 
-from model.audits import Audit, create_audit
-from model.benchmark_compare import (
+from model.benchmark.benchmark_compare import (
     compare_link,
     export_outliers,
     export_problems,
@@ -21,14 +20,15 @@ from model.benchmark_compare import (
     neutralise_formulas,
     save_identity,
 )
-from model.benchmark_import import parse_file
-from model.benchmark_store import link_criterion, measures, save_dataset
-from model.benchmarks import binomial_limit
-from model.cases import Answer, Case, add_case
-from model.criteria import Criterion, add_criterion
-from model.cycles import Cycle, create_cycle
-from model.errors import KnownError
-from model.store import open_memory
+from model.benchmark.benchmark_import import parse_file
+from model.benchmark.benchmark_store import link_criterion, measures, save_dataset
+from model.benchmark.benchmarks import binomial_limit
+from model.collect.cases import Answer, Case, add_case
+from model.core.errors import KnownError
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion
+from model.plan.cycles import Cycle, create_cycle
+from model.store.store import open_memory
 
 NATIONAL_CSV = """Synthetic national audit 2025,,,,,,
 trustcode,sitecode,Trust name,Hospital name,q01n_met,q01d_eligible,q01p_percent
@@ -48,7 +48,7 @@ def wilson(x: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
 
 
 def exact_limit(theta: float, n: int, p: float) -> float:
-    """DOMAIN §6, written out independently of model.benchmarks."""
+    """DOMAIN §6, written out independently of model.benchmark.benchmarks."""
     r = next(r for r in range(n + 1) if binom.cdf(r, n, theta) >= p)
     below = binom.cdf(r - 1, n, theta) if r > 0 else 0.0
     alpha = (binom.cdf(r, n, theta) - p) / (binom.cdf(r, n, theta) - below)

@@ -13,8 +13,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from model.benchmark_compare import file_headers
-from model.benchmark_import import (
+from model.benchmark.benchmark_compare import file_headers
+from model.benchmark.benchmark_import import (
     FINGERTIPS_HEADER,
     VALUE_COLUMNS,
     MeasureGroup,
@@ -28,7 +28,7 @@ from model.benchmark_import import (
     propose_wide_mapping,
     wide_headers,
 )
-from model.errors import ImportProblem
+from model.core.errors import ImportProblem
 
 NATIONAL_FILE = "national_audit_trust_results.csv"
 MARKERS = {"*", "<5", "n/a", "-", "c", "x", "..", ""}

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from sqlite_utils import Database
 
-from model.benchmark_import import NUMERIC_COLUMNS as NUMBERS
-from model.benchmark_import import _generate_fingertips_csv, parse_file, propose_wide_mapping
-from model.benchmark_store import (
+from model.benchmark.benchmark_import import NUMERIC_COLUMNS as NUMBERS
+from model.benchmark.benchmark_import import _generate_fingertips_csv, parse_file, propose_wide_mapping
+from model.benchmark.benchmark_store import (
     _decode,
     _distinct_rows,
     delete_dataset,
@@ -34,9 +34,9 @@ from model.benchmark_store import (
     set_link_period,
     values_for_measure,
 )
-from model.errors import KnownError
-from model.migrations import known_names, m005_benchmarks, m006_benchmark_links_period
-from model.store import open_memory, open_store
+from model.core.errors import KnownError
+from model.store.migrations import known_names, m005_benchmarks, m006_benchmark_links_period
+from model.store.store import open_memory, open_store
 
 NATIONAL_FILE = "national_audit_trust_results.csv"
 TABLES = {
@@ -264,7 +264,7 @@ def test_m006_moves_stored_values_and_keeps_the_view_identical() -> None:
     database.execute("PRAGMA foreign_keys = ON")
     for name in known_names():
         if name < "m006":
-            importlib.import_module(f"model.migrations.{name}").migrate(database)
+            importlib.import_module(f"model.store.migrations.{name}").migrate(database)
     database.execute("INSERT INTO benchmark_datasets (id, file_name, sha256, format, imported_at) "
                      "VALUES (7, 'f.csv', 'abc', 'fingertips', '2026-01-01')")
     database.execute("INSERT INTO benchmark_measures (id, dataset_id, measure_code) VALUES (3, 7, 'm1')")
@@ -444,7 +444,7 @@ def test_a_value_whose_lookup_row_is_gone_is_left_out_as_the_view_did(db: Databa
 
 
 def test_values_without_a_measure_code_are_refused_not_filed_elsewhere(tmp_path: Path) -> None:
-    from model.benchmark_import import parse_long
+    from model.benchmark.benchmark_import import parse_long
 
     path = tmp_path / "long.csv"
     path.write_text("org code,org name,period,measure,numerator,denominator\nRA1,A,2024,m1,1,2\nRA2,B,2024,m2,3,4\n",

@@ -1,4 +1,4 @@
-"""Answers packed on the case rows (model.case_answers): packing, merging, bulk writes, decoding."""
+"""Answers packed on the case rows (model.store.case_answers): packing, merging, bulk writes, decoding."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
-from model.audits import Audit, create_audit
-from model.case_answers import (
+from model.collect.cases import Case, add_case, delete_case
+from model.core.errors import KnownError
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion, delete_criterion
+from model.plan.cycles import Cycle, create_cycle
+from model.store.case_answers import (
     OUTCOMES,
     Answer,
     AnswerColumn,
@@ -25,11 +29,7 @@ from model.case_answers import (
     write_case_answers,
     write_many,
 )
-from model.cases import Case, add_case, delete_case
-from model.criteria import Criterion, add_criterion, delete_criterion
-from model.cycles import Cycle, create_cycle
-from model.errors import KnownError
-from model.store import open_memory
+from model.store.store import open_memory
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 from sqlite_utils import Database
 
-from model import case_import
-from model.audits import Audit, create_audit
-from model.case_import import (
+from model.collect import case_import
+from model.collect.case_import import (
     auto_mapping,
     commit_import,
     criterion_target,
@@ -27,14 +26,15 @@ from model.case_import import (
     save_profile,
     unrecognised_values,
 )
-from model.cases import count_cases
-from model.criteria import Criterion, add_criterion, list_criteria
-from model.cycles import Cycle, create_cycle, start_next_cycle
-from model.errors import KnownError
-from model.progress import Cancelled, Progress
-from model.pseudonym import key_path_for, load_or_create_key
-from model.sheets import SheetTable, read_raw_sheets, read_table
-from model.store import open_memory, open_store
+from model.collect.cases import count_cases
+from model.collect.pseudonym import key_path_for, load_or_create_key
+from model.collect.sheets import SheetTable, read_raw_sheets, read_table
+from model.core.errors import KnownError
+from model.core.progress import Cancelled, Progress
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion, list_criteria
+from model.plan.cycles import Cycle, create_cycle, start_next_cycle
+from model.store.store import open_memory, open_store
 
 KEY = bytes(range(32))
 WARD_CRITERIA = [
@@ -58,7 +58,7 @@ def make_cycle(db: Database, criteria=WARD_CRITERIA, *, keep_identifiers: bool =
 
 
 def table_from(rows: dict[str, list], name: str = "sheet.xlsx") -> SheetTable:
-    """A SheetTable as model.sheets would give it, from columns of text cells (Excel rows from 2)."""
+    """A SheetTable as model.collect.sheets would give it, from columns of text cells (Excel rows from 2)."""
     data = pd.DataFrame(rows, dtype=object)
     data.index = pd.RangeIndex(len(data)) + 2
     data.index.name = "row"
@@ -438,7 +438,7 @@ def test_copy_of_shared_file_has_same_hash(tmp_path, shared_data):
 def test_new_cases_are_numbered_after_every_existing_case(db):
     """Case ids are given by the import, after the highest id in the file (other cycles' cases and deleted
     ones included), and every answer lands on its own case."""
-    from model.cases import Case, add_case, delete_case
+    from model.collect.cases import Case, add_case, delete_case
 
     _a, cycle_id = make_cycle(db, WARD_CRITERIA[:2])
     _b, other_cycle = make_cycle(db, WARD_CRITERIA[:1])
@@ -465,7 +465,7 @@ def test_new_cases_are_numbered_after_every_existing_case(db):
 
 
 def test_answers_follow_criteria_whose_order_differs_from_their_ids(db):
-    from model.criteria import move_criterion
+    from model.plan.criteria import move_criterion
 
     _a, cycle_id = make_cycle(db, WARD_CRITERIA[:3])
     last = list_criteria(db, cycle_id)[-1]

@@ -1,4 +1,4 @@
-"""Tests for model.compliance: counting, subgroups, suppression, bands (DOMAIN.md §2, §6)."""
+"""Tests for model.results.compliance: counting, subgroups, suppression, bands (DOMAIN.md §2, §6)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from model.compliance import (
-    AGE_BANDS,
+from model.collect.demographics import AGE_BANDS, age_band, imd_quintile_from_decile
+from model.core.errors import KnownError
+from model.core.stats import wilson_interval
+from model.results.compliance import (
     NOT_RECORDED,
-    age_band,
     criterion_results,
-    imd_quintile_from_decile,
     subgroup_results,
     suppress_for_export,
 )
-from model.errors import KnownError
-from model.stats import wilson_interval
 
 
 def make_answers(counts: dict[str, dict[str, int]]) -> pd.DataFrame:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from model import criteria as crit
-from model.cycles import Cycle, create_cycle, criteria_changes, start_next_cycle
+from model.core.errors import KnownError
 from model.demo import build_demo
-from model.errors import KnownError
+from model.plan import criteria as crit
+from model.plan.cycles import Cycle, create_cycle, criteria_changes, start_next_cycle
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_re_audit_copies_keep_lineage(db, cycle_id):
 
 
 def test_criterion_label_cuts_a_long_statement_at_a_word():
-    from model.criteria import criterion_label
+    from model.plan.criteria import criterion_label
 
     assert criterion_label("Risk assessed", "anything") == "Risk assessed"
     label = criterion_label("", "Adults admitted to hospital have a VTE risk assessment within 14 hours")

@@ -1,4 +1,4 @@
-"""Tests for model.cycles: re-audit cycles, standard versions and recorded samples."""
+"""Tests for model.plan.cycles: re-audit cycles, standard versions and recorded samples."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from model.audits import Audit, create_audit
-from model.criteria import Criterion, add_criterion, delete_criterion, list_criteria, update_criterion
-from model.cycles import (
+from model.core.errors import KnownError
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion, delete_criterion, list_criteria, update_criterion
+from model.plan.cycles import (
     Cycle,
     create_cycle,
     criteria_changes,
@@ -23,10 +24,9 @@ from model.cycles import (
     start_next_cycle,
     update_cycle,
 )
-from model.errors import KnownError
-from model.sampling import select_random, select_systematic
-from model.standards import Standard
-from model.store import open_memory
+from model.plan.sampling import select_random, select_systematic
+from model.plan.standards import Standard
+from model.store.store import open_memory
 
 
 @pytest.fixture

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.case_import import commit_import, criterion_target, plan_import
-from model.cases import Answer, Case, add_case
-from model.criteria import list_criteria
-from model.cycles import get_cycle, update_cycle
-from model.data_quality import check_cycle
+from model.collect.case_import import commit_import, criterion_target, plan_import
+from model.collect.cases import Answer, Case, add_case
+from model.collect.data_quality import check_cycle
 from model.demo import populate_demo
-from model.store import open_memory
+from model.plan.criteria import list_criteria
+from model.plan.cycles import get_cycle, update_cycle
+from model.store.store import open_memory
 from tests.model.test_case_import import KEY, make_cycle, table_from
 
 

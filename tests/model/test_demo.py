@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from model.actions import action_rag, current_deadline, list_actions
-from model.audits import get_audit, list_audits
-from model.benchmark_compare import compare_link, load_identity
-from model.benchmark_store import links_for_audit, list_datasets
-from model.chart_notes import list_notes
-from model.criteria import list_criteria
-from model.cycles import list_cycles
+from model.act.actions import action_rag, current_deadline, list_actions
+from model.benchmark.benchmark_compare import compare_link, load_identity
+from model.benchmark.benchmark_store import links_for_audit, list_datasets
+from model.compare.chart_notes import list_notes
+from model.compare.spc_series import build_chart, criterion_series
+from model.core.resources import resource_path
 from model.demo import FALLS_MONTHLY_FILE, NATIONAL_FILE, build_demo, populate_demo
-from model.resources import resource_path
-from model.results import compare_cycles
-from model.spc_series import build_chart, criterion_series
-from model.store import open_memory
+from model.plan.audits import get_audit, list_audits
+from model.plan.criteria import list_criteria
+from model.plan.cycles import list_cycles
+from model.results.cycle_results import compare_cycles
+from model.store.store import open_memory
 
 VTE, SEPSIS, CONSENT, FALLS = 1, 2, 3, 4
 

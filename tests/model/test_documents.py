@@ -8,8 +8,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from model.documents import Document, render_docx, render_pdf
-from model.errors import KnownError
+from model.core.documents import Document, render_docx, render_pdf
+from model.core.errors import KnownError
 
 
 def pdf_pages(path: Path) -> int:

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.criteria import Criterion
-from model.entry import (
+from model.collect.entry import (
     NEGATIVE_TIME,
     derive_choice,
     derive_distinct,
@@ -22,6 +21,7 @@ from model.entry import (
     text_codes,
     threshold_text,
 )
+from model.plan.criteria import Criterion
 
 ANTIBIOTICS = Criterion(statement="Antibiotics within 60 minutes", answer_type="time_diff", threshold=60,
                         threshold_op="<=", threshold_unit="minutes")
@@ -99,9 +99,9 @@ def test_series_choice_column():
 
 
 def test_next_case_ref_and_case_rows():
-    from model.cases import Answer, Case, add_case, case_rows, next_case_ref
-    from model.criteria import add_criterion
-    from model.store import open_memory
+    from model.collect.cases import Answer, Case, add_case, case_rows, next_case_ref
+    from model.plan.criteria import add_criterion
+    from model.store.store import open_memory
     from tests.model.test_case_import import make_cycle
 
     db = open_memory()

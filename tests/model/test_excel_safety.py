@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from model.excel_safety import neutralise, neutralise_frame
+from model.core.excel_safety import neutralise, neutralise_frame
 
 
 @pytest.mark.parametrize("text", ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tcmd", "\rcmd"])

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from model.benchmarks import (
+from model.benchmark.benchmarks import (
     OUTLIER_NOTE,
     binomial_limit,
     compare_local,
@@ -16,7 +16,7 @@ from model.benchmarks import (
     funnel_curve,
     outlier_table,
 )
-from model.errors import KnownError
+from model.core.errors import KnownError
 
 # DOMAIN §6, θ = 0.85: n → (99.8% lower, 95% lower, 95% upper, 99.8% upper).
 DOMAIN_TABLE = {

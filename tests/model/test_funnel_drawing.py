@@ -9,8 +9,8 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from model.benchmarks import funnel
-from model.funnel_drawing import (
+from model.benchmark.benchmarks import funnel
+from model.benchmark.funnel_drawing import (
     CENTRE_GID,
     HIGHLIGHT_GID,
     LIMIT_95_GID,

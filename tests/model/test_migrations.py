@@ -19,10 +19,10 @@ import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from model import migrations
-from model.benchmark_store import _stored_cells, values_for_measure
-from model.case_answers import Answer, write_case_answers
-from model.store import open_memory, open_store
+from model.benchmark.benchmark_store import _stored_cells, values_for_measure
+from model.store import migrations
+from model.store.case_answers import Answer, write_case_answers
+from model.store.store import open_memory, open_store
 
 NAMES = migrations.known_names()
 STAMP = "2026-01-05T09:00:00+00:00"
@@ -35,7 +35,7 @@ def _database_at(path: Path, k: int) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     old = Migrations(migrations.MIGRATION_SET)
     for name in NAMES[:k]:
-        old(name=name)(importlib.import_module(f"model.migrations.{name}").migrate)
+        old(name=name)(importlib.import_module(f"model.store.migrations.{name}").migrate)
     old.apply(db)
     return db
 
@@ -270,8 +270,8 @@ def test_deleting_a_middle_criterion_cuts_it_out_of_every_array():
 
 
 def test_answers_of_a_case_that_do_not_match_its_criteria_are_a_store_error():
-    from model.case_answers import answers_long
-    from model.errors import StoreError
+    from model.core.errors import StoreError
+    from model.store.case_answers import answers_long
 
     db = open_memory()
     try:
@@ -291,7 +291,7 @@ _LONG = ("org code,org name,period,measure,numerator,denominator,value\n"
 
 def _values_as_m005_stored_them(db: Database, tmp_path: Path) -> None:
     """Two parsed files written into the m005 benchmark_values table, plus a measure without values."""
-    from model.benchmark_import import VALUE_COLUMNS, _generate_fingertips_csv, parse_file
+    from model.benchmark.benchmark_import import VALUE_COLUMNS, _generate_fingertips_csv, parse_file
 
     (tmp_path / "long.csv").write_text(_LONG, encoding="utf-8")
     files = [_generate_fingertips_csv(tmp_path / "f.csv", rows=1500, seed=3), tmp_path / "long.csv"]
@@ -339,15 +339,15 @@ def _periods_before_m009(db: Database, measure_id: int) -> list[str]:
 
 
 def test_m009_values_read_back_identically_through_the_store(tmp_path):
-    from model.benchmark_import import parse_file
-    from model.benchmark_store import periods_for_measure, save_dataset
+    from model.benchmark.benchmark_import import parse_file
+    from model.benchmark.benchmark_store import periods_for_measure, save_dataset
 
     path = tmp_path / "old.sqlite"
     db = _database_at(path, NAMES.index("m006_benchmark_links_period"))
     _values_as_m005_stored_them(db, tmp_path)
     earlier = Migrations(migrations.MIGRATION_SET)  # up to the last migration before m009 (m006 moves the rows)
     for name in NAMES[:NAMES.index("m009_benchmark_columns")]:
-        earlier(name=name)(importlib.import_module(f"model.migrations.{name}").migrate)
+        earlier(name=name)(importlib.import_module(f"model.store.migrations.{name}").migrate)
     earlier.apply(db)
     measure_ids = [int(r[0]) for r in db.execute("SELECT id FROM benchmark_measures ORDER BY id")]
     periods = {m: _periods_before_m009(db, m) for m in measure_ids}

@@ -1,4 +1,4 @@
-"""Tests for model.narrative: DOMAIN.md §4 sentences, p and percentage formatting."""
+"""Tests for model.results.narrative: DOMAIN.md §4 sentences, p and percentage formatting."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.narrative import (
+from model.core.stats import compare_proportions
+from model.results.narrative import (
     describe_change,
     describe_compliance,
     describe_difference,
@@ -16,7 +17,6 @@ from model.narrative import (
     format_p,
     format_pct,
 )
-from model.stats import compare_proportions
 
 
 @pytest.mark.parametrize(
@@ -159,6 +159,6 @@ def test_sentences_never_claim_significance_and_always_give_numbers(
 def test_format_pct_accepts_numpy_floats() -> None:
     import numpy as np
 
-    from model.narrative import format_pct
+    from model.results.narrative import format_pct
 
     assert format_pct(np.float64(0.8832)) == "88%"

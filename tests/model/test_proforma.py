@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from model.audits import get_audit
-from model.case_import import commit_import, criterion_target, file_sha256, plan_import
-from model.criteria import list_criteria
-from model.cycles import get_cycle
-from model.errors import KnownError
-from model.proforma import (
+from model.collect.case_import import commit_import, criterion_target, file_sha256, plan_import
+from model.collect.proforma import (
     DATA_SHEET,
     META_SHEET,
     export_proforma,
@@ -22,8 +18,12 @@ from model.proforma import (
     read_proforma_meta,
     safe_cell,
 )
-from model.sheets import read_table
-from model.store import open_memory
+from model.collect.sheets import read_table
+from model.core.errors import KnownError
+from model.plan.audits import get_audit
+from model.plan.criteria import list_criteria
+from model.plan.cycles import get_cycle
+from model.store.store import open_memory
 from tests.model.test_case_import import KEY, make_cycle
 
 
@@ -108,7 +108,7 @@ def test_two_collectors_merge_and_duplicates_are_reported(db, tmp_path):
 
 
 def test_mapping_from_baseline_proforma_fits_the_reaudit(db, tmp_path):
-    from model.cycles import start_next_cycle
+    from model.plan.cycles import start_next_cycle
 
     audit_id, cycle_id = make_cycle(db)
     template = export_proforma(db, cycle_id, tmp_path / "proforma.xlsx")
@@ -120,7 +120,7 @@ def test_mapping_from_baseline_proforma_fits_the_reaudit(db, tmp_path):
 
 
 def test_formula_injection_is_neutralised(db, tmp_path):
-    from model.criteria import Criterion, add_criterion
+    from model.plan.criteria import Criterion, add_criterion
 
     _a, cycle_id = make_cycle(db, [])
     add_criterion(db, cycle_id, Criterion(statement="=HYPERLINK(\"http://x\")", short_name="=1+1",
@@ -148,7 +148,7 @@ def test_cycle_without_criteria_cannot_make_a_proforma(db, tmp_path):
 
 def test_choice_lists_excel_cannot_hold_get_no_drop_down(db, tmp_path):
     """Excel splits a typed list at commas and rejects one over 255 characters (the whole file is "repaired")."""
-    from model.criteria import Criterion, add_criterion
+    from model.plan.criteria import Criterion, add_criterion
 
     _a, cycle_id = make_cycle(db, [("Route", "Route of antibiotics")])
     long = [f"Option number {i} with a long description" for i in range(10)]
@@ -169,7 +169,7 @@ def test_a_workbook_openpyxl_rejects_is_not_a_proforma(tmp_path):
 
     from openpyxl import Workbook
 
-    from model.sheets import read_raw_sheets
+    from model.collect.sheets import read_raw_sheets
 
     book = Workbook()
     book.active["A1"] = "Case ref"

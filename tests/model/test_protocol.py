@@ -10,12 +10,12 @@ from pathlib import Path
 import docx
 import pytest
 
-from model.criteria import Criterion, add_criterion
-from model.cycles import get_cycle, update_cycle
+from model.core.errors import KnownError
 from model.demo import build_demo
-from model.errors import KnownError
-from model.protocol import NOT_SET, build_protocol, export_protocol
-from model.standards import list_standards
+from model.plan.criteria import Criterion, add_criterion
+from model.plan.cycles import get_cycle, update_cycle
+from model.plan.protocol import NOT_SET, build_protocol, export_protocol
+from model.plan.standards import list_standards
 
 VTE_TITLE = "VTE risk assessment and prophylaxis in medical admissions"
 

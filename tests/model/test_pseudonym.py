@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.errors import KnownError
-from model.pseudonym import KEY_BYTES, destroy_key, key_path_for, load_or_create_key, pseudonymise
+from model.collect.pseudonym import KEY_BYTES, destroy_key, key_path_for, load_or_create_key, pseudonymise
+from model.core.errors import KnownError
 from tests.model.sheet_fixtures import nhs_test_numbers
 
 

@@ -1,4 +1,4 @@
-"""Tests for model.result_charts: bars per criterion, no-data handling, comparison dumbbells."""
+"""Tests for model.results.result_charts: bars per criterion, no-data handling, comparison dumbbells."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from model.compliance import criterion_results
-from model.result_charts import RAG_COLOURS, draw_comparison, draw_compliance_bars
-from model.results import CriterionComparison
-from model.stats import compare_proportions
+from model.core.stats import compare_proportions
+from model.results.compliance import criterion_results
+from model.results.cycle_results import CriterionComparison
+from model.results.result_charts import RAG_COLOURS, draw_comparison, draw_compliance_bars
 
 
 def results_frame() -> pd.DataFrame:
@@ -95,8 +95,8 @@ def test_comparison_dumbbells_and_legend():
 
 
 def test_user_text_with_dollar_signs_draws_literally():
-    import model.funnel_drawing  # noqa: F401 - each drawing module switches maths parsing off
-    import model.spc_drawing  # noqa: F401
+    import model.benchmark.funnel_drawing  # noqa: F401 - each drawing module switches maths parsing off
+    import model.compare.spc_drawing  # noqa: F401
 
     fig = Figure()
     FigureCanvasAgg(fig)

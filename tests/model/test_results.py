@@ -1,4 +1,4 @@
-"""Tests for model.results: a cycle's results, subgroups and two cycles compared (DOMAIN.md §2, §4)."""
+"""Tests for model.results.cycle_results: a cycle's results, subgroups and two cycles compared (DOMAIN.md §2, §4)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 from sqlite_utils import Database
 
-from model.audits import Audit, create_audit, get_audit, update_audit
-from model.cases import Answer, Case, add_case, delete_case
-from model.criteria import Criterion, add_criterion, list_criteria, save_criterion
-from model.cycles import Cycle, create_cycle, get_cycle, start_next_cycle, update_cycle
-from model.errors import KnownError
-from model.results import (
+from model.collect.cases import Answer, Case, add_case, delete_case
+from model.core.errors import KnownError
+from model.core.stats import wilson_interval
+from model.plan.audits import Audit, create_audit, get_audit, update_audit
+from model.plan.criteria import Criterion, add_criterion, list_criteria, save_criterion
+from model.plan.cycles import Cycle, create_cycle, get_cycle, start_next_cycle, update_cycle
+from model.results.cycle_results import (
     Completeness,
     compare_cycles,
     comparison_partners,
@@ -21,8 +22,7 @@ from model.results import (
     cycle_subgroups,
     expected_counts,
 )
-from model.stats import wilson_interval
-from model.store import open_memory
+from model.store.store import open_memory
 
 
 def add_cases(db: Database, cycle_id: int, criterion_id: int, outcomes: dict[str, int], *,

@@ -1,4 +1,4 @@
-"""Tests for model.results_export: suppression, formula injection, no identifiers (DOMAIN.md §6, §10)."""
+"""Tests for model.results.results_export: suppression, formula injection, no identifiers (DOMAIN.md §6, §10)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlite_utils import Database
 
-from model.audits import Audit, create_audit
-from model.cases import Answer, Case, add_case
-from model.criteria import Criterion, add_criterion, list_criteria
-from model.cycles import Cycle, create_cycle, start_next_cycle
-from model.errors import KnownError
-from model.results import compare_cycles, cycle_results, cycle_subgroups
-from model.results_export import export_results, neutralise
-from model.store import open_memory
+from model.collect.cases import Answer, Case, add_case
+from model.core.errors import KnownError
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion, list_criteria
+from model.plan.cycles import Cycle, create_cycle, start_next_cycle
+from model.results.cycle_results import compare_cycles, cycle_results, cycle_subgroups
+from model.results.results_export import export_results, neutralise
+from model.store.store import open_memory
 
 NHS_NUMBER = "9990000018"
 

@@ -1,4 +1,4 @@
-"""Tests for model.sampling: DOMAIN.md §3 sample sizes and reproducible selections."""
+"""Tests for model.plan.sampling: DOMAIN.md §3 sample sizes and reproducible selections."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.errors import KnownError
-from model.sampling import (
+from model.core.errors import KnownError
+from model.plan.sampling import (
     SampleSelection,
     explain_sample_size,
     parse_case_list,

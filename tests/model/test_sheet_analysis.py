@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from model.sheet_analysis import (
+from model.collect.sheet_analysis import (
     _ROLE_HEADERS,
     ROLES,
     _phrase_score,
@@ -18,7 +18,7 @@ from model.sheet_analysis import (
     header_role,
     main_analyse_sheet,
 )
-from model.sheets import SheetTable, read_table
+from model.collect.sheets import SheetTable, read_table
 from tests.model.sheet_fixtures import nhs_test_numbers, write_csv, write_xlsx
 
 TOP_LEVEL_FIELDS = {"file", "sheet", "sheets", "header_row", "rows", "dropped_rows", "columns"}

@@ -18,10 +18,9 @@ import python_calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import sheets
-from model.answers import parse_uk_dates
-from model.errors import ImportProblem
-from model.sheets import (
+from model.collect import sheets
+from model.collect.answers import parse_uk_dates
+from model.collect.sheets import (
     ColumnCodes,
     RawSheet,
     _rows_to_grid,
@@ -33,6 +32,7 @@ from model.sheets import (
     read_raw_sheets,
     read_table,
 )
+from model.core.errors import ImportProblem
 from tests.model.sheet_fixtures import OLE2_MAGIC, nhs_test_numbers, write_csv, write_xlsx
 
 HEADER = ["Case no.", "NHS number", "Ward", "Date", "S1 done?", "S2 done?"]

@@ -1,14 +1,14 @@
-"""Tests for model.similarity: spotting an existing audit before a duplicate is registered."""
+"""Tests for model.plan.similarity: spotting an existing audit before a duplicate is registered."""
 
 from __future__ import annotations
 
 import pytest
 from sqlite_utils import Database
 
-from model.audits import Audit, create_audit, delete_audit
-from model.similarity import SimilarAudit, is_distinctive, similar_audits, title_score, title_words
-from model.standards import list_standards
-from model.store import open_memory
+from model.plan.audits import Audit, create_audit, delete_audit
+from model.plan.similarity import SimilarAudit, is_distinctive, similar_audits, title_score, title_words
+from model.plan.standards import list_standards
+from model.store.store import open_memory
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.errors import KnownError
-from model.spc import (
+from model.compare.spc import (
     SpcResult,
     anhoej_limits,
     assess_assurance,
@@ -20,6 +19,7 @@ from model.spc import (
     run_chart,
     xmr,
 )
+from model.core.errors import KnownError
 
 MONTHS = [72, 75, 70, 74, 71, 73, 69, 76, 72, 74, 80, 82, 81, 83, 85, 84, 86, 82]
 ALL_RULES = {"outside_limits", "shift", "trend", "two_of_three"}

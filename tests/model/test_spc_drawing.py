@@ -15,9 +15,9 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from model.spc import SpcResult, run_chart
-from model.spc_drawing import BLUE, GREY, ORANGE, POINTS_GID, draw_run_chart, draw_spc
-from model.spc_series import PhasedRunChart, SpcSeries, build_chart, series_from_answers
+from model.compare.spc import SpcResult, run_chart
+from model.compare.spc_drawing import BLUE, GREY, ORANGE, POINTS_GID, draw_run_chart, draw_spc
+from model.compare.spc_series import PhasedRunChart, SpcSeries, build_chart, series_from_answers
 
 
 def _series(months: list[tuple[str, int, int]], **kwargs: object) -> SpcSeries:

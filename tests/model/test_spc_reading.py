@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from model.spc import p_chart, run_chart, xmr
-from model.spc_reading import read_chart
+from model.compare.spc import p_chart, run_chart, xmr
+from model.compare.spc_reading import read_chart
 
 MONTHS = [72, 75, 70, 74, 71, 73, 69, 76, 72, 74, 80, 82, 81, 83, 85, 84, 86, 82]
 
@@ -138,8 +138,8 @@ def test_monthly_example_p_chart_readings(shared_data: Path) -> None:
 
 
 def test_limits_beyond_100_percent_are_read_as_100() -> None:
-    from model.spc import xmr
-    from model.spc_reading import read_chart
+    from model.compare.spc import xmr
+    from model.compare.spc_reading import read_chart
 
     values = [70, 95, 72, 98, 71, 96, 73, 97, 70, 99, 72, 96, 71, 98, 73, 95]
     result = xmr(values, improvement="increase", target=90)
@@ -149,8 +149,8 @@ def test_limits_beyond_100_percent_are_read_as_100() -> None:
 
 
 def test_rebased_reading_states_the_step_between_phases() -> None:
-    from model.spc import xmr
-    from model.spc_reading import read_chart
+    from model.compare.spc import xmr
+    from model.compare.spc_reading import read_chart
 
     values = [72, 75, 70, 74, 71, 73, 69, 76, 72, 74, 80, 82, 81, 83, 85, 84, 86, 82]
     text = read_chart(xmr(values, improvement="increase", rebase=(10,)))

@@ -11,15 +11,10 @@ import pandas as pd
 import pytest
 from sqlite_utils import Database
 
-from model.actions import ActionItem, add_action
-from model.audits import Audit, create_audit
-from model.case_answers import Answer, column_from_values, write_case_answers, write_many
-from model.chart_notes import add_note, delete_note, list_notes
-from model.criteria import Criterion, add_criterion, list_criteria
-from model.cycles import Cycle, create_cycle, start_next_cycle
-from model.errors import KnownError
-from model.spc import SpcResult, run_chart
-from model.spc_series import (
+from model.act.actions import ActionItem, add_action
+from model.compare.chart_notes import add_note, delete_note, list_notes
+from model.compare.spc import SpcResult, run_chart
+from model.compare.spc_series import (
     RUN_PHASE_MIN,
     PhasedRunChart,
     build_chart,
@@ -30,7 +25,12 @@ from model.spc_series import (
     reading,
     series_from_answers,
 )
-from model.store import open_memory
+from model.core.errors import KnownError
+from model.plan.audits import Audit, create_audit
+from model.plan.criteria import Criterion, add_criterion, list_criteria
+from model.plan.cycles import Cycle, create_cycle, start_next_cycle
+from model.store.case_answers import Answer, column_from_values, write_case_answers, write_many
+from model.store.store import open_memory
 
 Cases = list[tuple[str | None, str]]  # (case_date, outcome)
 

@@ -1,4 +1,4 @@
-"""Tests for model.stages: where an audit stands, and the status its data suggests."""
+"""Tests for model.plan.stages: where an audit stands, and the status its data suggests."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from sqlite_utils import Database
 
-from model.audits import Audit, create_audit, get_audit, update_audit
-from model.cases import Case, add_case, delete_case
-from model.cycles import Cycle, create_cycle, start_next_cycle
-from model.stages import suggested_status, suggestion_text
-from model.store import open_memory
+from model.collect.cases import Case, add_case, delete_case
+from model.plan.audits import Audit, create_audit, get_audit, update_audit
+from model.plan.cycles import Cycle, create_cycle, start_next_cycle
+from model.plan.stages import suggested_status, suggestion_text
+from model.store.store import open_memory
 
 TODAY = date(2026, 6, 15)
 

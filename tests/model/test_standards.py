@@ -1,4 +1,4 @@
-"""Tests for model.standards: the built-in library, user standards, sharing a library file."""
+"""Tests for model.plan.standards: the built-in library, user standards, sharing a library file."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from model import criteria as criteria_model
-from model.errors import ImportProblem, KnownError
-from model.resources import resource_path
-from model.standards import (
+from model.core.errors import ImportProblem, KnownError
+from model.core.resources import resource_path
+from model.plan import criteria as criteria_model
+from model.plan.standards import (
     SOURCES,
     Standard,
     copy_standard,
@@ -28,7 +28,7 @@ from model.standards import (
     search_standards,
     validate,
 )
-from model.store import open_memory
+from model.store.store import open_memory
 
 CRITERION = {"short_name": "Documented", "statement": "Plan documented within 24 hours.",
              "numerator": "Plans documented ≤ 24 h", "denominator": "All admissions", "exceptions": "None",

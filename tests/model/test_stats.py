@@ -1,4 +1,4 @@
-"""Tests for model.stats: worked examples from DOMAIN.md §4 plus independent scipy checks."""
+"""Tests for model.core.stats: worked examples from DOMAIN.md §4 plus independent scipy checks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats as sps
 
-from model.stats import (
+from model.core.stats import (
     chi2_k_by_2,
     compare_proportions,
     detectable_difference,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from model import migrations
-from model.errors import StoreError
-from model.store import (
+from model.core.errors import StoreError
+from model.store import migrations
+from model.store.store import (
     BACKUPS_KEPT,
     backup_now,
     list_backups,
@@ -47,7 +47,7 @@ def _old_file(tmp_path: Path) -> Path:
 
     first = migrations.known_names()[0]
     old = Migrations(migrations.MIGRATION_SET)
-    old(name=first)(__import__(f"model.migrations.{first}", fromlist=["migrate"]).migrate)
+    old(name=first)(__import__(f"model.store.migrations.{first}", fromlist=["migrate"]).migrate)
     old.apply(db)
     db["audits"].insert({"uid": "u1", "title": "Kept across the upgrade", "created_at": "2026-01-01",
                          "updated_at": "2026-01-01"})
@@ -87,7 +87,7 @@ def test_second_instance_gets_a_clear_message(tmp_path):
     store = open_store(path)
     try:
         code = ("import sys; sys.path.insert(0, sys.argv[2]);"
-                "from model.store import open_store; from model.errors import StoreError\n"
+                "from model.store.store import open_store; from model.core.errors import StoreError\n"
                 "try:\n    open_store(sys.argv[1])\nexcept StoreError as e:\n    print(e.message); sys.exit(3)")
         done = subprocess.run([sys.executable, "-c", code, str(path), str(ROOT)], capture_output=True, text=True,
                               timeout=60)

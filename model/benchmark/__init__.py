@@ -1,0 +1,1 @@
+"""Stage 6: national figures: importing, storing, comparing, funnel plots."""

@@ -1,0 +1,512 @@
+"""Benchmarking: funnel plots for proportions and our result against the national picture.
+
+Funnel limits are exact binomial with Spiegelhalter's (2005) interpolation (DOMAIN §6):
+
+    r_p   = smallest r with P(R ≤ r) ≥ p,  R ~ Binomial(n, θ)
+    α     = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1))
+    limit = (r_p − α) / n, clipped to [0, 1]
+
+95% limits use p = 0.025/0.975 ("alert"), 99.8% limits p = 0.001/0.999 ("alarm"). A unit is
+outside when its proportion is strictly beyond a (clipped) limit.
+
+Overdispersion (optional) follows Spiegelhalter 2005 and NHS-R FunnelPlotR: φ is estimated
+from 10%-winsorised z-scores. When φ ≤ 1 there is no evidence of overdispersion, so the
+limits are left unadjusted (exact binomial) and τ² is reported as 0; only when φ > 1 are
+the multiplicative (θ ± z·√φ·s) or additive (θ ± z·√(s² + τ²)) normal limits used.
+
+Everything here works on proportions 0–1. Outlier status from a local comparison is
+indicative only (definitions, periods and case mix differ), and the wording says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom, norm
+
+from model.core.errors import KnownError
+from model.core.stats import wilson_interval
+
+Overdispersion = Literal["multiplicative", "additive"]
+Flag = Literal["alarm_low", "alert_low", "within", "alert_high", "alarm_high"]
+
+FLAGS: tuple[str, ...] = ("alarm_low", "alert_low", "within", "alert_high", "alarm_high")
+P_95 = (0.025, 0.975)
+P_998 = (0.001, 0.999)
+#: Below this denominator a flag rests on very few cases (a 3/3 unit can be flagged).
+SMALL_N = 10
+WINSOR_PERCENT = 10.0
+OUTLIER_NOTE = (
+    "Outlier status is indicative: check that the definition, period and case mix match "
+    "before drawing conclusions."
+)
+
+_ArrayLike = Sequence[float] | np.ndarray | pd.Series
+
+
+@dataclass(frozen=True)
+class FunnelPoint:
+    """One organisation on the funnel plot.
+
+    Attributes:
+        numerator: cases meeting the measure (x).
+        n: denominator.
+        value: x / n.
+        z: (value − θ) / √(θ(1 − θ)/n), unadjusted.
+        lower_95, upper_95, lower_998, upper_998: control limits at this n.
+        flag: one of FLAGS.
+        small_n_note: True when the unit is flagged on fewer than SMALL_N cases.
+    """
+
+    numerator: float
+    n: float
+    value: float
+    z: float
+    lower_95: float
+    upper_95: float
+    lower_998: float
+    upper_998: float
+    flag: str
+    small_n_note: bool
+
+
+@dataclass(frozen=True)
+class FunnelResult:
+    """A funnel plot's centre line, overdispersion estimates and points.
+
+    Attributes:
+        target: θ, the centre line (the given target or pooled Σx/Σn).
+        target_source: "given" or "pooled".
+        overdispersion: None, "multiplicative" or "additive" (what was asked for).
+        phi: the overdispersion factor φ (None when not asked for, or when θ is 0 or 1).
+        tau2: the additive between-unit variance τ² (None unless additive).
+        adjusted: True when the limits were actually widened (φ > 1).
+        winsor_bounds: the 10th/90th percentiles of z used for winsorising, if computed.
+        points: one FunnelPoint per unit, in input order.
+    """
+
+    target: float
+    target_source: str
+    overdispersion: str | None
+    phi: float | None
+    tau2: float | None
+    adjusted: bool
+    winsor_bounds: tuple[float, float] | None
+    points: tuple[FunnelPoint, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The points as a DataFrame (one row per unit, in input order)."""
+        return pd.DataFrame([p.__dict__ for p in self.points], columns=list(FunnelPoint.__annotations__))
+
+    def flag_counts(self) -> dict[str, int]:
+        """How many units carry each flag (all five keys present)."""
+        counts = dict.fromkeys(FLAGS, 0)
+        for point in self.points:
+            counts[point.flag] += 1
+        return counts
+
+
+def binomial_limit(target: float, n: _ArrayLike, p: float) -> np.ndarray:
+    """Exact binomial control limit with Spiegelhalter's interpolation, for each n.
+
+    Args:
+        target: θ, between 0 and 1.
+        n: denominators (integers ≥ 1; anything else gives NaN).
+        p: the cumulative probability (e.g. 0.025, 0.975, 0.001, 0.999).
+
+    Returns:
+        The limits as proportions, clipped to [0, 1].
+    """
+    nn = np.asarray(n, dtype=float)
+    valid = np.isfinite(nn) & (nn >= 1)
+    if target in (0.0, 1.0):
+        # No variation at all: the interpolation would put a limit just inside 0 or 1 and
+        # flag every unit sitting exactly on the target.
+        return np.where(valid, float(target), np.nan)
+    nn = np.where(valid, nn, 1.0)
+    r = binom.ppf(p, nn, target)
+    # WORKAROUND: ppf is computed numerically; nudge r so it is exactly the smallest r with
+    # P(R ≤ r) ≥ p (one step either way is all floating point can be off by).
+    r = np.where(binom.cdf(r - 1, nn, target) >= p, r - 1, r)
+    r = np.where(binom.cdf(r, nn, target) < p, r + 1, r)
+    cdf_r = binom.cdf(r, nn, target)
+    cdf_below = binom.cdf(r - 1, nn, target)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = np.where(cdf_r > cdf_below, (cdf_r - p) / (cdf_r - cdf_below), 0.0)
+    limits = np.clip((r - alpha) / nn, 0.0, 1.0)
+    return np.where(valid, limits, np.nan)
+
+
+def _normal_limits(target: float, n: np.ndarray, z: float, extra_var: float, scale: float) -> np.ndarray:
+    """θ + z·√(scale·s² + extra_var), clipped to [0, 1]."""
+    s2 = target * (1 - target) / n
+    return np.clip(target + z * np.sqrt(scale * s2 + extra_var), 0.0, 1.0)
+
+
+def _limits(
+    target: float, n: np.ndarray, phi: float | None, tau2: float | None, mode: str | None, adjusted: bool
+) -> dict[str, np.ndarray]:
+    """All four limits for each n, exact when unadjusted, normal when adjusted for φ."""
+    names = {"lower_998": P_998[0], "lower_95": P_95[0], "upper_95": P_95[1], "upper_998": P_998[1]}
+    if not adjusted:
+        return {name: binomial_limit(target, n, p) for name, p in names.items()}
+    scale = phi if mode == "multiplicative" else 1.0
+    extra = tau2 if mode == "additive" and tau2 is not None else 0.0
+    return {
+        name: _normal_limits(target, n, float(norm.ppf(p)), extra, scale or 1.0) for name, p in names.items()
+    }
+
+
+def funnel_curve(
+    target: float,
+    n_grid: _ArrayLike,
+    *,
+    overdispersion: Overdispersion | None = None,
+    phi: float | None = None,
+    tau2: float | None = None,
+) -> pd.DataFrame:
+    """Limit lines for drawing: the four limits over a grid of denominators.
+
+    Args:
+        target: θ.
+        n_grid: denominators to evaluate (rounded to whole numbers; see `default_n_grid`).
+        overdispersion: as in `funnel`; pass the result's `phi`/`tau2` to draw adjusted lines.
+        phi: φ from a FunnelResult (limits widen only when φ > 1).
+        tau2: τ² from a FunnelResult (additive only).
+
+    Returns:
+        DataFrame with columns n, lower_998, lower_95, upper_95, upper_998.
+    """
+    n = np.unique(np.round(np.asarray(n_grid, dtype=float)))
+    n = n[n >= 1]
+    adjusted = overdispersion is not None and phi is not None and phi > 1
+    limits = _limits(target, n, phi, tau2, overdispersion, adjusted)
+    return pd.DataFrame({"n": n, **limits})
+
+
+def default_n_grid(max_n: float, points: int = 200) -> np.ndarray:
+    """A log-spaced grid of whole denominators from 1 to a little beyond `max_n`."""
+    top = max(2.0, float(max_n) * 1.1)
+    return np.unique(np.round(np.geomspace(1, top, points)))
+
+
+def _validate(x: np.ndarray, n: np.ndarray) -> None:
+    bad = ~np.isfinite(x) | ~np.isfinite(n) | (n <= 0) | (x < 0) | (x > n)
+    if x.shape != n.shape:
+        raise KnownError("Numerators and denominators differ in length.", hint="Check the selected columns.")
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise KnownError(
+            f"Unit {i + 1} has an unusable count ({x[i]:g} of {n[i]:g}).",
+            hint="Leave out suppressed or empty rows and rows whose numerator exceeds the denominator.",
+        )
+    if x.size == 0:
+        raise KnownError(
+            "There are no organisations to plot.", hint="Choose a measure with published counts."
+        )
+
+
+def _flags(value: np.ndarray, lim: dict[str, np.ndarray]) -> np.ndarray:
+    # Strictly beyond a limit is outside; the 99.8% test wins over the 95% one.
+    return np.select(
+        [
+            value < lim["lower_998"],
+            value < lim["lower_95"],
+            value > lim["upper_998"],
+            value > lim["upper_95"],
+        ],
+        ["alarm_low", "alert_low", "alarm_high", "alert_high"],
+        default="within",
+    )
+
+
+def winsorised_phi(z: np.ndarray, percent: float = WINSOR_PERCENT) -> tuple[float, tuple[float, float]]:
+    """φ = mean of squared z-scores after winsorising at `percent`/100−`percent` percentiles.
+
+    Returns:
+        (φ, (lower bound, upper bound)); percentiles by linear interpolation.
+    """
+    finite = z[np.isfinite(z)]
+    lo, hi = (float(v) for v in np.percentile(finite, [percent, 100 - percent]))
+    return float(np.mean(np.clip(finite, lo, hi) ** 2)), (lo, hi)
+
+
+def additive_tau2(phi: float, n: np.ndarray, target: float) -> float:
+    """DerSimonian–Laird τ² = max(0, (Iφ − (I − 1)) / (Σw − Σw²/Σw)), w = 1/s².
+
+    τ² is 0 when φ ≤ 1 (no overdispersion to allow for).
+    """
+    if phi <= 1:
+        return 0.0
+    w = n / (target * (1 - target))
+    units = n.size
+    return max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+
+
+def funnel(
+    numerators: _ArrayLike,
+    denominators: _ArrayLike,
+    *,
+    target: float | None = None,
+    overdispersion: Overdispersion | None = None,
+) -> FunnelResult:
+    """Funnel plot for proportions: centre line, limits at each unit's n, and flags.
+
+    Args:
+        numerators: x_i per organisation.
+        denominators: n_i per organisation (all ≥ 1, x_i ≤ n_i).
+        target: θ; None uses the pooled Σx/Σn (pass the national row's value when known).
+        overdispersion: None, "multiplicative" or "additive" (DOMAIN §6).
+
+    Returns:
+        FunnelResult with one FunnelPoint per unit.
+
+    Raises:
+        KnownError: when a count is missing or impossible, or there are no units.
+    """
+    if overdispersion not in (None, "multiplicative", "additive"):
+        raise ValueError(f"unknown overdispersion method {overdispersion!r}")
+    x = np.asarray(numerators, dtype=float)
+    n = np.asarray(denominators, dtype=float)
+    _validate(x, n)
+    theta = float(x.sum() / n.sum()) if target is None else float(target)
+    if not 0 <= theta <= 1:
+        raise KnownError(
+            f"The target {theta:g} is not a proportion.", hint="Give the target between 0 and 1."
+        )
+    value = x / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (value - theta) / np.sqrt(theta * (1 - theta) / n)
+    phi = tau2 = None
+    bounds = None
+    if overdispersion is not None and 0 < theta < 1:
+        phi, bounds = winsorised_phi(z)
+        tau2 = additive_tau2(phi, n, theta) if overdispersion == "additive" else None
+    adjusted = phi is not None and phi > 1
+    lim = _limits(theta, n, phi, tau2, overdispersion, adjusted)
+    flags = _flags(value, lim)
+    small = (n < SMALL_N) & (flags != "within")
+    points = tuple(
+        FunnelPoint(
+            float(x[i]),
+            float(n[i]),
+            float(value[i]),
+            float(z[i]),
+            float(lim["lower_95"][i]),
+            float(lim["upper_95"][i]),
+            float(lim["lower_998"][i]),
+            float(lim["upper_998"][i]),
+            str(flags[i]),
+            bool(small[i]),
+        )
+        for i in range(x.size)
+    )
+    return FunnelResult(
+        target=theta,
+        target_source="pooled" if target is None else "given",
+        overdispersion=overdispersion,
+        phi=phi,
+        tau2=tau2,
+        adjusted=adjusted,
+        winsor_bounds=bounds,
+        points=points,
+    )
+
+
+# --- Our result against the national picture -------------------------------------------------
+
+_FLAG_PHRASES = {
+    "within": "it sits within the 95% funnel limits, so the gap may be chance",
+    "alert_low": "it is below the 95% funnel limit (alert: lower than expected)",
+    "alarm_low": "it is below the 99.8% funnel limit (alarm: much lower than expected)",
+    "alert_high": "it is above the 95% funnel limit (alert: higher than expected)",
+    "alarm_high": "it is above the 99.8% funnel limit (alarm: much higher than expected)",
+}
+
+
+@dataclass(frozen=True)
+class LocalComparison:
+    """Our local result set against the organisations in a national file.
+
+    Attributes:
+        met, n: our counts; value = met / n; ci_lower/ci_upper its Wilson 95% interval.
+        national_value: the centre line (given national value, else pooled Σx/Σn).
+        national_source: "given" or "pooled".
+        median, q1, q3: the organisations' distribution (proportions).
+        rank: our position among the organisations and us (1 = highest value).
+        ties: how many organisations have exactly our value.
+        organisations: how many organisations are ranked, us included.
+        flag: our funnel flag at our n against the national value.
+        limits: our point's funnel limits.
+        small_n_note: our flag rests on fewer than SMALL_N cases.
+    """
+
+    met: int
+    n: int
+    value: float
+    ci_lower: float
+    ci_upper: float
+    national_value: float
+    national_source: str
+    median: float
+    q1: float
+    q3: float
+    rank: int
+    ties: int
+    organisations: int
+    flag: str
+    limits: FunnelPoint
+    small_n_note: bool
+
+    def describe(self) -> str:
+        """One or two plain-English sentences for under the funnel chart."""
+        where = "above" if self.value > self.national_value else "below"
+        if math.isclose(self.value, self.national_value, abs_tol=5e-4):
+            where = "the same as"
+        national = "national" if self.national_source == "given" else "pooled national"
+        tie = f" (tied with {self.ties} other{'s' if self.ties > 1 else ''})" if self.ties else ""
+        ci = f"{_pct(self.ci_lower, 0, sign=False)}–{_pct(self.ci_upper, 0)}"
+        text = (
+            f"Our {_pct(self.value, 1)} (95% CI {ci}) "
+            f"is {where} the {national} {_pct(self.national_value, 1)} and ranks {_ordinal(self.rank)} of "
+            f"{self.organisations} organisations{tie}; {_FLAG_PHRASES[self.flag]}."
+        )
+        if self.flag != "within":
+            text += " " + OUTLIER_NOTE
+        if self.small_n_note:
+            text += f" This flag rests on very few cases ({self.n})."
+        return text
+
+
+def _pct(p: float, digits: int, *, sign: bool = True) -> str:
+    return f"{100 * p:.{digits}f}" + ("%" if sign else "")
+
+
+def _ordinal(k: int) -> str:
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def compare_local(
+    local_met: int,
+    local_n: int,
+    org_values: _ArrayLike,
+    org_denominators: _ArrayLike | None = None,
+    national_value: float | None = None,
+) -> LocalComparison:
+    """Set our compliance against the other organisations' published values.
+
+    Args:
+        local_met: our cases meeting the measure.
+        local_n: our eligible cases (≥ 1).
+        org_values: the other organisations' proportions (0–1; divide percentages by 100;
+            leave our own row out). NaN (suppressed) values are ignored.
+        org_denominators: their denominators, used for the pooled centre line when no
+            national value is given.
+        national_value: the national proportion (0–1), e.g. from the national row.
+
+    Returns:
+        LocalComparison; its `describe()` gives the sentence for the report.
+
+    Raises:
+        KnownError: when our counts are impossible or no organisation has a value.
+    """
+    if local_n < 1 or not 0 <= local_met <= local_n:
+        raise KnownError(
+            f"Our counts ({local_met} of {local_n}) cannot be compared.", hint="Check the cycle."
+        )
+    values = np.asarray(org_values, dtype=float)
+    keep = np.isfinite(values)
+    if not keep.any():
+        raise KnownError(
+            "No organisation has a published value for this measure.", hint="Pick another measure."
+        )
+    if (values[keep] > 1).any() or (values[keep] < 0).any():
+        raise KnownError(
+            "The organisations' values are not proportions between 0 and 1.",
+            hint="Percentages must be divided by 100 before comparing.",
+        )
+    centre, source = _centre_line(values, org_denominators, national_value)
+    ours = local_met / local_n
+    lower, upper = wilson_interval(local_met, local_n)
+    point = funnel([local_met], [local_n], target=centre).points[0]
+    others = values[keep]
+    q1, median, q3 = (float(v) for v in np.percentile(others, [25, 50, 75]))
+    return LocalComparison(
+        met=local_met,
+        n=local_n,
+        value=ours,
+        ci_lower=lower,
+        ci_upper=upper,
+        national_value=centre,
+        national_source=source,
+        median=median,
+        q1=q1,
+        q3=q3,
+        rank=int((others > ours).sum()) + 1,
+        ties=int(np.isclose(others, ours, atol=1e-9).sum()),
+        organisations=int(others.size) + 1,
+        flag=point.flag,
+        limits=point,
+        small_n_note=point.small_n_note,
+    )
+
+
+def _centre_line(
+    values: np.ndarray, denominators: _ArrayLike | None, national_value: float | None
+) -> tuple[float, str]:
+    if national_value is not None and np.isfinite(national_value):
+        return float(national_value), "given"
+    if denominators is not None:
+        d = np.asarray(denominators, dtype=float)
+        ok = np.isfinite(values) & np.isfinite(d) & (d > 0)
+        if ok.any():
+            return float((values[ok] * d[ok]).sum() / d[ok].sum()), "pooled"
+    return float(np.nanmedian(values)), "pooled"
+
+
+# --- Outlier table ---------------------------------------------------------------------------
+
+_STATUS = {
+    "alarm_high": "Alarm: above the 99.8% limit",
+    "alert_high": "Alert: above the 95% limit",
+    "alert_low": "Alert: below the 95% limit",
+    "alarm_low": "Alarm: below the 99.8% limit",
+}
+
+
+def outlier_table(
+    result: FunnelResult,
+    codes: Sequence[str],
+    names: Sequence[str],
+    *,
+    higher_is_better: bool = True,
+) -> pd.DataFrame:
+    """The alert and alarm units, both directions, in HQIP's wording.
+
+    Args:
+        result: a FunnelResult.
+        codes, names: organisation code and name for each point, in the same order.
+        higher_is_better: True when a high value is good practice (compliance).
+
+    Returns:
+        DataFrame (code, name, numerator, denominator, value, lower/upper limits, flag,
+        status, small_n_note), alarms first. `attrs["note"]` holds OUTLIER_NOTE.
+    """
+    frame = result.to_frame().rename(columns={"n": "denominator"})
+    frame.insert(0, "name", list(names))
+    frame.insert(0, "code", list(codes))
+    frame = frame[frame["flag"] != "within"].copy()
+    high = frame["flag"].str.endswith("_high")
+    kind = np.where(high == higher_is_better, "positive outlier", "negative outlier")
+    frame["status"] = frame["flag"].map(_STATUS) + " (" + kind + ")"
+    order = frame["flag"].map({"alarm_high": 0, "alarm_low": 1, "alert_high": 2, "alert_low": 3})
+    frame = frame.assign(_order=order).sort_values(["_order", "value"]).drop(columns=["_order", "z"])
+    frame = frame.reset_index(drop=True)
+    frame.attrs["note"] = OUTLIER_NOTE
+    return frame

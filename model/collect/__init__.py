@@ -1,0 +1,1 @@
+"""Stage 3: reading spreadsheets, mapping columns, importing and entering cases, pseudonymisation."""

@@ -1,0 +1,1 @@
+"""Shared by every stage: errors, small helpers, progress, settings, resources, statistics, document rendering."""

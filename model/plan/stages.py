@@ -1,0 +1,119 @@
+"""The stages of the audit cycle and where an audit stands in them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlite_utils import Database
+
+from model.core.util import parse_iso_date, today
+from model.plan.audits import CLOSED_STATUSES, get_audit
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the cycle as the workspace shows it."""
+
+    key: str
+    title: str
+    description: str
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("plan", "Plan", "Register the audit: aims, team, type, priority, key dates, the standard it "
+          "measures against, the sample and the data-collection period of each cycle."),
+    Stage("criteria", "Criteria", "Turn the standard into measurable criteria: statement, who is eligible, "
+          "who meets it, exceptions, target and where the data is found."),
+    Stage("collect", "Collect", "Enter cases in a keyboard-first form, import the team's spreadsheet, or "
+          "export a proforma for colleagues and re-import it."),
+    Stage("results", "Results", "Compliance per criterion with 95% confidence intervals, targets and RAG, "
+          "subgroups by age, sex, ethnicity, deprivation and ward, and what the numbers mean."),
+    Stage("compare", "Compare", "This cycle against the previous one and the baseline, and SPC charts over "
+          "time that separate a real change from noise."),
+    Stage("benchmark", "Benchmark", "Your result beside national figures (national audits, Fingertips) with "
+          "a funnel plot showing whether you are an outlier in either direction."),
+    Stage("actions", "Actions", "Recommendations and SMART actions with owners and deadlines; computed RAG "
+          "status; completed actions appear as markers on the SPC charts."),
+    Stage("report", "Re-audit / Report", "Start the re-audit cycle with the same criteria, and produce the "
+          "audit report, the one-page summary and the handover file for the next doctor."),
+)
+STAGE_KEYS = tuple(s.key for s in STAGES)
+
+_STATUS_STAGE = {
+    "proposed": "plan", "approved": "criteria", "data_collection": "collect", "analysis": "results",
+    "action_planning": "actions", "reaudit_due": "report", "complete": "report", "abandoned": "plan",
+}
+
+
+def current_stage(db: Database, audit_id: int, *, status: str | None = None) -> str:
+    """The stage this audit is at, from its data (not only its typed status).
+
+    No cycle or no criteria → plan/criteria; a cycle with criteria but fewer cases than
+    planned → collect; otherwise the status decides. Callers that already hold the audit
+    (the register, for every row) pass its `status` and save reading it again.
+    """
+    status = status or get_audit(db, audit_id).status
+    cycle = db.execute("SELECT id, planned_sample FROM cycles WHERE audit_id = ? ORDER BY number DESC LIMIT 1",
+                       [audit_id]).fetchone()
+    if cycle is None:
+        return "plan"
+    n_criteria = db.execute("SELECT COUNT(*) FROM criteria WHERE cycle_id = ?", [cycle[0]]).fetchone()[0]
+    if n_criteria == 0:
+        return "criteria"
+    n_cases = db.execute("SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL",
+                         [cycle[0]]).fetchone()[0]
+    if n_cases == 0 or (cycle[1] and n_cases < cycle[1] and status in ("proposed", "approved", "data_collection")):
+        return "collect"
+    by_status = _STATUS_STAGE[status]
+    return by_status if STAGE_KEYS.index(by_status) >= STAGE_KEYS.index("results") else "results"
+
+
+# Statuses the data can vouch for, earliest first, with what the workspace says about them.
+_SUGGESTIONS = {
+    "data_collection": "Cases are being collected — set the status to Data collection?",
+    "analysis": "The data collection period has ended and cases are in — set the status to Analysis?",
+}
+
+
+def suggested_status(db: Database, audit_id: int, *, on: date | None = None) -> str | None:
+    """A status the audit's data says it has reached although its typed status lags behind.
+
+    The status is never changed here: the workspace offers the suggestion and the user decides.
+    Cases in any cycle mean data collection has begun; cases in the latest cycle that has any,
+    once that cycle's period has ended, mean analysis. A suggestion is made only when it is a
+    later stage than the status implies, and never for complete or abandoned audits (a re-audit
+    returning to collection after "Action planning" is a choice for the user, not a suggestion).
+
+    Args:
+        db: the open store.
+        audit_id: the audit.
+        on: today's date (tests pass one; default `model.core.util.today()`).
+
+    Returns:
+        "data_collection" or "analysis", or None when the status is not behind the data.
+    """
+    audit = get_audit(db, audit_id)
+    if audit.status in CLOSED_STATUSES:
+        return None
+    row = db.execute(
+        "SELECT cy.period_end FROM cycles cy WHERE cy.audit_id = ? AND EXISTS (SELECT 1 FROM cases c "
+        "WHERE c.cycle_id = cy.id AND c.deleted_at IS NULL) ORDER BY cy.number DESC LIMIT 1", [audit_id]).fetchone()
+    if row is None:
+        return None
+    end = _date_or_none(row[0])
+    evidence = "analysis" if end is not None and end < (on or today()) else "data_collection"
+    later = STAGE_KEYS.index(_STATUS_STAGE[evidence]) > STAGE_KEYS.index(_STATUS_STAGE[audit.status])
+    return evidence if later else None
+
+
+def suggestion_text(status: str) -> str:
+    """The one-line question the workspace shows for a suggested status."""
+    return _SUGGESTIONS[status]
+
+
+def _date_or_none(text: str | None) -> date | None:
+    try:
+        return parse_iso_date(text)
+    except ValueError:  # a hand-edited database: an unreadable date proves nothing
+        return None

@@ -1,0 +1,1 @@
+"""Stage 4: compliance per criterion with intervals, subgroups, verdict sentences, exports."""

@@ -1,0 +1,1 @@
+"""The one SQLite data file: opening, locking, backups, numbered migrations, packed answers."""
