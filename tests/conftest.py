@@ -16,6 +16,7 @@ SHARED_DATA = Path(__file__).resolve().parent / "data" / "shared"
 @pytest.fixture
 def shared_data() -> Path:
     """The folder with the synthetic sample files (shared/data)."""
-    if not SHARED_DATA.exists():
-        pytest.skip("shared/data is not available")
+    # A missing copy must fail loudly: skipping would hide every test of the real layouts.
+    if not (SHARED_DATA / "ward_audit_example.xlsx").is_file():
+        pytest.fail(f"The shared sample files are missing from {SHARED_DATA}; restore tests/data/shared from git.")
     return SHARED_DATA

@@ -85,3 +85,85 @@ def test_automatic_garbage_collection_is_on_outside_the_gui_tests():
     import gc
 
     assert gc.isenabled()
+
+
+# ---------------------------------------------------------------------------
+# The layout: packages by stage, imported only downward; short modules
+# ---------------------------------------------------------------------------
+
+# Lower packages first; a package may import only those before it (and itself).
+MODEL_LAYERS = ("core", "store", "plan", "collect", "results", "act", "compare", "benchmark", "report")
+# Top-level modules of model/: the scripting facades and what sits on top of every stage.
+MODEL_TOP = {"__init__", "stats", "spc", "benchmarks", "sampling", "demo", "selftest"}
+MAX_MODULE_LINES = 500
+SQL_METHODS = {"execute", "executemany", "executescript", "query", "table", "rows_where", "insert_all", "upsert"}
+
+
+def _imported_modules(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    return names
+
+
+def test_model_packages_import_only_downward():
+    rank = {name: i for i, name in enumerate(MODEL_LAYERS)}
+    offenders = []
+    for path in (ROOT / "model").rglob("*.py"):
+        parts = path.relative_to(ROOT / "model").parts
+        if len(parts) == 1:
+            assert path.stem in MODEL_TOP, f"model/{path.name}: put it in the package of its stage"
+            continue
+        own = rank[parts[0]]
+        for name in _imported_modules(path):
+            bits = name.split(".")
+            if bits[0] == "model" and len(bits) > 1 and bits[1] in rank and rank[bits[1]] > own:
+                offenders.append(f"{path.relative_to(ROOT)} imports {name}")
+            if bits[0] == "model" and len(bits) > 1 and bits[1] in MODEL_TOP - {"__init__"}:
+                offenders.append(f"{path.relative_to(ROOT)} imports the top-level {name}")
+    assert offenders == []
+
+
+def test_gui_stage_pages_mirror_model_packages():
+    """A newcomer finds stage X's code under gui/stages/X.py and model/<its package>/."""
+    assert {p.name for p in (ROOT / "model").iterdir() if (p / "__init__.py").exists()} <= set(MODEL_LAYERS)
+
+
+def test_no_module_passes_the_line_limit():
+    long = []
+    for folder in ("model", "gui", "cli"):
+        for path in (ROOT / folder).rglob("*.py"):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > MAX_MODULE_LINES:
+                long.append(f"{path.relative_to(ROOT)}: {lines} lines")
+    assert long == []
+
+
+def test_gui_calls_no_sql_running_method():
+    """gui/ asks model/ for what it needs; it never runs SQL or touches a table itself."""
+    offenders = []
+    for path in (ROOT / "gui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SQL_METHODS:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.func.attr}()")
+            if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute | ast.Name)
+                    and getattr(node.value, "attr", getattr(node.value, "id", "")) == "db"):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} db[...]")
+    assert offenders == []
+
+
+def test_scripting_api_names_stay_importable():
+    """The names earlier issues made public, documented in docs/scripting-api.md."""
+    from model.benchmarks import funnel
+    from model.sampling import sample_size
+    from model.spc import p_chart, run_chart, xmr
+    from model.stats import compare_proportions, wilson_interval
+
+    assert all(callable(f) for f in (funnel, sample_size, p_chart, run_chart, xmr, compare_proportions,
+                                     wilson_interval))
+    doc = (ROOT / "docs" / "scripting-api.md").read_text(encoding="utf-8")
+    for name in ("wilson_interval", "compare_proportions", "xmr", "p_chart", "run_chart", "funnel", "sample_size"):
+        assert f"{name}(" in doc, name
