@@ -14,32 +14,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-
-def _analyse_sheet(argv: list[str]) -> int:
-    from model.collect.sheet_analysis import main_analyse_sheet
-
-    return main_analyse_sheet(argv)
-
-
-def _import_benchmark(argv: list[str]) -> int:
-    from model.benchmark.benchmark_store import main_import_benchmark
-
-    return main_import_benchmark(argv)
-
-
-SUBCOMMANDS: dict[str, Callable[[list[str]], int]] = {
-    "analyse-sheet": _analyse_sheet,
-    "import-benchmark": _import_benchmark,
-}
+import cli
 
 
 def gui_parser() -> argparse.ArgumentParser:
     """Options of the GUI invocation."""
     parser = argparse.ArgumentParser(prog="AuditLoop", description="Local clinical audit, end to end.",
-                                     epilog="Subcommands: " + ", ".join(SUBCOMMANDS))
+                                     epilog="Subcommands: " + ", ".join(cli.SUBCOMMANDS))
     parser.add_argument("--demo", action="store_true", help="open a fresh copy of the demo database")
     parser.add_argument("--db", type=Path, help="data file to open (default: the per-user data folder)")
     parser.add_argument("--data-dir", type=Path, help="use this folder instead of the per-user data folder")
@@ -51,8 +34,8 @@ def gui_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Dispatch to a subcommand, the self-test or the GUI."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in SUBCOMMANDS:
-        return SUBCOMMANDS[argv[0]](argv[1:])
+    if argv and argv[0] in cli.SUBCOMMANDS:
+        return cli.entry_point(argv[0])(argv[1:])
     args = gui_parser().parse_args(argv)
     if args.self_test:
         from model.selftest import run_self_test

@@ -167,3 +167,15 @@ def test_scripting_api_names_stay_importable():
     doc = (ROOT / "docs" / "scripting-api.md").read_text(encoding="utf-8")
     for name in ("wilson_interval", "compare_proportions", "xmr", "p_chart", "run_chart", "funnel", "sample_size"):
         assert f"{name}(" in doc, name
+
+
+def test_cli_is_thin_and_qt_free():
+    """Every subcommand lives in cli/, imports no Qt, and main.py only dispatches to it."""
+    import cli
+
+    for name, module in cli.SUBCOMMANDS.items():
+        path = ROOT / (module.replace(".", "/") + ".py")
+        assert path.is_file(), name
+        assert not any(n.split(".")[0] in ("PySide6", "gui") for n in _imported_modules(path)), name
+    main_source = (ROOT / "main.py").read_text(encoding="utf-8")
+    assert "argparse.ArgumentParser(prog=\"analyse-sheet\"" not in main_source

@@ -7,11 +7,8 @@ documented in docs/analyse-sheet.md).
 
 from __future__ import annotations
 
-import argparse
 import difflib
-import json
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +18,6 @@ import pandas as pd
 
 from model.collect.answers import normalise_answers, parse_uk_dates, validate_nhs_numbers
 from model.collect.sheets import SheetTable, build_table, guess_sheet, list_sheets, read_raw_sheets
-from model.core.errors import KnownError
 
 ROLES = (
     "case_ref", "nhs_number", "hospital_number", "patient_name", "date_of_birth", "age", "sex",
@@ -345,37 +341,3 @@ def analyse_sheet(path: str | Path, sheet: str | None = None) -> dict[str, objec
     raw = read_raw_sheets(path, None if sheet is None else [sheet])
     name = sheet if sheet is not None else guess_sheet(raw)
     return analyse_table(build_table(path, raw[name]), sheets)
-
-
-def _summary_text(result: dict[str, object]) -> str:
-    """A few readable lines for the terminal when --json is not given."""
-    lines = [f"{result['file']}: sheet '{result['sheet']}', header in row {result['header_row']}, "
-             f"{result['rows']} rows"]
-    for col in result["columns"]:  # type: ignore[union-attr]
-        line = f"  {col['letter']:>3}  {col['name'][:50]:<50} {col['role']}"
-        if "answers" in col:
-            ans = col["answers"]
-            pct = "—" if ans["compliance_pct"] is None else f"{ans['compliance_pct']}%"
-            line += (f"  met {ans['met']}, not met {ans['not_met']}, exception {ans['exception']}, "
-                     f"missing {ans['missing']}, unrecognised {ans['unrecognised']}; compliance {pct}")
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def main_analyse_sheet(argv: Sequence[str] | None = None) -> int:
-    """Entry point for ``analyse-sheet``: print the analysis; 0 when fine, 2 on a known problem."""
-    parser = argparse.ArgumentParser(prog="analyse-sheet", description="Describe an audit spreadsheet.")
-    parser.add_argument("file", help="the .xlsx/.xls/.ods/.csv file")
-    parser.add_argument("--sheet", help="the sheet to analyse (default: the data sheet)")
-    parser.add_argument("--json", action="store_true", help="print the analysis as JSON")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse has printed the usage message
-        return int(exc.code or 0)
-    try:
-        result = analyse_sheet(args.file, args.sheet)
-    except KnownError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(json.dumps(result, indent=2, ensure_ascii=False) if args.json else _summary_text(result))
-    return 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cli.analyse_sheet import main as analyse_sheet_cli
 from model.collect.sheet_analysis import (
     _ROLE_HEADERS,
     ROLES,
@@ -16,7 +17,6 @@ from model.collect.sheet_analysis import (
     analyse_sheet,
     guess_column_roles,
     header_role,
-    main_analyse_sheet,
 )
 from model.collect.sheets import SheetTable, read_table
 from tests.model.sheet_fixtures import nhs_test_numbers, write_csv, write_xlsx
@@ -151,7 +151,7 @@ def test_compliance_is_null_without_met_or_not_met(tmp_path: Path) -> None:
 
 
 def test_cli_prints_json_and_returns_zero(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main_analyse_sheet([str(shared_data / "ward_audit_example.xlsx"), "--json"])
+    code = analyse_sheet_cli([str(shared_data / "ward_audit_example.xlsx"), "--json"])
     out = capsys.readouterr().out
     assert code == 0
     assert json.loads(out)["sheet"] == "AMU sepsis data"
@@ -159,7 +159,7 @@ def test_cli_prints_json_and_returns_zero(shared_data: Path, capsys: pytest.Capt
 
 
 def test_cli_with_sheet_and_text_summary(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main_analyse_sheet([str(shared_data / "ward_audit_example.xlsx"), "--sheet", "AMU sepsis data"])
+    code = analyse_sheet_cli([str(shared_data / "ward_audit_example.xlsx"), "--sheet", "AMU sepsis data"])
     out = capsys.readouterr().out
     assert code == 0 and "header in row" in out and "compliance 91.8%" in out
 
@@ -175,14 +175,14 @@ def test_cli_known_problems_exit_2_with_message(tmp_path: Path, capsys: pytest.C
     else:
         (tmp_path / "e.csv").write_bytes(b"")
         args = [str(tmp_path / "e.csv")]
-    code = main_analyse_sheet(args)
+    code = analyse_sheet_cli(args)
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert "What to do:" in captured.err and "Traceback" not in captured.err
 
 
 def test_cli_usage_error_returns_argparse_code(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main_analyse_sheet([]) == 2
+    assert analyse_sheet_cli([]) == 2
     assert "usage" in capsys.readouterr().err
 
 
