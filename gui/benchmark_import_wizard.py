@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.stages._benchmark_models import MappingModel, PreviewMeasuresModel, ProblemsModel
-from gui.tasks import default_error, run_task
+from gui.tasks import default_error, run_task, run_write_task
 from model.benchmark.benchmark_compare import export_problems
 from model.benchmark.benchmark_import import (
     MeasureGroup,
@@ -615,7 +615,7 @@ class BenchmarkImportWizard(QDialog):
                 self.reject()
                 return
         self._set_busy(True)
-        run_task(self, save_task, self.ctx.store, self.parsed, self.profile_used, replace,
+        run_write_task(self, save_task, self.ctx.store, self.parsed, self.profile_used, replace,
                  on_success=self._on_saved, on_error=self._on_task_failed, title="Importing…")
 
     def _on_saved(self, dataset_id: int) -> None:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.table_models import FrameTableModel
-from gui.tasks import Task, run_task
+from gui.tasks import Task, run_task, run_write_task
 from model.collect import case_import as ci
 from model.collect.proforma import DATA_SHEET, ProformaMeta, proforma_mapping, read_proforma_meta
 from model.collect.pseudonym import key_path_for, load_or_create_key
@@ -621,7 +621,7 @@ class ImportWizard(QWizard):
         if plan is None or loaded is None or self.commit is not None:
             return
         self.button(QWizard.FinishButton).setEnabled(False)
-        self.commit = run_task(self, commit_task, self.ctx.store, self.cycle_id, plan, loaded.path.name,
+        self.commit = run_write_task(self, commit_task, self.ctx.store, self.cycle_id, plan, loaded.path.name,
                                loaded.sha256, on_success=self._on_committed, on_error=self._on_commit_failed,
                                title="Importing cases…")
 

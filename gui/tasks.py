@@ -94,10 +94,20 @@ def default_error(parent: QWidget | None, exc: BaseException) -> None:
     report_exception(type(exc), exc, exc.__traceback__, text=getattr(exc, "__traceback_text__", None))
 
 
+def run_write_task(parent: QWidget | None, fn: Callable[..., Any], *args: Any,
+                   on_success: Callable[[Any], None], **options: Any) -> Task:
+    """`run_task` on the one writer thread: the only way background work may change the data file."""
+    return run_task(parent, fn, *args, on_success=on_success, writes=True, **options)
+
+
 def run_task(parent: QWidget | None, fn: Callable[..., Any], *args: Any,
              on_success: Callable[[Any], None], on_error: Callable[[BaseException], None] | None = None,
-             title: str = "Working…", cancellable: bool = True, show_progress: bool = True) -> Task:
+             title: str = "Working…", cancellable: bool = True, show_progress: bool = True,
+             writes: bool = False) -> Task:
     """Run `fn(progress, *args)` in the background; call `on_success(result)` on the GUI thread.
+
+    `writes=True` queues the work on the one writer thread (model.store.writer): use it for
+    every task that changes the data file. Other tasks read with read-only connections.
 
     A progress dialog with Cancel appears if the work takes longer than PROGRESS_DELAY_MS.
     If `parent` has been deleted by the time the work ends, the outcome is dropped (an
@@ -123,7 +133,12 @@ def run_task(parent: QWidget | None, fn: Callable[..., Any], *args: Any,
             on_success(done.future.result())  # type: ignore[union-attr]
 
     task._deliver = deliver
-    task.future = _pool().submit(task.run)
+    if writes:
+        from model.store.writer import WRITER
+
+        task.future = WRITER.submit(task.run)
+    else:
+        task.future = _pool().submit(task.run)
     _live.append(task)
     _start_polling()
     return task

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from model.core.errors import StoreError
-from model.store import migrations
+from model.store import migrations, writer
 
 BACKUP_DIR_NAME = "backups"
 BACKUPS_KEPT = 10
@@ -47,8 +47,15 @@ class Store:
     _lock: InstanceLock | None = None
 
     def connect(self) -> Database:
-        """Open a new connection for use in another thread (WAL lets it read while we write)."""
-        return connect(self.path)
+        """Open a new connection for use in another thread (WAL lets it read while we write).
+
+        Off the writer thread the connection is read-only (SQLite's `query_only`): a
+        background write that bypasses the one writer fails at once (model.store.writer).
+        """
+        db = connect(self.path)
+        if not writer.on_writer_thread():
+            db.conn.execute("PRAGMA query_only = ON")
+        return db
 
     def close(self) -> None:
         """Close the connection and release the single-instance lock."""

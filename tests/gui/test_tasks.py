@@ -23,6 +23,18 @@ def test_result_arrives_on_the_gui_thread(qtbot):
     assert value == 42 and worker != main and where == main
 
 
+def test_write_tasks_run_on_the_one_writer_thread(qtbot):
+    from model.store.writer import on_writer_thread
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    got = []
+    tasks.run_write_task(parent, lambda progress: on_writer_thread(), on_success=got.append)
+    tasks.run_task(parent, lambda progress: on_writer_thread(), on_success=got.append)
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=5000)
+    assert sorted(got) == [False, True]
+
+
 def test_known_error_goes_to_the_friendly_message(qtbot, dialog_log):
     parent = QWidget()
     qtbot.addWidget(parent)

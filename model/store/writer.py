@@ -1,0 +1,68 @@
+"""The one writer: every background write runs on a single worker thread.
+
+Anki splits its background work into read operations and write operations; we do the
+same. Reads run on any worker with a connection that SQLite itself keeps read-only
+(`PRAGMA query_only`), so a read task that writes by mistake fails at once instead of
+racing another writer. Writes (an import's commit, a national file stored) queue on the
+one writer thread, so two background writes never contend for SQLite's lock, and each
+returns what it changed so the GUI refreshes only what it must.
+
+Qt-free: `gui.tasks.run_write_task` submits here and polls the Future like any task.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # concurrent.futures imports logging: kept off the start-up path
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+WRITER_THREAD_PREFIX = "auditloop-writer"
+
+
+class WrongThreadWrite(RuntimeError):
+    """A background task tried to write outside the writer thread: a bug, never the user's doing."""
+
+
+@dataclass(frozen=True)
+class Changed:
+    """What a write changed: the kinds of record (``"cases"``, ``"benchmarks"``, …) and its result."""
+
+    kinds: frozenset[str]
+    value: Any = None
+    cycle_ids: frozenset[int] = field(default_factory=frozenset)
+
+
+def on_writer_thread() -> bool:
+    """True on the one writer thread."""
+    return threading.current_thread().name.startswith(WRITER_THREAD_PREFIX)
+
+
+class Writer:
+    """A single-worker executor for writes; created on first use, shut down with the store."""
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Queue `fn(*args)` on the writer thread; writes run one at a time, in order."""
+        with self._lock:
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WRITER_THREAD_PREFIX)
+            return self._executor.submit(fn, *args)
+
+    def shutdown(self) -> None:
+        """Wait for queued writes to finish, then stop the thread (a later submit starts a new one)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
+
+WRITER = Writer()
