@@ -130,7 +130,8 @@ def bench_results(args: argparse.Namespace) -> dict[str, float]:
     from matplotlib.figure import Figure
 
     from model.compare.spc_drawing import draw_spc
-    from model.compare.spc_series import build_chart, series_from_answers
+    from model.compare.spc_series import series_from_answers
+    from model.compare.spc_series_charts import build_chart
     from model.results.compliance import criterion_results, subgroup_results
 
     n = 20_000 if args.quick else 200_000

@@ -34,17 +34,16 @@ from gui.tasks import run_task
 from model.compare import chart_notes
 from model.compare.spc import SpcResult
 from model.compare.spc_drawing import draw_run_chart, draw_spc
-from model.compare.spc_series import (
+from model.compare.spc_series import SpcSeries, criterion_series
+from model.compare.spc_series_charts import (
     CHART_NAMES,
     ChartKind,
     PhasedRunChart,
-    SpcSeries,
     build_chart,
     chart_reason,
     choose_chart,
-    criterion_series,
-    reading,
 )
+from model.compare.spc_series_reading import reading
 from model.core.errors import KnownError
 from model.core.progress import Progress
 from model.core.util import today

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from html import escape
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import (
@@ -35,7 +34,9 @@ from model.results.result_charts import draw_comparison
 from model.results.results_export import export_results
 from model.store.store import Store
 
-SPC_MODULE = "gui.spc_view"
+if TYPE_CHECKING:
+    from gui.spc_view import SpcView
+
 COLUMN_WIDTHS = {ComparisonModel.COL_CRITERION: 160, ComparisonModel.COL_EARLIER: 100, ComparisonModel.COL_LATER: 100,
                  ComparisonModel.COL_DIFFERENCE: 120}
 NOTHING_TO_COMPARE = (
@@ -102,7 +103,7 @@ class ComparePage(ResultTablesPage):
         super().__init__(ctx, parent)
         self.model = ComparisonModel()
         self.comparisons: list[CriterionComparison] = []
-        self.spc_view: QWidget | None = None
+        self.spc_view: SpcView | None = None
         self._spc_stale = True
         self._build()
         self._connect_signals()
@@ -253,16 +254,10 @@ class ComparePage(ResultTablesPage):
         if self.spc_view is None:
             self.spc_view = self._make_spc_view()
             self.spc_holder.layout().addWidget(self.spc_view)
-        load = getattr(self.spc_view, "load", None)
-        if load is not None:
-            load(self.audit_id, self.cycle_id)
+        self.spc_view.load(self.audit_id, self.cycle_id)
 
-    def _make_spc_view(self) -> QWidget:
-        # The SPC view is built separately; import it only when its tab is first opened.
-        if importlib.util.find_spec(SPC_MODULE) is None:
-            label = QLabel("Charts over time (statistical process control) arrive in a later version of "
-                           "AuditLoop.")
-            label.setWordWrap(True)
-            label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
-            return label
-        return importlib.import_module(SPC_MODULE).SpcView(self.ctx)
+    def _make_spc_view(self) -> SpcView:
+        # Import the SPC view (and matplotlib behind it) only when its tab is first opened.
+        from gui.spc_view import SpcView
+
+        return SpcView(self.ctx)

@@ -20,7 +20,8 @@ from matplotlib.patches import Circle
 from matplotlib.ticker import PercentFormatter
 
 from model.compare.spc import LIMITS_BELOW, Phase, RunChartResult, SpcPoint, SpcResult
-from model.compare.spc_series import CHART_NAMES, PhasedRunChart, RunPhase, SpcSeries
+from model.compare.spc_series import SpcSeries
+from model.compare.spc_series_charts import CHART_NAMES, PhasedRunChart, RunPhase
 from model.core import chart_text  # noqa: F401 - user text is drawn literally, never as maths
 
 # Making Data Count colours.

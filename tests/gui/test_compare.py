@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel
 
 from gui.results_models import ComparisonModel
-from gui.stages.compare import SPC_MODULE, ComparePage
+from gui.stages.compare import ComparePage
 from gui.workspace import _page_class
 from model.plan.criteria import list_criteria, save_criterion
 from model.plan.cycles import get_cycle, list_cycles, update_cycle
@@ -102,10 +99,7 @@ def test_spc_tab(qtbot, ctx):
     page = open_page(qtbot, ctx)
     page.tabs.setCurrentIndex(1)
     assert page.spc_view is not None
-    if importlib.util.find_spec(SPC_MODULE) is None:
-        assert isinstance(page.spc_view, QLabel) and "later version" in page.spc_view.text()
-    else:
-        assert type(page.spc_view).__name__ == "SpcView"
+    assert type(page.spc_view).__name__ == "SpcView"
     assert page.spc_holder.layout().indexOf(page.spc_view) == 0
 
 

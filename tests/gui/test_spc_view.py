@@ -12,7 +12,7 @@ from gui.context import AppContext
 from gui.spc_view import NoteRequest, SpcView
 from model.compare.chart_notes import list_notes
 from model.compare.spc import SpcResult
-from model.compare.spc_series import PhasedRunChart
+from model.compare.spc_series_charts import PhasedRunChart
 
 DEMO_NOTE = "August changeover: new FY1 doctors"
 

@@ -13,7 +13,8 @@ from model.act.actions import action_rag, current_deadline, list_actions
 from model.benchmark.benchmark_compare import compare_link, load_identity
 from model.benchmark.benchmark_store import links_for_audit, list_datasets
 from model.compare.chart_notes import list_notes
-from model.compare.spc_series import build_chart, criterion_series
+from model.compare.spc_series import criterion_series
+from model.compare.spc_series_charts import build_chart
 from model.core.resources import resource_path
 from model.demo import FALLS_MONTHLY_FILE, NATIONAL_FILE, build_demo, populate_demo
 from model.plan.audits import get_audit, list_audits

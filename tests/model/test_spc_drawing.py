@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 
 from model.compare.spc import SpcResult, run_chart
 from model.compare.spc_drawing import BLUE, GREY, ORANGE, POINTS_GID, draw_run_chart, draw_spc
-from model.compare.spc_series import PhasedRunChart, SpcSeries, build_chart, series_from_answers
+from model.compare.spc_series import SpcSeries, series_from_answers
+from model.compare.spc_series_charts import PhasedRunChart, build_chart
 
 
 def _series(months: list[tuple[str, int, int]], **kwargs: object) -> SpcSeries:

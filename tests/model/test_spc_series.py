@@ -14,17 +14,9 @@ from sqlite_utils import Database
 from model.act.actions import ActionItem, add_action
 from model.compare.chart_notes import add_note, delete_note, list_notes
 from model.compare.spc import SpcResult, run_chart
-from model.compare.spc_series import (
-    RUN_PHASE_MIN,
-    PhasedRunChart,
-    build_chart,
-    chart_reason,
-    choose_chart,
-    criterion_series,
-    phase_labels,
-    reading,
-    series_from_answers,
-)
+from model.compare.spc_series import criterion_series, phase_labels, series_from_answers
+from model.compare.spc_series_charts import RUN_PHASE_MIN, PhasedRunChart, build_chart, chart_reason, choose_chart
+from model.compare.spc_series_reading import reading
 from model.core.errors import KnownError
 from model.plan.audits import Audit, create_audit
 from model.plan.criteria import Criterion, add_criterion, list_criteria
