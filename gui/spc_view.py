@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -124,6 +126,49 @@ def ask_note(parent: QWidget | None, default: date) -> NoteRequest | None:
     return dialog.request() if dialog.exec() == QDialog.Accepted else None
 
 
+def note_text(note: chart_notes.ChartNote) -> str:
+    """A note as listed: "12 Aug 2025 — New proforma (this criterion)"."""
+    day = QDate.fromString(note.on_date, "yyyy-MM-dd").toString("d MMM yyyy")
+    return f"{day} — {note.label} ({'this criterion' if note.criterion_lineage else 'every criterion'})"
+
+
+class DeleteNoteDialog(QDialog):
+    """Pick one of the chart's notes to delete (arrow keys to choose, Enter to delete)."""
+
+    def __init__(self, parent: QWidget | None, notes: list[chart_notes.ChartNote]) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Delete a chart note")
+        self.notes = notes
+        self.note_list = QListWidget()
+        self.note_list.setAccessibleName("Chart notes")
+        for note in notes:
+            self.note_list.addItem(QListWidgetItem(note_text(note)))
+        self.note_list.setCurrentRow(0)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        self.delete_button = self.buttons.button(QDialogButtonBox.Ok)
+        self.delete_button.setText("Delete")
+        self.delete_button.setAccessibleName("Delete the chosen chart note")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.note_list.itemActivated.connect(lambda _item: self.accept())
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Notes on this chart:"))
+        layout.addWidget(self.note_list)
+        layout.addWidget(self.buttons)
+        self.note_list.setFocus()
+
+    def chosen(self) -> chart_notes.ChartNote | None:
+        """The highlighted note."""
+        row = self.note_list.currentRow()
+        return self.notes[row] if 0 <= row < len(self.notes) else None
+
+
+def ask_note_to_delete(parent: QWidget | None, notes: list[chart_notes.ChartNote]) -> chart_notes.ChartNote | None:
+    """Ask which note to delete; None when cancelled (tests replace this function)."""
+    dialog = DeleteNoteDialog(parent, notes)
+    return dialog.chosen() if dialog.exec() == QDialog.Accepted else None
+
+
 class SpcView(QWidget):
     """SPC chart of one criterion over time, with its plain-English reading.
 
@@ -165,6 +210,11 @@ class SpcView(QWidget):
         self.choice_label.setWordWrap(True)
         self.choice_label.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.note_button = QPushButton("Add note…")
+        self.note_button.setAccessibleName("Add a chart note")
+        self.delete_note_button = QPushButton("Delete note…")
+        self.delete_note_button.setAccessibleName("Delete a chart note")
+        self.delete_note_button.setToolTip("Remove one of the notes shown on this chart.")
+        self.delete_note_button.setEnabled(False)
         self.chart = ChartCanvas(self, figsize=(9, 4.6))
         self.chart_actions = ChartActions(self.chart, export_text="Export PNG/SVG…", copy_text="Copy")
         self.export_button = self.chart_actions.export_button
@@ -183,6 +233,7 @@ class SpcView(QWidget):
         actions.addWidget(self.screen_check)
         actions.addStretch(1)
         actions.addWidget(self.note_button)
+        actions.addWidget(self.delete_note_button)
         actions.addWidget(self.chart_actions)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -198,6 +249,7 @@ class SpcView(QWidget):
         self.rebase_check.toggled.connect(self._on_option_changed)
         self.screen_check.toggled.connect(self._on_option_changed)
         self.note_button.clicked.connect(self._on_note_button_clicked)
+        self.delete_note_button.clicked.connect(self._on_delete_note_button_clicked)
 
     # ------------------------------------------------------------------ loading
 
@@ -259,6 +311,7 @@ class SpcView(QWidget):
         self.chart.redraw()
         self.reading_label.setText(outcome.text)
         self.screen_check.setEnabled(outcome.kind == "xmr")
+        self.delete_note_button.setEnabled(any(e.kind == "note" for e in outcome.series.events))
         self.choice_label.setText(self._choice_text(outcome))
 
     def _choice_text(self, outcome: SpcOutcome) -> str:
@@ -272,6 +325,7 @@ class SpcView(QWidget):
 
     def _show_empty(self, text: str) -> None:
         self.outcome = None
+        self.delete_note_button.setEnabled(False)
         self.chart.figure.clear()
         self.chart.redraw()
         self.choice_label.setText("")
@@ -297,6 +351,22 @@ class SpcView(QWidget):
         except KnownError as exc:
             dialogs.show_known_error(self, exc)
             return
+        self._cache.clear()  # markers are part of the series
+        self.refresh()
+
+    def _on_delete_note_button_clicked(self) -> None:
+        lineage = self.criterion_box.currentData()
+        if self.audit_id is None or not lineage:
+            return
+        notes = chart_notes.list_notes(self.ctx.store.db, self.audit_id, lineage=lineage)
+        note = ask_note_to_delete(self, notes) if notes else None
+        if note is None:
+            return
+        where = "this criterion's chart" if note.criterion_lineage else "every criterion's chart"
+        if not dialogs.ask(self, "Delete chart note", f"Delete the note “{note.label}” ({note.on_date}) from "
+                                                      f"{where}? This cannot be undone."):
+            return
+        chart_notes.delete_note(self.ctx.store.db, note.id)
         self._cache.clear()  # markers are part of the series
         self.refresh()
 

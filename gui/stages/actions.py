@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
-from datetime import date, timedelta
-from typing import Any
+from dataclasses import replace
+from datetime import timedelta
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QHideEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Slot
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -33,336 +23,15 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
+from gui.stages._actions_editor import ActionEditor, RecommendationDialog, ReviseDeadlineDialog
+from gui.stages._actions_models import ActionTableModel, RecommendationLine, RecommendationTableModel, day_text
 from gui.stages.base import StagePage
-from gui.table_models import RowTableModel, read_only_table
+from gui.table_models import read_only_table
 from model.act import actions as act
 from model.core import util
 from model.core.errors import KnownError
 
-_RAG_COLOURS = {"red": "#f4c7c3", "amber": "#fde8b0", "green": "#cde8cf", "complete": "#dbe4f0",
-                "cancelled": "#e6e6e6"}
-_NO_DATE = QDate(2000, 1, 1)  # the date edits' minimum, shown as "—": no deadline set
 _DEFAULT_WEEKS = 12  # a new action's first deadline, to be changed by its owner
-
-
-def _day(value: date | str | None) -> str:
-    """A date as "31 Mar 2027" ("—" when missing)."""
-    if isinstance(value, str):
-        value = util.parse_iso_date(value)
-    return f"{value:%d %b %Y}" if value else "—"
-
-
-def _qdate(text: str | None) -> QDate:
-    return QDate.fromString(text[:10], Qt.ISODate) if text else _NO_DATE
-
-
-def _iso(edit: QDateEdit) -> str | None:
-    return None if edit.date() == _NO_DATE else edit.date().toString(Qt.ISODate)
-
-
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd MMM yyyy")
-    edit.setMinimumDate(_NO_DATE)
-    edit.setSpecialValueText("—")
-    return edit
-
-
-# --------------------------------------------------------------------------- item models
-
-
-@dataclass(frozen=True)
-class RecommendationLine:
-    """A recommendation with the labels of the criteria it answers and how many actions it has."""
-
-    recommendation: act.Recommendation
-    criteria: str
-    actions: int
-
-
-class RecommendationTableModel(RowTableModel):
-    """The audit's recommendations."""
-
-    COL_TEXT, COL_CRITERIA, COL_ACTIONS = range(3)
-    HEADERS = ("Recommendation", "Answers criteria", "Actions")
-
-    def display(self, row: RecommendationLine, col: int) -> str:
-        return (row.recommendation.text, row.criteria or "—", str(row.actions))[col]
-
-    def role_data(self, row: RecommendationLine, col: int, role: int) -> Any:
-        if role == Qt.ToolTipRole and col != self.COL_ACTIONS:
-            return self.display(row, col)
-        if role == Qt.TextAlignmentRole and col == self.COL_ACTIONS:
-            return int(Qt.AlignCenter)
-        if role == Qt.UserRole:
-            return row.recommendation.id
-        return None
-
-    def row_of(self, recommendation_id: int | None) -> int:
-        """The row of a recommendation id, or -1."""
-        return next((i for i, r in enumerate(self.rows) if r.recommendation.id == recommendation_id), -1)
-
-
-class ActionTableModel(RowTableModel):
-    """The action plan: one row per action, RAG as a coloured cell."""
-
-    COL_ACTION, COL_OWNER, COL_PRIORITY, COL_DEADLINE, COL_STATUS, COL_RAG = range(6)
-    HEADERS = ("Action", "Owner", "Priority", "Deadline", "Status", "RAG")
-    HEADER_TIPS = {COL_DEADLINE: "The current deadline: the latest revision, else the original.",
-                   COL_RAG: "Worked out, never typed: red past the deadline; amber when due within 14 days "
-                            "and not started, or when the deadline has been revised; otherwise green."}
-
-    def display(self, row: act.ActionRow, col: int) -> str:
-        a = row.action
-        owner = f"{a.owner} ({a.owner_role})" if a.owner_role else a.owner
-        deadline = _day(row.current_deadline) + (f"  revised ×{row.revisions}" if row.revisions else "")
-        values = (a.text, owner, act.PRIORITIES.get(a.priority, a.priority), deadline,
-                  act.ACTION_STATUSES.get(a.status, a.status), act.RAG_LABELS.get(row.rag, row.rag))
-        return values[col]
-
-    def role_data(self, row: act.ActionRow, col: int, role: int) -> Any:
-        if role == Qt.BackgroundRole and col == self.COL_RAG:
-            return QBrush(QColor(_RAG_COLOURS.get(row.rag, "#ffffff")))
-        if role == Qt.TextAlignmentRole and col == self.COL_RAG:
-            return int(Qt.AlignCenter)
-        if role == Qt.ToolTipRole and col == self.COL_ACTION:
-            return f"{row.action.text}\nAnswers: {row.recommendation}" if row.recommendation else row.action.text
-        if role == Qt.ToolTipRole and col == self.COL_DEADLINE and row.revisions:
-            return f"Original deadline {_day(row.action.original_deadline)}"
-        if role == Qt.UserRole:
-            return row.id
-        return None
-
-    def refresh(self, rows: list[act.ActionRow]) -> None:
-        """Show new rows; the same actions in the same order update in place (the selection stays)."""
-        if [r.id for r in rows] != [r.id for r in self.rows]:
-            self.set_rows(rows)
-            return
-        self.rows = list(rows)
-        if rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.HEADERS) - 1))
-
-    def row_of(self, action_id: int | None) -> int:
-        """The row of an action id, or -1."""
-        return next((i for i, r in enumerate(self.rows) if r.id == action_id), -1)
-
-
-class RevisionTableModel(RowTableModel):
-    """An action's deadline revisions, oldest first."""
-
-    COL_ON, COL_DEADLINE, COL_REASON = range(3)
-    HEADERS = ("Revised on", "New deadline", "Reason")
-
-    def display(self, row: act.Revision, col: int) -> str:
-        return (_day(row.revised_on), _day(row.deadline), row.reason)[col]
-
-    def role_data(self, row: act.Revision, col: int, role: int) -> Any:
-        return row.reason if role == Qt.ToolTipRole and col == self.COL_REASON else None
-
-
-# --------------------------------------------------------------------------- dialogs
-
-
-class RecommendationDialog(QDialog):
-    """Write a recommendation and tick the criteria it answers."""
-
-    def __init__(self, criteria: list[tuple[str, str]], rec: act.Recommendation | None,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Edit recommendation" if rec else "Add recommendation")
-        self.text = QPlainTextEdit(rec.text if rec else "")
-        self.text.setPlaceholderText("e.g. All admissions are clerked on the new proforma.")
-        self.text.setMaximumHeight(90)
-        self.criteria = QListWidget()
-        linked = set(rec.criterion_lineages) if rec else set()
-        for lineage, label in criteria:
-            item = QListWidgetItem(label)
-            item.setData(Qt.UserRole, lineage)
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if lineage in linked else Qt.Unchecked)
-            self.criteria.addItem(item)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Recommendation:"))
-        layout.addWidget(self.text)
-        layout.addWidget(QLabel("Criteria it answers:" if criteria else "This audit has no criteria yet."))
-        layout.addWidget(self.criteria)
-        layout.addWidget(self.buttons)
-        self.resize(520, 380)
-
-    def values(self) -> tuple[str, list[str]]:
-        """(text, ticked criterion lineages)."""
-        items = (self.criteria.item(i) for i in range(self.criteria.count()))
-        return self.text.toPlainText().strip(), [i.data(Qt.UserRole) for i in items if i.checkState() == Qt.Checked]
-
-    def set_checked(self, lineages: list[str]) -> None:
-        """Tick exactly these criteria."""
-        for i in range(self.criteria.count()):
-            item = self.criteria.item(i)
-            item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in lineages else Qt.Unchecked)
-
-
-class ReviseDeadlineDialog(QDialog):
-    """A new deadline and why it moved; the original stays on record."""
-
-    def __init__(self, current: date | None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Revise deadline")
-        self.deadline = _date_edit()
-        start = (current or util.today()) + timedelta(days=30)
-        self.deadline.setDate(QDate(start.year, start.month, start.day))
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("e.g. Supplier delay")
-        self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"Current deadline: {_day(current)}. The original deadline is kept; "
-                           "each revision is listed with its date and reason."))
-        form.addRow("New deadline:", self.deadline)
-        form.addRow("Reason:", self.reason)
-        form.addRow(self.buttons)
-        self.resize(460, 160)
-
-    def values(self) -> tuple[str | None, str]:
-        """(new deadline as ISO text, reason)."""
-        return _iso(self.deadline), self.reason.text().strip()
-
-
-# --------------------------------------------------------------------------- editor
-
-
-class ActionEditor(QWidget):
-    """The selected action's fields, revision history and progress notes (the page saves them)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.heading = QLabel("<b>Action</b>")
-        self.recommendation = QComboBox()
-        self.recommendation.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-        self.recommendation.setMinimumContentsLength(20)
-        self.recommendation.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.text = QLineEdit()
-        self.text.setPlaceholderText("What will be done — specific and checkable")
-        self.owner = QLineEdit()
-        self.owner.setPlaceholderText("A named person")
-        self.role = QLineEdit()
-        self.role.setPlaceholderText("Their role")
-        self.priority = QComboBox()
-        for key, label in act.PRIORITIES.items():
-            self.priority.addItem(label, key)
-        self.original = _date_edit()
-        self.current = QLabel()
-        self.revise_button = QPushButton("Revise deadline…")
-        self.status = QComboBox()
-        for key, label in act.ACTION_STATUSES.items():
-            self.status.addItem(label, key)
-        self.completed = QLabel()
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("Why the action was cancelled")
-        self.evidence = QLineEdit()
-        self.evidence.setPlaceholderText("What shows it is done: a new form, teaching log, policy version")
-        self.current.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b3261e;")
-        self.revisions_model = RevisionTableModel()
-        self.revisions = read_only_table(self.revisions_model)
-        self.revisions.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.revisions.horizontalHeader().setStretchLastSection(True)
-        self.revisions.setMaximumHeight(90)
-        self.notes = QListWidget()
-        self.notes.setWordWrap(True)
-        self.notes.setMinimumHeight(60)
-        self.note_text = QLineEdit()
-        self.note_text.setPlaceholderText("A progress note, dated today")
-        self.add_note_button = QPushButton("Add note")
-        self._lay_out()
-
-    def _lay_out(self) -> None:
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.ExpandingFieldsGrow)  # text grows; combos and dates stay short
-        form.addRow("Recommendation:", self.recommendation)
-        form.addRow("Action:", self.text)
-        owner = QHBoxLayout()
-        owner.addWidget(self.owner, 3)
-        owner.addWidget(self.role, 2)
-        form.addRow("Owner, role:", owner)
-        form.addRow("Priority:", self.priority)
-        form.addRow("Original deadline:", self.original)
-        current = QHBoxLayout()
-        current.addWidget(self.current, 1)
-        current.addWidget(self.revise_button)
-        form.addRow("Current deadline:", current)
-        status = QHBoxLayout()
-        status.addWidget(self.status)
-        status.addWidget(self.completed, 1)
-        form.addRow("Status:", status)
-        form.addRow("Cancel reason:", self.reason)
-        form.addRow("Evidence:", self.evidence)
-        note = QHBoxLayout()
-        note.addWidget(self.note_text, 1)
-        note.addWidget(self.add_note_button)
-        fields = QVBoxLayout()
-        fields.addWidget(self.heading)
-        fields.addLayout(form)
-        fields.addWidget(self.message)
-        fields.addStretch(1)
-        history = QVBoxLayout()
-        history.addWidget(QLabel("Deadline revisions:"))
-        history.addWidget(self.revisions)
-        history.addWidget(QLabel("Progress notes:"))
-        history.addWidget(self.notes, 1)
-        history.addLayout(note)
-        # Fields beside their history: the page is wide, and the plan above needs the height.
-        layout = QHBoxLayout(self)
-        layout.addLayout(fields, 3)
-        layout.addLayout(history, 2)
-
-    def show_action(self, row: act.ActionRow, revisions: list[act.Revision], notes: list[act.Note],
-                    recommendations: list[act.Recommendation]) -> None:
-        """Fill the fields from an action (the caller blocks its save slots meanwhile)."""
-        a = row.action
-        self.recommendation.clear()
-        self.recommendation.addItem("(none)", None)
-        for rec in recommendations:
-            self.recommendation.addItem(rec.text, rec.id)
-        self.recommendation.setCurrentIndex(max(0, self.recommendation.findData(a.recommendation_id)))
-        for edit, value in ((self.text, a.text), (self.owner, a.owner), (self.role, a.owner_role),
-                            (self.evidence, a.evidence), (self.reason, a.cancelled_reason)):
-            edit.setText(value)
-        self.priority.setCurrentIndex(self.priority.findData(a.priority))
-        self.status.setCurrentIndex(self.status.findData(a.status))
-        self.original.setDate(_qdate(a.original_deadline))
-        self.original.setReadOnly(bool(revisions))
-        self.original.setToolTip("Kept as first agreed: revise the deadline instead." if revisions else "")
-        revised = f"  (revised ×{len(revisions)})" if revisions else ""
-        self.current.setText(f"{_day(row.current_deadline)}{revised} · RAG {act.RAG_LABELS[row.rag]}")
-        self.revisions_model.set_rows(revisions)
-        self.notes.clear()
-        for n in reversed(notes):  # newest first: the latest progress is what a reader wants
-            self.notes.addItem(f"{_day(n.noted_on)} — {n.text}")
-        self.message.clear()
-        self.show_status(a)
-
-    def show_status(self, a: act.ActionItem) -> None:
-        """The completion date and whether a cancel reason is wanted."""
-        self.completed.setText(f"completed on {_day(a.completed_on)}" if a.status == "complete" else "")
-        self.reason.setEnabled(self.status.currentData() == "cancelled")
-
-    def item(self, stored: act.ActionItem) -> act.ActionItem:
-        """The action as the fields now say."""
-        return replace(stored, text=self.text.text().strip(), owner=self.owner.text().strip(),
-                       owner_role=self.role.text().strip(), priority=self.priority.currentData(),
-                       original_deadline=_iso(self.original), status=self.status.currentData(),
-                       cancelled_reason=self.reason.text().strip(), evidence=self.evidence.text().strip(),
-                       recommendation_id=self.recommendation.currentData())
-
-
-# --------------------------------------------------------------------------- page
 
 
 class ActionsPage(StagePage):
@@ -556,7 +225,7 @@ class ActionsPage(StagePage):
                                         self.recommendations)
             finally:
                 self._loading = False
-            self.editor.heading.setText(f"<b>Action</b> — created {_day(line.action.created_at)}")
+            self.editor.heading.setText(f"<b>Action</b> — created {day_text(line.action.created_at)}")
             self.editor.setEnabled(True)
         self._update_buttons()
 
@@ -739,4 +408,3 @@ class ActionsPage(StagePage):
         # Leaving the stage must not drop an edit the field has not yet reported.
         self.flush()
         super().hideEvent(event)
-

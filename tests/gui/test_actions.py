@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from gui.stages.actions import ActionsPage, ActionTableModel, RecommendationTableModel, RevisionTableModel
+from gui.stages._actions_models import ActionTableModel, RecommendationTableModel, RevisionTableModel
+from gui.stages.actions import ActionsPage
 from model.act import actions as act
 from model.core import util
 

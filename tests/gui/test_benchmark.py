@@ -374,3 +374,26 @@ def test_the_period_chosen_when_linking_is_remembered(qtbot, ctx, shared_data):
     again.load(VTE, cycle_id)
     qtbot.waitUntil(lambda: again.comparison is not None, timeout=10000)
     assert again.comparison.period == "2020/21"
+
+
+def test_deleting_a_national_file_asks_first_and_removes_its_links(qtbot, ctx, page, dialog_log):
+    link_first_criterion(qtbot, page)
+    button = page.delete_dataset_button
+    assert button.isEnabled() and button.accessibleName() == "Delete the selected national file"
+    dialog_log.answer = False
+    qtbot.mouseClick(button, Qt.LeftButton)
+    (ask,) = [c for c in dialog_log.calls if c[0] == "ask"]
+    assert NATIONAL in ask[2] and "4 measure(s)" in ask[2] and "1 of them in this audit" in ask[2]
+    assert len(list_datasets(ctx.store.db)) == 1 and page.links_model.rowCount() == 1
+    dialog_log.answer = True
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    page.datasets_view.setFocus()
+    with qtbot.waitSignal(page.data_changed):
+        qtbot.keyClick(page.datasets_view, Qt.Key_Delete)  # the keyboard way, same question
+    assert [c[0] for c in dialog_log.calls] == ["ask", "ask"]
+    assert list_datasets(ctx.store.db).empty and page.datasets_model.rowCount() == 0
+    assert page.measures_model.rowCount() == 0 and page.links_model.rowCount() == 0
+    assert page.comparison is None and "No comparison yet" in page.details.toPlainText()
+    assert page.measure_box.count() == 0 and not button.isEnabled()

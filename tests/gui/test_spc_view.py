@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
 
 from gui import spc_view
 from gui.context import AppContext
-from gui.spc_view import NoteRequest, SpcView
-from model.compare.chart_notes import list_notes
+from gui.spc_view import DeleteNoteDialog, NoteRequest, SpcView
+from model.compare.chart_notes import add_note, list_notes
 from model.compare.spc import SpcResult
 from model.compare.spc_series_charts import PhasedRunChart
 
@@ -105,6 +106,43 @@ def test_a_bad_note_shows_a_known_error(qtbot, view: SpcView, ctx: AppContext, d
     qtbot.mouseClick(view.note_button, Qt.LeftButton)
     assert dialog_log.kinds() == ["error"] and "needs a few words" in dialog_log.calls[0][2]
     assert [n.label for n in list_notes(ctx.store.db, 1)] == [DEMO_NOTE]
+
+
+def _note_markers(view: SpcView) -> list[object]:
+    return [line for ax in view.chart.figure.axes for line in ax.get_lines() if line.get_gid() == "event-note"]
+
+
+def test_deleting_a_note_asks_first_and_removes_its_marker(qtbot, view: SpcView, ctx: AppContext, dialog_log,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    offered = []
+    monkeypatch.setattr(spc_view, "ask_note_to_delete", lambda _parent, notes: offered.append(notes) or notes[0])
+    button = view.delete_note_button
+    assert button.isEnabled() and button.accessibleName() == "Delete a chart note" and _note_markers(view)
+    dialog_log.answer = False
+    qtbot.keyClick(button, Qt.Key_Space)  # a plain push button: Tab to it, Space to press
+    assert [n.label for n in offered[0]] == [DEMO_NOTE]
+    assert dialog_log.kinds() == ["ask"] and DEMO_NOTE in dialog_log.calls[0][2]
+    assert [n.label for n in list_notes(ctx.store.db, 1)] == [DEMO_NOTE]  # said no: kept
+    dialog_log.answer = True
+    qtbot.mouseClick(button, Qt.LeftButton)
+    assert list_notes(ctx.store.db, 1) == []
+    qtbot.waitUntil(lambda: not any(e.kind == "note" for e in view.outcome.series.events))
+    assert _note_markers(view) == [] and not button.isEnabled()
+
+
+def test_the_delete_note_dialog_works_from_the_keyboard(qtbot, ctx: AppContext) -> None:
+    add_note(ctx.store.db, 1, "2026-02-10", "Locum gap", lineage="x")
+    notes = list_notes(ctx.store.db, 1)
+    dialog = DeleteNoteDialog(None, notes)
+    qtbot.addWidget(dialog)
+    assert dialog.note_list.count() == 2 and dialog.delete_button.text() == "Delete"
+    assert dialog.note_list.item(1).text() == "10 Feb 2026 — Locum gap (this criterion)"
+    assert dialog.note_list.accessibleName() and dialog.delete_button.accessibleName()
+    assert dialog.chosen() == notes[0]
+    qtbot.keyClick(dialog.note_list, Qt.Key_Down)
+    assert dialog.chosen() == notes[1]
+    qtbot.keyClick(dialog.note_list, Qt.Key_Return)
+    assert dialog.result() == QDialog.Accepted
 
 
 def test_export_svg(qtbot, view: SpcView, dialog_log, tmp_path: Path) -> None:
