@@ -19,8 +19,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlite_utils import Database
 
-from model.collect.case_import import CASE_FIELDS, CRITERION_PREFIX, criterion_target
 from model.collect.entry import choices, threshold_text
+from model.collect.import_mapping import CASE_FIELDS, CRITERION_PREFIX, criterion_target
 from model.collect.sheets import SheetTable
 from model.core.errors import KnownError
 from model.core.excel_safety import FORMULA_STARTS, neutralise

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from model.collect.answers import normalise_answers, parse_uk_dates, validate_nhs_numbers
-from model.collect.sheets import SheetTable, build_table, guess_sheet, list_sheets, read_raw_sheets
+from model.collect.data_sheet import guess_sheet
+from model.collect.sheet_files import list_sheets, read_raw_sheets
+from model.collect.sheets import SheetTable, build_table
 
 ROLES = (
     "case_ref", "nhs_number", "hospital_number", "patient_name", "date_of_birth", "age", "sex",

@@ -18,12 +18,12 @@ import python_calamine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.collect import sheets
+from model.collect import cell_text, hidden_rows, sheet_files, sheet_rows
 from model.collect.answers import parse_uk_dates
+from model.collect.cell_text import _rows_to_grid
 from model.collect.sheets import (
     ColumnCodes,
     RawSheet,
-    _rows_to_grid,
     build_table,
     column_letter,
     find_header,
@@ -620,8 +620,8 @@ def _spec_starts_like_total(text: str) -> bool:
 def test_prefiltered_tests_match_testing_every_text(texts: list[str], header: str) -> None:
     codes = ColumnCodes(np.arange(len(texts)), np.array(texts, dtype=object))
     key = " ".join(header.split()).casefold()
-    checks = [(_spec_blank, ""), (_spec_total_word, sheets._TOTAL_WORD_LETTERS),
-              (_spec_starts_like_total, sheets._TOTAL_FIRST_LETTERS)]
+    checks = [(_spec_blank, ""), (_spec_total_word, sheet_rows._TOTAL_WORD_LETTERS),
+              (_spec_starts_like_total, sheet_rows._TOTAL_FIRST_LETTERS)]
     if key:
         checks.append((lambda u: " ".join(u.split()).casefold() == key, key[:1]))
     for predicate, starts in checks:
@@ -639,8 +639,8 @@ def test_prefilter_keeps_every_first_character_that_can_match(suffix: str) -> No
     many = ColumnCodes(np.arange(len(texts)), np.array(texts, dtype=object))  # numpy's first characters
     few = ColumnCodes(np.arange(3), np.array(texts[:3], dtype=object))  # a Python loop's
     for codes in (many, few):
-        for predicate, starts in ((_spec_blank, ""), (_spec_total_word, sheets._TOTAL_WORD_LETTERS),
-                                  (_spec_starts_like_total, sheets._TOTAL_FIRST_LETTERS)):
+        for predicate, starts in ((_spec_blank, ""), (_spec_total_word, sheet_rows._TOTAL_WORD_LETTERS),
+                                  (_spec_starts_like_total, sheet_rows._TOTAL_FIRST_LETTERS)):
             assert codes.hits(predicate, starts).tolist() == [predicate(t) for t in codes.texts]
 
 
@@ -690,7 +690,7 @@ def test_typed_cells_become_the_documented_text(columns: list[list[object]]) -> 
     rows = [[c[r] if r < len(c) else "" for c in columns] for r in range(height)]
     if not height:
         return
-    grid, codes = sheets._text_grid(rows)
+    grid, codes = cell_text._text_grid(rows)
     assert grid.shape == (height, len(columns))
     for j, column in enumerate(columns):
         expected = [_spec_cell_text(v) for v in column] + [np.nan] * (height - len(column))
@@ -756,7 +756,7 @@ def test_rows_dropped_as_the_cell_by_cell_rules_say(body_and_hidden: tuple[list[
     names = ["Case no.", "Ward", "S1", "S2"][: len(body[0])]
     rows = [names, *[[c if c is not None else "" for c in row] for row in body]]
     expected = _spec_reasons(body, names, hidden, 1)
-    grid, codes = sheets._text_grid(rows)
+    grid, codes = cell_text._text_grid(rows)
     for raw in (RawSheet("Data", grid, hidden_rows=frozenset(hidden), codes=codes),
                 RawSheet("Data", grid, hidden_rows=frozenset(hidden))):  # codes worked out by build_table
         table = build_table(Path("t.xlsx"), raw, header_row=1)
@@ -791,7 +791,7 @@ def _sheet(tmp_path: Path, rows: list[list[object]]) -> python_calamine.Calamine
 def test_cells_read_row_by_row_are_those_to_python_gives(tmp_path: Path, rows: list[list[object]]) -> None:
     sheet = _sheet(tmp_path, rows)
     expected = sheet.to_python(skip_empty_area=False)
-    cells = sheets._sheet_cells(sheet)
+    cells = sheet_files._sheet_cells(sheet)
     assert cells.tolist() == expected
 
 
@@ -801,11 +801,11 @@ def test_hidden_rows_found_across_piece_boundaries() -> None:
         f'<c r="A{r}" t="inlineStr"><is><t>hidden {r}</t></is></c></row>' for r in range(1, 200))
         + "</sheetData></worksheet>").encode()
     whole: set[int] = set()
-    sheets._hidden_rows_of(xml, whole)
+    hidden_rows._hidden_rows_of(xml, whole)
     assert whole == {r - 1 for r in range(1, 200) if r % 7 == 3}
     for size in (1, 5, 17, 64, 1000):
         pieces = [xml[i: i + size] for i in range(0, len(xml), size)]
-        assert sheets._hidden_rows_in(pieces) == whole
+        assert hidden_rows._hidden_rows_in(pieces) == whole
 
 
 def test_hidden_rows_of_a_stored_sheet_part(tmp_path: Path) -> None:
@@ -823,7 +823,7 @@ def test_summary_block_follows_the_cell_by_cell_rule(cases: int, block: int) -> 
     names = ["Case no.", "Ward", "S1"]
     body: list[list[str | None]] = [[str(i + 1), "AMU", "Yes"] for i in range(cases)]
     body += [[None, None, None]] + [[None, "Number of cases", "9"] for _ in range(block)]
-    grid, codes = sheets._text_grid([names, *[[c or "" for c in row] for row in body]])
+    grid, codes = cell_text._text_grid([names, *[[c or "" for c in row] for row in body]])
     table = build_table(Path("t.csv"), RawSheet("Data", grid, codes=codes), header_row=1)
     expected = _spec_reasons(body, names, set(), 1)
     assert [(d.row, d.reason) for d in table.dropped_rows] == [(i + 2, r) for i, r in enumerate(expected) if r]
