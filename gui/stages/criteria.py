@@ -28,6 +28,7 @@ from gui.criterion_form import CriterionForm
 from gui.stages.base import StagePage
 from gui.table_models import Index, RowTableModel, read_only_table
 from gui.tasks import default_error, run_task
+from model.collect import rederive
 from model.core.errors import KnownError
 from model.core.progress import Progress
 from model.plan import criteria as crit
@@ -163,6 +164,11 @@ class CriteriaPage(StagePage):
         layout.addWidget(self.reaudit_note)
         layout.addWidget(self.body, 1)
         layout.addWidget(self.status)
+        self.history = QLabel()
+        self.history.setWordWrap(True)
+        self.history.setAccessibleName("Changes to this criterion's definition")
+        self.history.hide()
+        layout.addWidget(self.history)
 
     def _editor(self) -> QSplitter:
         self.table_model = CriteriaTableModel()
@@ -302,6 +308,7 @@ class CriteriaPage(StagePage):
             line = self.table_model.rows[row]
             self.form.set_criterion(line.criterion, line.change)
             self._show_messages(line.criterion)
+            self._show_history(line.criterion)
         self._update_buttons()
 
     def _show_messages(self, c: crit.Criterion, blocking: str = "") -> None:
@@ -351,17 +358,38 @@ class CriteriaPage(StagePage):
         c = self.form.criterion()
         if c is None:
             return
+        db = self.ctx.store.db
         try:
-            crit.save_criterion(self.ctx.store.db, c)
+            plan = rederive.plan_rederivation(db, c)
+            if plan.changed and not self._confirm_rejudging(c, plan):
+                self._show_selected()  # back to the stored definition: nothing was changed
+                return
+            plan = rederive.save_with_rederivation(db, c)
         except KnownError as exc:
             self._show_messages(c, exc.message)
             return
+        if plan.fields:
+            self.status.setText(f"Saved. {plan.summary()}" if plan.answers else "Saved.")
+            self._show_history(c)
         self.form.accept(c)
         change = self._change_of(c)
         self.form.set_change(change)
         self._show_messages(c)
         self.table_model.update_row(criterion_row(c, change))
         self.data_changed.emit()
+
+    def _confirm_rejudging(self, c: crit.Criterion, plan: rederive.Rederivation) -> bool:
+        """Results follow the criterion: say which stored answers a new definition re-judges."""
+        return dialogs.ask(self, "Re-judge the answers already collected?",
+                           f"“{c.label or 'This criterion'}” already has answers. With the new definition: "
+                           f"{plan.summary()} The results, charts and reports will use the new outcomes, "
+                           "and the change is recorded in the criterion's history.\n\nApply the change?")
+
+    def _show_history(self, c: crit.Criterion | None) -> None:
+        changes = rederive.criterion_history(self.ctx.store.db, c.id) if c is not None and c.id else []
+        lines = [f"{h.changed_at[:16].replace('T', ' ')}: {h.fields} changed; {h.summary}" for h in changes[:3]]
+        self.history.setText("Definition changes: " + " · ".join(lines) if lines else "")
+        self.history.setVisible(bool(lines))
 
     @Slot()
     def _on_add_button_clicked(self) -> None:

@@ -286,3 +286,45 @@ def test_workspace_opens_the_criteria_page(qtbot, ctx):
     page = window.workspace.pages["criteria"]
     assert isinstance(page, CriteriaPage) and page.cycle_id == 2
     assert page.form.short_name.text() == "Risk assessed ≤14 h"
+
+
+def _timed_criterion_with_answers(ctx, cycle_id: int) -> tuple[crit.Criterion, list[int]]:
+    """A timed criterion that a Yes/No column was mapped to: '0' (meaning No) counted as met."""
+    from model.collect.cases import Case, add_case
+    from model.store.case_answers import Answer, write_case_answers
+
+    db = ctx.store.db
+    c = crit.add_criterion(db, cycle_id, crit.Criterion(statement="Lactate within 1 hour", short_name="Lactate",
+                                                         answer_type="time_diff", threshold=60,
+                                                         threshold_unit="minutes"))
+    cases = []
+    for i, raw in enumerate(["0", "1", "0"]):
+        case = add_case(db, Case(cycle_id=cycle_id, case_ref=f"C{i}"))
+        write_case_answers(db, case.id, {c.id: Answer("met", raw, float(raw))})
+        cases.append(case.id)
+    return c, cases
+
+
+@pytest.mark.parametrize("apply", [True, False])
+def test_changing_the_answer_type_rejudges_stored_answers_after_asking(qtbot, ctx, page, new_cycle, dialog_log,
+                                                                       apply):
+    from model.collect.rederive import criterion_history
+    from model.store.case_answers import case_answers
+
+    c, cases = _timed_criterion_with_answers(ctx, new_cycle)
+    page.load(3, new_cycle)
+    dialog_log.answer = apply
+    page.form.answer_type.setCurrentIndex(page.form.answer_type.findData("yes_no"))
+    page.form.flush()
+    kind, title, text = dialog_log.calls[-1]
+    assert kind == "ask" and "2 of 3 stored answers change outcome: 2 met → not met" in text
+    outcomes = [case_answers(ctx.store.db, case)[c.id].outcome for case in cases]
+    history = criterion_history(ctx.store.db, c.id)
+    if apply:
+        assert crit.get_criterion(ctx.store.db, c.id).answer_type == "yes_no"
+        assert outcomes == ["not_met", "met", "not_met"]
+        assert len(history) == 1 and page.history.isVisible() and "answer type" in page.history.text()
+    else:  # declined: the stored definition and answers stay, and the form shows them again
+        assert crit.get_criterion(ctx.store.db, c.id).answer_type == "time_diff"
+        assert outcomes == ["met", "met", "met"] and history == []
+        assert page.form.answer_type.currentData() == "time_diff"
