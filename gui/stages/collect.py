@@ -36,7 +36,8 @@ from gui import dialogs
 from gui.context import AppContext
 from gui.data_quality_view import DataQualityView
 from gui.entry_form import EntryForm
-from gui.import_wizard import ImportWizard, quick_look
+from gui.import_wizard import ImportWizard
+from gui.quick_look import quick_look
 from gui.stages.base import StagePage
 from gui.table_models import FrameTableModel, RowTableModel, read_only_table
 from gui.tasks import run_task

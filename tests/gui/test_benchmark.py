@@ -52,7 +52,7 @@ def wizard_on(qtbot, ctx, dialog_log, path: Path) -> BenchmarkImportWizard:
     wizard = BenchmarkImportWizard(ctx)
     qtbot.addWidget(wizard)
     dialog_log.open_path = str(path)
-    qtbot.mouseClick(wizard.browse_button, Qt.LeftButton)
+    qtbot.mouseClick(wizard.file_page.browse_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
     return wizard
 
@@ -74,22 +74,22 @@ def test_workspace_finds_the_page():
 
 def test_import_national_audit_table_through_the_wizard(qtbot, ctx, dialog_log, shared_data, tmp_path):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
-    assert "National audit table" in wizard.format_label.text()
+    assert "National audit table" in wizard.file_page.format_label.text()
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
     assert wizard.pages.currentIndex() == PAGE_MAPPING
-    assert wizard.mapping_model.rowCount() == 4
-    assert wizard.id_boxes["org_code_col"].currentText() == "sitecode"
-    assert wizard.id_boxes["parent_code_col"].currentText() == "trustcode"
-    assert wizard.period_edit.text() == "2025"
+    assert wizard.mapping_page.mapping_model.rowCount() == 4
+    assert wizard.mapping_page.id_boxes["org_code_col"].currentText() == "sitecode"
+    assert wizard.mapping_page.id_boxes["parent_code_col"].currentText() == "trustcode"
+    assert wizard.mapping_page.period_edit.text() == "2025"
     go_to_preview(qtbot, wizard)
-    summary = wizard.summary_label.text()
+    summary = wizard.preview_page.summary_label.text()
     assert "suppressed cells" in summary and "Site" in summary and "2025" in summary
-    assert wizard.measures_model.rowCount() == 4
-    national = wizard.measures_model.data(wizard.measures_model.index(0, 5))
+    assert wizard.preview_page.measures_model.rowCount() == 4
+    national = wizard.preview_page.measures_model.data(wizard.preview_page.measures_model.index(0, 5))
     assert "61.1" in national
-    assert wizard.problems_model.rowCount() == len(wizard.parsed.problems) > 0
+    assert wizard.preview_page.problems_model.rowCount() == len(wizard.parsed.problems) > 0
     dialog_log.save_path = str(tmp_path / "problems.csv")
-    qtbot.mouseClick(wizard.save_problems_button, Qt.LeftButton)
+    qtbot.mouseClick(wizard.preview_page.save_problems_button, Qt.LeftButton)
     assert "repeated row" in (tmp_path / "problems.csv").read_text(encoding="utf-8-sig")
     import_now(qtbot, wizard)
     stored = list_datasets(ctx.store.db)
@@ -119,11 +119,12 @@ def test_reimport_asks_replace_or_skip(qtbot, ctx, dialog_log, shared_data):
 
 def test_import_fingertips_skips_the_mapping(qtbot, ctx, dialog_log, shared_data):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / FINGERTIPS)
-    assert "Fingertips" in wizard.format_label.text()
+    assert "Fingertips" in wizard.file_page.format_label.text()
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: wizard.pages.currentIndex() == PAGE_PREVIEW, timeout=10000)
-    assert "County &amp; UA" in wizard.summary_label.text() or "County & UA" in wizard.summary_label.text()
-    assert "2019/20" in wizard.summary_label.text()
+    summary = wizard.preview_page.summary_label.text()
+    assert "County &amp; UA" in summary or "County & UA" in summary
+    assert "2019/20" in summary
     import_now(qtbot, wizard)
     stored = list_datasets(ctx.store.db)
     assert stored["row_count"].tolist() == [396] and stored["format"].tolist() == ["fingertips"]
@@ -132,18 +133,20 @@ def test_import_fingertips_skips_the_mapping(qtbot, ctx, dialog_log, shared_data
 def test_profile_saved_and_loaded(qtbot, ctx, dialog_log, shared_data):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
-    wizard.mapping_view.setCurrentIndex(wizard.mapping_model.index(3, 0))
-    qtbot.mouseClick(wizard.remove_measure_button, Qt.LeftButton)
-    wizard.mapping_model.setData(wizard.mapping_model.index(0, MappingModel.COL_NAME), "Falls risk assessment")
-    qtbot.keyClicks(wizard.profile_name_edit, "Falls audit")
-    qtbot.mouseClick(wizard.save_profile_button, Qt.LeftButton)
+    page = wizard.mapping_page
+    page.mapping_view.setCurrentIndex(page.mapping_model.index(3, 0))
+    qtbot.mouseClick(page.remove_measure_button, Qt.LeftButton)
+    page.mapping_model.setData(page.mapping_model.index(0, MappingModel.COL_NAME), "Falls risk assessment")
+    qtbot.keyClicks(page.profile_name_edit, "Falls audit")
+    qtbot.mouseClick(page.save_profile_button, Qt.LeftButton)
     assert list_profiles(ctx.store.db) == ["Falls audit"]
     again = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(again.next_button, Qt.LeftButton)
-    assert again.mapping_model.rowCount() == 4
-    again.profile_box.setCurrentText("Falls audit")
-    qtbot.mouseClick(again.load_profile_button, Qt.LeftButton)
-    assert [g.code for g in again.mapping_model.groups] == ["q07", "q08", "q12"]
+    page = again.mapping_page
+    assert page.mapping_model.rowCount() == 4
+    page.profile_box.setCurrentText("Falls audit")
+    qtbot.mouseClick(page.load_profile_button, Qt.LeftButton)
+    assert [g.code for g in page.mapping_model.groups] == ["q07", "q08", "q12"]
     go_to_preview(qtbot, again)
     import_now(qtbot, again)
     stored = list_datasets(ctx.store.db)
@@ -155,7 +158,7 @@ def test_unknown_layout_is_explained(qtbot, ctx, dialog_log, tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text("colour,shape\nred,square\nblue,circle\n", encoding="utf-8")
     wizard = wizard_on(qtbot, ctx, dialog_log, path)
-    assert "not one AuditLoop knows" in wizard.format_label.text()
+    assert "not one AuditLoop knows" in wizard.file_page.format_label.text()
     assert not wizard.next_button.isEnabled()
     assert wizard.pages.currentIndex() == PAGE_FILE
 
@@ -308,27 +311,28 @@ def test_audit_without_cycles_shows_no_comparison(qtbot, ctx):
 def test_add_a_measure_group_by_hand(qtbot, ctx, dialog_log, shared_data):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
-    wizard.mapping_view.setCurrentIndex(wizard.mapping_model.index(3, 0))
-    qtbot.mouseClick(wizard.remove_measure_button, Qt.LeftButton)
-    assert [g.code for g in wizard.mapping_model.groups] == ["q07", "q08", "q12"]
-    assert not wizard.add_measure_button.isEnabled() and "code" in wizard.new_measure_message.text()
-    qtbot.keyClicks(wizard.new_code_edit, "q07")
-    assert "already" in wizard.new_measure_message.text()
-    wizard.new_code_edit.clear()
-    qtbot.keyClicks(wizard.new_code_edit, "lift")
-    qtbot.keyClicks(wizard.new_name_edit, "Safe lifting equipment")
-    wizard.new_boxes["numerator_col"].setCurrentText("q15n_met")
-    assert not wizard.add_measure_button.isEnabled() and "denominator" in wizard.new_measure_message.text()
-    wizard.new_boxes["denominator_col"].setCurrentText("q15n_met")
-    assert "different column" in wizard.new_measure_message.text()
-    wizard.new_boxes["denominator_col"].setCurrentText("q15d_eligible")
-    wizard.new_boxes["percent_col"].setCurrentText("q15p_percent")
-    assert wizard.add_measure_button.isEnabled() and wizard.new_measure_message.text() == ""
-    qtbot.mouseClick(wizard.add_measure_button, Qt.LeftButton)
-    added = wizard.mapping_model.groups[-1]
+    page = wizard.mapping_page
+    page.mapping_view.setCurrentIndex(page.mapping_model.index(3, 0))
+    qtbot.mouseClick(page.remove_measure_button, Qt.LeftButton)
+    assert [g.code for g in page.mapping_model.groups] == ["q07", "q08", "q12"]
+    assert not page.add_measure_button.isEnabled() and "code" in page.new_measure_message.text()
+    qtbot.keyClicks(page.new_code_edit, "q07")
+    assert "already" in page.new_measure_message.text()
+    page.new_code_edit.clear()
+    qtbot.keyClicks(page.new_code_edit, "lift")
+    qtbot.keyClicks(page.new_name_edit, "Safe lifting equipment")
+    page.new_boxes["numerator_col"].setCurrentText("q15n_met")
+    assert not page.add_measure_button.isEnabled() and "denominator" in page.new_measure_message.text()
+    page.new_boxes["denominator_col"].setCurrentText("q15n_met")
+    assert "different column" in page.new_measure_message.text()
+    page.new_boxes["denominator_col"].setCurrentText("q15d_eligible")
+    page.new_boxes["percent_col"].setCurrentText("q15p_percent")
+    assert page.add_measure_button.isEnabled() and page.new_measure_message.text() == ""
+    qtbot.mouseClick(page.add_measure_button, Qt.LeftButton)
+    added = page.mapping_model.groups[-1]
     assert (added.code, added.name, added.numerator_col, added.denominator_col, added.percent_col) == (
         "lift", "Safe lifting equipment", "q15n_met", "q15d_eligible", "q15p_percent")
-    assert wizard.new_code_edit.text() == "" and not wizard.add_measure_button.isEnabled()
+    assert page.new_code_edit.text() == "" and not page.add_measure_button.isEnabled()
     go_to_preview(qtbot, wizard)
     import_now(qtbot, wizard)
     found = measures(ctx.store.db, wizard.dataset_id).set_index("measure_code")
@@ -341,17 +345,18 @@ def test_add_a_measure_group_by_hand(qtbot, ctx, dialog_log, shared_data):
 def test_changing_the_header_row_proposes_again(qtbot, ctx, dialog_log, shared_data):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
-    assert wizard.header_spin.value() == 4  # title, measure names, column numbers, then the header
-    wizard.header_spin.setValue(3)  # the row of column numbers
+    page = wizard.mapping_page
+    assert page.header_spin.value() == 4  # title, measure names, column numbers, then the header
+    page.header_spin.setValue(3)  # the row of column numbers
     qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
-    assert wizard.mapping_model.rowCount() == 0
-    assert "Add the measures by hand" in wizard.notes_label.text()
-    assert wizard.id_boxes["org_code_col"].findText("17") > 0  # the columns are that row's cells now
+    assert page.mapping_model.rowCount() == 0
+    assert "Add the measures by hand" in page.notes_label.text()
+    assert page.id_boxes["org_code_col"].findText("17") > 0  # the columns are that row's cells now
     assert wizard.mapping().header_row == 2
-    wizard.header_spin.setValue(4)
-    qtbot.waitUntil(lambda: not wizard.busy and wizard.mapping_model.rowCount() == 4, timeout=10000)
-    assert wizard.id_boxes["org_code_col"].currentText() == "sitecode"
-    assert wizard.new_boxes["numerator_col"].findText("q15n_met") > 0
+    page.header_spin.setValue(4)
+    qtbot.waitUntil(lambda: not wizard.busy and page.mapping_model.rowCount() == 4, timeout=10000)
+    assert page.id_boxes["org_code_col"].currentText() == "sitecode"
+    assert page.new_boxes["numerator_col"].findText("q15n_met") > 0
     go_to_preview(qtbot, wizard)
     assert wizard.parsed.mapping.header_row == 3 and len(wizard.parsed.measures) == 4
 

@@ -202,7 +202,7 @@ def test_repeated_imports_leave_no_wizard_behind(qtbot, ctx, dialog_log, shared_
     qtbot.mouseClick(page.import_button, Qt.LeftButton)  # and one used to the end
     wizard = page.findChild(BenchmarkImportWizard)
     dialog_log.open_path = str(shared_data / "fingertips_example.csv")
-    qtbot.mouseClick(wizard.browse_button, Qt.LeftButton)
+    qtbot.mouseClick(wizard.file_page.browse_button, Qt.LeftButton)
     qtbot.waitUntil(wizard.next_button.isEnabled, timeout=10000)
     while wizard.pages.currentIndex() != PAGE_PREVIEW:
         qtbot.mouseClick(wizard.next_button, Qt.LeftButton)

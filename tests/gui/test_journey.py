@@ -321,7 +321,7 @@ def import_the_national_file(qtbot, window: MainWindow, dialog_log, path: Path) 
     wizard = page.findChild(BenchmarkImportWizard)
     assert wizard is not None and wizard.isVisible()
     dialog_log.open_path = str(path)
-    click(qtbot, wizard.browse_button)
+    click(qtbot, wizard.file_page.browse_button)
     wait_for(qtbot, wizard.next_button.isEnabled)
     click(qtbot, wizard.next_button)
     assert wizard.pages.currentIndex() == PAGE_MAPPING
