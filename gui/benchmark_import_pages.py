@@ -75,6 +75,7 @@ class ColumnDelegate(QStyledItemDelegate):
 
 def _table(model: QAbstractItemModel, name: str) -> QTableView:
     view = QTableView()
+    view.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
     view.setModel(model)
     view.setAccessibleName(name)
     view.verticalHeader().hide()

@@ -41,6 +41,7 @@ class MappingPage(QWizardPage):
         self.setSubTitle("Map every answer column to its criterion. Names, dates of birth and postcodes are "
                          "never imported; NHS numbers are pseudonymised.")
         self.table = QTableWidget(0, 5)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
         self.table.setHorizontalHeaderLabels(["Col", "Header", "Example values", "Import as", "Note"])
         self.table.setAccessibleName("Columns of the sheet and what they hold")
         header = self.table.horizontalHeader()

@@ -89,9 +89,39 @@ class MainWindow(QMainWindow):
         self._add(file_menu, "&Standards library…", self._on_standards_action_triggered)
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.Quit)
+        self._build_go_menu()
         help_menu = self.menuBar().addMenu("&Help")
         self._add(help_menu, "&About AuditLoop", self._on_about_action_triggered)
         self._add(help_menu, "Where is my &data?", self._on_where_action_triggered)
+
+    def _build_go_menu(self) -> None:
+        """Keyboard navigation (issue 12): a stage by number, back to the register, search."""
+        from model.plan.stages import STAGES
+
+        go = self.menuBar().addMenu("&Go")
+        self._add(go, "&Register of audits", self.show_register, QKeySequence("Alt+Left"))
+        self._add(go, "&Find an audit", self._on_find_action_triggered, QKeySequence.Find)
+        go.addSeparator()
+        for number, stage in enumerate(STAGES, start=1):
+            self._add(go, f"&{number} {stage.title}", lambda _=False, k=stage.key: self.go_to_stage(k),
+                      QKeySequence(f"Ctrl+{number}"))
+
+    @Slot()
+    def go_to_stage(self, key: str) -> None:
+        """Show a stage of the open audit (from the register: of the selected audit)."""
+        if self.stack.currentWidget() is self.workspace and self.workspace.audit_id is not None:
+            self.workspace.show_stage(key)
+        elif (audit_id := self.register.selected_audit_id()) is not None:
+            self.open_audit(audit_id, key)
+        else:
+            return
+        self.workspace.steps.setFocus()
+
+    @Slot()
+    def _on_find_action_triggered(self) -> None:
+        self.show_register()
+        self.register.search.setFocus()
+        self.register.search.selectAll()
 
     def _add(self, menu: object, text: str, slot: object, shortcut: object = None) -> QAction:
         action = QAction(text, self)
@@ -115,12 +145,14 @@ class MainWindow(QMainWindow):
         """Show an audit's workspace."""
         self.workspace.open_audit(audit_id, stage)
         self.stack.setCurrentWidget(self.workspace)
+        self.workspace.steps.setFocus()  # keyboard users land on the stage list, not nowhere
 
     @Slot()
     def show_register(self) -> None:
         """Back to the register."""
         self.register.reload()
         self.stack.setCurrentWidget(self.register)
+        self.register.table.setFocus()
 
     @Slot()
     def new_audit(self) -> None:

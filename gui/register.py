@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import dialogs
+from gui import dialogs, keyboard
 from gui.context import AppContext
 from gui.table_models import RegisterTableModel
 from model.core.util import today
@@ -72,6 +72,9 @@ class RegisterPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
+        keyboard.tab_leaves(self.table)
+        self._enter = keyboard.on_enter(self.table, self._on_open_button_clicked)
+        keyboard.select_on_focus(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(RegisterTableModel.COL_TITLE, QHeaderView.Stretch)

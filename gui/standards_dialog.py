@@ -273,6 +273,7 @@ class StandardEditor(QDialog):
         self.statements = QPlainTextEdit(placeholderText="One statement per line")
         self.statements.setFixedHeight(70)
         self.criteria = QTableWidget(0, len(self.CRITERIA_COLUMNS))
+        self.criteria.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
         self.criteria.setHorizontalHeaderLabels([label for _, label in self.CRITERIA_COLUMNS])
         self.criteria.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.criteria.horizontalHeader().setStretchLastSection(True)

@@ -141,6 +141,7 @@ def read_only_table(model: QAbstractItemModel) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SingleSelection)
     view.setEditTriggers(QAbstractItemView.NoEditTriggers)
     view.verticalHeader().setVisible(False)
+    view.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard): arrows move inside it
     return view
 
 

@@ -112,6 +112,7 @@ def shrinking_combo(chars: int) -> QComboBox:
 def frame_table(model: FrameModel) -> QTableView:
     """A read-only table of one of the stage's frame models, one row selected at a time."""
     view = QTableView()
+    view.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
     view.setModel(model)
     view.verticalHeader().hide()
     view.setSelectionBehavior(QTableView.SelectRows)

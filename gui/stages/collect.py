@@ -143,6 +143,7 @@ class CollectPage(StagePage):
         self.imports_model = FrameTableModel({"file_name": "File", "sheet": "Sheet", "imported_at": "Imported",
                                               "case_count": "Cases"})
         imports = QTableView()
+        imports.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
         imports.setModel(self.imports_model)
         imports.setEditTriggers(QAbstractItemView.NoEditTriggers)
         imports.verticalHeader().setVisible(False)
