@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import dialogs, keyboard
+from gui import a11y, dialogs, keyboard
 from gui.context import AppContext
 from gui.table_models import RegisterTableModel
 from model.core.util import today
@@ -43,6 +43,9 @@ class RegisterPage(QWidget):
         self._build()
         self._connect_signals()
         self.reload()
+        self.table.setAccessibleName("Audits in the register")
+        self.search.setAccessibleName("Search audits")
+        a11y.name_unnamed(self)
 
     def _build(self) -> None:
         self.search = QLineEdit(placeholderText="Search title, number, lead or specialty…")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import dialogs
+from gui import a11y, dialogs
 from gui.context import AppContext
 from gui.stages.base import PendingStagePage, StagePage
 from model.core.errors import KnownError
@@ -77,6 +77,7 @@ class AuditWorkspace(QWidget):
         top.addWidget(QLabel("Cycle:"))
         top.addWidget(self.cycle_box)
         self.steps = QListWidget()
+        self.steps.setAccessibleName("Stages of the audit cycle")
         self.steps.setFixedWidth(200)
         self.steps.setSpacing(3)
         self.steps.setStyleSheet("QListWidget { font-size: 11pt; } QListWidget::item { padding: 6px 4px; }")
@@ -236,6 +237,7 @@ class AuditWorkspace(QWidget):
         if key in self._stale:
             self._stale.discard(key)
             page.load(self.audit_id, self.cycle_id())
+            a11y.name_unnamed(page)  # after load: pages build some controls for the audit shown
         self.stack.setCurrentWidget(page)
 
     @Slot(int)

@@ -122,6 +122,7 @@ class ComparePage(ResultTablesPage):
 
     def _build_comparison_tab(self) -> QWidget:
         self.partner_box = QComboBox()
+        self.partner_box.setAccessibleName("Cycle to compare with")
         self.standard_flag = QLabel()
         self.standard_flag.setWordWrap(True)
         self.standard_flag.setStyleSheet("color: #b3261e;")
@@ -137,6 +138,7 @@ class ComparePage(ResultTablesPage):
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.details = QTextBrowser()
+        self.details.setAccessibleName("What the change means, for the selected criterion")
         self.chart = ChartCanvas(figsize=(6, 3))
         lower = QSplitter(Qt.Horizontal)
         lower.addWidget(self.details)

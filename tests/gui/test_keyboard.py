@@ -66,3 +66,16 @@ def test_tab_moves_out_of_the_register_table(qtbot, ctx):
     window.register.table.setFocus()
     _press(qtbot, Qt.Key_Tab)
     assert _focus() is not window.register.table
+
+
+def test_every_control_of_every_page_has_an_accessible_name(qtbot, ctx):
+    from gui.a11y import unnamed_controls
+
+    window = _window(qtbot, ctx)
+    missing = {"register": unnamed_controls(window.register)}
+    for audit_id in (1, 4):  # a two-cycle audit and the monitoring one with national data
+        window.open_audit(audit_id)
+        for key in STAGE_KEYS:
+            missing[f"{audit_id}/{key}"] = unnamed_controls(window.workspace.show_stage(key))
+        missing[f"{audit_id}/workspace"] = [u for u in unnamed_controls(window.workspace) if "Page" not in u]
+    assert {where: found for where, found in missing.items() if found} == {}
