@@ -53,8 +53,8 @@ from model.benchmark.benchmark_store import (
     load_profile,
     save_dataset,
     save_profile,
-    summarise,
 )
+from model.benchmark.benchmark_summary import summarise
 from model.core.errors import ImportProblem, KnownError
 from model.core.progress import Progress
 from model.store.store import Store
