@@ -82,8 +82,9 @@ def bench_benchmark_import(args: argparse.Namespace) -> dict[str, float]:
     """A generated Fingertips CSV: parse + store, against a plain pandas.read_csv (goal ≤ 2×)."""
     import pandas as pd
 
-    from model.benchmark.benchmark_import import _generate_fingertips_csv, parse_fingertips
+    from model.benchmark.benchmark_import import parse_fingertips
     from model.benchmark.benchmark_store import save_dataset
+    from model.benchmark.fingertips_import import _generate_fingertips_csv
     from model.store.store import open_store
 
     rows = 5_000 if args.quick else 100_000

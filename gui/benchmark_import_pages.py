@@ -313,7 +313,7 @@ class BenchmarkPreviewPage(QWidget):
         layout.addWidget(self.save_problems_button, 0, Qt.AlignLeft)
 
     def show_preview(self, summary: dict[str, Any]) -> None:
-        """Show the summary of a parsed file (model.benchmark.benchmark_store.summarise)."""
+        """Show the summary of a parsed file (model.benchmark.benchmark_summary.summarise)."""
         by_type = ", ".join(f"{escape(k)}: {v}" for k, v in summary["areas_by_type"].items()) or "—"
         periods = ", ".join(escape(p) for p in summary["periods"]) or "none given"
         self.summary_label.setText(

@@ -17,7 +17,7 @@ from model.benchmark.benchmark_import import (
     propose_wide_mapping,
     wide_headers,
 )
-from model.benchmark.benchmark_store import summarise
+from model.benchmark.benchmark_summary import summarise
 from model.core.errors import ImportProblem
 from model.core.progress import Progress
 

@@ -21,16 +21,10 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.benchmark.benchmark_import import wide_headers
-from model.benchmark.benchmark_store import find_our_rows, links_for_audit, periods_for_measure, values_for_measure
-from model.benchmark.benchmarks import (
-    OUTLIER_NOTE,
-    FunnelResult,
-    LocalComparison,
-    Overdispersion,
-    compare_local,
-    funnel,
-    outlier_table,
-)
+from model.benchmark.benchmark_matching import find_our_rows
+from model.benchmark.benchmark_store import links_for_audit, periods_for_measure, values_for_measure
+from model.benchmark.benchmarks import OUTLIER_NOTE, FunnelResult, Overdispersion, funnel, outlier_table
+from model.benchmark.local_comparison import LocalComparison, compare_local
 from model.core import settings
 from model.core.errors import KnownError
 from model.core.excel_safety import neutralise_frame

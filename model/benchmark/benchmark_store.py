@@ -1,4 +1,4 @@
-"""Store and query national benchmark datasets; link them to audit criteria; headless import.
+"""Store and query national benchmark datasets; saved column mappings; links to audit criteria.
 
 A dataset is one imported file (`ParsedBenchmark`), saved all-or-nothing. Importing the same
 bytes again (same SHA-256) is refused unless `replace=True`, which swaps the old copy for the
@@ -6,30 +6,31 @@ new one in one transaction and keeps criterion links pointing at the same measur
 
 Transactions use `db.atomic()`: with sqlite-utils 4 a write through `db.execute` outside an
 open transaction commits at once, so a bare `with db.conn:` would not make the import atomic.
+
+How values are packed into their rows is `model.benchmark.benchmark_codec`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlite_utils import Database
 
-from model.benchmark.benchmark_import import (
-    ParsedBenchmark,
-    WideMapping,
-    detect_format,
-    parse_file,
-    propose_wide_mapping,
+from model.benchmark.benchmark_codec import (
+    _LOOKUPS,
+    _NUMBER_COLUMNS,
+    VALUE_VIEW_COLUMNS,
+    _decode,
+    _distinct_rows,
+    _encode,
 )
+from model.benchmark.benchmark_parsed import ParsedBenchmark, WideMapping
 from model.core.errors import KnownError
 
 
@@ -119,46 +120,6 @@ def _insert_measures(db: Database, dataset_id: int, measures: pd.DataFrame) -> d
     return ids
 
 
-# Repeated text is stored once per dataset in lookup tables (migration m006). Each measure's
-# values are one row of `benchmark_columns` (migration m009): the lookup ids, numbers and
-# value ids as numpy arrays, one after another in one blob, their dtypes recorded in `layout`.
-_LOOKUPS = (  # (table, the values' column pointing at it, its text columns)
-    ("benchmark_areas", "area_id", ("org_code", "org_name", "parent_code", "parent_name", "area_type")),
-    ("benchmark_periods", "period_id", ("period", "period_sortable")),
-    ("benchmark_details", "detail_id", ("sex", "age", "category_type", "category", "suppressed_text", "value_note",
-                                        "compared_to_national", "compared_to_parent", "is_national")),
-)
-_NUMBER_COLUMNS = ("numerator", "denominator", "value", "lower_ci95", "upper_ci95", "lower_ci998", "upper_ci998")
-#: Columns of the former `benchmark_values` view (m006, dropped by m009), in the order values_for_measure returns.
-VALUE_VIEW_COLUMNS = (
-    "id", "dataset_id", "measure_id", "org_code", "org_name", "parent_code", "parent_name", "area_type", "sex", "age",
-    "category_type", "category", "period", "period_sortable", *_NUMBER_COLUMNS, "suppressed_text", "value_note",
-    "compared_to_national", "compared_to_parent", "is_national", "source_row",
-)
-
-
-def _distinct_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(0-based id of each row's combination of `columns`, position of each combination's first row).
-
-    Vectorised: each column's codes are folded into one mixed-radix key (re-factorised only
-    if the key would overflow), then the key is factorised once. Blank (None/NaN) is one value.
-    """
-    key, size = np.zeros(len(frame), dtype=np.int64), 1
-    for col in columns:
-        codes, uniques = pd.factorize(frame[col])
-        width = len(uniques) + 1  # blank is code -1, shifted to 0
-        if size * width >= 2**62:
-            key, seen = pd.factorize(key)
-            size = len(seen)
-        key, size = key * width + codes + 1, size * width
-    key, _ = pd.factorize(key)
-    if not len(key):
-        return key, key
-    # Ids follow first appearance, so a row starts a combination exactly when it exceeds every id before it.
-    before = np.maximum.accumulate(np.concatenate(([-1], key[:-1])))
-    return key, np.flatnonzero(key > before)
-
-
 def _as_sql_value(values: np.ndarray) -> list[Any]:
     """Python values for sqlite3: None for a blank, numpy numbers as Python int/float."""
     objects = values.astype(object)
@@ -181,44 +142,6 @@ def _insert_lookup(db: Database, dataset_id: int, table: str, columns: Sequence[
     marks = ", ".join("?" * (len(columns) + 2))
     db.conn.executemany(f"INSERT INTO {table} (id, dataset_id, {', '.join(columns)}) VALUES ({marks})", records)
     return key + first_id
-
-
-def _compact(array: np.ndarray) -> np.ndarray:
-    """The array in the fewest bytes per item that keep every value exactly (little-endian).
-
-    Writing the blob is most of the store's time; the dtype chosen is recorded, so a reader
-    gets the same numbers back. float32 holds NaN, whole numbers below 2**24 and many counts.
-    """
-    if array.dtype.kind in "iu":
-        low, high = (int(array.min()), int(array.max())) if len(array) else (0, 0)
-        dtype = next(d for d in ("<i1", "<i2", "<i4", "<i8") if np.iinfo(d).min <= low and high <= np.iinfo(d).max)
-        return array.astype(dtype)
-    wide = array.astype("<f8")
-    narrow = wide.astype("<f4")
-    # Compared bit for bit: -0.0 stays -0.0, and NaN (one bit pattern from the parsers) matches itself.
-    return narrow if np.array_equal(narrow.astype("<f8").view("<i8"), wide.view("<i8")) else wide
-
-
-def _encode(columns: dict[str, np.ndarray]) -> tuple[str, bytearray]:
-    """(layout JSON, blob): each array compacted, one after another (migration m009)."""
-    arrays = {name: _compact(array) for name, array in columns.items()}
-    layout = [[name, array.dtype.str] for name, array in arrays.items()]
-    data = bytearray(sum(array.nbytes for array in arrays.values()))
-    offset = 0
-    for array in arrays.values():  # copied once, straight into the blob
-        np.frombuffer(data, dtype=array.dtype, count=len(array), offset=offset)[:] = array
-        offset += array.nbytes
-    return json.dumps(layout), data  # sqlite3 stores any buffer as a BLOB
-
-
-def _decode(layout: str, data: bytes, count: int) -> dict[str, np.ndarray]:
-    """The arrays of one `benchmark_columns` row, whatever dtypes its layout records."""
-    columns, offset = {}, 0
-    for name, dtype_str in json.loads(layout):
-        dtype = np.dtype(dtype_str)
-        columns[name] = np.frombuffer(data, dtype=dtype, count=count, offset=offset)
-        offset += dtype.itemsize * count
-    return columns
 
 
 def _insert_values(db: Database, dataset_id: int, measure_ids: dict[str, int], values: pd.DataFrame) -> None:
@@ -507,217 +430,3 @@ def links_for_audit(db: Database, audit_id: int) -> pd.DataFrame:
         db.conn,
         params=[audit_id],
     )
-
-
-# --- Finding our trust -----------------------------------------------------------------------
-
-
-def _name_key(series: pd.Series) -> pd.Series:
-    """Lower case, '&' as 'and', apostrophes dropped, other punctuation as spaces, spaces collapsed."""
-    text = series.astype(object).fillna("").astype(str).str.lower().str.replace("&", " and ", regex=False)
-    text = text.str.replace(r"['’‘`]", "", regex=True)  # St Aldhelm’s = St Aldhelms
-    return text.str.replace(r"[^\w\s]", " ", regex=True).str.split().str.join(" ")
-
-
-def find_our_rows(
-    values_df: pd.DataFrame, trust_code: str, site_codes: Sequence[str] = (), trust_name: str = ""
-) -> pd.DataFrame:
-    """Our trust's rows: by code (the trust and its sites) first, else by name.
-
-    Args:
-        values_df: rows with org_code, org_name, parent_code, parent_name.
-        trust_code: our 3-character ODS code.
-        site_codes: our 5-character site codes (sites under `trust_code` are found anyway).
-        trust_name: our name, used only when no code matches (names change at mergers).
-
-    Returns:
-        The matching rows plus `match_kind` ("code" or "name"); empty when nothing matches.
-        Name matches must be confirmed by the user before use.
-    """
-    trust = trust_code.strip().upper()
-    codes = {trust, *(c.strip().upper() for c in site_codes)} - {""}
-    org = values_df["org_code"].fillna("").astype(str).str.upper()
-    parent = values_df["parent_code"].fillna("").astype(str).str.upper()
-    by_code = org.isin(codes) | ((parent == trust) & (trust != ""))
-    if by_code.any():
-        return values_df[by_code].assign(match_kind="code")
-    wanted = _name_key(pd.Series([trust_name])).iloc[0]
-    if not wanted:
-        return values_df.iloc[0:0].assign(match_kind=pd.Series(dtype=str))
-    by_name = (_name_key(values_df["org_name"]) == wanted) | (_name_key(values_df["parent_name"]) == wanted)
-    return values_df[by_name].assign(match_kind="name")
-
-
-# --- Headless import -------------------------------------------------------------------------
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def _measure_summary(parsed: ParsedBenchmark) -> list[dict[str, Any]]:
-    values = parsed.values
-    national = parsed.national_values()
-    out = []
-    for m in parsed.measures.itertuples(index=False):
-        rows = values[values["measure_code"] == m.measure_code]
-        others = rows[~rows["is_national"]]
-        nat = national[national["measure_code"] == m.measure_code]
-        out.append(
-            {
-                "code": str(m.measure_code),
-                "name": str(m.name),
-                "unit": m.unit,
-                "kind": m.kind,
-                "rows": len(rows),
-                "organisations": int(others["org_code"].nunique()),
-                "suppressed": int(rows["value"].isna().sum()),
-                "national": [
-                    {k: _jsonable(getattr(r, k)) for k in ("period", "value", "numerator", "denominator")}
-                    for r in nat.itertuples(index=False)
-                ],
-            }
-        )
-    return out
-
-
-def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str, Any]:
-    """The JSON summary of a parsed file (fields documented in docs/benchmark-json.md)."""
-    values = parsed.values
-    others = values[~values["is_national"]]
-    by_type = others.groupby("area_type")["org_code"].nunique()
-    prov = parsed.provenance
-    return {
-        "file": prov.file_name,
-        "format": parsed.format,
-        "publisher": prov.publisher,
-        "title": prov.title,
-        "sha256": prov.sha256,
-        "encoding": prov.encoding,
-        "rows": len(values),
-        "organisations": int(others["org_code"].nunique()),
-        "areas_by_type": {str(k): int(v) for k, v in by_type.items()},
-        "periods": list(prov.periods),
-        "suppressed_cells": parsed.suppressed_count,
-        "rejected_rows": parsed.rejected_rows,
-        "duplicate_rows": int(parsed.duplicates["source_row"].nunique()) if len(parsed.duplicates) else 0,
-        "problem_count": len(parsed.problems),
-        "problems": [{k: _jsonable(v) for k, v in p.items()} for p in parsed.problems[:problems_shown]],
-        "measures": _measure_summary(parsed),
-        "mapping": parsed.mapping.to_dict() if parsed.mapping else None,
-    }
-
-
-def import_benchmark_json(
-    path: Path | str,
-    *,
-    dry_run: bool = False,
-    db: Database | None = None,
-    profile: str | WideMapping | None = None,
-    replace: bool = False,
-) -> dict[str, Any]:
-    """Read a benchmark file, store it unless `dry_run`, and return the JSON summary.
-
-    Args:
-        path: the file.
-        dry_run: only read and summarise; nothing is stored.
-        db: the store (required unless dry_run; also needed to load a profile by name).
-        profile: a saved profile name or a WideMapping, for wide national audit tables.
-        replace: replace an earlier import of the same file.
-
-    Raises:
-        KnownError: unreadable file, unknown layout, already imported, missing store.
-    """
-    path = Path(path)
-    mapping = None
-    if isinstance(profile, WideMapping):
-        mapping = profile
-    elif profile:
-        if db is None:
-            raise KnownError("A profile can only be loaded from a data file.", hint="Give --db PATH.")
-        mapping = load_profile(db, profile)
-    if detect_format(path) == "national_audit_wide" and mapping is None:
-        mapping = propose_wide_mapping(path)
-    parsed = parse_file(path, mapping)
-    summary = summarise(parsed)
-    summary["dry_run"] = dry_run
-    summary["dataset_id"] = None
-    if not dry_run:
-        if db is None:
-            raise KnownError("No data file to store the import in.", hint="Give --db PATH, or use --dry-run.")
-        name = profile if isinstance(profile, str) else None
-        summary["dataset_id"] = save_dataset(db, parsed, profile_name=name, replace=replace)
-    return summary
-
-
-def _text_report(summary: dict[str, Any]) -> str:
-    lines = [
-        f"{summary['file']}: {summary['format']} ({summary['publisher'] or 'publisher unknown'})",
-        f"Rows {summary['rows']}, organisations {summary['organisations']}, periods "
-        f"{', '.join(summary['periods']) or '-'}",
-        f"Suppressed cells {summary['suppressed_cells']}, rejected rows {summary['rejected_rows']}, "
-        f"problems {summary['problem_count']}",
-    ]
-    for m in summary["measures"]:
-        national = "; ".join(f"{n['period']}: {n['value']}" for n in m["national"]) or "none in file"
-        lines.append(f"  {m['code']} {m['name']} [{m['unit'] or '?'}]: {m['rows']} rows; national {national}")
-    if summary["dataset_id"] is not None:
-        lines.append(f"Stored as dataset {summary['dataset_id']}.")
-    return "\n".join(lines)
-
-
-def main_import_benchmark(argv: Sequence[str]) -> int:
-    """`main.py import-benchmark FILE [--json] [--dry-run] [--db PATH] [--profile NAME] [--replace]`.
-
-    Args:
-        argv: the arguments after `import-benchmark` (a leading "import-benchmark" is ignored).
-
-    Returns:
-        0 on success; 2 with a message on stderr for a KnownError.
-    """
-    args = list(argv)
-    if args and args[0] == "import-benchmark":
-        args = args[1:]
-    parser = argparse.ArgumentParser(
-        prog="main.py import-benchmark", description="Import a national benchmark file."
-    )
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parser.add_argument("--dry-run", action="store_true", help="read and summarise only; store nothing")
-    parser.add_argument("--db", type=Path, help="the AuditLoop data file to store the import in")
-    parser.add_argument("--profile", help="a saved column mapping for national audit tables")
-    parser.add_argument("--replace", action="store_true", help="replace an earlier import of the same file")
-    opts = parser.parse_args(args)
-    try:
-        summary = _run_import(opts)
-    except KnownError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    print(json.dumps(summary, indent=2, ensure_ascii=False) if opts.json else _text_report(summary))
-    return 0
-
-
-def _run_import(opts: argparse.Namespace) -> dict[str, Any]:
-    if opts.db is None:
-        if not opts.dry_run:
-            raise KnownError(
-                "No data file given to store the import in.", hint="Add --db PATH, or use --dry-run."
-            )
-        if opts.profile:
-            raise KnownError("A profile can only be loaded from a data file.", hint="Add --db PATH.")
-        return import_benchmark_json(opts.file, dry_run=True)
-    from model.store.store import open_store  # imported here: the dry run needs no store at all
-
-    store = open_store(opts.db)
-    try:
-        return import_benchmark_json(
-            opts.file, dry_run=opts.dry_run, db=store.db, profile=opts.profile, replace=opts.replace
-        )
-    finally:
-        store.close()

@@ -28,9 +28,9 @@ from model.benchmark.benchmark_store import (
     list_profiles,
     measures,
     save_dataset,
-    summarise,
     values_for_measure,
 )
+from model.benchmark.benchmark_summary import summarise
 from model.benchmark.funnel_drawing import HIGHLIGHT_GID, OURS_GID, POINTS_GID
 from model.core import settings
 from model.plan.cycles import list_cycles

@@ -19,7 +19,6 @@ from model.benchmark.benchmark_import import (
     VALUE_COLUMNS,
     MeasureGroup,
     WideMapping,
-    _generate_fingertips_csv,
     detect_format,
     parse_file,
     parse_fingertips,
@@ -28,6 +27,7 @@ from model.benchmark.benchmark_import import (
     propose_wide_mapping,
     wide_headers,
 )
+from model.benchmark.fingertips_import import _generate_fingertips_csv
 from model.core.errors import ImportProblem
 
 NATIONAL_FILE = "national_audit_trust_results.csv"

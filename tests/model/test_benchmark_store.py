@@ -13,20 +13,18 @@ import pandas as pd
 import pytest
 from sqlite_utils import Database
 
+from cli.import_benchmark import main as main_import_benchmark
+from model.benchmark.benchmark_codec import _decode, _distinct_rows
 from model.benchmark.benchmark_import import NUMERIC_COLUMNS as NUMBERS
-from model.benchmark.benchmark_import import _generate_fingertips_csv, parse_file, propose_wide_mapping
+from model.benchmark.benchmark_import import parse_file, propose_wide_mapping
+from model.benchmark.benchmark_matching import find_our_rows
 from model.benchmark.benchmark_store import (
-    _decode,
-    _distinct_rows,
     delete_dataset,
-    find_our_rows,
-    import_benchmark_json,
     link_criterion,
     links_for_audit,
     list_datasets,
     list_profiles,
     load_profile,
-    main_import_benchmark,
     measures,
     periods_for_measure,
     save_dataset,
@@ -34,6 +32,8 @@ from model.benchmark.benchmark_store import (
     set_link_period,
     values_for_measure,
 )
+from model.benchmark.benchmark_summary import import_benchmark_json
+from model.benchmark.fingertips_import import _generate_fingertips_csv
 from model.core.errors import KnownError
 from model.store.migrations import known_names, m005_benchmarks, m006_benchmark_links_period
 from model.store.store import open_memory, open_store

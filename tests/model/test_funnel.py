@@ -10,12 +10,12 @@ import pytest
 from model.benchmark.benchmarks import (
     OUTLIER_NOTE,
     binomial_limit,
-    compare_local,
     default_n_grid,
     funnel,
     funnel_curve,
     outlier_table,
 )
+from model.benchmark.local_comparison import compare_local
 from model.core.errors import KnownError
 
 # DOMAIN §6, θ = 0.85: n → (99.8% lower, 95% lower, 95% upper, 99.8% upper).

@@ -1,0 +1,194 @@
+"""Reading a benchmark file: its bytes, their encoding, and the grid of text cells (CSV or Excel).
+
+A table with one column per organisation is turned round here (`_load_grid`), so every
+parser sees one row per organisation. Row numbers given to parsers are spreadsheet rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.benchmark.benchmark_headers import (
+    NATIONAL_NAMES,
+    _detect,
+    _find_header,
+    _is_number,
+    _is_number_row,
+    _measure_groups,
+    _unique_headers,
+)
+from model.core.errors import ImportProblem
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+
+# ODS trust (3) or site (5) codes, and ONS area codes (E06000047).
+_ORG_CODE = re.compile(r"^(?:[A-Z][A-Z0-9]{2}(?:[A-Z0-9]{2})?|[EWSNK]\d{8})$")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ImportProblem("The file does not exist.", where=str(path)) from exc
+    except OSError as exc:
+        raise ImportProblem(
+            f"The file cannot be read ({exc.strerror}).",
+            where=str(path),
+            hint="Close it in Excel or copy it to a local folder, then try again.",
+        ) from exc
+    # Only a whitespace/comma prefix needs the full check (stripping copies the bytes).
+    blank = b" \t\r\n\xef\xbb\xbf,;"
+    if not data[:4096].strip(blank) and not data.strip(blank):
+        raise ImportProblem("The file is empty.", where=str(path), hint="Download or export the file again.")
+    return data
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _encoding(data: bytes) -> str:
+    """utf-8-sig when the bytes decode strictly as UTF-8, else cp1252 (Windows), else latin-1."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def _is_excel(path: Path, data: bytes) -> bool:
+    return path.suffix.lower() in EXCEL_SUFFIXES or data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _excel_grid(path: Path) -> tuple[list[list[str]], str]:
+    """The sheet with the most filled cells, as text, and its name."""
+    try:
+        sheets = pd.read_excel(
+            path, sheet_name=None, header=None, dtype=object, engine="calamine", keep_default_na=False
+        )
+    except Exception as exc:  # calamine raises its own types for corrupt/encrypted files
+        raise ImportProblem(
+            "The workbook cannot be opened (it may be corrupt, password-protected or not Excel).",
+            where=str(path),
+            hint="Open it in Excel and save a fresh copy as .xlsx or .csv.",
+        ) from exc
+    if not sheets:
+        raise ImportProblem("The workbook has no sheets.", where=str(path))
+    name, frame = max(sheets.items(), key=lambda item: int(item[1].notna().sum().sum()))
+    grid = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+    return grid, str(name)
+
+
+def _csv_grid(text: str, max_rows: int | None = None) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for row in csv.reader(io.StringIO(text)):
+        rows.append([cell.strip() for cell in row])
+        if max_rows is not None and len(rows) >= max_rows:
+            break
+    return rows
+
+
+def _load_grid(
+    path: Path, data: bytes, max_rows: int | None = None
+) -> tuple[list[list[str]], str, str | None, bool]:
+    """(rows of text cells padded to equal width, encoding, sheet name, whether it was transposed).
+
+    A table with one column per organisation (DOMAIN §7: some Excel versions) is turned round
+    here, so every parser sees one row per organisation.
+    """
+    if _is_excel(path, data):
+        grid, sheet = _excel_grid(path)
+        encoding = ""
+    else:
+        encoding = _encoding(data)
+        sample = data if max_rows is None else data[: 256 * 1024]
+        grid, sheet = _csv_grid(sample.decode(encoding, errors="replace"), max_rows), None
+    width = max((len(r) for r in grid), default=0)
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    header_at = _find_header(grid)
+    if header_at < 0:
+        return grid, encoding, sheet, False
+    orientation = _orientation(grid, header_at)
+    if orientation == "unclear":
+        raise ImportProblem(
+            "AuditLoop cannot tell whether this table has one row or one column per organisation.",
+            where=f"{path}" + (f", sheet {sheet}" if sheet else "") + f", row {header_at + 1}",
+            hint="Arrange it with one row per organisation (in Excel: copy the table, then Paste Special → "
+            "Transpose), with organisation codes in one column, and import it again.",
+        )
+    if orientation == "columns":
+        return _transpose(grid, header_at), encoding, sheet, True
+    return grid, encoding, sheet, False
+
+
+def _orientation(grid: list[list[str]], header_at: int) -> str:
+    """Which way organisations run: "columns", "rows" or "unclear".
+
+    "columns": organisation codes across the header row and measure names down the first column
+    (and the header itself holds no measure columns). "unclear": the header is partly codes and
+    the first column looks like measure columns, so either reading is plausible.
+    """
+    header = [c for c in grid[header_at][1:] if c]
+    labels = [row[0] for row in grid[header_at + 1 :] if row and row[0] and not _is_number_row(row)]
+    if len(header) < 2 or not labels:
+        return "rows"
+    codes = sum(bool(_ORG_CODE.match(c)) or c.strip().lower() in NATIONAL_NAMES for c in header) / len(header)
+    text_labels = sum(not _is_number(c) for c in labels) >= 0.8 * len(labels)
+    header_groups = _measure_groups(_unique_headers(grid[header_at]))
+    label_groups = _measure_groups(_unique_headers(labels))
+    if codes >= 0.8 and text_labels and not header_groups:
+        return "columns"
+    if codes >= 0.4 and text_labels and label_groups:
+        return "unclear"
+    return "rows"
+
+
+def _transpose(grid: list[list[str]], header_at: int) -> list[list[str]]:
+    """Turn the block from the header down round; title rows stay on top.
+
+    The first column (measure names) becomes the header, its first cell named "Organisation
+    code" since the old header row (now the first column) holds the codes.
+    """
+    block = [row for row in grid[header_at:] if any(row) and not _is_number_row(row)]
+    turned = [list(col) for col in zip(*block, strict=True) if any(col)]
+    turned[0][0] = "Organisation code"
+    width = max(len(turned[0]), max((len(r) for r in grid[:header_at]), default=0))
+    return [r + [""] * (width - len(r)) for r in [*grid[:header_at], *turned]]
+
+
+def _table_below(grid: list[list[str]], header_at: int) -> pd.DataFrame:
+    body = grid[header_at + 1 :]
+    keep = [i for i, row in enumerate(body) if any(row) and not _is_number_row(row)]
+    frame = pd.DataFrame([body[i] for i in keep], columns=_unique_headers(grid[header_at]), dtype=object)
+    frame.index = pd.Index([header_at + 2 + i for i in keep])  # spreadsheet row numbers
+    return frame
+
+
+def detect_format(path: Path | str) -> str:
+    """Which layout a benchmark file has: "fingertips", "national_audit_wide" or "long".
+
+    Raises:
+        ImportProblem: for an empty file, a file with only a header, or an unknown layout.
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    grid, _, _, _ = _load_grid(path, data, max_rows=200)
+    return _detect(grid, path)

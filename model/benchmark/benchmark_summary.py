@@ -1,0 +1,126 @@
+"""The JSON summary of a parsed benchmark file, and the headless import behind `import-benchmark`.
+
+The summary's fields are a public interface (docs/benchmark-json.md); the command line itself
+is `cli/import_benchmark.py`.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlite_utils import Database
+
+from model.benchmark.benchmark_import import parse_file
+from model.benchmark.benchmark_parsed import ParsedBenchmark, WideMapping
+from model.benchmark.benchmark_reading import detect_format
+from model.benchmark.benchmark_store import load_profile, save_dataset
+from model.benchmark.wide_table_import import propose_wide_mapping
+from model.core.errors import KnownError
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def _measure_summary(parsed: ParsedBenchmark) -> list[dict[str, Any]]:
+    values = parsed.values
+    national = parsed.national_values()
+    out = []
+    for m in parsed.measures.itertuples(index=False):
+        rows = values[values["measure_code"] == m.measure_code]
+        others = rows[~rows["is_national"]]
+        nat = national[national["measure_code"] == m.measure_code]
+        out.append(
+            {
+                "code": str(m.measure_code),
+                "name": str(m.name),
+                "unit": m.unit,
+                "kind": m.kind,
+                "rows": len(rows),
+                "organisations": int(others["org_code"].nunique()),
+                "suppressed": int(rows["value"].isna().sum()),
+                "national": [
+                    {k: _jsonable(getattr(r, k)) for k in ("period", "value", "numerator", "denominator")}
+                    for r in nat.itertuples(index=False)
+                ],
+            }
+        )
+    return out
+
+
+def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str, Any]:
+    """The JSON summary of a parsed file (fields documented in docs/benchmark-json.md)."""
+    values = parsed.values
+    others = values[~values["is_national"]]
+    by_type = others.groupby("area_type")["org_code"].nunique()
+    prov = parsed.provenance
+    return {
+        "file": prov.file_name,
+        "format": parsed.format,
+        "publisher": prov.publisher,
+        "title": prov.title,
+        "sha256": prov.sha256,
+        "encoding": prov.encoding,
+        "rows": len(values),
+        "organisations": int(others["org_code"].nunique()),
+        "areas_by_type": {str(k): int(v) for k, v in by_type.items()},
+        "periods": list(prov.periods),
+        "suppressed_cells": parsed.suppressed_count,
+        "rejected_rows": parsed.rejected_rows,
+        "duplicate_rows": int(parsed.duplicates["source_row"].nunique()) if len(parsed.duplicates) else 0,
+        "problem_count": len(parsed.problems),
+        "problems": [{k: _jsonable(v) for k, v in p.items()} for p in parsed.problems[:problems_shown]],
+        "measures": _measure_summary(parsed),
+        "mapping": parsed.mapping.to_dict() if parsed.mapping else None,
+    }
+
+
+def import_benchmark_json(
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    db: Database | None = None,
+    profile: str | WideMapping | None = None,
+    replace: bool = False,
+) -> dict[str, Any]:
+    """Read a benchmark file, store it unless `dry_run`, and return the JSON summary.
+
+    Args:
+        path: the file.
+        dry_run: only read and summarise; nothing is stored.
+        db: the store (required unless dry_run; also needed to load a profile by name).
+        profile: a saved profile name or a WideMapping, for wide national audit tables.
+        replace: replace an earlier import of the same file.
+
+    Raises:
+        KnownError: unreadable file, unknown layout, already imported, missing store.
+    """
+    path = Path(path)
+    mapping = None
+    if isinstance(profile, WideMapping):
+        mapping = profile
+    elif profile:
+        if db is None:
+            raise KnownError("A profile can only be loaded from a data file.", hint="Give --db PATH.")
+        mapping = load_profile(db, profile)
+    if detect_format(path) == "national_audit_wide" and mapping is None:
+        mapping = propose_wide_mapping(path)
+    parsed = parse_file(path, mapping)
+    summary = summarise(parsed)
+    summary["dry_run"] = dry_run
+    summary["dataset_id"] = None
+    if not dry_run:
+        if db is None:
+            raise KnownError("No data file to store the import in.", hint="Give --db PATH, or use --dry-run.")
+        name = profile if isinstance(profile, str) else None
+        summary["dataset_id"] = save_dataset(db, parsed, profile_name=name, replace=replace)
+    return summary
