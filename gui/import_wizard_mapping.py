@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from model.collect import case_import as ci
+from model.collect import rederive
+from model.collect.answer_fit import answer_type_mismatches
 from model.collect.proforma import proforma_mapping
 from model.core.errors import KnownError
-from model.plan.criteria import list_criteria
+from model.plan.criteria import get_criterion, list_criteria
 
 if TYPE_CHECKING:
     from gui.import_wizard import ImportWizard
@@ -76,6 +78,7 @@ class MappingPage(QWizardPage):
         layout.addWidget(self.problem)
         layout.addLayout(bottom)
         self.combos: dict[str, QComboBox] = {}
+        self._kept_as_mapped: set[tuple[str, int]] = set()
         self.load_profile.clicked.connect(self._on_load_profile_clicked)
         self.save_profile.clicked.connect(self._on_save_profile_clicked)
 
@@ -159,8 +162,41 @@ class MappingPage(QWizardPage):
         return not self.problems()
 
     def validatePage(self) -> bool:
-        self.wiz.session.mapping = self.mapping()
+        mapping = self.mapping()
+        if not self._settle_answer_types(mapping):
+            return False
+        self.wiz.session.mapping = mapping
         return True
+
+    def _settle_answer_types(self, mapping: dict[str, str]) -> bool:
+        """Results follow the criterion: a column whose values do not fit its criterion's answer
+        type (Yes/No into a timed criterion, numbers into a Yes/No one) needs the user's choice."""
+        db = self.wiz.ctx.store.db
+        for m in answer_type_mismatches(db, self.wiz.cycle_id, self.wiz.session.table, mapping):
+            if (m.column, m.criterion_id) in self._kept_as_mapped:
+                continue
+            options = (["Make the criterion Yes / No"] if m.fits == "yes_no" else []) + [
+                "Leave this column out", "Import as mapped"]
+            picked = dialogs.choose(self, "The column does not fit its criterion", m.message, options)
+            if picked is None:
+                return False  # stay on this page
+            choice = options[picked]
+            if choice == "Leave this column out":
+                mapping[m.column] = ci.IGNORE
+                self.set_target(m.column, ci.IGNORE)
+            elif choice == "Import as mapped":
+                self._kept_as_mapped.add((m.column, m.criterion_id))
+            else:
+                self._make_yes_no(m.criterion_id)
+        return True
+
+    def _make_yes_no(self, criterion_id: int) -> None:
+        c = get_criterion(self.wiz.ctx.store.db, criterion_id)
+        c.answer_type = "yes_no"
+        try:
+            rederive.save_with_rederivation(self.wiz.ctx.store.db, c)
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
 
     @Slot()
     def _on_combo_changed(self) -> None:

@@ -428,3 +428,40 @@ def test_an_empty_cycle_says_how_to_add_cases(qtbot, ctx):
     qtbot.keyClick(form.first_criterion_field(), Qt.Key_Y)
     assert form.save() is not None
     assert not page.empty_hint.isVisible()
+
+
+def _timed_lactate(ctx, audit_id: int) -> Criterion:
+    """As the built-in sepsis standard has it: 'Lactate ≤1 h' judged as minutes ≤ 60."""
+    from model.plan.criteria import update_criterion
+    from model.plan.cycles import list_cycles
+
+    cycle = list_cycles(ctx.store.db, audit_id)[0]
+    lactate = [c for c in list_criteria(ctx.store.db, cycle.id) if c.short_name == "Lactate ≤1 h"][0]
+    lactate.answer_type, lactate.threshold, lactate.threshold_unit = "time_diff", 60, "minutes"
+    return update_criterion(ctx.store.db, lactate)
+
+
+@pytest.mark.parametrize(("choice", "lactate_type"), [(0, "yes_no"), (1, "time_diff"), (None, "time_diff")])
+def test_yes_no_column_into_a_timed_criterion_makes_the_user_choose(qtbot, ctx, ward_file, dialog_log, choice,
+                                                                     lactate_type):
+    from model.plan.criteria import get_criterion
+
+    page = open_collect(qtbot, ctx, ward_audit(ctx))
+    lactate = _timed_lactate(ctx, page.audit_id)
+    wizard = page.start_import()
+    wizard.open_path(ward_file)
+    qtbot.waitUntil(wizard.file_page.isComplete, timeout=20000)
+    wizard.next()
+    qtbot.waitUntil(wizard.sheet_page.isComplete)
+    wizard.next()
+    column = next(col for col, target in wizard.mapping_page.mapping().items() if target.endswith(lactate.lineage))
+    dialog_log.choice = choice
+    wizard.next()
+    kind, title, text = dialog_log.calls[-1]
+    assert kind == "choose" and f"“{column}” holds Yes/No answers" in text and "0 counts as met" in text
+    assert get_criterion(ctx.store.db, lactate.id).answer_type == lactate_type
+    if choice is None:  # Cancel: the user stays on the mapping to think again
+        assert wizard.currentPage() is wizard.mapping_page
+    else:
+        assert wizard.currentPage() is wizard.values_page
+        assert (wizard.session.mapping[column] == "ignore") == (choice == 1)
