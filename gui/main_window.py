@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot, qVersion
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -14,6 +14,18 @@ from gui.context import AppContext
 
 # The register, workspace and model (with sqlite-utils) are imported when the window is
 # attached to a data file, after its first paint: the window appears as fast as a bare one.
+
+
+PREFERRED_SIZE = QSize(1200, 760)
+
+
+def fitting_size(available: QSize | None) -> QSize:
+    """The first window size: the preferred one, shrunk to the screen's free area (a 1366×768
+    laptop at 125% offers about 1093×580 once the taskbar and title bar are counted)."""
+    if available is None or available.isEmpty():
+        return PREFERRED_SIZE
+    return QSize(min(PREFERRED_SIZE.width(), available.width() - 16), min(PREFERRED_SIZE.height(),
+                                                                          available.height() - 40))
 
 
 class MainWindow(QMainWindow):
@@ -31,7 +43,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.ctx: AppContext = ctx  # type: ignore[assignment] # None only until attach()
         self.setWindowTitle("AuditLoop")
-        self.resize(1200, 760)
+        self.resize(fitting_size(self.screen().availableGeometry().size() if self.screen() else None))
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.opening = _opening_page()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -58,6 +59,7 @@ class AuditWorkspace(QWidget):
         self.ctx = ctx
         self.audit_id: int | None = None
         self.pages: dict[str, StagePage] = {}
+        self._scrolls: dict[str, QScrollArea] = {}
         self.suggested: str | None = None  # the status on offer in the suggestion bar
         self._dismissed: set[tuple[int, str]] = set()  # (audit, status) the user waved away this session
         self._stale: set[str] = set()
@@ -188,9 +190,25 @@ class AuditWorkspace(QWidget):
             page = cls(self.ctx) if cls else self._pending_page(key)
             page.data_changed.connect(lambda k=key: self._on_page_data_changed(k))
             self.pages[key] = page
-            self.stack.addWidget(page)
+            self._scrolls[key] = self._scrolling(page)
+            self.stack.addWidget(self._scrolls[key])
             self._stale.add(key)
         return self.pages[key]
+
+    @staticmethod
+    def _scrolling(page: StagePage) -> QScrollArea:
+        """A page in its own scroll area: a tall page scrolls on a small screen instead of growing
+        the window for good (a stack is as tall as its tallest page), and never hides a control."""
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(page)
+        return scroll
+
+    def current_page(self) -> StagePage | None:
+        """The stage page on show."""
+        scroll = self.stack.currentWidget()
+        return scroll.widget() if isinstance(scroll, QScrollArea) else None  # type: ignore[return-value]
 
     def _pending_page(self, key: str) -> PendingStagePage:
         stage = STAGES[STAGE_KEYS.index(key)]
@@ -238,7 +256,7 @@ class AuditWorkspace(QWidget):
             self._stale.discard(key)
             page.load(self.audit_id, self.cycle_id())
             a11y.name_unnamed(page)  # after load: pages build some controls for the audit shown
-        self.stack.setCurrentWidget(page)
+        self.stack.setCurrentWidget(self._scrolls[key])
 
     @Slot(int)
     def _on_cycle_box_current_index_changed(self, _index: int) -> None:

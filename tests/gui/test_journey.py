@@ -112,7 +112,7 @@ def go_to(window: MainWindow, key: str) -> StagePage:
     """Click a stage in the workspace's list of steps."""
     steps = window.workspace.steps
     steps.setCurrentRow(next(i for i in range(steps.count()) if steps.item(i).data(Qt.UserRole) == key))
-    assert window.workspace.stack.currentWidget() is window.workspace.pages[key]
+    assert window.workspace.current_page() is window.workspace.pages[key]
     return window.workspace.pages[key]
 
 
@@ -174,7 +174,7 @@ def register_a_new_audit(qtbot, window: MainWindow, monkeypatch) -> None:
     click(qtbot, window.register.new_button)
     assert [a.title for a in list_audits(window.ctx.store.db)] == ["VTE risk assessment in medical admissions"]
     assert window.stack.currentWidget() is window.workspace
-    assert window.workspace.stack.currentWidget() is window.workspace.pages["plan"]
+    assert window.workspace.current_page() is window.workspace.pages["plan"]
     assert "Dr A. Patel (ST4)" in window.workspace.heading.text()
     assert window.workspace.cycle_box.currentText() == "Cycle 1 (baseline)"
 

@@ -46,7 +46,7 @@ def test_open_an_audit_walk_its_stages_and_come_back_by_keyboard_alone(qtbot, ct
     assert window.stack.currentWidget() is window.workspace and window.workspace.audit_id == chosen
     for number, key in enumerate(STAGE_KEYS, start=1):
         _press(qtbot, getattr(Qt, f"Key_{number}"), Qt.ControlModifier)
-        assert window.workspace.stack.currentWidget() is window.workspace.pages[key], key
+        assert window.workspace.current_page() is window.workspace.pages[key], key
     _press(qtbot, Qt.Key_Left, Qt.AltModifier)
     assert window.stack.currentWidget() is window.register and _focus() is window.register.table
 

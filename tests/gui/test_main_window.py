@@ -52,7 +52,7 @@ def test_open_audit_and_navigate_every_stage(qtbot, ctx):
     for key in STAGE_KEYS:
         page = window.workspace.show_stage(key)
         assert isinstance(page, StagePage)
-        assert window.workspace.stack.currentWidget() is page
+        assert window.workspace.current_page() is page
         assert page.audit_id == 1
     assert window.workspace.steps.item(STAGE_KEYS.index("plan")).text().startswith("✓")
 
@@ -151,7 +151,7 @@ def test_reaudit_stage_points_to_where_the_reaudit_starts(qtbot, ctx):
     button = page.findChild(QPushButton)
     qtbot.mouseClick(button, Qt.LeftButton)
     plan = window.workspace.pages["plan"]
-    assert window.workspace.stack.currentWidget() is plan
+    assert window.workspace.current_page() is plan
     assert plan.tabs.currentWidget() is plan.cycles
 
 

@@ -1,0 +1,44 @@
+"""Fits the laptop (issue 12): every stage usable on 1280×720 @100% and 1366×768 @125%/150%.
+
+At 125% a 1366×768 screen is 1093×614 logical pixels, about 1093×580 once the taskbar and
+title bar are counted; at 150% it is 910×512 (about 910×480 free).
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QAbstractButton, QApplication
+
+from gui.main_window import MainWindow, fitting_size
+from model.plan.stages import STAGE_KEYS
+
+SCREENS = {"1280x720@100%": QSize(1280, 680), "1366x768@125%": QSize(1093, 580), "1366x768@150%": QSize(910, 480)}
+
+
+def test_the_first_window_fits_the_free_screen():
+    for free in SCREENS.values():
+        size = fitting_size(free)
+        assert size.width() <= free.width() and size.height() <= free.height()
+    assert fitting_size(QSize(1920, 1040)) == QSize(1200, 760)
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_no_stage_grows_the_window_or_hides_a_button(qtbot, ctx, screen):
+    free = SCREENS[screen]
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(free)
+    window.show()
+    for audit_id in (1, 4):
+        window.open_audit(audit_id)
+        for key in STAGE_KEYS:
+            page = window.workspace.show_stage(key)
+            QApplication.processEvents()
+            assert window.minimumSizeHint().height() <= free.height(), key
+            assert window.minimumSizeHint().width() <= free.width(), key
+            assert window.size() == free, f"{key} grew the window to {window.size().toTuple()}"
+            # Every button is reachable: inside the window, or in a scroll area that scrolls to it.
+            for button in page.findChildren(QAbstractButton):
+                if button.isVisibleTo(page):
+                    assert button.width() > 4 and button.height() > 4, f"{key}: {button.text()} squashed"
