@@ -113,7 +113,7 @@ def backup_now(db: Database, path: Path, *, reason: str = "manual", keep: int = 
     try:
         db.execute("VACUUM INTO ?", [str(partial)])
         _step("copied")
-        problem = _check_file(partial, quick=True)
+        problem = _check_file(partial, quick=True, usable_here=False)
         if problem:
             raise StoreError(f"The new backup failed its check ({problem}).", where=str(partial),
                              hint="Check the disk has space and is healthy, then back up again.")
@@ -210,8 +210,8 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
 
 
-def _check_file(path: Path, *, quick: bool) -> str:
-    """'' when `path` is an AuditLoop data file this version can use; else what is wrong."""
+def _check_file(path: Path, *, quick: bool, usable_here: bool = True) -> str:
+    """'' when `path` is a sound AuditLoop data file (that this version can use); else what is wrong."""
     try:
         if Path(path).stat().st_size == 0:
             return "the file is empty (0 bytes)"
@@ -227,7 +227,7 @@ def _check_file(path: Path, *, quick: bool) -> str:
         rows = conn.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
         if not rows or rows[0][0] != "ok":
             return "damaged: " + "; ".join(str(r[0]) for r in rows[:3])
-        return _version_problem(conn)
+        return _version_problem(conn) if usable_here else ""
     except sqlite3.DatabaseError as exc:
         return f"damaged: {exc}"
     finally:
