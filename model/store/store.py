@@ -154,8 +154,11 @@ def _refuse_unusable(path: Path) -> None:
             where=str(path),
             hint="Choose the .auditloop file itself, or restore one of its backups.",
         )
+    # With no WAL beside it the file alone is the truth: `immutable` reads it without creating a
+    # -wal/-shm or taking a lock. With a WAL, a read-only connection reads through it.
+    flags = "mode=ro" if Path(str(path) + "-wal").exists() else "immutable=1"
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error:
         return  # the read-write open below reports it
     try:

@@ -175,3 +175,17 @@ def test_a_newer_backup_is_not_good(tmp_path):
     info = {i.path: i for i in backup_infos(path)}
     assert not info[newer].good and "newer version" in info[newer].problem
     assert latest_good_backup(path) == older
+
+
+def test_newer_version_file_in_wal_mode_is_left_byte_identical_with_nothing_beside_it(tmp_path):
+    path = tmp_path / "new.sqlite"
+    store = open_store(path)
+    store.db["_sqlite_migrations"].insert({"migration_set": migrations.MIGRATION_SET, "name": "m999_future",
+                                           "applied_at": "2030-01-01"})
+    store.close()
+    assert path.read_bytes()[18:20] == b"\x02\x02"  # WAL mode, closed cleanly (no -wal left)
+    before = _sha(path)
+    with pytest.raises(NewerVersionFile):
+        open_store(path)
+    assert _sha(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.sqlite", "new.sqlite.lock"]
