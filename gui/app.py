@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from gui import garbage, recent
+from gui import dialogs, garbage, recent
 from gui.context import AppContext
 from gui.crash import install_excepthook, setup_logging
 
@@ -60,7 +61,8 @@ def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_aft
     install_excepthook()
     # --demo never touches the real data file: it opens a fresh copy beside it.
     path = db_path or data_dir / (DEMO_FILE_NAME if demo else DATA_FILE_NAME)
-    if not demo and not path.exists():
+    if not demo and not path.exists() and not (
+            (path.parent / "backups").is_dir() and _offer_restore_missing(path)):
         demo = _ask_first_launch()
     from gui.main_window import FirstPaintWatcher, MainWindow
 
@@ -93,7 +95,7 @@ def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> Ap
 
 
 def _open_start_store(path: Path, demo: bool) -> Store | None:
-    from model.core.errors import KnownError
+    from model.core.errors import EmptyDataFile, KnownError, StoreInUse
     from model.store.store import open_store
 
     if demo:
@@ -102,6 +104,11 @@ def _open_start_store(path: Path, demo: bool) -> Store | None:
         return build_demo(path)
     try:
         return open_store(path)
+    except StoreInUse as exc:
+        dialogs.show_known_error(None, exc)
+        return None
+    except EmptyDataFile as exc:
+        return _recover_empty(path, exc)
     except KnownError as exc:
         return _recover(path, exc)
 
@@ -116,16 +123,77 @@ def _ask_first_launch() -> bool:
     return answer == QMessageBox.Yes
 
 
-def _recover(path: Path, exc: KnownError) -> Store | None:
-    from model.store.store import latest_backup, open_store, restore_backup
+RESTORE_LATEST = "Restore the latest good backup"
+START_NEW = "Start a new, empty data file"
+QUIT = "Quit"
 
-    backup = latest_backup(path)
-    text = str(exc)
-    if backup is None or "already open" in exc.message:
-        QMessageBox.critical(None, "AuditLoop", text)
+
+def _offer_restore_missing(path: Path) -> bool:
+    """No data file, but backups beside where it was: offer the latest good one (True: restored)."""
+    from gui.backups import describe_backup
+    from model.core.errors import KnownError
+    from model.store.store import backup_info, latest_good_backup, restore_backup
+
+    good = latest_good_backup(path)
+    if good is None:
+        return False
+    text = (f"No data file was found at {path}, but its backups are there.\n\nThe latest good backup is "
+            f"{describe_backup(backup_info(good))}.")
+    if dialogs.choose(None, "AuditLoop: data file missing", text, [RESTORE_LATEST, START_NEW]) != 0:
+        return False
+    try:
+        restore_backup(good, path)
+    except KnownError as exc:
+        dialogs.show_known_error(None, exc)
+        return False
+    return True
+
+
+def _recover_empty(path: Path, exc: KnownError) -> Store | None:
+    """The data file is 0 bytes: say so, and offer the latest good backup or a new file (never silently)."""
+    from gui.backups import describe_backup
+    from model.store.store import backup_info, latest_good_backup, restore_backup, start_new_data_file
+
+    good = latest_good_backup(path)
+    text = f"{exc.message}\nWhere: {exc.where}\n\n"
+    text += (f"The latest good backup is {describe_backup(backup_info(good))}." if good
+             else "No good backup of it was found.")
+    options = ([RESTORE_LATEST] if good else []) + [START_NEW, QUIT]
+    choice = dialogs.choose(None, "AuditLoop: empty data file", text, options)
+    picked = options[choice] if 0 <= choice < len(options) else QUIT
+    if picked == RESTORE_LATEST:
+        return _reopen_after(path, lambda: restore_backup(good, path))
+    if picked == START_NEW:
+        return _reopen_after(path, lambda: start_new_data_file(path))
+    return None
+
+
+def _recover(path: Path, exc: KnownError) -> Store | None:
+    """The data file cannot be opened: offer the newest backup that is checked good, if there is one."""
+    from gui.backups import describe_backup
+    from model.core.errors import NewerVersionFile
+    from model.store.store import backup_info, latest_good_backup, preserved_dir, restore_backup
+
+    good = latest_good_backup(path)
+    if good is None:
+        dialogs.show_known_error(None, exc)
         return None
-    answer = QMessageBox.question(None, "AuditLoop", f"{text}\n\nRestore the latest backup ({backup.name})?")
-    if answer != QMessageBox.Yes:
+    question = (f"{exc}\n\nRestore the latest good backup ({describe_backup(backup_info(good))})? The current "
+                f"file is kept in {preserved_dir(path)} first.")
+    if not dialogs.ask(None, "AuditLoop", question):
         return None
-    restore_backup(backup, path)
-    return open_store(path)
+    reason = "newer-version" if isinstance(exc, NewerVersionFile) else "replaced"
+    return _reopen_after(path, lambda: restore_backup(good, path, reason=reason))
+
+
+def _reopen_after(path: Path, step: Callable[[], object]) -> Store | None:
+    """Run a recovery step and open the file; a KnownError on the way is shown, never raised."""
+    from model.core.errors import KnownError
+    from model.store.store import open_store
+
+    try:
+        step()
+        return open_store(path)
+    except KnownError as exc:
+        dialogs.show_known_error(None, exc)
+        return None

@@ -16,18 +16,6 @@ def ask(parent: QWidget | None, title: str, text: str) -> bool:
     return answer == QMessageBox.Yes
 
 
-def choose(parent: QWidget | None, title: str, text: str, options: list[str]) -> int | None:
-    """A question with named answers (buttons in order, the first is the default); None for Cancel."""
-    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, parent)
-    buttons = [box.addButton(option, QMessageBox.AcceptRole) for option in options]
-    box.addButton(QMessageBox.Cancel)
-    if buttons:
-        box.setDefaultButton(buttons[0])
-    box.exec()
-    clicked = box.clickedButton()
-    return buttons.index(clicked) if clicked in buttons else None
-
-
 def inform(parent: QWidget | None, title: str, text: str) -> None:
     """A plain information box."""
     QMessageBox.information(parent, title, text)
@@ -60,3 +48,12 @@ def save_file(parent: QWidget | None, title: str, filters: str, start: str = "")
     from PySide6.QtWidgets import QFileDialog
 
     return QFileDialog.getSaveFileName(parent, title, start, filters)[0]
+
+
+def choose(parent: QWidget | None, title: str, text: str, options: list[str]) -> int:
+    """A question with one button per option; the index chosen, or -1 when the box is closed."""
+    box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.NoButton, parent)
+    buttons = [box.addButton(option, QMessageBox.AcceptRole) for option in options]
+    box.exec()
+    clicked = box.clickedButton()
+    return buttons.index(clicked) if clicked in buttons else -1

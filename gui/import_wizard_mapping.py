@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from gui.import_wizard import ImportWizard
 
 
+BACK_TO_MAPPING = "Back to the mapping"
+
+
 class MappingPage(QWizardPage):
     """Each column → a criterion, a case field, or ignore; saved mappings by name."""
 
@@ -176,11 +179,11 @@ class MappingPage(QWizardPage):
             if (m.column, m.criterion_id) in self._kept_as_mapped:
                 continue
             options = (["Make the criterion Yes / No"] if m.fits == "yes_no" else []) + [
-                "Leave this column out", "Import as mapped"]
+                "Leave this column out", "Import as mapped", BACK_TO_MAPPING]
             picked = dialogs.choose(self, "The column does not fit its criterion", m.message, options)
-            if picked is None:
+            choice = options[picked] if 0 <= picked < len(options) else BACK_TO_MAPPING
+            if choice == BACK_TO_MAPPING:
                 return False  # stay on this page
-            choice = options[picked]
             if choice == "Leave this column out":
                 mapping[m.column] = ci.IGNORE
                 self.set_target(m.column, ci.IGNORE)

@@ -252,11 +252,15 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def _restore_backup(self, backup: Path) -> None:
+        from model.core.errors import KnownError
         from model.store.store import restore_backup
 
         path = self.ctx.store.path
         self.ctx.store.close()
-        restore_backup(backup, path)
+        try:
+            restore_backup(backup, path)
+        except KnownError as exc:  # the data file was not replaced: it opens again as it was
+            dialogs.show_known_error(self, exc)
         self.open_data_file(path)
 
     # --- help menu ----------------------------------------------------------------------

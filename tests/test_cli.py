@@ -55,3 +55,13 @@ def test_import_benchmark_into_a_store(tmp_path):
     assert json.loads(done.stdout)["format"] == "national_audit_wide"
     again = run("import-benchmark", str(SHARED / "national_audit_trust_results.csv"), "--json", "--db", str(db))
     assert again.returncode == 2 and "Traceback" not in again.stderr
+
+
+def test_import_benchmark_refuses_an_empty_data_file_and_leaves_it(tmp_path):
+    db = tmp_path / "empty.sqlite"
+    db.write_bytes(b"")
+    done = run("import-benchmark", str(SHARED / "national_audit_trust_results.csv"), "--json", "--db", str(db))
+    assert done.returncode == 2
+    assert "empty (0 bytes)" in done.stderr and "Traceback" not in done.stderr
+    assert db.stat().st_size == 0
+    assert not any(p.name.endswith(("-wal", "-journal")) for p in tmp_path.iterdir())

@@ -38,3 +38,19 @@ class StoreError(KnownError):
 
 class ImportProblem(KnownError):
     """A file to import cannot be read at all (corrupt, encrypted, empty, unknown layout)."""
+
+
+class StoreInUse(StoreError):
+    """The data file is open in another AuditLoop window (its lock is held)."""
+
+
+class EmptyDataFile(StoreError):
+    """The data file exists but holds nothing (0 bytes); it is left as it is, never re-initialised."""
+
+
+class NewerVersionFile(StoreError):
+    """The data file was written by a newer AuditLoop (migrations this version does not know)."""
+
+
+class DamagedDataFile(StoreError):
+    """The data file fails SQLite's integrity check."""

@@ -1,8 +1,10 @@
 """The store: one SQLite file, opened through sqlite-utils.
 
-Opening a store does, in order: take the single-instance lock, check integrity, back up
-the file if migrations are pending, apply them, and switch on WAL and foreign keys. The
-GUI resolves the default path (QStandardPaths); this module only ever takes a path.
+Opening a store does, in order: take the single-instance lock, refuse an empty file, a file
+that is not SQLite or one from a newer AuditLoop (all read-only: nothing is written before
+these checks), check integrity, back up the file if migrations are pending, apply them, and
+switch on WAL and foreign keys. The GUI resolves the default path (QStandardPaths); this
+module only ever takes a path. Backups and restores live in model.store.backups (re-exported).
 
 sqlite3 connections are bound to the thread that made them, so background work calls
 `Store.connect()` in its own thread instead of sharing `Store.db`.
@@ -11,21 +13,37 @@ sqlite3 connections are bound to the thread that made them, so background work c
 from __future__ import annotations
 
 import contextlib
-import os
 import sqlite3
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
-from model.core.errors import StoreError
+from model.core.errors import DamagedDataFile, EmptyDataFile, NewerVersionFile, StoreError
 from model.store import migrations, writer
+from model.store.backups import (  # noqa: F401 - re-exported: the store's public API
+    BACKUP_DIR_NAME,
+    BACKUPS_KEPT,
+    BackupInfo,
+    backup_dir,
+    backup_info,
+    backup_infos,
+    backup_now,
+    latest_backup,
+    latest_good_backup,
+    list_backups,
+    list_preserved,
+    preserved_dir,
+    prune_backups,
+    restore_backup,
+    save_copy_as,
+    start_new_data_file,
+)
+from model.store.files import InstanceLock, has_sqlite_header, store_error
 
-BACKUP_DIR_NAME = "backups"
-BACKUPS_KEPT = 10
+_store_error = store_error  # the old private name, kept for callers that import it
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -73,7 +91,7 @@ def connect(path: Path) -> Database:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     except sqlite3.Error as exc:
-        raise _store_error(exc, path) from exc
+        raise store_error(exc, path) from exc
     return Database(conn)
 
 
@@ -81,21 +99,25 @@ def open_store(path: Path | str, *, check_integrity: bool = True) -> Store:
     """Open (creating if needed) the data file at `path` and bring its schema up to date.
 
     Raises:
-        StoreError: when the file is in use by another AuditLoop, is corrupt, is newer than
-            this version of AuditLoop, or cannot be written.
+        StoreInUse: the file is open in another AuditLoop window.
+        EmptyDataFile: the file exists but is 0 bytes; it is left untouched (never re-initialised).
+        NewerVersionFile: the file is from a newer AuditLoop; it is left byte-identical.
+        DamagedDataFile: the file fails its integrity check.
+        StoreError: the file is not SQLite, or cannot be written.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = InstanceLock(path)
     lock.acquire()
     try:
-        existed = path.exists() and path.stat().st_size > 0
+        existed = path.exists()
         if existed:
-            _check_sqlite_header(path)
+            _refuse_unusable(path)
         db = connect(path)
         try:
             if existed and check_integrity:
                 check_integrity_or_raise(db, path)
+            _refuse_newer(db, path)  # again on the real connection (after any hot-journal rollback)
             _enable_wal(db, path)
             backup = _migrate(db, path, existed)
         except BaseException:
@@ -115,21 +137,55 @@ def open_memory() -> Database:
     return db
 
 
-def _migrate(db: Database, path: Path, existed: bool) -> Path | None:
-    unknown = migrations.unknown_applied(db)
-    if unknown:
+def _refuse_unusable(path: Path) -> None:
+    """Checks that read the file only: empty, not SQLite, from a newer version."""
+    if path.stat().st_size == 0:
+        good = latest_good_backup(path)
+        raise EmptyDataFile(
+            "The data file is empty (0 bytes): it holds no audits. It was left as it is.",
+            where=str(path),
+            hint=(f"Restore the latest good backup ({good.name}) from {good.parent}, or move the empty file "
+                  "away to start a new data file." if good else
+                  "No good backup was found; move the empty file away to start a new data file."),
+        )
+    if not has_sqlite_header(path):
         raise StoreError(
-            "This data file was written by a newer version of AuditLoop.",
+            "This file is not an AuditLoop data file (it is not an SQLite database).",
+            where=str(path),
+            hint="Choose the .auditloop file itself, or restore one of its backups.",
+        )
+    # With no WAL beside it the file alone is the truth: `immutable` reads it without creating a
+    # -wal/-shm or taking a lock. With a WAL, a read-only connection reads through it.
+    flags = "mode=ro" if Path(str(path) + "-wal").exists() else "immutable=1"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error:
+        return  # the read-write open below reports it
+    try:
+        _refuse_newer(Database(conn), path)
+    except sqlite3.Error:
+        pass  # e.g. a hot journal a read-only connection may not roll back: checked again after opening
+    finally:
+        conn.close()
+
+
+def _refuse_newer(db: Database, path: Path) -> None:
+    if migrations.unknown_applied(db):
+        raise NewerVersionFile(
+            "This data file was written by a newer version of AuditLoop. It was left as it is.",
             where=str(path),
             hint="Install the newer AuditLoop, or open a backup made by this version.",
         )
+
+
+def _migrate(db: Database, path: Path, existed: bool) -> Path | None:
     if not migrations.pending(db):
         return None
     backup = backup_now(db, path, reason="before-upgrade") if existed else None
     try:
         migrations.apply(db)
     except sqlite3.Error as exc:
-        raise _store_error(exc, path) from exc
+        raise store_error(exc, path) from exc
     return backup
 
 
@@ -137,104 +193,25 @@ def _enable_wal(db: Database, path: Path) -> None:
     try:
         db.execute("PRAGMA journal_mode = WAL")
     except sqlite3.Error as exc:
-        raise _store_error(exc, path) from exc
-
-
-def _check_sqlite_header(path: Path) -> None:
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if head != b"SQLite format 3\x00":
-        raise StoreError(
-            "This file is not an AuditLoop data file (it is not an SQLite database).",
-            where=str(path),
-            hint="Choose the .auditloop file itself, or restore one of its backups.",
-        )
+        raise store_error(exc, path) from exc
 
 
 def check_integrity_or_raise(db: Database, path: Path) -> None:
-    """Run `PRAGMA integrity_check`; a damaged file raises with the newest backup named."""
+    """Run `PRAGMA integrity_check`; a damaged file raises with the newest good backup named."""
     try:
         rows = db.execute("PRAGMA integrity_check").fetchall()
     except sqlite3.DatabaseError as exc:
         rows = [(str(exc),)]
     if rows and rows[0][0] == "ok":
         return
-    latest = latest_backup(path)
+    latest = latest_good_backup(path)
     hint = (
-        f"Restore the latest backup ({latest.name}) from File > Backups."
+        f"Restore the latest good backup ({latest.name}) from File > Backups."
         if latest
-        else "No backup exists yet; keep this file and ask your IT service for a copy."
+        else "No good backup exists; keep this file and ask your IT service for a copy."
     )
     detail = "; ".join(str(r[0]) for r in rows[:3])
-    raise StoreError(f"The data file is damaged ({detail}).", where=str(path), hint=hint)
-
-
-# --- backups ---------------------------------------------------------------------------
-
-
-def backup_dir(path: Path) -> Path:
-    """The `backups/` folder next to the data file."""
-    return Path(path).parent / BACKUP_DIR_NAME
-
-
-def backup_now(db: Database, path: Path, *, reason: str = "manual", keep: int = BACKUPS_KEPT) -> Path:
-    """Copy the live database with `VACUUM INTO` (consistent even while open) and prune old ones."""
-    folder = backup_dir(path)
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{Path(path).stem}-{stamp}-{reason}.sqlite"
-    try:
-        db.execute("VACUUM INTO ?", [str(target)])
-    except sqlite3.Error as exc:
-        raise _store_error(exc, target) from exc
-    prune_backups(path, keep=keep)
-    return target
-
-
-def list_backups(path: Path) -> list[Path]:
-    """Backups of this data file, newest first."""
-    folder = backup_dir(path)
-    if not folder.exists():
-        return []
-    found = folder.glob(f"{Path(path).stem}-*.sqlite")
-    return sorted(found, key=lambda p: p.name, reverse=True)
-
-
-def latest_backup(path: Path) -> Path | None:
-    """The newest backup, or None."""
-    backups = list_backups(path)
-    return backups[0] if backups else None
-
-
-def prune_backups(path: Path, *, keep: int = BACKUPS_KEPT) -> None:
-    """Delete all but the newest `keep` backups."""
-    for old in list_backups(path)[keep:]:
-        old.unlink(missing_ok=True)
-
-
-def restore_backup(backup: Path, path: Path) -> None:
-    """Replace the (closed) data file with a backup, keeping the replaced file as a backup too."""
-    path = Path(path)
-    if path.exists():
-        folder = backup_dir(path)
-        folder.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        os.replace(path, folder / f"{path.stem}-{stamp}-replaced.sqlite")
-    for suffix in ("-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    data = Path(backup).read_bytes()
-    path.write_bytes(data)
-
-
-def save_copy_as(db: Database, target: Path) -> None:
-    """Write a consistent copy of the open database to `target` (File > Save copy as)."""
-    target = Path(target)
-    if target.exists():
-        target.unlink()
-    try:
-        db.execute("VACUUM INTO ?", [str(target)])
-    except sqlite3.Error as exc:
-        raise _store_error(exc, target) from exc
+    raise DamagedDataFile(f"The data file is damaged ({detail}).", where=str(path), hint=hint)
 
 
 # --- location checks --------------------------------------------------------------------
@@ -279,79 +256,6 @@ def _is_network_mount(text: str) -> bool:
         if len(parts) >= 3 and text.startswith(parts[1]) and len(parts[1]) > len(best):
             best, best_type = parts[1], parts[2]
     return best_type in {"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "sshfs", "fuse.sshfs"}
-
-
-# --- single instance --------------------------------------------------------------------
-
-
-class InstanceLock:
-    """An OS-level exclusive lock on `<data file>.lock`, held while the store is open.
-
-    The OS releases it if AuditLoop crashes, so a stale lock file never blocks anyone.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.lock_path = Path(str(path) + ".lock")
-        self._fh: object | None = None
-
-    def acquire(self) -> None:
-        """Take the lock or raise StoreError saying the file is open elsewhere."""
-        fh = open(self.lock_path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
-        try:
-            _lock_file(fh)
-        except OSError as exc:
-            fh.close()
-            raise StoreError(
-                "This data file is already open in another AuditLoop window.",
-                where=str(self.lock_path.with_suffix("")),
-                hint="Switch to that window, or close it and try again.",
-            ) from exc
-        self._fh = fh
-
-    def release(self) -> None:
-        """Release the lock (idempotent)."""
-        if self._fh is not None:
-            with contextlib.suppress(OSError):
-                _unlock_file(self._fh)
-            self._fh.close()  # type: ignore[attr-defined]
-            self._fh = None
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
-    import msvcrt
-
-    def _lock_file(fh: object) -> None:
-        fh.seek(0)  # type: ignore[attr-defined]
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-
-    def _unlock_file(fh: object) -> None:
-        fh.seek(0)  # type: ignore[attr-defined]
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
-
-else:
-    import fcntl
-
-    def _lock_file(fh: object) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[attr-defined]
-
-    def _unlock_file(fh: object) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)  # type: ignore[attr-defined]
-
-
-def _store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    """Map sqlite3 errors at the model boundary to messages a user can act on."""
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        msg, hint = "The data file is busy (locked by another program).", "Close other programs using it."
-    elif "readonly" in text or "read-only" in text or "permission" in text:
-        msg, hint = "The data file cannot be written.", "Choose a folder you can write to."
-    elif "disk is full" in text or "full" in text:
-        msg, hint = "The disk is full.", "Free some space and try again."
-    elif "not a database" in text or "malformed" in text:
-        msg, hint = "The data file is damaged.", "Restore the latest backup from File > Backups."
-    else:
-        msg, hint = f"The data file could not be used: {exc}", "Try again, or restore a backup."
-    return StoreError(msg, where=str(path), hint=hint)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,8 @@ class DialogLog:
 
     calls: list[tuple[str, str, str]] = field(default_factory=list)
     answer: bool = True
-    choice: int | None = 0  # what choose() returns: an option's index, None for Cancel
+    choice: int = -1  # what choose() returns: the option's index, -1 for closed
+    offered: list[list[str]] = field(default_factory=list)  # the options of each choose()
     open_path: str = ""
     save_path: str = ""
 
@@ -37,12 +38,14 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
     def record(kind: str):
         def show(_parent: object, title: str, text: str = "", *rest: object) -> object:
             log.calls.append((kind, title, text))
-            return {"ask": log.answer, "choose": log.choice, "open_file": log.open_path,
-                    "save_file": log.save_path}.get(kind)
+            if kind == "choose":
+                log.offered.append(list(rest[0]))  # type: ignore[call-overload]
+            return {"ask": log.answer, "open_file": log.open_path, "save_file": log.save_path,
+                    "choose": log.choice}.get(kind)
 
         return show
 
-    for kind in ("ask", "choose", "inform", "warn", "open_file", "save_file"):
+    for kind in ("ask", "inform", "warn", "open_file", "save_file", "choose"):
         monkeypatch.setattr(dialogs, kind, record(kind))
     monkeypatch.setattr(dialogs, "show_known_error",
                         lambda _p, exc, title="AuditLoop": log.calls.append(("error", title, str(exc))))

@@ -441,7 +441,8 @@ def _timed_lactate(ctx, audit_id: int) -> Criterion:
     return update_criterion(ctx.store.db, lactate)
 
 
-@pytest.mark.parametrize(("choice", "lactate_type"), [(0, "yes_no"), (1, "time_diff"), (None, "time_diff")])
+@pytest.mark.parametrize(("choice", "lactate_type"),
+                         [(0, "yes_no"), (1, "time_diff"), (3, "time_diff"), (-1, "time_diff")])
 def test_yes_no_column_into_a_timed_criterion_makes_the_user_choose(qtbot, ctx, ward_file, dialog_log, choice,
                                                                      lactate_type):
     from model.plan.criteria import get_criterion
@@ -460,7 +461,7 @@ def test_yes_no_column_into_a_timed_criterion_makes_the_user_choose(qtbot, ctx, 
     kind, title, text = dialog_log.calls[-1]
     assert kind == "choose" and f"“{column}” holds Yes/No answers" in text and "0 counts as met" in text
     assert get_criterion(ctx.store.db, lactate.id).answer_type == lactate_type
-    if choice is None:  # Cancel: the user stays on the mapping to think again
+    if choice in (3, -1):  # back, or the box closed: the user stays on the mapping to think again
         assert wizard.currentPage() is wizard.mapping_page
     else:
         assert wizard.currentPage() is wizard.values_page
