@@ -233,7 +233,7 @@ class AuditWorkspace(QWidget):
             dialogs.show_known_error(self, exc)
             return
         self._on_page_data_changed("")
-        if self.stack.currentWidget() is self.pages.get("plan"):
+        if self.current_page() is self.pages.get("plan"):
             self._on_steps_current_row_changed(self.steps.currentRow())  # the Plan page shows the status
 
     @Slot()
