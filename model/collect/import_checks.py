@@ -17,6 +17,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.collect.answers import parse_uk_dates, validate_nhs_numbers
+from model.collect.demographics import parse_ages
 from model.collect.import_mapping import CASE_FIELDS, IGNORE
 from model.collect.pseudonym import pseudonymise
 from model.collect.sheets import SheetTable
@@ -100,7 +101,7 @@ def _case_field(cases: pd.DataFrame, fname: str, cells: pd.Series, column: str, 
             if mask.any():
                 problems.append(_problems(cells.index[mask], column, cells[mask], problem[mask], action))
     elif fname in ("age", "imd_decile"):
-        number = pd.to_numeric(text, errors="coerce")
+        number = parse_ages(text) if fname == "age" else pd.to_numeric(text, errors="coerce")
         low, high = (0, 120) if fname == "age" else (1, 10)
         ok = number.between(low, high) & (number % 1 == 0)
         cases[fname] = number.where(ok).astype("Int64")

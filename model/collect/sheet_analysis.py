@@ -101,8 +101,22 @@ def _tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.casefold())
 
 
+GROUP_SEPARATOR = " – "  # two-row headers read "Group – Sub" (model.collect.header_detection)
+
+
 def header_role(header: str) -> tuple[str | None, float]:
-    """The role a header names and how sure we are (1.0 exact, 0.9 all words present, else fuzzy)."""
+    """The role a header names and how sure we are (1.0 exact, 0.9 all words present, else fuzzy).
+
+    Under a two-row header ("PATIENT DETAILS – Case no.") the column's own name decides: the
+    group's words would otherwise blur every match.
+    """
+    if GROUP_SEPARATOR in header:
+        own = header.rsplit(GROUP_SEPARATOR, 1)[1]
+        return max(_header_role(own), _header_role(header), key=lambda r: r[1])
+    return _header_role(header)
+
+
+def _header_role(header: str) -> tuple[str | None, float]:
     tokens = _tokens(header)
     joined = " ".join(tokens)
     best: tuple[str | None, float] = (None, 0.0)

@@ -17,16 +17,18 @@ from model.collect.cell_codes import _Cells
 from model.collect.header_detection import _collapse
 
 # A row whose first filled cell starts like this is a totals/summary row, not a case.
-_TOTAL_LEADS = ("totals?", "sum", "overall", "count", "average", "mean", "median")
+_TOTAL_LEADS = ("totals?", "sum", "overall", "count", "average", "mean", "median", "percent(?:age)?",
+                "proportion", "compliance", "compliant")
+# "% compliance", "%met": a percentage row under the data is a summary, never a case.
 _TOTAL_FIRST_CELL_RE = re.compile(
-    r"^\s*(?:grand\s+|sub\s*-?\s*)?(?:" + "|".join(_TOTAL_LEADS) + r")\b", re.IGNORECASE
+    r"^\s*(?:%|(?:grand\s+|sub\s*-?\s*)?(?:" + "|".join(_TOTAL_LEADS) + r")\b)", re.IGNORECASE
 )
 # Any cell holding exactly one of these marks a totals row too.
 _TOTAL_WORDS = frozenset({"total", "totals", "grand total", "subtotal", "sub total", "sub-total"})
 # The letters a cell matching either can start with (after spaces; "g" and "s" for "grand" and
 # "sub"): cells starting with anything else (digits, "Yes", "AMU") need no test, which skips
 # almost every cell of a big sheet.
-_TOTAL_FIRST_LETTERS = "gs" + "".join(lead[0] for lead in _TOTAL_LEADS)
+_TOTAL_FIRST_LETTERS = "gs%" + "".join(lead[0] for lead in _TOTAL_LEADS)
 _TOTAL_WORD_LETTERS = "".join(sorted({word[0] for word in _TOTAL_WORDS}))
 _SUMMARY_BLOCK_MAX_ROWS = 5
 _REASONS = ("", "empty row", "repeated header row", "totals row", "summary rows below the data", "hidden in Excel")

@@ -523,3 +523,26 @@ def test_values_shared_by_every_row_are_stored_like_the_others(db):
     commit_import(db, cycle_id, plan, file_name="o'brien.csv", sha256="q")
     assert db.execute("SELECT case_ref, ward, cycle_id, answer_criteria, outcomes FROM cases ORDER BY id").fetchall() \
         == [(ref, "St Mary's", cycle_id, str(list_criteria(db, cycle_id)[0].id), "M") for ref in "123"]
+
+
+@pytest.mark.parametrize(("typed", "years"), [("93", 93), ("93y", 93), ("93 yrs", 93), ("93 Years old", 93),
+                                               ("93yo", 93), ("6 months", 0), ("3 wks", 0), ("93m", None),
+                                               ("ninety", None), ("150", None)])
+def test_ages_are_read_as_clinicians_type_them(db, typed, years):
+    _audit, cycle_id = make_cycle(db)
+    table = table_from({"Case no.": ["1"], "Age": [typed], "Screening tool used": ["Y"]})
+    plan = plan_import(db, cycle_id, table, {"Case no.": "case_ref", "Age": "age",
+                                             "Screening tool used": auto_mapping(db, cycle_id, table)[
+                                                 "Screening tool used"]},
+                       {}, keep_identifiers=False, key=None)
+    age = plan.cases["age"].iloc[0]
+    assert (None if pd.isna(age) else int(age)) == years
+    assert (years is None) == (not plan.rejected.empty)
+
+
+def test_two_row_headers_map_case_fields_by_the_column_own_name(db):
+    _audit, cycle_id = make_cycle(db)
+    table = table_from({"PATIENT DETAILS – Case no.": ["1", "2"], "PATIENT DETAILS – Ward": ["AMU", "W12"],
+                        "PATIENT DETAILS – Age": ["93y", "71"], "PATIENT DETAILS – Sex": ["F", "M"]})
+    mapping = auto_mapping(db, cycle_id, table)
+    assert [mapping[c] for c in table.columns] == ["case_ref", "ward", "age", "sex"]
