@@ -47,7 +47,15 @@ from model.collect.import_mapping import (
     save_profile,
     table_at_header,
 )
-from model.collect.import_plan import OUTCOME_COLUMNS, ImportPlan, plan_import, rejected_csv, unrecognised_values
+from model.collect.import_plan import (
+    OUTCOME_COLUMNS,
+    ImportPlan,
+    plan_import,
+    proposed_merges,
+    rejected_csv,
+    unrecognised_values,
+)
+from model.collect.value_merge import remember_merges
 from model.core.progress import Progress, report
 from model.core.util import now_iso
 from model.store.case_answers import pack_columns
@@ -74,6 +82,7 @@ __all__ = [
     "list_profiles",
     "load_profile",
     "plan_import",
+    "proposed_merges",
     "rejected_csv",
     "save_profile",
     "table_at_header",
@@ -218,6 +227,8 @@ def commit_import(db: Database, cycle_id: int, plan: ImportPlan, *, file_name: s
         first_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").fetchone()[0]
         rows = _case_rows(plan, cycle_id, import_id, first_id)
         _insert(db, "cases", rows, progress, 0, total, "Storing cases…")
+        for field_name, spellings in plan.merges.items():  # the user's merges, for the next import
+            remember_merges(db, field_name, spellings)
         report(progress, total, total, "Finishing…")
     return import_id
 

@@ -25,9 +25,11 @@ from model.collect.import_checks import (
     _period,
     _problems,
     _reject_duplicates,
+    _text,
 )
 from model.collect.import_mapping import CASE_FIELDS, criterion_target
 from model.collect.sheets import SheetTable
+from model.collect.value_merge import MERGE_FIELDS, apply_merges, propose_merges, remembered_merges
 from model.core.errors import KnownError
 from model.core.excel_safety import neutralise_frame
 from model.plan.criteria import Criterion, list_criteria
@@ -51,6 +53,7 @@ class ImportPlan:
         mapping: the column mapping used.
         sheet: the sheet name; header_row: its 1-based header row.
         replace_import_id: the earlier import this plan replaces (its cases do not clash).
+        merges: per field (ward, site, team), spelling → the name stored (model.collect.value_merge).
     """
 
     cases: pd.DataFrame
@@ -63,6 +66,7 @@ class ImportPlan:
     header_row: int | None = None
     replace_import_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+    merges: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def case_count(self) -> int:
@@ -123,9 +127,22 @@ def unrecognised_values(db: Database, cycle_id: int, table: SheetTable, mapping:
     return pd.concat(parts, ignore_index=True) if parts else empty
 
 
+def proposed_merges(db: Database, table: SheetTable, mapping: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Per mapped ward/site/team column, the spellings that would be merged (model.collect.value_merge),
+    with the user's earlier merges applied first."""
+    out = {}
+    for column, target in mapping.items():
+        if target in MERGE_FIELDS:
+            merges = propose_merges(_text(table.data[column]).dropna(), remembered_merges(db, target))
+            if merges:
+                out[target] = merges
+    return out
+
+
 def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping[str, str],
                 decisions: Mapping[str, str], *, keep_identifiers: bool, key: bytes | None,
-                replace_import_id: int | None = None) -> ImportPlan:
+                replace_import_id: int | None = None,
+                merges: Mapping[str, Mapping[str, str]] | None = None) -> ImportPlan:
     """Work out what importing `table` into a cycle would store.
 
     Args:
@@ -138,6 +155,7 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
         keep_identifiers: the audit keeps NHS and hospital numbers (otherwise they are hashed).
         key: the audit's pseudonymisation key (needed when identifiers are hashed).
         replace_import_id: an earlier import of the same file being replaced.
+        merges: per field (ward, site, team), spelling as typed (trimmed) → the name to store.
 
     Raises:
         KnownError: the mapping is unusable (no case reference column, no criterion, a target
@@ -157,6 +175,9 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
     for fname, column in targets.items():
         if fname in CASE_FIELDS and fname != "case_ref":
             _case_field(cases, fname, data[column], column, period, problems)
+    used_merges = {f: dict(m) for f, m in (merges or {}).items() if f in MERGE_FIELDS and f in cases and m}
+    for fname, spellings in used_merges.items():
+        cases[fname] = apply_merges(cases[fname], spellings)
     _identifiers(cases, keep_identifiers, key)
     keep = _reject_duplicates(db, cycle_id, cases, targets["case_ref"], replace_import_id, problems)
     cases = cases.loc[keep]
@@ -167,7 +188,7 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
                       rejected=rejected.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
                       unrecognised=unrecognised, mapping=dict(mapping), sheet=table.sheet,
                       header_row=table.header_row, replace_import_id=replace_import_id,
-                      warnings=list(table.warnings))
+                      warnings=list(table.warnings), merges=used_merges)
 
 
 def _answers(data: pd.DataFrame, cases: pd.DataFrame, targets: Mapping[str, str],
