@@ -180,10 +180,12 @@ class BenchmarkMappingPage(QWidget):
             profiles.addWidget(widget)
         profiles.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h3>2. Check how the columns are read</h3>"
-                                "<p>AuditLoop proposed this from the column names and by checking numerator ÷ "
-                                "denominator against the percentage. Correct anything that is wrong; save it as a "
-                                "profile so next year's file imports in one step.</p>"))
+        intro = QLabel("<h3>2. Check how the columns are read</h3>"
+                       "<p>AuditLoop proposed this from the column names and by checking numerator ÷ "
+                       "denominator against the percentage. Correct anything that is wrong; save it as a "
+                       "profile so next year's file imports in one step.</p>")
+        intro.setWordWrap(True)  # an unwrapped paragraph made the wizard wider than a laptop screen
+        layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.mapping_view, 1)
         layout.addWidget(self.remove_measure_button, 0, Qt.AlignLeft)

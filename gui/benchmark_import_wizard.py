@@ -85,7 +85,7 @@ class BenchmarkImportWizard(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages, 1)
         layout.addLayout(buttons)
-        self.resize(980, 640)
+        dialogs.fit_to_screen(self, 980, 640)
 
     def _connect_signals(self) -> None:
         self.file_page.browse_button.clicked.connect(self._on_browse_button_clicked)

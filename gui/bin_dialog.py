@@ -31,7 +31,7 @@ class BinDialog(QDialog):
         self.ctx = ctx
         self.changed = False
         self.setWindowTitle("Bin")
-        self.resize(620, 400)
+        dialogs.fit_to_screen(self, 620, 400)
         self.list = QListWidget()
         self.empty = QLabel("The bin is empty.")
         self.restore_button = QPushButton("Restore")

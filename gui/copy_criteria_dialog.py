@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import dialogs
 from gui.context import AppContext
 from model.plan import criteria as crit
 from model.plan.audits import list_audits
@@ -39,7 +40,7 @@ class CopyCriteriaDialog(QDialog):
         self._standards: dict[int, Standard] = {}
         self._shown: list[crit.Criterion] = []
         self.setWindowTitle("Copy criteria")
-        self.resize(640, 480)
+        dialogs.fit_to_screen(self, 640, 480)
         self._build()
         self._connect_signals()
         self._fill_sources()

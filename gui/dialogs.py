@@ -10,6 +10,19 @@ if TYPE_CHECKING:
     from model.core.errors import KnownError
 
 
+def fit_to_screen(window: QWidget, width: int, height: int) -> None:
+    """Size a dialog or wizard as wished, but never larger than the screen's free area: on a
+    1366×768 laptop at 125% a 1000×680 wizard would put its buttons off the screen."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    free = screen.availableGeometry().size() if screen is not None else None
+    if free is None or free.isEmpty():
+        window.resize(width, height)
+        return
+    window.resize(min(width, free.width() - 16), min(height, free.height() - 40))
+
+
 def ask(parent: QWidget | None, title: str, text: str) -> bool:
     """A Yes/No question; True for Yes."""
     answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)

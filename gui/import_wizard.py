@@ -57,7 +57,7 @@ class ImportWizard(QWizard):
         self.setWizardStyle(QWizard.ClassicStyle)
         self.setOption(QWizard.NoBackButtonOnStartPage, True)
         self.setButtonText(QWizard.FinishButton, "Import")
-        self.resize(1000, 680)
+        dialogs.fit_to_screen(self, 1000, 680)
         self.file_page, self.sheet_page = FilePage(self), SheetPage(self)
         self.mapping_page, self.values_page, self.preview_page = MappingPage(self), ValuesPage(self), PreviewPage(self)
         for page in (self.file_page, self.sheet_page, self.mapping_page, self.values_page, self.preview_page):

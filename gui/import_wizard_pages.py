@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import dialogs
+from gui.import_wizard_merges import MergeTable
 from gui.import_wizard_tasks import FILE_FILTER, LoadedFile, plan_task, table_task, values_task
 from gui.table_models import FrameTableModel
 from gui.tasks import run_task
@@ -172,8 +173,9 @@ class ValuesPage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
         self.wiz = wizard
-        self.setTitle("Answers that could not be read")
-        self.setSubTitle("These are never guessed. Decide what each one means, or leave it missing.")
+        self.setTitle("Values to check")
+        self.setSubTitle("Answers AuditLoop cannot read are never guessed: decide what each one means, or leave "
+                         "it missing. Below them, spellings of one ward, site or team that will be merged.")
         self.table = QTableWidget(0, 4)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
         self.table.setHorizontalHeaderLabels(["Value", "Cells", "Where", "Count as"])
@@ -182,9 +184,15 @@ class ValuesPage(QWizardPage):
         self.table.verticalHeader().setVisible(False)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.merge_note = QLabel("Same ward, site or team, spelt differently: each is stored under one name "
+                                 "(change the name, or type the spelling back to keep it apart).")
+        self.merge_note.setWordWrap(True)
+        self.merge_table = MergeTable()
         layout = QVBoxLayout(self)
         layout.addWidget(self.note)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.merge_note)
+        layout.addWidget(self.merge_table, 1)
         self.values: pd.DataFrame | None = None
         self.combos: dict[str, QComboBox] = {}
 
@@ -198,8 +206,11 @@ class ValuesPage(QWizardPage):
     def isComplete(self) -> bool:
         return self.values is not None
 
-    def show_values(self, values: pd.DataFrame) -> None:
-        """One row per distinct value (compared like answers), with where it occurs."""
+    def show_values(self, found: tuple[pd.DataFrame, dict[str, dict[str, str]]]) -> None:
+        """One row per distinct value (compared like answers), with where it occurs; the merges."""
+        values, merges = found
+        self.merge_table.show_merges(merges)
+        self.merge_note.setVisible(bool(merges))
         self.values = values
         groups = list(values.groupby("key", sort=True)) if len(values) else []
         self.table.setRowCount(len(groups))
@@ -238,6 +249,7 @@ class ValuesPage(QWizardPage):
 
     def validatePage(self) -> bool:
         self.wiz.session.decisions = {k: c.currentData() for k, c in self.combos.items()}
+        self.wiz.session.merges = self.merge_table.merges()
         return True
 
 
@@ -285,7 +297,7 @@ class PreviewPage(QWizardPage):
         s.plan = None
         self.summary.setText("Checking every row…")
         run_task(self, plan_task, self.wiz.ctx.store, self.wiz.cycle_id, s.table, s.mapping, s.decisions,
-                 s.replace_import_id, on_success=self.show_plan, on_error=self.wiz.task_failed,
+                 s.replace_import_id, s.merges, on_success=self.show_plan, on_error=self.wiz.task_failed,
                  title="Checking every row…")
 
     def isComplete(self) -> bool:

@@ -45,6 +45,7 @@ class Session:
     table: SheetTable | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, str] = field(default_factory=dict)
+    merges: dict[str, dict[str, str]] = field(default_factory=dict)
     plan: ci.ImportPlan | None = None
     replace_import_id: int | None = None
 
@@ -75,15 +76,16 @@ def table_task(progress: Progress, path: Path, raw: RawSheet, header_row: int | 
 
 
 def values_task(progress: Progress, store: Store, cycle_id: int, table: SheetTable,
-                mapping: dict[str, str]) -> pd.DataFrame:
-    """The unreadable answers, one row per cell."""
+                mapping: dict[str, str]) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    """The unreadable answers (one row per cell) and the ward/site/team spellings to merge."""
     progress.report(0, 1, "Reading the answers…")
     with store.connect() as db:
-        return ci.unrecognised_values(db, cycle_id, table, mapping)
+        return ci.unrecognised_values(db, cycle_id, table, mapping), ci.proposed_merges(db, table, mapping)
 
 
 def plan_task(progress: Progress, store: Store, cycle_id: int, table: SheetTable, mapping: dict[str, str],
-              decisions: dict[str, str], replace_import_id: int | None) -> ci.ImportPlan:
+              decisions: dict[str, str], replace_import_id: int | None,
+              merges: dict[str, dict[str, str]] | None = None) -> ci.ImportPlan:
     """Plan the import with the audit's identifier rules and key."""
     progress.report(0, 1, "Checking every row…")
     with store.connect() as db:
@@ -91,5 +93,5 @@ def plan_task(progress: Progress, store: Store, cycle_id: int, table: SheetTable
         needs_key = not audit.keep_identifiers and bool({"nhs_number", "hospital_number"} & set(mapping.values()))
         key = load_or_create_key(key_path_for(store.path, audit.uid)) if needs_key else None
         return ci.plan_import(db, cycle_id, table, mapping, decisions, keep_identifiers=bool(audit.keep_identifiers),
-                              key=key, replace_import_id=replace_import_id)
+                              key=key, replace_import_id=replace_import_id, merges=merges)
 

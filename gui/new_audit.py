@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import dialogs
 from gui.context import AppContext
 from gui.stages._plan_widgets import WARNING_STYLE, error_label, set_message, with_message
 from model.core.errors import KnownError
@@ -49,7 +50,7 @@ class NewAuditDialog(QDialog):
         self.created_audit_id: int | None = None
         self.open_instead_id: int | None = None
         self.setWindowTitle("New audit")
-        self.resize(640, 520)
+        dialogs.fit_to_screen(self, 640, 520)
         self._build()
         self._connect_signals()
         self._on_standard_changed()

@@ -29,7 +29,7 @@ class QuickLookDialog(QDialog):
         super().__init__(parent)
         self.result = result
         self.setWindowTitle(f"Quick look: {result['file']}")
-        self.resize(900, 600)
+        dialogs.fit_to_screen(self, 900, 600)
         self.text = QTextBrowser()
         self.text.setAccessibleName("What the spreadsheet holds")
         self.text.setHtml(quick_look_html(result))

@@ -76,7 +76,7 @@ class StandardsDialog(QDialog):
         self.ctx = ctx
         self.standards: list[Standard] = []
         self.setWindowTitle("Standards library")
-        self.resize(1040, 660)
+        dialogs.fit_to_screen(self, 1040, 660)
         self._build()
         self._connect_signals()
         self.reload()
@@ -253,7 +253,7 @@ class StandardEditor(QDialog):
         self.standard = standard
         self.saved: Standard | None = None
         self.setWindowTitle("Edit standard" if standard.id else "New standard")
-        self.resize(1000, 640)
+        dialogs.fit_to_screen(self, 1000, 640)
         self._build()
         self._fill(standard)
         self.add_row_button.clicked.connect(self._on_add_row_button_clicked)

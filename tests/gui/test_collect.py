@@ -466,3 +466,31 @@ def test_yes_no_column_into_a_timed_criterion_makes_the_user_choose(qtbot, ctx, 
     else:
         assert wizard.currentPage() is wizard.values_page
         assert (wizard.session.mapping[column] == "ignore") == (choice == 1)
+
+
+def test_ward_spellings_are_merged_as_the_user_leaves_them(qtbot, ctx, tmp_path):
+    from model.collect.value_merge import merge_key, remembered_merges
+
+    sheet = tmp_path / "wards.csv"
+    sheet.write_text("Case no.,Ward,Screening tool used\n1,AMU,Y\n2,amu ,N\n3,Acute Medical Unit,Y\n"
+                     "4,Ward 12,Y\n5,W12,N\n", encoding="utf-8")
+    page = open_collect(qtbot, ctx, ward_audit(ctx))
+    wizard = page.start_import()
+    wizard.open_path(sheet)
+    qtbot.waitUntil(wizard.file_page.isComplete, timeout=20000)
+    wizard.next()
+    qtbot.waitUntil(wizard.sheet_page.isComplete)
+    wizard.next()
+    assert wizard.mapping_page.mapping()["Ward"] == "ward"
+    wizard.next()
+    qtbot.waitUntil(wizard.values_page.isComplete, timeout=20000)
+    merges = wizard.values_page.merge_table
+    assert merges.isVisibleTo(wizard) and merges.merges() == {
+        "ward": {"AMU": "Acute Medical Unit", "amu": "Acute Medical Unit", "W12": "Ward 12"}}
+    merges.rename("ward", "W12", "W12")  # the user keeps W12 apart
+    wizard.next()
+    qtbot.waitUntil(wizard.preview_page.isComplete, timeout=20000)
+    assert sorted(set(wizard.session.plan.cases["ward"])) == ["Acute Medical Unit", "W12", "Ward 12"]
+    with qtbot.waitSignal(wizard.imported, timeout=20000):
+        wizard.accept()
+    assert remembered_merges(ctx.store.db, "ward")[merge_key("amu")] == "Acute Medical Unit"

@@ -42,3 +42,29 @@ def test_no_stage_grows_the_window_or_hides_a_button(qtbot, ctx, screen):
             for button in page.findChildren(QAbstractButton):
                 if button.isVisibleTo(page):
                     assert button.width() > 4 and button.height() > 4, f"{key}: {button.text()} squashed"
+
+
+def test_wizards_and_dialogs_fit_the_screen_with_their_buttons_on_it(qtbot, ctx):
+    from PySide6.QtWidgets import QWizard
+
+    from gui.benchmark_import_wizard import BenchmarkImportWizard
+    from gui.import_wizard import ImportWizard
+    from gui.new_audit import NewAuditDialog
+    from gui.standards_dialog import StandardsDialog
+
+    free = QApplication.primaryScreen().availableGeometry()
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    cycle_id = window.ctx.store.db.execute("SELECT id FROM cycles WHERE audit_id = 2 ORDER BY number").fetchone()[0]
+    for dialog in (ImportWizard(ctx, cycle_id, window), BenchmarkImportWizard(ctx, window),
+                   NewAuditDialog(ctx, window), StandardsDialog(ctx, window)):
+        qtbot.addWidget(dialog)
+        dialog.show()
+        QApplication.processEvents()
+        assert dialog.width() <= free.width() and dialog.height() <= free.height(), type(dialog).__name__
+        if isinstance(dialog, QWizard):
+            for which in (QWizard.NextButton, QWizard.CancelButton):
+                button = dialog.button(which)
+                corner = button.mapTo(dialog, button.rect().bottomRight())
+                assert dialog.rect().contains(corner), f"{type(dialog).__name__}: {button.text()} off the dialog"
+        dialog.close()
