@@ -84,12 +84,12 @@ def bench_benchmark_import(args: argparse.Namespace) -> dict[str, float]:
 
     from model.benchmark.benchmark_import import parse_fingertips
     from model.benchmark.benchmark_store import save_dataset
-    from model.benchmark.fingertips_import import _generate_fingertips_csv
     from model.store.store import open_store
+    from tests.generators import generate_fingertips_csv
 
     rows = 5_000 if args.quick else 100_000
     with tempfile.TemporaryDirectory() as tmp:
-        path = _generate_fingertips_csv(Path(tmp) / "fingertips.csv", rows=rows, seed=1)
+        path = generate_fingertips_csv(Path(tmp) / "fingertips.csv", rows=rows, seed=1)
         runs = 1 if args.quick else 3
 
         def end_to_end() -> None:

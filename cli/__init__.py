@@ -17,4 +17,5 @@ SUBCOMMANDS: dict[str, str] = {
 
 def entry_point(name: str) -> Callable[[list[str]], int]:
     """The `main` of subcommand `name`."""
-    return importlib.import_module(SUBCOMMANDS[name]).main  # type: ignore[no-any-return]
+    main: Callable[[list[str]], int] = importlib.import_module(SUBCOMMANDS[name]).main
+    return main

@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import Any, cast
 
 from model.collect.sheet_analysis import analyse_sheet
 from model.core.errors import KnownError
@@ -18,7 +19,7 @@ def summary_text(result: dict[str, object]) -> str:
     """A few readable lines for the terminal when --json is not given."""
     lines = [f"{result['file']}: sheet '{result['sheet']}', header in row {result['header_row']}, "
              f"{result['rows']} rows"]
-    for col in result["columns"]:  # type: ignore[union-attr]
+    for col in cast(list[dict[str, Any]], result["columns"]):
         line = f"  {col['letter']:>3}  {col['name'][:50]:<50} {col['role']}"
         if "answers" in col:
             ans = col["answers"]

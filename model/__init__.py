@@ -18,7 +18,7 @@ def _import_sqlite_utils_lean() -> None:
         return
     blocked = [name for name in ("pandas", "numpy") if name not in sys.modules]
     for name in blocked:
-        sys.modules[name] = None  # type: ignore[assignment]
+        sys.modules[name] = None  # type: ignore[assignment]  # None makes `import name` fail at once
     try:
         import sqlite_utils  # noqa: F401
     finally:

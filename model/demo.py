@@ -23,6 +23,7 @@ Deterministic: the same seed gives the same data. No identifiers are stored.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,11 +37,11 @@ from model.benchmark.benchmark_import import parse_file
 from model.benchmark.benchmark_store import link_criterion, measures, save_dataset
 from model.compare.chart_notes import add_note
 from model.core.resources import resource_path
-from model.core.util import now_iso
+from model.core.util import now_iso, saved
 from model.plan.audits import Audit, create_audit
-from model.plan.criteria import Criterion, add_criterion, list_criteria
+from model.plan.criteria import Criterion, CriterionId, add_criterion, list_criteria
 from model.plan.cycles import Cycle, create_cycle, start_next_cycle, update_cycle
-from model.store.case_answers import column_from_values, write_many
+from model.store.case_answers import AnswerColumn, column_from_values, write_many
 from model.store.store import Store, open_store
 
 SEED = 20260301
@@ -226,24 +227,25 @@ def _demo_audit(db: Database, rng: np.random.Generator, audit: Audit, criteria: 
     """An audit with a baseline and a re-audit, each with exact-rate answers for every criterion."""
     audit = create_audit(db, audit)
     base, again = cycles
-    first = create_cycle(db, Cycle(audit_id=audit.id, period_start=base.start.isoformat(),
+    first = create_cycle(db, Cycle(audit_id=saved(audit.id), period_start=base.start.isoformat(),
                                    period_end=base.end.isoformat(), status=base.status, method=base.method,
                                    sampling_method="simple_random", population_size=base.cases * 3,
                                    planned_sample=base.cases, sampling_seed=int(rng.integers(1, 99999)),
                                    standard_version="2019"))
     for spec in criteria:
-        add_criterion(db, first.id, _criterion(spec))
-    second = start_next_cycle(db, audit.id, period_start=again.start.isoformat(),
+        add_criterion(db, saved(first.id), _criterion(spec))
+    second = start_next_cycle(db, saved(audit.id), period_start=again.start.isoformat(),
                               period_end=again.end.isoformat(), status=again.status, method=again.method,
                               planned_sample=again.cases, started_on=again.start.isoformat())
     update_cycle(db, second)
     for phase, (cycle, spec_cycle) in enumerate(zip((first, second), cycles, strict=True)):
         days = _spread_days(rng, spec_cycle.start, spec_cycle.end, spec_cycle.cases)
         case_ids = _insert_cases(db, rng, cycle, days, spec_cycle.collector, AGE_BANDS, WARDS)
-        outcomes = {c.id: _exact_outcomes(rng, spec_cycle.cases, spec.rates[phase], spec.p_exception, spec.p_missing)
-                    for c, spec in zip(list_criteria(db, cycle.id), criteria, strict=True)}
+        outcomes = {saved(c.id): _exact_outcomes(rng, spec_cycle.cases, spec.rates[phase], spec.p_exception,
+                                                 spec.p_missing)
+                    for c, spec in zip(list_criteria(db, saved(cycle.id)), criteria, strict=True)}
         _insert_answers(db, case_ids, outcomes)
-    return int(audit.id)
+    return saved(audit.id)
 
 
 def _criterion(spec: _DemoCriterion) -> Criterion:
@@ -268,21 +270,21 @@ def _falls_audit(db: Database, rng: np.random.Generator) -> int:
     monthly = falls_monthly_counts()
     last = date.fromisoformat(monthly[-1][0] + "-01")
     end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-    first = create_cycle(db, Cycle(audit_id=audit.id, period_start=monthly[0][0] + "-01",
+    first = create_cycle(db, Cycle(audit_id=saved(audit.id), period_start=monthly[0][0] + "-01",
                                    period_end=(FALLS_CHANGE - timedelta(days=1)).isoformat(), status="complete",
                                    method="prospective", sampling_method="all", standard_version="2025"))
-    add_criterion(db, first.id, _criterion(FALLS))
-    second = start_next_cycle(db, audit.id, period_start=FALLS_CHANGE.isoformat(), period_end=end.isoformat(),
+    add_criterion(db, saved(first.id), _criterion(FALLS))
+    second = start_next_cycle(db, saved(audit.id), period_start=FALLS_CHANGE.isoformat(), period_end=end.isoformat(),
                               status="collecting", started_on=FALLS_CHANGE.isoformat())
     days, outcomes = _falls_cases(rng, monthly)
     later = days >= np.datetime64(FALLS_CHANGE)
     for cycle, chosen, collector in ((first, ~later, "Sr M. Byrne"), (second, later, "HCA T. Idowu")):
         case_ids = _insert_cases(db, rng, cycle, days[chosen], collector, AGE_BANDS[2:], ELDERLY_WARDS,
                                  age_p=[0.45, 0.55])
-        (criterion,) = list_criteria(db, cycle.id)
-        _insert_answers(db, case_ids, {criterion.id: outcomes[chosen]})
-    _falls_actions(db, int(audit.id))
-    return int(audit.id)
+        (criterion,) = list_criteria(db, saved(cycle.id))
+        _insert_answers(db, case_ids, {saved(criterion.id): outcomes[chosen]})
+    _falls_actions(db, saved(audit.id))
+    return saved(audit.id)
 
 
 def _falls_cases(rng: np.random.Generator, monthly: list[tuple[str, int, int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -374,10 +376,11 @@ def _insert_cases(db: Database, rng: np.random.Generator, cycle: Cycle, days: np
     return [r[0] for r in db.execute("SELECT id FROM cases WHERE cycle_id = ? ORDER BY id", [cycle.id])]
 
 
-def _insert_answers(db: Database, case_ids: list[int], outcomes: dict[int, np.ndarray]) -> None:
+def _insert_answers(db: Database, case_ids: list[int], outcomes: Mapping[CriterionId, np.ndarray]) -> None:
     """One answer per case for each criterion id in `outcomes` (outcome arrays in case order)."""
-    columns = {cid: column_from_values([str(o) for o in column], [RAW[str(o)] for o in column])
-               for cid, column in outcomes.items()}
+    columns: dict[int, AnswerColumn] = {
+        cid: column_from_values([str(o) for o in column], [RAW[str(o)] for o in column])
+        for cid, column in outcomes.items()}
     write_many(db, case_ids, columns)
 
 
@@ -399,7 +402,7 @@ def _demo_actions(db: Database, vte_id: int, sepsis_id: int) -> None:
     late = add_action(db, ActionItem(audit_id=sepsis_id, recommendation_id=rec2, text="Stock sepsis grab bags "
                                      "on AMU", owner="Sr K. Evans", owner_role="Ward manager", priority="high",
                                      original_deadline="2026-12-31", status="in_progress"))
-    revise_deadline(db, late.id, "2027-03-31", "Supplier delay", on="2026-11-10")
+    revise_deadline(db, saved(late.id), "2027-03-31", "Supplier delay", on="2026-11-10")
     add_action(db, ActionItem(audit_id=sepsis_id, recommendation_id=rec2, text="Add sepsis screening to the "
                               "electronic observations alert", owner="Dr L. Chen", owner_role="CT2",
                               priority="medium", original_deadline="2027-01-31"))

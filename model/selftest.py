@@ -11,11 +11,12 @@ import io
 import sys
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 from model.store.store import open_store
 
 
-def run_self_test(out: object = None) -> int:
+def run_self_test(out: TextIO | None = None) -> int:
     """Run every check; print one line each; 0 when all pass."""
     out = out or sys.stdout
     checks = (("store and migrations", _check_store), ("compliance", _check_compliance),

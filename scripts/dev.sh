@@ -2,7 +2,7 @@
 # One entry point for a fresh machine: sets everything up, then runs the app or the tests.
 #
 #   bash scripts/dev.sh app [ARGS...]   set up, then start AuditLoop (demo data offered on first launch)
-#   bash scripts/dev.sh test            set up, then run lint and the whole test suite (+ the
+#   bash scripts/dev.sh test            set up, then run lint, the type check and the whole test suite (+ the
 #                                       frozen build's self-test when CI=true or BUILD=1)
 #
 # Set-up is idempotent and quick when nothing changed: Debian libraries Qt needs (only
@@ -63,6 +63,7 @@ setup_venv() {
 run_tests() {
   export QT_QPA_PLATFORM=offscreen MPLBACKEND=Agg
   "$VENV/bin/ruff" check .
+  "$VENV/bin/python" -m mypy  # strict on model/ and cli/ ([tool.mypy] in pyproject.toml)
   "$VENV/bin/python" -m pytest -p no:cacheprovider "$@"
   if [ "${CI:-}" = "true" ] || [ "${BUILD:-}" = "1" ]; then
     bash scripts/build.sh

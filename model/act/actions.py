@@ -12,6 +12,7 @@ from sqlite_utils import Database
 from model.core.errors import KnownError
 from model.core.util import now_iso, parse_iso_date
 from model.plan.criteria import criterion_label
+from model.store.rows import inserted_id
 
 ActionId = NewType("ActionId", int)
 ACTION_STATUSES = {"not_started": "Not started", "in_progress": "In progress", "complete": "Complete",
@@ -52,10 +53,10 @@ def add_recommendation(db: Database, audit_id: int, text: str, *, cycle_id: int 
         raise KnownError("A recommendation needs some text.")
     stamp = now_iso()
     with db.atomic():
-        return int(db["recommendations"].insert({
+        return int(inserted_id(db.table("recommendations").insert({
             "audit_id": audit_id, "cycle_id": cycle_id, "text": text, "position": 0,
             "criterion_lineages_json": criterion_lineages_json, "created_at": stamp, "updated_at": stamp,
-        }).last_pk)
+        })))
 
 
 def add_action(db: Database, action: ActionItem) -> ActionItem:
@@ -70,8 +71,8 @@ def add_action(db: Database, action: ActionItem) -> ActionItem:
     stamp = now_iso()
     action.created_at, action.updated_at = stamp, stamp
     with db.atomic():
-        action.id = ActionId(db["actions"].insert({k: v for k, v in asdict(action).items()
-                                                    if k in _COLUMNS}).last_pk)
+        action.id = ActionId(inserted_id(db.table("actions").insert({k: v for k, v in asdict(action).items()
+                                                    if k in _COLUMNS})))
     return action
 
 
@@ -85,7 +86,7 @@ def revise_deadline(db: Database, action_id: int, deadline: str, reason: str, *,
         raise KnownError("A revised deadline needs a reason.", hint="Say why the date moved (e.g. supplier delay).")
     get_action(db, action_id)
     with db.atomic():
-        db["action_deadline_revisions"].insert({"action_id": action_id, "deadline": deadline,
+        db.table("action_deadline_revisions").insert({"action_id": action_id, "deadline": deadline,
                                                 "revised_on": on or now_iso()[:10], "reason": reason})
 
 
@@ -168,7 +169,7 @@ def update_recommendation(db: Database, recommendation_id: int, text: str,
         raise KnownError("A recommendation needs some text.")
     get_recommendation(db, recommendation_id)
     with db.atomic():
-        db["recommendations"].update(recommendation_id, {
+        db.table("recommendations").update(recommendation_id, {
             "text": text, "criterion_lineages_json": json.dumps(list(criterion_lineages)),
             "updated_at": now_iso()})
     return get_recommendation(db, recommendation_id)
@@ -267,7 +268,7 @@ def update_action(db: Database, action: ActionItem, *, today: date | None = None
                          hint="Use “Revise deadline…” to agree a new date; the original stays on record.")
     saved = replace(_settled_status(action, today), updated_at=now_iso(), created_at=stored.created_at)
     with db.atomic():
-        db["actions"].update(action.id, {k: v for k, v in asdict(saved).items() if k in _COLUMNS})
+        db.table("actions").update(action.id, {k: v for k, v in asdict(saved).items() if k in _COLUMNS})
     return saved
 
 
@@ -294,8 +295,8 @@ def add_note(db: Database, action_id: int, text: str, *, on: str | None = None) 
     _check_date(on, "note date")
     noted_on = on or date.today().isoformat()
     with db.atomic():
-        note_id = int(db["action_notes"].insert({"action_id": action_id, "noted_on": noted_on,
-                                                 "text": text.strip()}).last_pk)
+        note_id = int(inserted_id(db.table("action_notes").insert({"action_id": action_id, "noted_on": noted_on,
+                                                 "text": text.strip()})))
     return Note(note_id, action_id, noted_on, text.strip())
 
 

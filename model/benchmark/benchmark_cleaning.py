@@ -58,7 +58,7 @@ def _suppressed_text(value: pd.Series, raw: pd.Series | None) -> pd.Series:
     `raw` None: the column was read as numbers, so every empty value was a blank cell.
     """
     if raw is None:
-        return pd.Series(np.where(value.isna(), "", None), index=value.index, dtype=object)
+        return pd.Series(np.where(value.isna(), "", None), index=value.index, dtype=object)  # type: ignore[call-overload]  # numpy's stubs reject None; it makes an object array
     text = raw.astype(object).where(raw.notna(), "")
     return pd.Series(np.where(value.isna(), text, None), index=value.index, dtype=object)
 

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,7 +110,7 @@ def save_identity(db: Database, name: str, code: str, site_codes: str) -> TrustI
     with db.atomic():
         for key, value in (("trust_name", identity.name), ("trust_code", identity.code),
                            ("site_codes", ",".join(identity.site_codes))):
-            db["settings"].upsert({"key": key, "value": value}, pk="key")
+            db.table("settings").upsert({"key": key, "value": value}, pk="key")
     return identity
 
 
@@ -199,7 +200,8 @@ def _organisations(values: pd.DataFrame, area_type: str | None) -> pd.DataFrame:
 def _countable(orgs: pd.DataFrame) -> np.ndarray:
     x, n = orgs["numerator"].to_numpy(dtype=float), orgs["denominator"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
-        return np.isfinite(x) & np.isfinite(n) & (n >= 1) & (x >= 0) & (x <= n)
+        countable: np.ndarray = np.isfinite(x) & np.isfinite(n) & (n >= 1) & (x >= 0) & (x <= n)
+    return countable
 
 
 # --- The comparison ------------------------------------------------------------------------------
@@ -417,7 +419,7 @@ def export_outliers(outliers: pd.DataFrame, path: Path | str, *, title: str = ""
     return path
 
 
-def export_problems(problems: Sequence[dict], path: Path | str) -> Path:
+def export_problems(problems: Sequence[dict[str, Any]], path: Path | str) -> Path:
     """Write an import's problems (row, column, value, reason) to CSV, formulas neutralised.
 
     Raises:

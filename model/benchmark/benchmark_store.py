@@ -32,6 +32,7 @@ from model.benchmark.benchmark_codec import (
 )
 from model.benchmark.benchmark_parsed import ParsedBenchmark, WideMapping
 from model.core.errors import KnownError
+from model.store.rows import inserted_id
 
 
 def _now() -> str:
@@ -101,7 +102,7 @@ def _insert_dataset(db: Database, parsed: ParsedBenchmark, profile_name: str | N
         "suppressed_count": parsed.suppressed_count,
         "imported_at": _now(),
     }
-    return int(db["benchmark_datasets"].insert(record).last_pk)
+    return int(inserted_id(db.table("benchmark_datasets").insert(record)))
 
 
 def _insert_measures(db: Database, dataset_id: int, measures: pd.DataFrame) -> dict[str, int]:
@@ -116,7 +117,7 @@ def _insert_measures(db: Database, dataset_id: int, measures: pd.DataFrame) -> d
             "kind": m.kind or "unknown",
             "scale": scale,
         }
-        ids[str(m.measure_code)] = int(db["benchmark_measures"].insert(record).last_pk)
+        ids[str(m.measure_code)] = int(inserted_id(db.table("benchmark_measures").insert(record)))
     return ids
 
 
@@ -124,7 +125,8 @@ def _as_sql_value(values: np.ndarray) -> list[Any]:
     """Python values for sqlite3: None for a blank, numpy numbers as Python int/float."""
     objects = values.astype(object)
     objects[pd.isna(values)] = None
-    return objects.tolist()
+    listed: list[Any] = objects.tolist()
+    return listed
 
 
 def _insert_lookup(db: Database, dataset_id: int, table: str, columns: Sequence[str], values: pd.DataFrame
@@ -357,7 +359,7 @@ def save_profile(
         "updated_at": _now(),
     }
     with db.atomic():
-        db["benchmark_profiles"].upsert(record, pk="name")
+        db.table("benchmark_profiles").upsert(record, pk="name")
 
 
 def load_profile(db: Database, name: str) -> WideMapping:

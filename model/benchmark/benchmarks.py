@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -45,7 +45,7 @@ OUTLIER_NOTE = (
     "before drawing conclusions."
 )
 
-_ArrayLike = Sequence[float] | np.ndarray | pd.Series
+_ArrayLike: TypeAlias = Sequence[float] | np.ndarray | pd.Series
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class FunnelResult:
 
     target: float
     target_source: str
-    overdispersion: str | None
+    overdispersion: Literal["multiplicative", "additive"] | None
     phi: float | None
     tau2: float | None
     adjusted: bool
@@ -244,7 +244,8 @@ def additive_tau2(phi: float, n: np.ndarray, target: float) -> float:
         return 0.0
     w = n / (target * (1 - target))
     units = n.size
-    return max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    tau2: float = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    return tau2
 
 
 def funnel(

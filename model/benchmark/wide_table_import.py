@@ -313,7 +313,7 @@ def _wide_measure(table: pd.DataFrame, group: MeasureGroup) -> tuple[pd.DataFram
     raw = p_text if group.percent_col else n_text.where(n_text.notna(), d_text)
     note = (
         pd.Series(
-            np.where(p.isna() & computed.notna(), "computed from numerator and denominator", None),
+            np.where(p.isna() & computed.notna(), "computed from numerator and denominator", None),  # type: ignore[call-overload]  # None: object array
             index=table.index,
             dtype=object,
         )

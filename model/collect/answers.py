@@ -82,10 +82,10 @@ def normalise_answers(
     vocabulary = dict(VOCABULARY)
     if tick_column:
         vocabulary["x"] = "met"
-    for key, outcome in (extra_map or {}).items():
-        if outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {outcome!r} for {key!r}; expected one of {OUTCOMES}")
-        vocabulary[answer_key(str(key))] = outcome
+    for key, decided in (extra_map or {}).items():
+        if decided not in OUTCOMES:
+            raise ValueError(f"unknown outcome {decided!r} for {key!r}; expected one of {OUTCOMES}")
+        vocabulary[answer_key(str(key))] = decided
     raw = series.astype("str")
     outcome = per_unique(raw, lambda u: _answer_for(u, vocabulary), na="missing")
     return pd.Series(outcome, index=series.index, dtype=object, name=series.name), raw
@@ -363,7 +363,8 @@ def _check_digits_ok(digits: np.ndarray) -> np.ndarray:
     """Modulus 11 over rows of 10 digits: weights 10..2, check = 11 - sum mod 11 (11 -> 0, 10 invalid)."""
     check = 11 - (digits[:, :9] @ _NHS_WEIGHTS) % 11
     check = np.where(check == 11, 0, check)
-    return (check != 10) & (check == digits[:, 9])
+    ok: np.ndarray = (check != 10) & (check == digits[:, 9])
+    return ok
 
 
 def is_valid_nhs_number(text: object) -> bool:
@@ -391,7 +392,7 @@ def validate_nhs_numbers(series: pd.Series) -> pd.DataFrame:
         digits = np.frombuffer(joined, dtype=np.uint8).reshape(-1, 10).astype(np.int64) - 48
         valid[has_ten] = _check_digits_ok(digits)
     blank = per_unique(text, lambda u: not u.strip(), na=True).astype(bool)
-    problem = np.where(blank | valid, None, np.where(has_ten, "check digit is wrong", "not 10 digits"))
+    problem = np.where(blank | valid, None, np.where(has_ten, "check digit is wrong", "not 10 digits"))  # type: ignore[call-overload]  # None: object array
     return pd.DataFrame(
         {"nhs_number": normalised.astype("str"), "valid": valid,
          "problem": pd.Series(problem, index=series.index, dtype=object)},

@@ -57,7 +57,7 @@ from model.collect.import_plan import (
 )
 from model.collect.value_merge import remember_merges
 from model.core.progress import Progress, report
-from model.core.util import now_iso
+from model.core.util import now_iso, saved
 from model.store.case_answers import pack_columns
 
 __all__ = [
@@ -221,7 +221,7 @@ def commit_import(db: Database, cycle_id: int, plan: ImportPlan, *, file_name: s
             "mapping_json, report_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [cycle_id, file_name, sha256, plan.sheet, plan.header_row, now_iso(), plan.case_count,
              json.dumps(plan.mapping, ensure_ascii=False), json.dumps(plan.report(), ensure_ascii=False)])
-        import_id = int(cursor.lastrowid)
+        import_id = saved(cursor.lastrowid)
         # The cases are numbered here, as SQLite would number them (after the highest id), so
         # their ids need not be read back: the transaction holds the write lock throughout.
         first_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM cases").fetchone()[0]

@@ -8,13 +8,14 @@ packed on the case's row (model.store.case_answers explains the layout and why).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import NewType
+from typing import Any, NewType
 
 from sqlite_utils import Database
 
 from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.store.case_answers import Answer, case_answers, write_case_answers
+from model.store.rows import inserted_id
 
 CaseId = NewType("CaseId", int)
 OUTCOME_LABELS = {"met": "Met", "not_met": "Not met", "exception": "Exception (N/A)", "missing": "Missing"}
@@ -54,7 +55,7 @@ class Case:
 _COLUMNS = [f.name for f in fields(Case) if f.name not in ("id", "answers")]
 
 
-def _values(case: Case) -> dict:
+def _values(case: Case) -> dict[str, Any]:
     return {k: v for k, v in asdict(case).items() if k in _COLUMNS}
 
 
@@ -71,7 +72,7 @@ def add_case(db: Database, case: Case) -> Case:
     with db.atomic():
         if _ref_taken(db, case.cycle_id, case.case_ref, None):
             raise KnownError(f"Case reference '{case.case_ref}' is already used in this cycle.")
-        case.id = CaseId(db["cases"].insert(_values(case)).last_pk)
+        case.id = CaseId(inserted_id(db.table("cases").insert(_values(case))))
         _write_answers(db, case.id, case.answers)
     return case
 
@@ -84,7 +85,7 @@ def update_case(db: Database, case: Case) -> Case:
     with db.atomic():
         if _ref_taken(db, case.cycle_id, case.case_ref, case.id):
             raise KnownError(f"Case reference '{case.case_ref}' is already used in this cycle.")
-        db["cases"].update(case.id, _values(case))
+        db.table("cases").update(case.id, _values(case))
         _write_answers(db, case.id, case.answers)
     return case
 
@@ -132,9 +133,10 @@ def list_cases(db: Database, cycle_id: int) -> list[Case]:
 
 def count_cases(db: Database, cycle_id: int) -> int:
     """How many live cases a cycle holds."""
-    return db.execute(
+    count: int = db.execute(
         "SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL", [cycle_id]
     ).fetchone()[0]
+    return count
 
 
 @dataclass(frozen=True)

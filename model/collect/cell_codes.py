@@ -97,8 +97,8 @@ class _Cells:
 
     def __init__(self, grid: pd.DataFrame, codes: Sequence[ColumnCodes] | None = None) -> None:
         fits = codes is not None and len(codes) == grid.shape[1] and all(len(c.codes) == len(grid) for c in codes)
-        made = codes if fits else [ColumnCodes.of(grid[c]) for c in grid.columns]
-        self._columns = dict(zip(grid.columns, made, strict=True))  # type: ignore[arg-type]
+        made = codes if fits and codes is not None else [ColumnCodes.of(grid[c]) for c in grid.columns]
+        self._columns = dict(zip(grid.columns, made, strict=True))
         self._rows = len(grid)
 
     def test(self, column: object, predicate: Callable[[str], bool], rows: slice | np.ndarray | None = None,
@@ -110,11 +110,13 @@ class _Cells:
         hits = col.hits(predicate, starts)
         if not hits.any():  # the usual answer: no per-cell spreading needed
             return codes < 0 if na else np.zeros(len(codes), dtype=bool)
-        return np.append(hits, na)[codes]  # code -1 (NaN) picks the last entry
+        picked: np.ndarray = np.append(hits, na)[codes]  # code -1 (NaN) picks the last entry
+        return picked
 
     def filled(self, column: object, rows: slice | np.ndarray) -> np.ndarray:
         """True for the cells (of ``rows``) that are not NaN."""
-        return self._columns[column].codes[rows] >= 0
+        filled: np.ndarray = self._columns[column].codes[rows] >= 0
+        return filled
 
     def blank(self) -> np.ndarray:
         """(columns, rows) bool array: True where a cell is empty or holds only whitespace.

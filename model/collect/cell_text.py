@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -150,12 +151,12 @@ def _rows_to_grid(rows: list[list[object]]) -> pd.DataFrame:
     return _text_grid(rows)[0]
 
 
-def _text_grid(rows: list[list[object]]) -> tuple[pd.DataFrame, tuple[ColumnCodes, ...]]:
+def _text_grid(rows: Sequence[Sequence[object]]) -> tuple[pd.DataFrame, tuple[ColumnCodes, ...]]:
     """A rectangular text grid from csv/html (or calamine) rows, with each column's codes."""
     return _grid_of_cells(_cells_of_rows(rows))
 
 
-def _cells_of_rows(rows: list[list[object]]) -> np.ndarray:
+def _cells_of_rows(rows: Sequence[Sequence[object]]) -> np.ndarray:
     """Rows of cells as a (rows, columns) object array; short rows are padded with ""."""
     if not rows:
         return np.empty((0, 0), dtype=object)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,8 +82,8 @@ def check_cycle(db: Database, cycle_id: int) -> DataQuality:
                        issues=issues[ISSUE_COLUMNS].reset_index(drop=True))
 
 
-def _issues(kind: str, case_id: pd.Series | list, case_ref: pd.Series | list, detail: pd.Series | list | str
-            ) -> pd.DataFrame:
+def _issues(kind: str, case_id: pd.Series | list[Any], case_ref: pd.Series | list[Any],
+            detail: pd.Series | list[Any] | str) -> pd.DataFrame:
     frame = pd.DataFrame({"case_id": pd.Series(case_id, dtype=object).to_numpy(),
                           "case_ref": pd.Series(case_ref, dtype=object).to_numpy()})
     frame["kind"] = kind
@@ -145,7 +146,7 @@ def _imported_leftovers(db: Database, cycle_id: int, cases: pd.DataFrame) -> pd.
 def _outside_period(cases: pd.DataFrame, start: str | None, end: str | None) -> pd.DataFrame:
     dates = cases["case_date"].astype(str).str[:10]
     outside = cases["case_date"].notna() & (
-        (dates < start if start else False) | (dates > end if end else False))  # type: ignore[operator]
+        (dates < start if start else False) | (dates > end if end else False))
     rows = cases[outside]
     detail = rows["case_date"].astype(str) + f" is outside {start or '…'} to {end or '…'}"
     return _issues("outside_period", rows["case_id"], rows["case_ref"], detail)

@@ -16,6 +16,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from model.collect.answers import VOCABULARY, answer_key, normalise_answers, par
 from model.core.columns import per_unique
 from model.plan.criteria import Criterion
 
-_OPS: dict[str, Callable[[object, object], object]] = {
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt,
 }
 # Threshold units a time criterion may be written in, as minutes.

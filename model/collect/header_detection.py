@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,7 @@ def _data_below(counts: pd.Series, row: int, cells: int, strict: bool) -> bool:
     return below.empty or bool((below >= max(1, cells * 0.5)).any())
 
 
-def _group_row(filled: pd.DataFrame, grid: pd.DataFrame, header: int, merged: Sequence) -> bool:
+def _group_row(filled: pd.DataFrame, grid: pd.DataFrame, header: int, merged: Sequence[Any]) -> bool:
     """Is the row just above the header a row of group labels (e.g. "Criteria" over S1..S4)?"""
     if header == 0:
         return False
@@ -108,7 +109,7 @@ def _group_row(filled: pd.DataFrame, grid: pd.DataFrame, header: int, merged: Se
     return first_above > first_header_col and int(present.sum()) < width
 
 
-def _group_labels(grid: pd.DataFrame, filled: pd.DataFrame, header: int, merged: Sequence) -> pd.Series:
+def _group_labels(grid: pd.DataFrame, filled: pd.DataFrame, header: int, merged: Sequence[Any]) -> pd.Series:
     """Group label over each column: merged ranges when known, else carried to the right."""
     above = filled.iloc[header - 1]
     if any(r0 == header - 1 for r0, *_ in merged):
@@ -166,7 +167,7 @@ def find_header(
     return _header_guess(grid, filled, header, merged, guessed)
 
 
-def _header_guess(grid: pd.DataFrame, filled: pd.DataFrame, header: int, merged: Sequence,
+def _header_guess(grid: pd.DataFrame, filled: pd.DataFrame, header: int, merged: Sequence[Any],
                   guessed: bool) -> HeaderGuess:
     sub = filled.iloc[header]
     if _group_row(filled, grid, header, merged):

@@ -11,6 +11,7 @@ number is never written to the problem list either.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,7 @@ def _check_mapping(mapping: Mapping[str, str], criteria: Mapping[str, Criterion]
     return targets
 
 
-def _period(db: Database, cycle_id: int) -> tuple | None:
+def _period(db: Database, cycle_id: int) -> tuple[date, date] | None:
     cycle = get_cycle(db, cycle_id)
     start, end = parse_iso_date(cycle.period_start), parse_iso_date(cycle.period_end)
     return (start, end) if start and end else None
@@ -89,7 +90,7 @@ def _case_ref(cases: pd.DataFrame, data: pd.DataFrame, column: str, problems: li
                                   ROW_DROPPED))
 
 
-def _case_field(cases: pd.DataFrame, fname: str, cells: pd.Series, column: str, period: tuple | None,
+def _case_field(cases: pd.DataFrame, fname: str, cells: pd.Series, column: str, period: tuple[date, date] | None,
                 problems: list[pd.DataFrame]) -> None:
     text = _text(cells)
     if fname == "case_date":
@@ -128,11 +129,11 @@ def _case_field(cases: pd.DataFrame, fname: str, cells: pd.Series, column: str, 
 def _identifiers(cases: pd.DataFrame, keep_identifiers: bool, key: bytes | None) -> None:
     """Pseudonymise NHS and hospital numbers unless the audit keeps them."""
     if "nhs_number" in cases and not keep_identifiers:
-        cases["patient_key"] = pseudonymise(cases.pop("nhs_number"), key)  # type: ignore[arg-type]
+        cases["patient_key"] = pseudonymise(cases.pop("nhs_number"), key)  # type: ignore[arg-type]  # None fails there, as before
     elif "nhs_number" in cases:
         cases["patient_key"] = pseudonymise(cases["nhs_number"], key) if key else np.nan
     if "hospital_number" in cases and not keep_identifiers:
-        hashed = pseudonymise("H" + cases["hospital_number"], key)  # type: ignore[arg-type]
+        hashed = pseudonymise("H" + cases["hospital_number"], key)  # type: ignore[arg-type]  # None fails there, as before
         cases["hospital_number"] = hashed.where(cases["hospital_number"].notna())
         if "patient_key" not in cases:
             cases["patient_key"] = cases["hospital_number"]

@@ -32,6 +32,7 @@ from model.collect.sheets import SheetTable
 from model.collect.value_merge import MERGE_FIELDS, apply_merges, propose_merges, remembered_merges
 from model.core.errors import KnownError
 from model.core.excel_safety import neutralise_frame
+from model.core.util import saved
 from model.plan.criteria import Criterion, list_criteria
 from model.store.case_answers import AnswerColumn
 
@@ -215,7 +216,7 @@ def _answers(data: pd.DataFrame, cases: pd.DataFrame, targets: Mapping[str, str]
                                      "column": column, "value": raw[codes[cells]], "criterion": crit.label}))
             outcome = np.where(left, "missing", outcome).astype(object)  # never guessed: stored as missing
             tally["missing"] = tally.get("missing", 0) + tally.pop("unrecognised")
-        columns[crit.id] = AnswerColumn(codes=codes, outcome=outcome, raw=raw, value=value)
+        columns[saved(crit.id)] = AnswerColumn(codes=codes, outcome=outcome, raw=raw, value=value)
         counts.append({"criterion_id": crit.id, "label": crit.label,
                        **{c: int(tally.get(c, 0)) for c in OUTCOME_COLUMNS}})
     unrecognised = pd.concat(odd, ignore_index=True) if odd else pd.DataFrame(
@@ -237,7 +238,7 @@ def _derive_column(cells: pd.Series, crit: Criterion, decisions: Mapping[str, st
     codes, distinct = text_codes(cells)
     outcome, value, _problem = derive_distinct(distinct, crit, decisions)
     raw = np.fromiter((u.strip() or None for u in distinct), dtype=object, count=len(distinct))
-    return outcome, value, np.append(raw, None), codes
+    return outcome, value, np.append(raw, None), codes  # type: ignore[call-overload]  # numpy's stubs reject None; it makes an object array
 
 
 def rejected_csv(plan: ImportPlan, path: str | Path) -> None:

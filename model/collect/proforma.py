@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 from sqlite_utils import Database
 
 from model.collect.entry import choices, threshold_text
@@ -26,7 +31,7 @@ from model.core.errors import KnownError
 from model.core.excel_safety import FORMULA_STARTS, neutralise
 from model.plan.audits import get_audit
 from model.plan.criteria import Criterion, list_criteria
-from model.plan.cycles import get_cycle
+from model.plan.cycles import Cycle, get_cycle
 
 META_SHEET = "_auditloop"
 DATA_SHEET = "Data"
@@ -42,7 +47,8 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 def safe_cell(text: str) -> str:
     """Text that Excel will not run as a formula (a leading quote for = + - @ tab CR)."""
-    return neutralise(text)
+    safe: str = neutralise(text)
+    return safe
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,7 @@ def export_proforma(db: Database, cycle_id: int, path: str | Path, *, rows: int 
     return path
 
 
-def _instructions(ws, title: str, cycle_title: str, cycle, criteria: list[Criterion]) -> None:  # noqa: ANN001
+def _instructions(ws: Worksheet, title: str, cycle_title: str, cycle: Cycle, criteria: list[Criterion]) -> None:
     ws.title = "Instructions"
     period = f"{cycle.period_start or '?'} to {cycle.period_end or '?'}"
     lines = [
@@ -143,7 +149,7 @@ def _instructions(ws, title: str, cycle_title: str, cycle, criteria: list[Criter
     ws.column_dimensions["A"].width = 110
 
 
-def _data_sheet(ws, criteria: list[Criterion], headers: list[str], rows: int) -> None:  # noqa: ANN001
+def _data_sheet(ws: Worksheet, criteria: list[Criterion], headers: list[str], rows: int) -> None:
     yes_no = DataValidation(type="list", formula1=YES_NO_LIST, allow_blank=True, showErrorMessage=True,
                             errorTitle="Answer", error="Choose Yes, No or N/A (or leave blank).")
     dates = DataValidation(type="date", operator="between", formula1="DATE(1990,1,1)",
@@ -182,7 +188,7 @@ def _list_fits(options: list[str]) -> bool:
     return bool(options) and not any("," in o for o in options) and len(",".join(options)) <= MAX_LIST_CHARS
 
 
-def _header_cell(ws, col: int, header: str, width: int):  # noqa: ANN001, ANN202
+def _header_cell(ws: Worksheet, col: int, header: str, width: int) -> Cell:
     cell = ws.cell(row=1, column=col, value=safe_cell(header))
     cell.font = Font(bold=True)
     cell.fill = _HEADER_FILL
@@ -191,7 +197,7 @@ def _header_cell(ws, col: int, header: str, width: int):  # noqa: ANN001, ANN202
     return cell
 
 
-def _meta_sheet(ws, audit_uid: str, cycle, criteria: list[Criterion], headers: list[str]) -> None:  # noqa: ANN001
+def _meta_sheet(ws: Worksheet, audit_uid: str, cycle: Cycle, criteria: list[Criterion], headers: list[str]) -> None:
     ws.sheet_state = "hidden"
     ws.append(["format", FORMAT])
     ws.append(["audit_uid", audit_uid])
@@ -227,7 +233,7 @@ def _unquote(text: object) -> str:
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
 
 
-def _parse_meta(rows: list[tuple]) -> ProformaMeta | None:
+def _parse_meta(rows: list[tuple[Any, ...]]) -> ProformaMeta | None:
     head = {str(r[0]): r[1] for r in rows[:4] if r and len(r) > 1}
     if head.get("format") != FORMAT:
         return None

@@ -141,7 +141,7 @@ def save_with_rederivation(db: Database, new: Criterion) -> Rederivation:
             write_case_answers(db, case_id, {plan.criterion_id: answer})
         if plan.fields:
             words = ", ".join(_FIELD_WORDS.get(f, f) for f in plan.fields)
-            db["criterion_changes"].insert({"criterion_id": plan.criterion_id, "changed_at": now_iso(),
+            db.table("criterion_changes").insert({"criterion_id": plan.criterion_id, "changed_at": now_iso(),
                                             "fields": words, "answers_rejudged": plan.changed,
                                             "summary": plan.summary()})
     return plan

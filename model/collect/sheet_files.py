@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -319,11 +320,11 @@ def _read_html_sheet(path: Path) -> RawSheet:
     )
 
 
-def _html_rows(table: object) -> tuple[list[list[object]], list[tuple[int, int, int, int]]]:
+def _html_rows(table: Any) -> tuple[list[list[object]], list[tuple[int, int, int, int]]]:
     """Rows of cell text; a colspan becomes a merged range like Excel's."""
     rows: list[list[object]] = []
     merged: list[tuple[int, int, int, int]] = []
-    for r, tr in enumerate(table.iter("tr")):  # type: ignore[attr-defined]
+    for r, tr in enumerate(table.iter("tr")):
         row: list[object] = []
         for cell in tr:
             if cell.tag not in ("td", "th"):

@@ -65,7 +65,7 @@ def _totals_mask(blank: np.ndarray, columns: Sequence[object], cells: _Cells, ro
         first_col[filled[j]] = j
     first_hit = np.zeros(blank.shape[1], dtype=bool)
     positions = np.arange(rows.start, rows.stop)
-    for j in np.flatnonzero(np.bincount(first_col[any_filled], minlength=len(columns))):
+    for j in np.flatnonzero(np.bincount(first_col[any_filled], minlength=len(columns))).tolist():
         on = first_col == j  # usually one column holds every first cell
         subset = rows if on.all() else positions[on]
         first_hit[on] = cells.test(columns[j], _starts_like_total, subset, starts=_TOTAL_FIRST_LETTERS)
@@ -87,7 +87,7 @@ def _classify_rows(body: pd.DataFrame, blank: np.ndarray, names: Sequence[str], 
         cells: the grid's codes.
         rows: the body's grid rows.
     """
-    empty = blank.all(axis=0)
+    empty = np.asarray(blank.all(axis=0))
     reasons = np.zeros(len(empty), dtype=np.int8)
     reasons[empty] = _EMPTY
     reasons[_repeated_header(body, names, cells, rows) & ~empty] = _REPEATED

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from model.core.errors import KnownError
 from model.core.util import now_iso, parse_iso_date
+from model.store.rows import inserted_id
 
 NoteId = NewType("NoteId", int)
 MAX_LABEL = 120  # a marker label is drawn on the chart: keep it short
@@ -55,10 +56,10 @@ def add_note(db: Database, audit_id: int, on_date: str, label: str, *, lineage: 
                          hint="Shorten the note.")
     day = _check_date(on_date)
     with db.atomic():
-        pk = db["chart_annotations"].insert({
+        pk = inserted_id(db.table("chart_annotations").insert({
             "audit_id": audit_id, "criterion_lineage": lineage, "on_date": day, "label": text,
             "created_at": now_iso(),
-        }).last_pk
+        }))
     return ChartNote(NoteId(int(pk)), audit_id, day, text, lineage)
 
 

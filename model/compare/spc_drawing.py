@@ -140,7 +140,7 @@ def _draw_medians(ax: Axes, series: SpcSeries, result: PhasedRunChart) -> None:
     for phase in result.phases:
         if phase.result.median is not None:
             ax.hlines(phase.result.median, phase.start - 0.4, phase.end - 0.6, color=MEAN_COLOUR, linewidth=1.2,
-                      gid="phase-median", label="Median (per cycle)" if phase.start == 0 else None)
+                      gid="phase-median", label="Median (per cycle)" if phase.start == 0 else None)  # type: ignore[arg-type]  # None: no legend entry (stubs say str)
             # The label sits at the segment's end, on the side away from the phase's last point,
             # so it never covers that point.
             below = _last_percent(series, phase.start, phase.end) >= phase.result.median

@@ -27,7 +27,8 @@ def period_ordinals(dates: pd.Series, freq: str) -> np.ndarray:
     ok = parsed.notna().to_numpy()
     if ok.any():
         per_unique[:-1][ok] = pd.PeriodIndex(parsed[ok], freq=freq).asi8
-    return per_unique[codes]
+    picked: np.ndarray = per_unique[codes]
+    return picked
 
 
 def period_ordinal(day: str | None, freq: str) -> int | None:

@@ -81,7 +81,7 @@ def _phase_rules(v: np.ndarray, ln: Lines, idx: np.ndarray) -> tuple[list[set[st
     rel = _side_of_mean(y, mean)
     outside = (y > upper) | (y < lower)  # NaN limits compare False: no rule
     trend_dir = np.zeros(y.size, dtype=int)
-    for i in np.flatnonzero(outside):
+    for i in np.flatnonzero(outside).tolist():
         rules[i].add(OUTSIDE)
     for start, stop, side in runs(rel):
         if side != 0 and stop - start >= RUN_LENGTH:

@@ -35,9 +35,13 @@ from model.compare.chart_notes import list_notes
 from model.compare.spc import Improvement, SpcResult
 from model.compare.spc_periods import FREQ, Bucket, bucket_label, period_ordinal, period_ordinals
 from model.core.errors import KnownError
+from model.core.util import saved
 from model.plan.criteria import criterion_label
 from model.plan.cycles import list_cycles
 from model.store.case_answers import answers_long
+
+_Event = tuple[str, str, Literal["action", "note"], int | None]
+"""An event on the chart: (date, label, kind, note id or None)."""
 
 _LABEL_MAX = 60  # longest action text quoted in a reading
 
@@ -171,11 +175,11 @@ def criterion_series(db: Database, audit_id: int, lineage: str, *, bucket: Bucke
     if not found:
         raise KnownError("That criterion is no longer part of this audit.", hint="Choose another criterion.")
     crit = found[0][1:]  # the latest cycle's wording, direction and target
-    cycles = [(c.id, c.number, c.title, c.period_start) for c in list_cycles(db, audit_id)]
+    cycles = [(saved(c.id), c.number, c.title, c.period_start) for c in list_cycles(db, audit_id)]
     answers = answers_long(db, [c[0] for c in cycles], criterion_ids={row[0] for row in found},
                            case_columns=("cycle_id", "case_date"))
-    events = [(a.completed_on, a.text, "action", None) for a in list_actions(db, audit_id)
-              if a.status == "complete" and a.completed_on]
+    events: list[_Event] = [(a.completed_on, a.text, "action", None) for a in list_actions(db, audit_id)
+                            if a.status == "complete" and a.completed_on]
     events += [(n.on_date, n.label, "note", int(n.id)) for n in list_notes(db, audit_id, lineage=lineage)]
     name = criterion_label(crit[0], crit[1])
     direction: Improvement = "decrease" if crit[2] == "lower" else "increase"
@@ -192,7 +196,7 @@ def series_from_answers(
     improvement: Improvement | None = "increase",
     target: float | None = None,
     cycles: Sequence[tuple[int, int, str, str | None]] = (),
-    events: Sequence[tuple[str, str, str, int | None]] = (),
+    events: Sequence[_Event] = (),
 ) -> SpcSeries:
     """Bucket one criterion's answers by month or ISO week (the vectorised core, no database).
 
@@ -270,14 +274,14 @@ def _cycle_starts(cycles: Sequence[tuple[int, int, str, str | None]], firsts: di
     return tuple(out)
 
 
-def _events(events: Sequence[tuple[str, str, str, int | None]], first: int, size: int,
+def _events(events: Sequence[_Event], first: int, size: int,
             freq: str) -> tuple[EventMarker, ...]:
     out = []
     for on_date, label, kind, note_id in sorted(events, key=lambda e: str(e[0])):
         ordinal = period_ordinal(on_date, freq)
-        inside = ordinal is not None and 0 <= ordinal - first < size
-        out.append(EventMarker(str(on_date)[:10], label, kind,  # type: ignore[arg-type]
-                               ordinal - first if inside else None, note_id))
+        at = None if ordinal is None else ordinal - first
+        out.append(EventMarker(str(on_date)[:10], label, kind, at if at is not None and 0 <= at < size else None,
+                               note_id))
     return tuple(out)
 
 

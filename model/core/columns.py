@@ -25,4 +25,5 @@ def per_unique(values: pd.Series, func: Callable[[str], object], na: object = No
     results.append(na)  # code -1 (NaN) picks the last entry
     # fromiter keeps tuples as single objects, where np.array would unpack them.
     mapped = np.fromiter(results, dtype=object, count=len(results))
-    return mapped[codes]
+    picked: np.ndarray = mapped[codes]
+    return picked

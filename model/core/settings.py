@@ -14,7 +14,7 @@ def get(db: Database, key: str, default: str = "") -> str:
 def put(db: Database, key: str, value: str) -> None:
     """Set a setting (committed at once)."""
     with db.atomic():
-        db["settings"].upsert({"key": key, "value": value}, pk="key")
+        db.table("settings").upsert({"key": key, "value": value}, pk="key")
 
 
 def all_settings(db: Database) -> dict[str, str]:

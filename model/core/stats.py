@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -279,9 +279,10 @@ def rag_many(
     shortfall = np.where(lower_is_better, comp - target, target - comp)
     undefined = np.isnan(comp) | np.isnan(target)
     with np.errstate(invalid="ignore"):
-        out = np.select(
+        ratings: list[Any] = [None, "green", "amber"]  # None: no rating (compliance or target unknown)
+        out: np.ndarray = np.select(
             [undefined, shortfall <= _EPS, shortfall <= tolerance + _EPS],
-            [None, "green", "amber"],
+            ratings,
             default="red",
         ).astype(object)
     out[undefined] = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 
 def now_iso() -> str:
@@ -26,3 +27,13 @@ def parse_iso_date(text: str | None) -> date | None:
     if not text:
         return None
     return date.fromisoformat(str(text)[:10])
+
+
+T = TypeVar("T")
+
+
+def saved(key: T | None) -> T:
+    """The id of a record that has been stored (`key` is None only before its first save)."""
+    if key is None:
+        raise ValueError("this record has not been saved yet, so it has no id")
+    return key

@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
-from typing import NewType
+from typing import Any, NewType
 
 from sqlite_utils import Database
 
 from model.core.errors import KnownError
-from model.core.util import new_uid, now_iso, parse_iso_date
+from model.core.util import new_uid, now_iso, parse_iso_date, saved
 from model.plan.criteria import add_criterion
 from model.plan.cycles import Cycle, create_cycle, get_cycle, list_cycles, update_cycle
 from model.plan.cycles import validate as validate_cycle
 from model.plan.standards import criteria_from_standard, get_standard
+from model.store.rows import inserted_id
 
 AuditId = NewType("AuditId", int)
 
@@ -85,8 +86,8 @@ class Audit:
 
     def next_due(self) -> tuple[str, date] | None:
         """The earliest open key date (report or re-audit), as (label, date)."""
-        dues = [("Report", parse_iso_date(self.report_due)), ("Re-audit", parse_iso_date(self.reaudit_due))]
-        dues = [(label, d) for label, d in dues if d is not None]
+        named = [("Report", parse_iso_date(self.report_due)), ("Re-audit", parse_iso_date(self.reaudit_due))]
+        dues = [(label, d) for label, d in named if d is not None]
         return min(dues, key=lambda item: item[1]) if dues and self.status not in CLOSED_STATUSES else None
 
     def is_overdue(self, on: date) -> bool:
@@ -184,7 +185,7 @@ def audit_test_message(answers: dict[str, bool]) -> str:
     return RESEARCH_WARNING
 
 
-def _row_to_audit(row: dict) -> Audit:
+def _row_to_audit(row: dict[str, Any]) -> Audit:
     known = {k: row[k] for k in _COLUMNS if k in row}
     audit = Audit(id=AuditId(row["id"]), **known)
     audit.is_audit_confirmed = bool(audit.is_audit_confirmed)
@@ -204,7 +205,7 @@ def create_audit(db: Database, audit: Audit) -> Audit:
     audit.registered_on = audit.registered_on or stamp[:10]
     values = {k: v for k, v in asdict(audit).items() if k in _COLUMNS}
     with db.atomic():
-        audit.id = AuditId(db["audits"].insert(values).last_pk)
+        audit.id = AuditId(inserted_id(db.table("audits").insert(values)))
     return audit
 
 
@@ -218,7 +219,7 @@ def update_audit(db: Database, audit: Audit) -> Audit:
     audit.updated_at = now_iso()
     values = {k: v for k, v in asdict(audit).items() if k in _COLUMNS}
     with db.atomic():
-        db["audits"].update(audit.id, values)
+        db.table("audits").update(audit.id, values)
     return audit
 
 
@@ -239,11 +240,11 @@ def register_new_audit(db: Database, audit: Audit, standard_id: int | None = Non
     audit.standard_id = standard_id
     with db.atomic():
         audit = create_audit(db, audit)
-        cycle = create_cycle(db, Cycle(audit_id=audit.id, standard_id=standard_id,
+        cycle = create_cycle(db, Cycle(audit_id=saved(audit.id), standard_id=standard_id,
                                        standard_version=standard.version if standard else ""))
         if standard is not None and copy_criteria:
             for criterion in criteria_from_standard(standard):
-                add_criterion(db, cycle.id, criterion)
+                add_criterion(db, saved(cycle.id), criterion)
     return audit, cycle
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, fields
-from typing import NewType
+from typing import Any, NewType
 
 from sqlite_utils import Database
 
 from model.core.errors import KnownError
-from model.core.util import new_uid, now_iso
+from model.core.util import new_uid, now_iso, saved
+from model.store.rows import inserted_id
 
 CriterionId = NewType("CriterionId", int)
 
@@ -121,7 +122,7 @@ def _blocking(c: Criterion) -> list[str]:
     return problems
 
 
-def _row(row: dict) -> Criterion:
+def _row(row: dict[str, Any]) -> Criterion:
     return Criterion(id=CriterionId(row["id"]), **{k: row[k] for k in _COLUMNS if k in row})
 
 
@@ -152,7 +153,7 @@ def add_criterion(db: Database, cycle_id: int, c: Criterion) -> Criterion:
         last = db.execute("SELECT COALESCE(MAX(position), -1) FROM criteria WHERE cycle_id = ?", [cycle_id])
         c.position = last.fetchone()[0] + 1
         values = {k: v for k, v in asdict(c).items() if k in _COLUMNS}
-        c.id = CriterionId(db["criteria"].insert(values).last_pk)
+        c.id = CriterionId(inserted_id(db.table("criteria").insert(values)))
     return c
 
 
@@ -166,7 +167,7 @@ def update_criterion(db: Database, c: Criterion) -> Criterion:
     c.updated_at = now_iso()
     values = {k: v for k, v in asdict(c).items() if k in _COLUMNS}
     with db.atomic():
-        db["criteria"].update(c.id, values)
+        db.table("criteria").update(c.id, values)
     return c
 
 
@@ -179,7 +180,7 @@ def delete_criterion(db: Database, criterion_id: int) -> None:
 def move_criterion(db: Database, criterion_id: int, offset: int) -> None:
     """Move a criterion up (offset −1) or down (+1) in its cycle's order."""
     c = get_criterion(db, criterion_id)
-    order = [x.id for x in list_criteria(db, c.cycle_id)]
+    order = [x.id for x in list_criteria(db, saved(c.cycle_id))]
     i = order.index(c.id)
     j = max(0, min(len(order) - 1, i + offset))
     order.insert(j, order.pop(i))
@@ -196,7 +197,7 @@ def duplicate_criterion(db: Database, criterion_id: int, *, cycle_id: int | None
     copy.changes_from_previous = ""
     if cycle_id is None:
         copy.short_name = (c.short_name + " (copy)").strip()
-    return add_criterion(db, cycle_id or c.cycle_id, copy)
+    return add_criterion(db, saved(cycle_id or c.cycle_id), copy)
 
 
 def describe_changes(old: Criterion, new: Criterion) -> str:
@@ -322,22 +323,23 @@ def restore_criterion(db: Database, c: Criterion) -> Criterion:
     """Put back a deleted criterion (kept copy) at its old position, with its lineage."""
     position = c.position
     copy = Criterion(**{k: v for k, v in asdict(c).items() if k in _COLUMNS})
-    restored = add_criterion(db, c.cycle_id, copy)
-    order = [x.id for x in list_criteria(db, c.cycle_id) if x.id != restored.id]
+    restored = add_criterion(db, saved(c.cycle_id), copy)
+    order = [x.id for x in list_criteria(db, saved(c.cycle_id)) if x.id != restored.id]
     order.insert(min(position, len(order)), restored.id)
     with db.atomic():
         for pos, cid in enumerate(order):
             db.execute("UPDATE criteria SET position = ? WHERE id = ?", [pos, cid])
-    return get_criterion(db, restored.id)
+    return get_criterion(db, saved(restored.id))
 
 
 def answer_count(db: Database, criterion_id: int) -> int:
     """How many answers are stored for a criterion (deleting it deletes them too)."""
     # Answers are packed on the case rows (model.store.case_answers): count the cases of the
     # criterion's cycle whose list of answered criteria names it.
-    return db.execute(
+    count: int = db.execute(
         "SELECT COUNT(*) FROM cases WHERE cycle_id = (SELECT cycle_id FROM criteria WHERE id = ?) "
         "AND instr(',' || answer_criteria || ',', ',' || ? || ',') > 0", [criterion_id, criterion_id]).fetchone()[0]
+    return count
 
 
 def fresh_copy(c: Criterion) -> Criterion:

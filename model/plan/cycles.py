@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any, NewType
 from sqlite_utils import Database
 
 from model.core.errors import ImportProblem, KnownError
-from model.core.util import now_iso, parse_iso_date
+from model.core.util import now_iso, parse_iso_date, saved
 from model.plan.criteria import Criterion, add_criterion, describe_changes, list_criteria
 from model.plan.standards import Standard, is_newer
+from model.store.rows import inserted_id
 
 if TYPE_CHECKING:  # model.plan.sampling loads numpy: keep it out of the register's start-up path
     from model.plan.sampling import CaseList, SampleSelection
@@ -93,7 +94,7 @@ def validate(cycle: Cycle) -> list[str]:
     return problems
 
 
-def _row(row: dict) -> Cycle:
+def _row(row: dict[str, Any]) -> Cycle:
     return Cycle(id=CycleId(row["id"]), **{k: row[k] for k in _COLUMNS if k in row})
 
 
@@ -122,7 +123,7 @@ def create_cycle(db: Database, cycle: Cycle) -> Cycle:
         last = db.execute("SELECT COALESCE(MAX(number), 0) FROM cycles WHERE audit_id = ?", [cycle.audit_id])
         cycle.number = last.fetchone()[0] + 1
         values = {k: v for k, v in asdict(cycle).items() if k in _COLUMNS}
-        cycle.id = CycleId(db["cycles"].insert(values).last_pk)
+        cycle.id = CycleId(inserted_id(db.table("cycles").insert(values)))
     return cycle
 
 
@@ -136,25 +137,25 @@ def update_cycle(db: Database, cycle: Cycle) -> Cycle:
     cycle.updated_at = now_iso()
     values = {k: v for k, v in asdict(cycle).items() if k in _COLUMNS}
     with db.atomic():
-        db["cycles"].update(cycle.id, values)
+        db.table("cycles").update(cycle.id, values)
     return cycle
 
 
-def start_next_cycle(db: Database, audit_id: int, **overrides: object) -> Cycle:
+def start_next_cycle(db: Database, audit_id: int, **overrides: Any) -> Cycle:
     """Create the re-audit cycle, copying the latest cycle's criteria (same lineage)."""
     cycles = list_cycles(db, audit_id)
     with db.atomic():
         if not cycles:
-            return create_cycle(db, Cycle(audit_id=audit_id, **overrides))  # type: ignore[arg-type]
+            return create_cycle(db, Cycle(audit_id=audit_id, **overrides))
         previous = cycles[-1]
         base = {k: getattr(previous, k) for k in ("method", "standard_id", "standard_version",
                                                    "sampling_method", "planned_sample")}
         base.update(overrides)
-        cycle = create_cycle(db, Cycle(audit_id=audit_id, **base))  # type: ignore[arg-type]
-        for c in list_criteria(db, previous.id):
+        cycle = create_cycle(db, Cycle(audit_id=audit_id, **base))
+        for c in list_criteria(db, saved(previous.id)):
             copy = Criterion(**{k: v for k, v in asdict(c).items() if k not in ("id", "cycle_id", "position")})
             copy.changes_from_previous = ""
-            add_criterion(db, cycle.id, copy)
+            add_criterion(db, saved(cycle.id), copy)
     return cycle
 
 
@@ -192,7 +193,7 @@ def standard_version_notes(cycles: list[Cycle], standards: dict[int, Standard]) 
                          "before comparing the cycles.")
     if used:
         last = used[-1]
-        current = standards.get(last.standard_id)
+        current = standards.get(last.standard_id) if last.standard_id is not None else None
         if current is not None and is_newer(current.version, last.standard_version):
             name = _standard_name(standards, last.standard_id)
             notes.append(f"The library now holds version {current.version} of {name}; "

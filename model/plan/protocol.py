@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from model.core.documents import Document, render_docx, render_pdf
 from model.core.errors import KnownError
-from model.core.util import parse_iso_date
+from model.core.util import parse_iso_date, saved
 from model.plan.audits import AUDIT_TYPES, PRIORITIES, STATUSES, Audit, get_audit
 from model.plan.criteria import EVIDENCE_GRADES, Criterion, describe_rule, list_criteria
 from model.plan.cycles import METHODS, SAMPLING_METHODS, Cycle, get_cycle, list_cycles
@@ -88,7 +88,7 @@ def build_protocol(db: Database, audit_id: int, cycle_id: int | None = None) -> 
     """
     audit = get_audit(db, audit_id)
     cycle = _pick_cycle(db, audit_id, cycle_id)
-    criteria = list_criteria(db, cycle.id) if cycle else []
+    criteria = list_criteria(db, saved(cycle.id)) if cycle else []
     doc = Document(title=f"Audit protocol: {audit.title}")
     doc.heading(audit.title, 0)
     doc.paragraph(f"Audit protocol · registration number {_or_not_set(audit.registration_number)}"

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from model.core.util import saved
 from model.plan.audits import AUDIT_TYPES, PRIORITIES, STATUSES, Audit, list_audits
 from model.plan.stages import current_stage
 
@@ -56,9 +57,9 @@ def register_rows(db: Database, today: date) -> list[RegisterRow]:
 def _row(db: Database, audit: Audit, cycles: int, today: date) -> RegisterRow:
     due = audit.next_due()
     return RegisterRow(
-        audit_id=audit.id, title=audit.title, registration_number=audit.registration_number,
+        audit_id=saved(audit.id), title=audit.title, registration_number=audit.registration_number,
         specialty=audit.specialty, lead=audit.lead, audit_type=audit.audit_type, priority=audit.priority,
-        status=audit.status, stage=current_stage(db, audit.id, status=audit.status), cycles=cycles,
+        status=audit.status, stage=current_stage(db, saved(audit.id), status=audit.status), cycles=cycles,
         next_due_label=due[0] if due else "", next_due=due[1] if due else None,
         overdue=audit.is_overdue(today),
     )

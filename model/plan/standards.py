@@ -23,9 +23,10 @@ from sqlite_utils import Database
 
 from model.core.errors import ImportProblem, KnownError
 from model.core.resources import resource_path
-from model.core.util import new_uid, now_iso, parse_iso_date
+from model.core.util import new_uid, now_iso, parse_iso_date, saved
 from model.plan import criteria as criteria_model
 from model.plan.criteria import TIME_UNITS, Criterion
+from model.store.rows import inserted_id
 
 SOURCES = {
     "nice_guideline": "NICE guideline",
@@ -216,7 +217,7 @@ def _insert(db: Database, standard: Standard) -> Standard:
     stamp = now_iso()
     standard.created_at = standard.created_at or stamp
     standard.updated_at = stamp
-    standard.id = db["standards"].insert(_values(standard)).last_pk
+    standard.id = inserted_id(db.table("standards").insert(_values(standard)))
     return standard
 
 
@@ -225,7 +226,7 @@ def _replace(db: Database, stored_id: int, standard: Standard) -> Standard:
     standard.updated_at = now_iso()
     values = _values(standard)
     values.pop("created_at")
-    db["standards"].update(stored_id, values)
+    db.table("standards").update(stored_id, values)
     return standard
 
 
@@ -405,5 +406,5 @@ def _import_one(db: Database, entry: Any, number: int) -> tuple[str, str]:
     if not is_newer(standard.version, stored.version):
         why = "already in the library" if standard.version == stored.version else "the library has a newer version"
         return "skipped", f"{standard.label}: {why}"
-    _replace(db, stored.id, standard)
+    _replace(db, saved(stored.id), standard)
     return "updated", standard.label

@@ -12,7 +12,7 @@ Compliance is NaN when met + not met = 0 (the GUI shows "—").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ _COMPLIANCE_DERIVED: tuple[str, ...] = (
 )
 _EPS = 1e-9
 
-CriteriaLike = pd.DataFrame | Sequence[Mapping[str, Any]]
+CriteriaLike: TypeAlias = pd.DataFrame | Sequence[Mapping[str, Any]]
 
 
 def _require_columns(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:

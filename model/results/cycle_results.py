@@ -334,7 +334,8 @@ def expected_counts(result: Comparison) -> np.ndarray | None:
     rows = np.array([result.n1, result.n2], dtype=float)
     met = result.x1 + result.x2
     cols = np.array([met, result.n1 + result.n2 - met], dtype=float)
-    return np.outer(rows, cols) / rows.sum()
+    expected: np.ndarray = np.outer(rows, cols) / rows.sum()
+    return expected
 
 
 def compare_cycles(db: Database, earlier_cycle_id: int, later_cycle_id: int) -> list[CriterionComparison]:
@@ -366,6 +367,7 @@ def _compare_one(lineage: str, before: pd.DataFrame, after: pd.DataFrame, change
     new = after.loc[lineage] if lineage in after.index else None
     old = before.loc[lineage] if lineage in before.index else None
     shown = new if new is not None else old
+    assert shown is not None, "every lineage comes from one of the two cycles"
     target = None if math.isnan(shown["target"]) else float(shown["target"])
     if new is None or old is None:
         which = labels[0] if new is None else labels[1]

@@ -74,7 +74,7 @@ def draw_compliance_bars(fig: Figure, results: pd.DataFrame, *, title: str = "")
                 ecolor="#425563", elinewidth=1.2, capsize=4)
     marked = ~np.isnan(target)
     ax.scatter(target[marked], y[marked], marker="|", s=400, linewidths=2.5, color=TARGET_COLOUR, zorder=3)
-    for yi, value, hi, colour in zip(y, pct, upper, colours, strict=True):
+    for yi, value, hi, colour in zip(y.tolist(), pct, upper, colours, strict=True):
         if math.isnan(value):
             ax.text(1, yi, "no data (no met or not-met answers)", va="center", fontsize=9, color="#425563",
                     style="italic")

@@ -91,7 +91,7 @@ def _stamped_name(path: Path, reason: str) -> str:
 
 def _is_preserved_name(name: str) -> bool:
     match = _STAMP.search(name)
-    return bool(match) and match.group(2) in PRESERVED_REASONS
+    return match is not None and match.group(2) in PRESERVED_REASONS
 
 
 # --- taking backups --------------------------------------------------------------------

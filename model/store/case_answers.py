@@ -26,6 +26,7 @@ import json
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def pack(answers: Mapping[int, Answer]) -> dict[str, str | None]:
     _check_outcomes([a.outcome for a in answers.values()])
     ids = sorted(answers)
     raws = [answers[i].raw for i in ids]
-    values = [None if (v := _plain(answers[i].value)) is None else float(v) for i in ids]
+    values = [None if (v := _plain(answers[i].value)) is None else float(cast(SupportsFloat, v)) for i in ids]
     return {
         "answer_criteria": ",".join(str(int(i)) for i in ids),
         "outcomes": "".join(CODES[answers[i].outcome] for i in ids),
@@ -207,7 +208,7 @@ def column_from_values(outcomes: Sequence[str], raws: Sequence[str | None] | Non
 def write_many(db: Database, case_ids: Sequence[int], columns: Mapping[int, AnswerColumn]) -> None:
     """Replace the answers of many cases at once (`columns` in the order of `case_ids`)."""
     packed = pack_columns(columns, len(case_ids))
-    rows = zip(packed["outcomes"], packed["answer_raws"], packed["answer_values"],  # type: ignore[call-overload]
+    rows = zip(packed["outcomes"], packed["answer_raws"], packed["answer_values"],  # type: ignore[call-overload]  # lists typed object
                (int(i) for i in case_ids), strict=True)
     db.conn.executemany("UPDATE cases SET answer_criteria = ?, outcomes = ?, answer_raws = ?, answer_values = ? "
                         "WHERE id = ?", ((packed["answer_criteria"], *r) for r in rows))
@@ -284,7 +285,7 @@ def _decode_group(group: pd.DataFrame, key: str, criterion_ids: Collection[int] 
 def _json_matrix(texts: pd.Series, k: int, dtype: type) -> np.ndarray:
     """The JSON arrays of a group's cases as a (cases × k) matrix; NULL → all empty."""
     empty = None if dtype is object else np.nan
-    matrix = np.full((len(texts), k), empty, dtype=dtype)
+    matrix: np.ndarray = np.full((len(texts), k), empty, dtype=dtype)
     for i, text in enumerate(texts.tolist()):
         if isinstance(text, str):  # NULL may arrive as None or NaN
             matrix[i] = [empty if x is None else x for x in json.loads(text)]

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from model.core.errors import StoreError, StoreInUse
 
@@ -24,7 +25,7 @@ class InstanceLock:
 
     def __init__(self, path: Path) -> None:
         self.lock_path = Path(str(path) + ".lock")
-        self._fh: object | None = None
+        self._fh: BinaryIO | None = None
 
     def acquire(self) -> None:
         """Take the lock or raise StoreInUse saying the file is open elsewhere."""
@@ -45,29 +46,29 @@ class InstanceLock:
         if self._fh is not None:
             with contextlib.suppress(OSError):
                 _unlock_file(self._fh)
-            self._fh.close()  # type: ignore[attr-defined]
+            self._fh.close()
             self._fh = None
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
     import msvcrt
 
-    def _lock_file(fh: object) -> None:
-        fh.seek(0)  # type: ignore[attr-defined]
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+    def _lock_file(fh: BinaryIO) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
 
-    def _unlock_file(fh: object) -> None:
-        fh.seek(0)  # type: ignore[attr-defined]
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+    def _unlock_file(fh: BinaryIO) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
 
 else:
     import fcntl
 
-    def _lock_file(fh: object) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # type: ignore[attr-defined]
+    def _lock_file(fh: BinaryIO) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
-    def _unlock_file(fh: object) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)  # type: ignore[attr-defined]
+    def _unlock_file(fh: BinaryIO) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def has_sqlite_header(path: Path) -> bool:

@@ -4,8 +4,7 @@ Anki splits its background work into read operations and write operations; we do
 same. Reads run on any worker with a connection that SQLite itself keeps read-only
 (`PRAGMA query_only`), so a read task that writes by mistake fails at once instead of
 racing another writer. Writes (an import's commit, a national file stored) queue on the
-one writer thread, so two background writes never contend for SQLite's lock, and each
-returns what it changed so the GUI refreshes only what it must.
+one writer thread, so two background writes never contend for SQLite's lock.
 
 Qt-free: `gui.tasks.run_write_task` submits here and polls the Future like any task.
 """
@@ -14,26 +13,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # concurrent.futures imports logging: kept off the start-up path
     from concurrent.futures import Future, ThreadPoolExecutor
 
 WRITER_THREAD_PREFIX = "auditloop-writer"
-
-
-class WrongThreadWrite(RuntimeError):
-    """A background task tried to write outside the writer thread: a bug, never the user's doing."""
-
-
-@dataclass(frozen=True)
-class Changed:
-    """What a write changed: the kinds of record (``"cases"``, ``"benchmarks"``, …) and its result."""
-
-    kinds: frozenset[str]
-    value: Any = None
-    cycle_ids: frozenset[int] = field(default_factory=frozenset)
 
 
 def on_writer_thread() -> bool:

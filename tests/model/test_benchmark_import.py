@@ -27,8 +27,8 @@ from model.benchmark.benchmark_import import (
     propose_wide_mapping,
     wide_headers,
 )
-from model.benchmark.fingertips_import import _generate_fingertips_csv
 from model.core.errors import ImportProblem
+from tests.generators import generate_fingertips_csv
 
 NATIONAL_FILE = "national_audit_trust_results.csv"
 MARKERS = {"*", "<5", "n/a", "-", "c", "x", "..", ""}
@@ -200,7 +200,7 @@ def test_fingertips_cp1252_fallback(tmp_path: Path) -> None:
 
 
 def test_generated_fingertips_file_has_the_quirks(tmp_path: Path) -> None:
-    path = _generate_fingertips_csv(tmp_path / "gen.csv", rows=500, seed=7)
+    path = generate_fingertips_csv(tmp_path / "gen.csv", rows=500, seed=7)
     raw = path.read_bytes()
     assert raw.count(b"\r\n") >= 500 and b'"Synthetic indicator\nnumber 0"' in raw
     records = list(csv.reader(io.StringIO(raw.decode(), newline="")))

@@ -33,10 +33,10 @@ from model.benchmark.benchmark_store import (
     values_for_measure,
 )
 from model.benchmark.benchmark_summary import import_benchmark_json
-from model.benchmark.fingertips_import import _generate_fingertips_csv
 from model.core.errors import KnownError
 from model.store.migrations import known_names, m005_benchmarks, m006_benchmark_links_period
 from model.store.store import open_memory, open_store
+from tests.generators import generate_fingertips_csv
 
 NATIONAL_FILE = "national_audit_trust_results.csv"
 TABLES = {
@@ -289,7 +289,7 @@ def test_m006_moves_stored_values_and_keeps_the_view_identical() -> None:
 
 
 def test_stored_values_round_trip_exactly(db: Database, tmp_path: Path) -> None:
-    parsed = parse_file(_generate_fingertips_csv(tmp_path / "f.csv", rows=3000, seed=4))
+    parsed = parse_file(generate_fingertips_csv(tmp_path / "f.csv", rows=3000, seed=4))
     dataset_id = save_dataset(db, parsed)
     stored = pd.concat(
         [values_for_measure(db, int(m)) for m in measures(db, dataset_id)["id"]], ignore_index=True
@@ -462,7 +462,7 @@ def test_values_without_a_measure_code_are_refused_not_filed_elsewhere(tmp_path:
 
 def test_categorical_text_columns_are_stored_as_plain_text_would_be(tmp_path: Path) -> None:
     """Fingertips values keep categorical text columns; what is stored is the same as from object columns."""
-    parsed = parse_file(_generate_fingertips_csv(tmp_path / "f.csv", rows=400, seed=5))
+    parsed = parse_file(generate_fingertips_csv(tmp_path / "f.csv", rows=400, seed=5))
     assert isinstance(parsed.values["sex"].dtype, pd.CategoricalDtype)
     as_objects = replace(parsed, values=parsed.values.astype({c: object for c in parsed.values.columns
                                                               if isinstance(parsed.values[c].dtype,

@@ -292,10 +292,10 @@ _LONG = ("org code,org name,period,measure,numerator,denominator,value\n"
 def _values_as_m005_stored_them(db: Database, tmp_path: Path) -> None:
     """Two parsed files written into the m005 benchmark_values table, plus a measure without values."""
     from model.benchmark.benchmark_import import VALUE_COLUMNS, parse_file
-    from model.benchmark.fingertips_import import _generate_fingertips_csv
+    from tests.generators import generate_fingertips_csv
 
     (tmp_path / "long.csv").write_text(_LONG, encoding="utf-8")
-    files = [_generate_fingertips_csv(tmp_path / "f.csv", rows=1500, seed=3), tmp_path / "long.csv"]
+    files = [generate_fingertips_csv(tmp_path / "f.csv", rows=1500, seed=3), tmp_path / "long.csv"]
     next_id = 1
     for dataset_id, path in enumerate(files, start=1):
         values = parse_file(path).values

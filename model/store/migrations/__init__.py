@@ -58,4 +58,4 @@ def apply(db: Database) -> None:
 def schema_version(db: Database) -> int:
     """The highest migration number applied (0 for an empty file)."""
     applied = _migration_set().applied(db)
-    return max((int(_NAME.match(m.name).group(1)) for m in applied if _NAME.match(m.name)), default=0)
+    return max((int(found.group(1)) for m in applied if (found := _NAME.match(m.name))), default=0)

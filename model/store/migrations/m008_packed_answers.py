@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -64,7 +65,7 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
-def _packed(rows: list[tuple]) -> tuple:
+def _packed(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
     """One case's answer rows (case_id, criterion_id, outcome, raw, value; in criterion order)."""
     raws = [r[3] for r in rows]
     values = [_number(r[4]) for r in rows]
