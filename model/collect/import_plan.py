@@ -29,7 +29,7 @@ from model.collect.import_checks import (
 from model.collect.import_mapping import CASE_FIELDS, criterion_target
 from model.collect.sheets import SheetTable
 from model.core.errors import KnownError
-from model.core.excel_safety import neutralise_frame
+from model.core.excel_safety import frame_to_csv
 from model.plan.criteria import Criterion, list_criteria
 from model.store.case_answers import AnswerColumn
 
@@ -221,9 +221,8 @@ def _derive_column(cells: pd.Series, crit: Criterion, decisions: Mapping[str, st
 
 def rejected_csv(plan: ImportPlan, path: str | Path) -> None:
     """Save the problems list as CSV (text cells neutralised against formula injection)."""
-    out = neutralise_frame(plan.rejected, ["column", "value", "reason"])
     try:
-        out.to_csv(path, index=False, encoding="utf-8-sig")
+        frame_to_csv(plan.rejected, str(path))
     except OSError as exc:
         raise KnownError("The rejected rows could not be saved.", where=str(path),
                          hint=f"Choose another folder ({exc.strerror}).") from exc
