@@ -24,7 +24,9 @@ from model.collect.import_checks import (
     _identifiers,
     _period,
     _problems,
+    _pseudonymise_lookalikes,
     _reject_duplicates,
+    nhs_lookalike_columns,
 )
 from model.collect.import_mapping import CASE_FIELDS, criterion_target
 from model.collect.sheets import SheetTable
@@ -135,7 +137,8 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
         mapping: column name → "ignore", a key of `CASE_FIELDS`, or "criterion:<lineage>".
         decisions: outcome chosen for unrecognised spellings ("met", "not_met", "exception",
             "missing"); keys are compared like answers (trimmed, case-insensitive).
-        keep_identifiers: the audit keeps NHS and hospital numbers (otherwise they are hashed).
+        keep_identifiers: the audit keeps NHS and hospital numbers (otherwise they are hashed, and
+            so is any other mapped column whose values are mostly valid NHS numbers).
         key: the audit's pseudonymisation key (needed when identifiers are hashed).
         replace_import_id: an earlier import of the same file being replaced.
 
@@ -145,10 +148,12 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
     """
     criteria = {criterion_target(c): c for c in list_criteria(db, cycle_id)}
     targets = _check_mapping(mapping, criteria, table)
-    if not keep_identifiers and key is None and ({"nhs_number", "hospital_number"} & set(targets)):
+    lookalikes = [] if keep_identifiers else nhs_lookalike_columns(table.data, targets)
+    if not keep_identifiers and key is None and ({"nhs_number", "hospital_number"} & set(targets) or lookalikes):
         raise KnownError("Identifiers must be pseudonymised, but the audit's key is not available.",
                          hint="Open the audit's Collect page again so the key is created.")
-    data = table.data
+    # NHS numbers under any other role (a case reference, a ward, an answer) are never stored either.
+    data, warnings = _pseudonymise_lookalikes(table.data, lookalikes, key) if lookalikes else (table.data, [])
     problems: list[pd.DataFrame] = []
     cases = pd.DataFrame(index=data.index)
     cases["source_row"] = np.asarray(data.index, dtype=np.int64)
@@ -158,6 +163,8 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
         if fname in CASE_FIELDS and fname != "case_ref":
             _case_field(cases, fname, data[column], column, period, problems)
     _identifiers(cases, keep_identifiers, key)
+    if targets["case_ref"] in lookalikes and "patient_key" not in cases:
+        cases["patient_key"] = cases["case_ref"]  # the same pseudonym an NHS-number column would give
     keep = _reject_duplicates(db, cycle_id, cases, targets["case_ref"], replace_import_id, problems)
     cases = cases.loc[keep]
     answer_columns, counts, unrecognised = _answers(data.loc[keep], cases, targets, criteria, decisions)
@@ -167,7 +174,7 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
                       rejected=rejected.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
                       unrecognised=unrecognised, mapping=dict(mapping), sheet=table.sheet,
                       header_row=table.header_row, replace_import_id=replace_import_id,
-                      warnings=list(table.warnings))
+                      warnings=[*table.warnings, *warnings])
 
 
 def _answers(data: pd.DataFrame, cases: pd.DataFrame, targets: Mapping[str, str],
