@@ -12,6 +12,7 @@ from collections.abc import Callable
 SUBCOMMANDS: dict[str, str] = {
     "analyse-sheet": "cli.analyse_sheet",
     "import-benchmark": "cli.import_benchmark",
+    "scan-identifiers": "cli.scan_identifiers",
 }
 
 

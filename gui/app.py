@@ -95,7 +95,14 @@ def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> Ap
 
 
 def _open_start_store(path: Path, demo: bool) -> Store | None:
-    from model.core.errors import EmptyDataFile, KnownError, StoreInUse
+    from model.core.errors import (
+        DataFileLocked,
+        DataFileReadOnly,
+        EmptyDataFile,
+        FolderNotWritable,
+        KnownError,
+        StoreInUse,
+    )
     from model.store.store import open_store
 
     if demo:
@@ -104,8 +111,8 @@ def _open_start_store(path: Path, demo: bool) -> Store | None:
         return build_demo(path)
     try:
         return open_store(path)
-    except StoreInUse as exc:
-        dialogs.show_known_error(None, exc)
+    except (StoreInUse, FolderNotWritable, DataFileLocked, DataFileReadOnly) as exc:
+        dialogs.show_known_error(None, exc)  # the file is fine: a backup would not help
         return None
     except EmptyDataFile as exc:
         return _recover_empty(path, exc)

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
+from model.collect import identifier_scan
+from model.core.errors import KnownError
 from model.plan import audits as audits_model
 
 
@@ -88,9 +90,30 @@ class BinDialog(QDialog):
         audit_id = self.selected_id()
         if audit_id is None:
             return
-        title = audits_model.get_audit(self.ctx.store.db, audit_id).title
-        if dialogs.ask(self, "Delete forever", f"Delete “{title}” for good, with all its cycles, cases and "
+        audit = audits_model.get_audit(self.ctx.store.db, audit_id)
+        if dialogs.ask(self, "Delete forever", f"Delete “{audit.title}” for good, with all its cycles, cases and "
                        "actions? This cannot be undone."):
             audits_model.purge_audit(self.ctx.store.db, audit_id)
             self.changed = True
             self.reload()
+            if audit.keep_identifiers:
+                self._offer_to_delete_backups(audit.title, audit.uid)
+
+    def _offer_to_delete_backups(self, title: str, uid: str) -> None:
+        """An audit that kept NHS numbers lives on in older backups: say so, and offer to delete them."""
+        held = identifier_scan.backups_holding_audit(self.ctx.store.path, uid)
+        if not held:
+            return
+        count = f"{len(held)} older backup{'s' if len(held) != 1 else ''}"
+        question = (f"“{title}” kept patient identifiers (NHS numbers). It is gone from the data file, but "
+                    f"{count} taken before it was deleted still hold{'s' if len(held) == 1 else ''} them, in "
+                    f"{held[0].parent}.\n\nDelete {'those backups' if len(held) != 1 else 'that backup'} now? "
+                    "They also hold your other audits as they were then; the data file itself is not touched.")
+        if not dialogs.ask(self, "Older backups hold identifiers", question):
+            return
+        try:
+            deleted = identifier_scan.delete_backups(held)
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        dialogs.inform(self, "Backups deleted", f"{deleted} backup{'s' if deleted != 1 else ''} deleted.")

@@ -28,7 +28,7 @@ from model.benchmark.benchmarks import OUTLIER_NOTE, FunnelResult, Overdispersio
 from model.benchmark.local_comparison import LocalComparison, compare_local
 from model.core import settings
 from model.core.errors import KnownError
-from model.core.excel_safety import neutralise_frame
+from model.core.excel_safety import frame_to_csv, neutralise_frame
 from model.plan.cycles import get_cycle
 from model.results.cycle_results import cycle_results
 
@@ -373,10 +373,7 @@ OUTLIER_EXPORT_COLUMNS = {
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot run as Excel formulas: "'" before = + - @ tab CR.
-
-    Numbers stay numbers; only str cells are touched.
-    """
+    """A copy whose text cells cannot run as Excel formulas (model.core.excel_safety.neutralise_frame)."""
     return neutralise_frame(frame)
 
 
@@ -410,9 +407,9 @@ def export_outliers(outliers: pd.DataFrame, path: Path | str, *, title: str = ""
                               startrow=len(frame) + 2)
         else:
             with path.open("w", encoding="utf-8-sig", newline="") as handle:
-                frame.to_csv(handle, index=False, lineterminator="\r\n")
+                frame_to_csv(frame, handle)
                 handle.write("\r\n")
-                note.to_csv(handle, index=False, header=False, lineterminator="\r\n")
+                frame_to_csv(note, handle, header=False)
     except OSError as exc:
         raise KnownError(f"The file cannot be written ({exc.strerror}).", where=str(path),
                          hint="Close it if it is open in Excel, or choose another folder.") from exc
@@ -429,7 +426,7 @@ def export_problems(problems: Sequence[dict[str, Any]], path: Path | str) -> Pat
     frame = pd.DataFrame(list(problems), columns=["row", "column", "value", "reason"])
     frame = neutralise_formulas(frame.astype({"column": object, "value": object, "reason": object}))
     try:
-        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        frame_to_csv(frame, str(path))
     except OSError as exc:
         raise KnownError(f"The file cannot be written ({exc.strerror}).", where=str(path),
                          hint="Close it if it is open in Excel, or choose another folder.") from exc

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlite_utils import Database
 
-from model.collect.answers import parse_uk_dates, validate_nhs_numbers
+from model.collect.answers import looks_like_nhs_number_column, parse_uk_dates, validate_nhs_numbers
 from model.collect.demographics import parse_ages
 from model.collect.import_mapping import CASE_FIELDS, IGNORE
 from model.collect.pseudonym import pseudonymise
@@ -35,6 +35,9 @@ ROW_DROPPED = "row not imported"
 VALUE_DROPPED = "value left empty"
 WITHHELD = "(withheld: patient identifier)"
 VALUE_KEPT = "value kept"
+# A column is taken for NHS numbers, whatever it is mapped to, when most of its filled cells are
+# valid ones (a column of other 10-digit numbers passes the modulus-11 check about 1 time in 11).
+NHS_LOOKALIKE_SHARE = 0.5
 
 
 def _problems(rows: pd.Index, column: str, values: pd.Series, reason: str | pd.Series, action: str) -> pd.DataFrame:
@@ -137,6 +140,24 @@ def _identifiers(cases: pd.DataFrame, keep_identifiers: bool, key: bytes | None)
         cases["hospital_number"] = hashed.where(cases["hospital_number"].notna())
         if "patient_key" not in cases:
             cases["patient_key"] = cases["hospital_number"]
+
+
+def nhs_lookalike_columns(data: pd.DataFrame, targets: Mapping[str, str]) -> list[str]:
+    """Mapped columns (not the NHS-number or hospital-number column) that hold NHS numbers."""
+    return [column for target, column in targets.items()
+            if target not in ("nhs_number", "hospital_number")
+            and looks_like_nhs_number_column(data[column], share=NHS_LOOKALIKE_SHARE)]
+
+
+def _pseudonymise_lookalikes(data: pd.DataFrame, columns: list[str], key: bytes) -> tuple[pd.DataFrame, list[str]]:
+    """A copy of `data` with every one of `columns` replaced by pseudonyms, and a warning for each."""
+    out = data.copy()
+    warnings = []
+    for column in columns:
+        out[column] = pseudonymise(out[column], key).astype(object)
+        warnings.append(f"The column '{column}' holds NHS numbers: they were replaced by pseudonyms, because "
+                        "this audit does not keep patient identifiers.")
+    return out, warnings
 
 
 def _reject_duplicates(db: Database, cycle_id: int, cases: pd.DataFrame, column: str,

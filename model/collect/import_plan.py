@@ -24,14 +24,16 @@ from model.collect.import_checks import (
     _identifiers,
     _period,
     _problems,
+    _pseudonymise_lookalikes,
     _reject_duplicates,
     _text,
+    nhs_lookalike_columns,
 )
 from model.collect.import_mapping import CASE_FIELDS, criterion_target
 from model.collect.sheets import SheetTable
 from model.collect.value_merge import MERGE_FIELDS, apply_merges, propose_merges, remembered_merges
 from model.core.errors import KnownError
-from model.core.excel_safety import neutralise_frame
+from model.core.excel_safety import frame_to_csv
 from model.core.util import saved
 from model.plan.criteria import Criterion, list_criteria
 from model.store.case_answers import AnswerColumn
@@ -153,7 +155,8 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
         mapping: column name → "ignore", a key of `CASE_FIELDS`, or "criterion:<lineage>".
         decisions: outcome chosen for unrecognised spellings ("met", "not_met", "exception",
             "missing"); keys are compared like answers (trimmed, case-insensitive).
-        keep_identifiers: the audit keeps NHS and hospital numbers (otherwise they are hashed).
+        keep_identifiers: the audit keeps NHS and hospital numbers (otherwise they are hashed, and
+            so is any other mapped column whose values are mostly valid NHS numbers).
         key: the audit's pseudonymisation key (needed when identifiers are hashed).
         replace_import_id: an earlier import of the same file being replaced.
         merges: per field (ward, site, team), spelling as typed (trimmed) → the name to store.
@@ -164,10 +167,13 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
     """
     criteria = {criterion_target(c): c for c in list_criteria(db, cycle_id)}
     targets = _check_mapping(mapping, criteria, table)
-    if not keep_identifiers and key is None and ({"nhs_number", "hospital_number"} & set(targets)):
+    lookalikes = [] if keep_identifiers else nhs_lookalike_columns(table.data, targets)
+    if not keep_identifiers and key is None and ({"nhs_number", "hospital_number"} & set(targets) or lookalikes):
         raise KnownError("Identifiers must be pseudonymised, but the audit's key is not available.",
                          hint="Open the audit's Collect page again so the key is created.")
-    data = table.data
+    # NHS numbers under any other role (a case reference, a ward, an answer) are never stored either.
+    data, warnings = (_pseudonymise_lookalikes(table.data, lookalikes, key) if lookalikes and key is not None
+                      else (table.data, []))
     problems: list[pd.DataFrame] = []
     cases = pd.DataFrame(index=data.index)
     cases["source_row"] = np.asarray(data.index, dtype=np.int64)
@@ -180,6 +186,8 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
     for fname, spellings in used_merges.items():
         cases[fname] = apply_merges(cases[fname], spellings)
     _identifiers(cases, keep_identifiers, key)
+    if targets["case_ref"] in lookalikes and "patient_key" not in cases:
+        cases["patient_key"] = cases["case_ref"]  # the same pseudonym an NHS-number column would give
     keep = _reject_duplicates(db, cycle_id, cases, targets["case_ref"], replace_import_id, problems)
     cases = cases.loc[keep]
     answer_columns, counts, unrecognised = _answers(data.loc[keep], cases, targets, criteria, decisions)
@@ -189,7 +197,7 @@ def plan_import(db: Database, cycle_id: int, table: SheetTable, mapping: Mapping
                       rejected=rejected.sort_values(["row", "column"], kind="stable").reset_index(drop=True),
                       unrecognised=unrecognised, mapping=dict(mapping), sheet=table.sheet,
                       header_row=table.header_row, replace_import_id=replace_import_id,
-                      warnings=list(table.warnings), merges=used_merges)
+                      warnings=[*table.warnings, *warnings], merges=used_merges)
 
 
 def _answers(data: pd.DataFrame, cases: pd.DataFrame, targets: Mapping[str, str],
@@ -243,9 +251,8 @@ def _derive_column(cells: pd.Series, crit: Criterion, decisions: Mapping[str, st
 
 def rejected_csv(plan: ImportPlan, path: str | Path) -> None:
     """Save the problems list as CSV (text cells neutralised against formula injection)."""
-    out = neutralise_frame(plan.rejected, ["column", "value", "reason"])
     try:
-        out.to_csv(path, index=False, encoding="utf-8-sig")
+        frame_to_csv(plan.rejected, str(path))
     except OSError as exc:
         raise KnownError("The rejected rows could not be saved.", where=str(path),
                          hint=f"Choose another folder ({exc.strerror}).") from exc

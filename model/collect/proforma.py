@@ -28,7 +28,7 @@ from model.collect.entry import choices, threshold_text
 from model.collect.import_mapping import CASE_FIELDS, CRITERION_PREFIX, criterion_target
 from model.collect.sheets import SheetTable
 from model.core.errors import KnownError
-from model.core.excel_safety import FORMULA_STARTS, neutralise
+from model.core.excel_safety import neutralise, unneutralise
 from model.plan.audits import get_audit
 from model.plan.criteria import Criterion, list_criteria
 from model.plan.cycles import Cycle, get_cycle
@@ -46,7 +46,7 @@ _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 
 
 def safe_cell(text: str) -> str:
-    """Text that Excel will not run as a formula (a leading quote for = + - @ tab CR)."""
+    """Text that Excel will not run as a formula (model.core.excel_safety.neutralise)."""
     safe: str = neutralise(text)
     return safe
 
@@ -171,8 +171,8 @@ def _data_sheet(ws: Worksheet, criteria: list[Criterion], headers: list[str], ro
         letter = get_column_letter(col)
         if c.answer_type == "yes_no":
             yes_no.add(f"{letter}2:{letter}{last}")
-        elif c.answer_type == "choice" and _list_fits(choices(c)):
-            options = DataValidation(type="list", formula1='"' + ",".join(choices(c)).replace('"', "") + '"',
+        elif c.answer_type == "choice" and _list_fits(listed := [safe_cell(o) for o in choices(c)]):
+            options = DataValidation(type="list", formula1='"' + ",".join(listed).replace('"', "") + '"',
                                      allow_blank=True)
             ws.add_data_validation(options)
             options.add(f"{letter}2:{letter}{last}")
@@ -229,8 +229,7 @@ def read_proforma_meta(path: str | Path) -> ProformaMeta | None:
 
 
 def _unquote(text: object) -> str:
-    text = str(text or "")
-    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text
+    return unneutralise(text)
 
 
 def _parse_meta(rows: list[tuple[Any, ...]]) -> ProformaMeta | None:

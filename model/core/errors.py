@@ -54,3 +54,15 @@ class NewerVersionFile(StoreError):
 
 class DamagedDataFile(StoreError):
     """The data file fails SQLite's integrity check."""
+
+
+class FolderNotWritable(StoreError):
+    """The folder for the data file cannot be written to (no new file, lock, journal or backup there)."""
+
+
+class DataFileReadOnly(StoreError):
+    """The data file itself is read-only: it opens read-only, and saving is refused with this error."""
+
+
+class DataFileLocked(StoreError):
+    """Another program (not AuditLoop) holds SQLite's lock on the data file ("database is locked")."""

@@ -9,45 +9,152 @@ import contextlib
 import os
 import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from model.core.errors import StoreError, StoreInUse
+from model.core.errors import (
+    DataFileLocked,
+    DataFileReadOnly,
+    FolderNotWritable,
+    StoreError,
+    StoreInUse,
+)
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 class InstanceLock:
-    """An OS-level exclusive lock on `<data file>.lock`, held while the store is open.
+    """OS-level exclusive locks held while the store is open: one per file, whatever its name.
 
-    The OS releases it if AuditLoop crashes, so a stale lock file never blocks anyone.
+    Two locks: `<real file>.lock` beside the file the path resolves to (symlinks followed, so
+    every name of it shares the lock, also across computers on a share), and, once the file
+    exists, `<dev>-<inode>.lock` in a per-user folder of the temporary directory, which also
+    catches a hard link (another name for the same file, perhaps in another folder). The OS
+    releases both if AuditLoop crashes, so a stale lock file never blocks anyone.
+
+    Args:
+        path: the data file (it need not exist yet).
+        read_only: the file is opened read-only; a folder that cannot hold the lock file beside
+            it is then tolerated (the identity lock still keeps a second window out).
     """
 
-    def __init__(self, path: Path) -> None:
-        self.lock_path = Path(str(path) + ".lock")
-        self._fh: BinaryIO | None = None
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.real = real_path(self.path)
+        self.lock_path = Path(str(self.real) + ".lock")
+        self.read_only = read_only
+        self._handles: list[BinaryIO] = []
+        self._identity: tuple[int, int] | None = None
 
     def acquire(self) -> None:
-        """Take the lock or raise StoreInUse saying the file is open elsewhere."""
-        fh = open(self.lock_path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+        """Take the locks or raise StoreInUse saying the file is open elsewhere.
+
+        Raises:
+            StoreInUse: another AuditLoop holds either lock.
+            FolderNotWritable: the lock file cannot be created beside a file opened for writing.
+        """
+        try:
+            fh = open(self.lock_path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+        except OSError as exc:
+            if not self.read_only:
+                raise folder_not_writable(self.path, existing=self.real.exists()) from exc
+        else:
+            self._take(fh)
+        try:
+            self.follow_file()
+        except BaseException:
+            self.release()
+            raise
+
+    def follow_file(self) -> None:
+        """Take the identity lock of the file as it is now (call again once a new file exists)."""
+        try:
+            st = os.stat(self.real)
+        except OSError:
+            return
+        identity = (st.st_dev, st.st_ino)
+        if identity == self._identity or not st.st_ino:
+            return
+        folder = identity_lock_dir()
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fh = open(folder / f"{st.st_dev}-{st.st_ino}.lock", "a+b")  # noqa: SIM115
+        except OSError:
+            return  # no private temporary folder: the lock beside the file is all there is
+        self._take(fh)
+        self._identity = identity
+
+    def _take(self, fh: BinaryIO) -> None:
         try:
             _lock_file(fh)
         except OSError as exc:
             fh.close()
+            self.release()
             raise StoreInUse(
                 "This data file is already open in another AuditLoop window.",
-                where=str(self.lock_path.with_suffix("")),
+                where=str(self.path),
                 hint="Switch to that window, or close it and try again.",
             ) from exc
-        self._fh = fh
+        self._handles.append(fh)
 
     def release(self) -> None:
-        """Release the lock (idempotent)."""
-        if self._fh is not None:
+        """Release the locks (idempotent)."""
+        while self._handles:
+            fh = self._handles.pop()
             with contextlib.suppress(OSError):
-                _unlock_file(self._fh)
-            self._fh.close()
-            self._fh = None
+                _unlock_file(fh)
+            fh.close()
+        self._identity = None
+
+
+def real_path(path: Path) -> Path:
+    """The file a path names, symlinks followed (the path as given when that fails)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):
+        return Path(path)
+
+
+def identity_lock_dir() -> Path:
+    """The per-user folder holding the `<dev>-<inode>.lock` files."""
+    user = str(os.getuid()) if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return Path(tempfile.gettempdir()) / f"auditloop-locks-{user}"
+
+
+def folder_not_writable(path: Path, *, existing: bool) -> FolderNotWritable:
+    """The plain message for a data file whose folder AuditLoop cannot write to."""
+    if existing:
+        return FolderNotWritable(
+            "The data file is in a folder AuditLoop cannot write to, so it cannot keep its lock, "
+            "journal and backups beside the file. Nothing was changed.",
+            where=str(Path(path).parent),
+            hint="Copy the file to your Documents folder (or another folder you can write to) and open the copy.",
+        )
+    return FolderNotWritable(
+        "AuditLoop cannot create a data file here: the folder is read-only.",
+        where=str(Path(path).parent),
+        hint="Choose a folder you can write to, such as Documents.",
+    )
+
+
+def read_only_file(path: Path, what: str = "") -> DataFileReadOnly:
+    """The plain message for a data file that cannot be written (`what` says what was refused)."""
+    return DataFileReadOnly(
+        what or "This data file is read-only, so the change was not saved.",
+        where=str(path),
+        hint="Copy it to your Documents folder (or another folder you can write to) and open the copy, "
+             "or ask for permission to change it.",
+    )
+
+
+def locked_by_other_program(path: Path) -> DataFileLocked:
+    """The plain message for SQLite's "database is locked" from a program that is not AuditLoop."""
+    return DataFileLocked(
+        "Another program is using the data file and has locked it (it is not another AuditLoop window).",
+        where=str(path),
+        hint="Close the other program (a database viewer, a backup or sync tool), then try again.",
+    )
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
@@ -100,17 +207,55 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    """Map sqlite3 errors at the model boundary to messages a user can act on."""
+def store_error(exc: sqlite3.Error | OSError, path: Path) -> StoreError:
+    """Map sqlite3 (and OS) errors at the model boundary to messages a user can act on.
+
+    Never "damaged" for a file that is not: only SQLite's own "not a database"/"malformed" say so.
+    """
     text = str(exc).lower()
+    folder_ok = os.access(Path(path).parent, os.W_OK)
     if "locked" in text or "busy" in text:
-        msg, hint = "The data file is busy (locked by another program).", "Close other programs using it."
-    elif "readonly" in text or "read-only" in text or "permission" in text:
-        msg, hint = "The data file cannot be written.", "Choose a folder you can write to."
-    elif "disk is full" in text or "full" in text:
+        return locked_by_other_program(path)
+    if "readonly" in text or "read-only" in text or isinstance(exc, PermissionError) or "permission" in text:
+        if not folder_ok:
+            return folder_not_writable(path, existing=Path(path).exists())
+        return read_only_file(path, "The data file cannot be written (it is read-only).")
+    if "unable to open" in text and not folder_ok:
+        return folder_not_writable(path, existing=Path(path).exists())
+    if "disk is full" in text or "full" in text:
         msg, hint = "The disk is full.", "Free some space and try again."
     elif "not a database" in text or "malformed" in text:
         msg, hint = "The data file is damaged.", "Restore the latest backup from File > Backups."
     else:
         msg, hint = f"The data file could not be used: {exc}", "Try again, or restore a backup."
     return StoreError(msg, where=str(path), hint=hint)
+
+
+class ReadOnlyConnection(sqlite3.Connection):
+    """A connection to a read-only data file: a write is refused with DataFileReadOnly, not a raw sqlite error."""
+
+    data_path: Path = Path()
+
+    def execute(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN002, ANN003, ANN201, D102
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise self._refusal(exc) from exc
+
+    def executemany(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN002, ANN003, ANN201, D102
+        try:
+            return super().executemany(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise self._refusal(exc) from exc
+
+    def executescript(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN002, ANN003, ANN201, D102
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise self._refusal(exc) from exc
+
+    def _refusal(self, exc: sqlite3.OperationalError) -> Exception:
+        text = str(exc).lower()
+        if "readonly" in text or "read-only" in text:
+            return read_only_file(self.data_path)
+        return exc

@@ -13,6 +13,7 @@ sqlite3 connections are bound to the thread that made them, so background work c
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -41,7 +42,15 @@ from model.store.backups import (  # noqa: F401 - re-exported: the store's publi
     save_copy_as,
     start_new_data_file,
 )
-from model.store.files import InstanceLock, has_sqlite_header, store_error
+from model.store.files import (
+    InstanceLock,
+    ReadOnlyConnection,
+    folder_not_writable,
+    has_sqlite_header,
+    read_only_file,
+    real_path,
+    store_error,
+)
 
 _store_error = store_error  # the old private name, kept for callers that import it
 BUSY_TIMEOUT_MS = 5000
@@ -56,12 +65,15 @@ class Store:
         db: a sqlite-utils Database bound to the thread that opened the store.
         warnings: plain-language warnings about the location (network share, OneDrive).
         backup: the backup taken before migrating on this open, if any.
+        read_only: the file itself is read-only: it was opened read-only and every write is
+            refused with DataFileReadOnly (a KnownError), never a raw sqlite error.
     """
 
     path: Path
     db: Database
     warnings: list[str] = field(default_factory=list)
     backup: Path | None = None
+    read_only: bool = False
     _lock: InstanceLock | None = None
 
     def connect(self) -> Database:
@@ -70,7 +82,7 @@ class Store:
         Off the writer thread the connection is read-only (SQLite's `query_only`): a
         background write that bypasses the one writer fails at once (model.store.writer).
         """
-        db = connect(self.path)
+        db = connect(self.path, read_only=self.read_only)
         if not writer.on_writer_thread():
             db.conn.execute("PRAGMA query_only = ON")
         return db
@@ -84,10 +96,23 @@ class Store:
             self._lock = None
 
 
-def connect(path: Path) -> Database:
-    """Open a connection to an existing, migrated store file with the house pragmas."""
+def connect(path: Path, *, read_only: bool = False) -> Database:
+    """Open a connection to an existing, migrated store file with the house pragmas.
+
+    `secure_delete` is on for every connection: deleted rows (a purged audit's identifiers) are
+    overwritten with zeros in the file, not left in free pages. A read-only connection refuses
+    writes with DataFileReadOnly.
+    """
     try:
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn: sqlite3.Connection
+        if read_only:
+            ro = sqlite3.connect(f"{real_path(Path(path)).as_uri()}?mode=ro", uri=True,
+                                 timeout=BUSY_TIMEOUT_MS / 1000, factory=ReadOnlyConnection)
+            ro.data_path = Path(path)
+            conn = ro
+        else:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     except sqlite3.Error as exc:
@@ -106,27 +131,70 @@ def open_store(path: Path | str, *, check_integrity: bool = True) -> Store:
         StoreError: the file is not SQLite, or cannot be written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = InstanceLock(path)
+    read_only = _writable_or_read_only(path)
+    lock = InstanceLock(path, read_only=read_only)
     lock.acquire()
     try:
         existed = path.exists()
         if existed:
             _refuse_unusable(path)
-        db = connect(path)
+        db = connect(path, read_only=read_only)
+        lock.follow_file()  # a new file exists now: its identity lock keeps hard links out too
         try:
             if existed and check_integrity:
                 check_integrity_or_raise(db, path)
             _refuse_newer(db, path)  # again on the real connection (after any hot-journal rollback)
-            _enable_wal(db, path)
-            backup = _migrate(db, path, existed)
+            if read_only:
+                _refuse_pending(db, path)
+                backup = None
+            else:
+                _enable_wal(db, path)
+                backup = _migrate(db, path, existed)
         except BaseException:
             db.close()
             raise
     except BaseException:
         lock.release()
         raise
-    return Store(path=path, db=db, warnings=location_warnings(path), backup=backup, _lock=lock)
+    warnings = location_warnings(path)
+    if read_only:
+        warnings.insert(0, READ_ONLY_WARNING)
+    return Store(path=path, db=db, warnings=warnings, backup=backup, read_only=read_only, _lock=lock)
+
+
+READ_ONLY_WARNING = ("This data file is read-only: you can look at it, but nothing you change can be saved. "
+                     "To work on it, copy it to your Documents folder (or another folder you can write to) "
+                     "and open the copy.")
+
+
+def _writable_or_read_only(path: Path) -> bool:
+    """Check the places AuditLoop must write before touching anything; True means "open read-only".
+
+    Raises:
+        FolderNotWritable: a new file cannot be created in the folder, or a writable file is in a
+            folder that cannot hold its lock, journal and backups.
+    """
+    real = real_path(path)
+    try:
+        real.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise folder_not_writable(path, existing=False) from exc
+    folder_ok = os.access(real.parent, os.W_OK)
+    if not real.exists():
+        if not folder_ok:
+            raise folder_not_writable(path, existing=False)
+        return False
+    if not os.access(real, os.W_OK):
+        return True
+    if not folder_ok:
+        raise folder_not_writable(path, existing=True)
+    return False
+
+
+def _refuse_pending(db: Database, path: Path) -> None:
+    if migrations.pending(db):
+        raise read_only_file(path, "This data file is read-only and was written by an older AuditLoop: it must "
+                                   "be updated before it can be opened, and a read-only file cannot be updated.")
 
 
 def open_memory() -> Database:
@@ -201,6 +269,8 @@ def check_integrity_or_raise(db: Database, path: Path) -> None:
     try:
         rows = db.execute("PRAGMA integrity_check").fetchall()
     except sqlite3.DatabaseError as exc:
+        if not any(word in str(exc).lower() for word in ("malformed", "not a database", "corrupt")):
+            raise store_error(exc, path) from exc  # locked by another program, unreadable: not damage
         rows = [(str(exc),)]
     if rows and rows[0][0] == "ok":
         return

@@ -472,6 +472,29 @@ def test_bin_dialog_restores_and_deletes_forever(qtbot, ctx, dialog_log):
     assert dialog.changed and not dialog.purge_button.isEnabled()
 
 
+def test_deleting_an_audit_that_kept_identifiers_offers_to_delete_older_backups(qtbot, ctx, dialog_log):
+    from gui.bin_dialog import BinDialog
+    from model.collect.cases import Case, add_case
+    from model.plan.audits import Audit, create_audit, delete_audit
+    from model.plan.cycles import Cycle, create_cycle
+    from model.store.store import backup_now, list_backups
+
+    db, path = ctx.store.db, ctx.store.path
+    kept = create_audit(db, Audit(title="Named patients", keep_identifiers=True))
+    add_case(db, Case(cycle_id=create_cycle(db, Cycle(audit_id=kept.id)).id, case_ref="1", nhs_number="9434765919"))
+    holding = backup_now(db, path)
+    others = set(list_backups(path)) - {holding}
+    delete_audit(db, kept.id)
+    dialog = BinDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog_log.answer = True
+    qtbot.mouseClick(dialog.purge_button, Qt.LeftButton)
+    assert dialog_log.kinds() == ["ask", "ask", "inform"]
+    question = dialog_log.calls[1][2]
+    assert "older backup" in question and "NHS numbers" in question
+    assert not holding.exists() and set(list_backups(path)) == others
+
+
 def test_register_bin_button_reloads_after_restore(qtbot, ctx, monkeypatch):
     from gui.bin_dialog import BinDialog
 

@@ -546,3 +546,49 @@ def test_two_row_headers_map_case_fields_by_the_column_own_name(db):
                         "PATIENT DETAILS – Age": ["93y", "71"], "PATIENT DETAILS – Sex": ["F", "M"]})
     mapping = auto_mapping(db, cycle_id, table)
     assert [mapping[c] for c in table.columns] == ["case_ref", "ward", "age", "sex"]
+
+
+NHS_LOOKALIKES = ["943 476 5919", "9990000018", "4010232137", np.nan]
+
+
+def test_nhs_numbers_mapped_as_case_reference_are_pseudonymised(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    table = table_from({"Case": [*NHS_LOOKALIKES[:3], "9990000026"], "Ward": NHS_LOOKALIKES,
+                        "Q": ["Yes", "No", "maybe", "Yes"]})
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Ward": "ward", "Q": target}, {},
+                       keep_identifiers=False, key=KEY)
+    assert any("'Case' holds NHS numbers" in w for w in plan.warnings)
+    assert any("'Ward' holds NHS numbers" in w for w in plan.warnings)
+    commit_import(db, cycle_id, plan, file_name="n.csv", sha256="n")
+    dump = "\n".join(db.iterdump())
+    for number in ("9434765919", "943 476 5919", "9990000018", "4010232137", "9990000026"):
+        assert number not in dump
+    refs = [r[0] for r in db.execute("SELECT case_ref FROM cases ORDER BY id")]
+    keys = [r[0] for r in db.execute("SELECT patient_key FROM cases ORDER BY id")]
+    assert len(refs) == 4 and all(len(r) == 64 for r in refs) and keys == refs
+
+
+def test_nhs_numbers_in_an_answer_column_never_reach_the_problem_list(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    table = table_from({"Case": ["1", "2", "3"], "Q": ["9990000018", "4010232137", "Yes"]})
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q": target}, {}, keep_identifiers=False, key=KEY)
+    assert "9990000018" not in str(plan.report()) and "4010232137" not in plan.unrecognised.to_string()
+
+
+def test_lookalike_columns_are_kept_when_the_audit_keeps_identifiers(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1], keep_identifiers=True)
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    table = table_from({"Case": NHS_LOOKALIKES[:3], "Q": ["Yes", "No", "Yes"]})
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q": target}, {}, keep_identifiers=True, key=None)
+    assert plan.cases["case_ref"].tolist() == NHS_LOOKALIKES[:3]
+
+
+def test_ten_digit_references_that_are_not_nhs_numbers_are_left_alone(db):
+    _a, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    target = criterion_target(list_criteria(db, cycle_id)[0])
+    refs = ["2026000001", "2026000002", "2026000003", "2026000004"]  # at most 1 in 11 passes modulus 11
+    table = table_from({"Case": refs, "Q": ["Yes"] * 4})
+    plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q": target}, {}, keep_identifiers=False, key=KEY)
+    assert plan.cases["case_ref"].tolist() == refs and not plan.warnings
