@@ -12,6 +12,8 @@ from collections.abc import Callable
 SUBCOMMANDS: dict[str, str] = {
     "analyse-sheet": "cli.analyse_sheet",
     "import-benchmark": "cli.import_benchmark",
+    "report": "cli.report",
+    "demo": "cli.demo",
 }
 
 

@@ -179,7 +179,7 @@ def missing_for_final(db: Database, cycle_id: int, *, today: date | None = None)
     """
     cycle = get_cycle(db, cycle_id)
     audit = get_audit(db, cycle.audit_id)
-    gaps = [f"The {SECTION_TITLES[key].lower()} is empty." for key, text in get_sections(db, cycle_id).items()
+    gaps = [f"The {SECTION_TITLES[key]} section is empty." for key, text in get_sections(db, cycle_id).items()
             if key in REQUIRED_FOR_FINAL and not text.strip()]
     results = cycle_results(db, cycle_id)
     if results.table.empty:

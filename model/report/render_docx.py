@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from model.core.documents import Heading, KeyValues, Paragraph
 from model.core.errors import KnownError
 from model.report.blocks import Block, Chart, PageBreak, ReportDocument, Table, chart_png
+from model.report.render_pdf import column_widths
 
 if TYPE_CHECKING:
     from docx.document import Document as WordDocument
@@ -186,8 +187,9 @@ def _table(word: WordDocument, block: Table) -> None:
     table.style = "Table Grid"
     table.autofit = False
     _repeat_header(table.rows[0])
-    weights = block.widths or (1.0,) * len(block.headers)
-    widths = [Mm(170 * w / sum(weights)) for w in weights]
+    # The same word-keeping widths as the PDF (points → mm, 170 mm of text width).
+    widths = [Mm(w * 25.4 / 72) for w in column_widths(block.headers, block.rows, block.widths, 170 / 25.4 * 72,
+                                                         font_size=8.5)]
     for row_cells, texts, bold in [(table.rows[0].cells, block.headers, True)] + [
             (table.add_row().cells, row, False) for row in block.rows]:
         for cell, text, width in zip(row_cells, texts, widths, strict=True):

@@ -58,6 +58,8 @@ def _styles() -> dict[str, Any]:
         "note": ParagraphStyle("note", parent=body, fontName=_FONT + "-Oblique", textColor=colors.HexColor("#425563")),
         "caption": ParagraphStyle("caption", parent=body, fontSize=8.5, leading=11, spaceBefore=2, spaceAfter=8,
                                   textColor=colors.HexColor("#425563")),
+        "caption_top": ParagraphStyle("caption_top", parent=body, fontSize=8.5, leading=11, spaceBefore=4,
+                                      spaceAfter=3, textColor=colors.HexColor("#425563"), keepWithNext=1),
         "cell": ParagraphStyle("cell", parent=body, fontSize=7.8, leading=9.6, spaceAfter=0),
         "head": ParagraphStyle("head", parent=body, fontName=_BOLD, fontSize=7.8, leading=9.6, spaceAfter=0),
         "h0": ParagraphStyle("h0", parent=body, fontName=_BOLD, fontSize=22, leading=27, spaceBefore=30,
@@ -107,32 +109,47 @@ def _flowables(block: Block, styles: dict[str, Any], width: float) -> list[Any]:
         return [_para(block.text, styles["note" if block.note else "body"])]
     if isinstance(block, KeyValues):
         rows = [[_para(k, styles["head"]), _para(v, styles["cell"])] for k, v in block.pairs]
-        return [_table(rows, [0.3 * width, 0.7 * width], header=False)]
+        return _table(rows, [0.3 * width, 0.7 * width], header=False)
     if isinstance(block, Table):
         return _table_flowables(block, styles, width)
     if isinstance(block, Chart):
-        return [_chart(block, styles, width)]
+        from reportlab.platypus import Spacer
+
+        return [_chart(block, styles, width), Spacer(1, 6)]
     if isinstance(block, PageBreak):
         return [PdfPageBreak()]
     raise TypeError(f"unknown block {block!r}")
 
 
+def column_widths(headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...], weights: tuple[float, ...],
+                  total: float, font_size: float = 7.8, padding: float = 7.0) -> list[float]:
+    """Column widths (points) that never split a word: each column gets its longest word, the rest by weight."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    _register_fonts()
+    weights = weights or (1.0,) * len(headers)
+    need = []
+    for i, head in enumerate(headers):
+        words = [(w, _BOLD) for w in head.split()] + [(w, _FONT) for row in rows for w in row[i].split()]
+        need.append(max((stringWidth(w, f, font_size) for w, f in words), default=0.0) + padding)
+    spare = total - sum(need)
+    if spare <= 0:
+        return [total * n / sum(need) for n in need]
+    return [n + spare * w / sum(weights) for n, w in zip(need, weights, strict=True)]
+
+
 def _table_flowables(block: Table, styles: dict[str, Any], width: float) -> list[Any]:
     header = [_para(h, styles["head"]) for h in block.headers]
     body = [[_para(x, styles["cell"]) for x in row] for row in block.rows]
-    weights = block.widths or (1.0,) * len(block.headers)
-    widths = [width * w / sum(weights) for w in weights]
-    out = [_para(block.caption, styles["caption"])] if block.caption else []
-    if out:
-        out[0].keepWithNext = 1
-    return [*out, _table([header, *body], widths, header=True)]
+    widths = column_widths(block.headers, block.rows, block.widths, width)
+    caption = [_para(block.caption, styles["caption_top"])] if block.caption else []
+    return [*caption, *_table([header, *body], widths, header=True)]
 
 
-def _table(rows: list[list[Any]], widths: list[float], header: bool) -> Any:
+def _table(rows: list[list[Any]], widths: list[float], header: bool) -> list[Any]:
     from reportlab.lib import colors
     from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
-    from reportlab.platypus.flowables import KeepTogether
 
     table = PdfTable(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     end = (-1, 0) if header else (0, -1)
@@ -141,20 +158,23 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool) -> Any:
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("BACKGROUND", (0, 0), end, colors.HexColor("#e8eef5"))]))
-    return KeepTogether([table, Spacer(1, 6)]) if len(rows) <= 12 else table
+    return [table, Spacer(1, 8)]
 
 
 def _chart(block: Chart, styles: dict[str, Any], width: float) -> Any:
     from reportlab.lib.units import cm
-    from reportlab.platypus import Image
-    from reportlab.platypus.flowables import KeepTogether
+    from reportlab.platypus import Image, TableStyle
+    from reportlab.platypus import Table as PdfTable
 
     png, ratio = chart_png(block)
     shown = min(block.width_cm * cm, width)
     image = Image(io.BytesIO(png), width=shown, height=shown * ratio)
-    image.hAlign = "LEFT"
-    parts = [image] + ([_para(block.caption, styles["caption"])] if block.caption else [])
-    return KeepTogether(parts)
+    cell = [image] + ([_para(block.caption, styles["caption"])] if block.caption else [])
+    # One cell holding the picture and its caption: a one-row table never splits, so they stay together.
+    frame = PdfTable([[cell]], colWidths=[width], hAlign="LEFT")
+    frame.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    return frame
 
 
 def _numbered_canvas(doc: ReportDocument) -> type:

@@ -138,7 +138,7 @@ def _add_spc(doc: ReportDocument, data: ReportData) -> None:
         if part.series is None or part.result is None:
             doc.paragraph(f"{part.name}: {part.reading}", note=True)
             continue
-        fig = _figure(3.3)
+        fig = Figure(figsize=(8.0, 4.4), layout="constrained")
         if isinstance(part.result, SpcResult):
             draw_spc(fig, part.series, part.result)
             kind = "p-chart" if part.result.chart_type == "p" else "XmR chart"
@@ -161,7 +161,7 @@ def _add_national(doc: ReportDocument, data: ReportData) -> None:
         if comparison is None or comparison.funnel is None:
             doc.paragraph(f"{part.name}: {part.note}", note=comparison is None)
             continue
-        fig = _figure(3.6)
+        fig = Figure(figsize=(8.0, 4.8), layout="constrained")
         orgs = comparison.organisations
         local = comparison.local
         draw_funnel(fig, comparison.funnel, labels=list(orgs["code"].astype(str)),
