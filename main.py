@@ -6,6 +6,8 @@ The command line lives here, in one place: the GUI by default, or a headless sub
     python main.py --self-test
     python main.py analyse-sheet FILE.xlsx [--sheet NAME] --json
     python main.py import-benchmark FILE --json [--dry-run] [--db FILE]
+    python main.py report AUDIT --format docx|pdf --out PATH [--cycle N] --db FILE
+    python main.py demo FILE
 
 Qt is imported only for the GUI, so subcommands run on machines with no display.
 """

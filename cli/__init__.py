@@ -13,6 +13,8 @@ SUBCOMMANDS: dict[str, str] = {
     "analyse-sheet": "cli.analyse_sheet",
     "import-benchmark": "cli.import_benchmark",
     "scan-identifiers": "cli.scan_identifiers",
+    "report": "cli.report",
+    "demo": "cli.demo",
 }
 
 

@@ -65,3 +65,17 @@ def test_import_benchmark_refuses_an_empty_data_file_and_leaves_it(tmp_path):
     assert "empty (0 bytes)" in done.stderr and "Traceback" not in done.stderr
     assert db.stat().st_size == 0
     assert not any(p.name.endswith(("-wal", "-journal")) for p in tmp_path.iterdir())
+
+
+def test_demo_then_report_writes_and_records_the_file(tmp_path):
+    data = tmp_path / "demo.sqlite"
+    done = run("demo", str(data))
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "vte.docx"
+    done = run("report", "CA-2025-014", "--format", "docx", "--out", str(out), "--db", str(data), "--cycle", "1")
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 0 and "Cycle 1" in done.stdout
+    unknown = run("report", "No such audit", "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--db", str(data))
+    assert unknown.returncode == 2 and "Candidates" in unknown.stderr and "Traceback" not in unknown.stderr
+    no_cycle = run("report", "3", "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--db", str(data))
+    assert no_cycle.returncode == 2 and "no cycle" in no_cycle.stderr

@@ -1,0 +1,129 @@
+"""The report's one document model: an ordered list of blocks both renderers read.
+
+A `ReportDocument` is built once from the data (`model.report.builder.build_report`) and
+rendered to Word (`model.report.render_docx`) or PDF (`model.report.render_pdf`), so the two
+files always say the same thing. It builds on `model.core.documents` (the same `Heading`,
+`Paragraph` and `KeyValues`), adding what a report needs: tables with a caption, charts with
+alt text and a caption, and page breaks.
+
+Blocks:
+    Heading(text, level)          level 0 = the front page title, 1 = section, 2 = subsection
+    Paragraph(text, note=False)   note = smaller and grey (captions of sources, "not available")
+    KeyValues(pairs)              two-column label/value list (the front page)
+    Table(headers, rows, caption, widths)   header row repeated on every page
+    Chart(figure, alt_text, caption, width_cm)   a matplotlib Figure (OO API)
+    PageBreak()
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from matplotlib.figure import Figure
+
+from model.core.documents import Heading, KeyValues, Paragraph
+
+__all__ = ["CHART_DPI", "Block", "Chart", "Heading", "KeyValues", "PageBreak", "Paragraph", "ReportDocument",
+           "Table", "chart_png"]
+
+#: Charts are rasterised at this resolution for both formats (print quality).
+CHART_DPI = 220
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table with a header row (repeated on every page) and an optional caption above it."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    caption: str = ""
+    widths: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """A chart: the figure, the text a screen reader reads instead, and a caption under it."""
+
+    figure: Figure
+    alt_text: str
+    caption: str = ""
+    width_cm: float = 16.0
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """Start a new page."""
+
+
+Block = Heading | Paragraph | KeyValues | Table | Chart | PageBreak
+
+
+@dataclass
+class ReportDocument:
+    """A report: metadata for the file's properties and running header, and its blocks.
+
+    Attributes:
+        title: the report's title (file metadata and running header).
+        trust: the organisation's name (running header).
+        author: the audit lead (file metadata).
+        subject: e.g. "Clinical audit report: Cycle 2 (re-audit)".
+        language: BCP 47 tag of the text.
+        status: "draft" or "final" (shown in the header and on the front page).
+        blocks: the content, in order.
+    """
+
+    title: str
+    trust: str = ""
+    author: str = ""
+    subject: str = ""
+    language: str = "en-GB"
+    status: str = "draft"
+    blocks: list[Block] = field(default_factory=list)
+
+    def heading(self, text: str, level: int = 1) -> None:
+        """Append a heading."""
+        self.blocks.append(Heading(text, level))
+
+    def paragraph(self, text: str, note: bool = False) -> None:
+        """Append a paragraph (several lines become one paragraph each)."""
+        for line in (text.splitlines() or [""]):
+            if line.strip():
+                self.blocks.append(Paragraph(line.strip(), note))
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]], caption: str = "",
+              widths: Sequence[float] = ()) -> None:
+        """Append a table (every row as long as the header)."""
+        self.blocks.append(Table(tuple(headers), tuple(tuple(str(x) for x in r) for r in rows), caption,
+                                 tuple(widths)))
+
+    def chart(self, figure: Figure, alt_text: str, caption: str = "") -> None:
+        """Append a chart."""
+        self.blocks.append(Chart(figure, alt_text, caption))
+
+    def headings(self) -> list[tuple[int, str]]:
+        """(level, text) of every heading, in order (the outline; tests and the page's preview)."""
+        return [(b.level, b.text) for b in self.blocks if isinstance(b, Heading)]
+
+    def text(self) -> str:
+        """All the words, one block per line (for searching and tests)."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if isinstance(block, Heading | Paragraph):
+                lines.append(block.text)
+            elif isinstance(block, KeyValues):
+                lines += [f"{k}: {v}" for k, v in block.pairs]
+            elif isinstance(block, Table):
+                lines += [block.caption, *(" | ".join(r) for r in (block.headers, *block.rows))]
+            elif isinstance(block, Chart):
+                lines += [block.caption, block.alt_text]
+        return "\n".join(line for line in lines if line)
+
+
+def chart_png(chart: Chart, dpi: int = CHART_DPI) -> tuple[bytes, float]:
+    """The chart as PNG bytes and its height/width ratio."""
+    buffer = io.BytesIO()
+    chart.figure.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    width, height = chart.figure.get_size_inches()
+    return buffer.getvalue(), float(height / width)

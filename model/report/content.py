@@ -1,0 +1,198 @@
+"""Everything a cycle's report says, gathered from the store in one pass (`gather_report`).
+
+The builder turns a `ReportData` into blocks without touching the store again, so what the
+report shows is one consistent reading of the data. Every optional piece (previous cycle,
+SPC series, national comparison, action plan, data-quality report) is either present or
+carries the plain reason it is not available, so a report of a half-finished audit still
+generates and says what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+from sqlite_utils import Database
+
+from model.act.actions import ActionRow, Recommendation, action_plan, list_recommendations
+from model.benchmark.benchmark_compare import BenchmarkComparison, compare_link, load_identity
+from model.benchmark.benchmark_store import links_for_audit
+from model.collect.data_quality import DataQuality, check_cycle
+from model.compare.spc import SpcResult
+from model.compare.spc_series import SpcSeries, criterion_series
+from model.compare.spc_series_charts import PhasedRunChart, build_chart, choose_chart
+from model.compare.spc_series_reading import reading
+from model.core.errors import KnownError
+from model.core.progress import Progress, report
+from model.plan.audits import Audit, get_audit
+from model.plan.criteria import Criterion, list_criteria
+from model.plan.cycles import Cycle, get_cycle, list_cycles
+from model.plan.standards import Standard, get_standard
+from model.report.narrative import get_sections
+from model.results.cycle_results import (
+    CriterionComparison,
+    CycleResults,
+    compare_cycles,
+    comparison_partners,
+    cycle_results,
+)
+
+#: A monthly series needs at least this many months with data to be charted in the report.
+SPC_MIN_POINTS = 3
+
+
+@dataclass(frozen=True)
+class SpcPart:
+    """One criterion's SPC chart over every cycle, or why there is none (`series` None)."""
+
+    lineage: str
+    name: str
+    series: SpcSeries | None
+    result: SpcResult | PhasedRunChart | None
+    reading: str
+
+
+@dataclass(frozen=True)
+class NationalPart:
+    """One linked criterion against its national measure, or why not (`comparison` None)."""
+
+    lineage: str
+    name: str
+    comparison: BenchmarkComparison | None
+    note: str
+
+
+@dataclass
+class ReportData:
+    """A cycle's report content, read from the store.
+
+    Attributes:
+        audit, cycle, cycles: the audit, the reported cycle and all the audit's cycles.
+        standard: the cycle's standard (None when none is recorded).
+        criteria: the cycle's criteria, in order.
+        results: `cycle_results` of the cycle.
+        previous: the previous cycle, None for a baseline.
+        comparisons: the cycle against `previous`, one per lineage ([] without a previous cycle).
+        spc: per criterion, its monthly SPC chart or why not.
+        national: per linked criterion, the national comparison or why not.
+        quality: the data-quality check (None when it could not be run).
+        recommendations, actions: the audit's recommendations and action plan.
+        sections: the narrative sections (`model.report.narrative.get_sections`).
+        trust: the organisation's name ("who we are"), '' when not set.
+        today: the report's date (action RAGs are worked out on it).
+        changes: definition changes of the cycle's criteria (`criterion_changes`).
+        version: the report's version number.
+        status: "draft" or "final".
+    """
+
+    audit: Audit
+    cycle: Cycle
+    cycles: list[Cycle]
+    standard: Standard | None
+    criteria: list[Criterion]
+    results: CycleResults
+    previous: Cycle | None
+    comparisons: list[CriterionComparison]
+    spc: list[SpcPart]
+    national: list[NationalPart]
+    quality: DataQuality | None
+    recommendations: list[Recommendation]
+    actions: list[ActionRow]
+    sections: dict[str, str]
+    trust: str
+    today: date
+    changes: pd.DataFrame
+    version: int = 1
+    status: str = "draft"
+
+
+def _standard(db: Database, cycle: Cycle, audit: Audit) -> Standard | None:
+    standard_id = cycle.standard_id or audit.standard_id
+    if standard_id is None:
+        return None
+    try:
+        return get_standard(db, standard_id)
+    except KnownError:
+        return None
+
+
+def _spc_parts(db: Database, audit_id: int, criteria: list[Criterion], progress: Progress | None) -> list[SpcPart]:
+    parts = []
+    for i, c in enumerate(criteria):
+        report(progress, i, len(criteria), f"SPC: {c.label}")
+        series = criterion_series(db, audit_id, c.lineage, bucket="month")
+        if series.n_points < SPC_MIN_POINTS:
+            parts.append(SpcPart(c.lineage, c.label, None, None,
+                                 f"No SPC chart: only {series.n_points} month(s) with eligible dated cases; "
+                                 f"at least {SPC_MIN_POINTS} are needed for a monthly series."))
+            continue
+        result = build_chart(series, choose_chart(series))
+        parts.append(SpcPart(c.lineage, c.label, series, result, reading(series, result)))
+    return parts
+
+
+def _national_parts(db: Database, audit_id: int, cycle_id: int, criteria: list[Criterion]) -> list[NationalPart]:
+    names = {c.lineage: c.label for c in criteria}
+    parts = []
+    for link in links_for_audit(db, audit_id).itertuples():
+        lineage = str(link.criterion_lineage)
+        if lineage not in names:
+            continue
+        try:
+            comparison = compare_link(db, int(link.id), cycle_id)
+        except KnownError as exc:
+            parts.append(NationalPart(lineage, names[lineage], None, f"National comparison not available: {exc}"))
+            continue
+        parts.append(NationalPart(lineage, names[lineage], comparison, " ".join(comparison.sentences())))
+    return parts
+
+
+def gather_report(db: Database, cycle_id: int, *, today: date | None = None, status: str = "draft",
+                  version: int = 1, progress: Progress | None = None) -> ReportData:
+    """Read everything the report of one cycle says.
+
+    Args:
+        db: the store.
+        cycle_id: the cycle reported.
+        today: the report's date (default today).
+        status: "draft" or "final".
+        version: the version number printed on the front page.
+        progress: optional progress/cancel sink.
+
+    Raises:
+        KnownError: when the cycle no longer exists.
+    """
+    cycle = get_cycle(db, cycle_id)
+    audit = get_audit(db, cycle.audit_id)
+    criteria = list_criteria(db, cycle_id)
+    report(progress, 0, 4, "Results")
+    results = cycle_results(db, cycle_id)
+    previous = comparison_partners(db, cycle_id).get("previous")
+    comparisons = compare_cycles(db, int(previous.id or 0), cycle_id) if previous is not None else []
+    report(progress, 1, 4, "Statistical process control")
+    spc = _spc_parts(db, audit.id or 0, criteria, progress)
+    report(progress, 2, 4, "National comparison")
+    national = _national_parts(db, audit.id or 0, cycle_id, criteria)
+    report(progress, 3, 4, "Data quality and actions")
+    try:
+        quality: DataQuality | None = check_cycle(db, cycle_id)
+    except KnownError:
+        quality = None
+    day = today or date.today()
+    return ReportData(
+        audit=audit, cycle=cycle, cycles=list_cycles(db, cycle.audit_id), standard=_standard(db, cycle, audit),
+        criteria=criteria, results=results, previous=previous, comparisons=comparisons, spc=spc, national=national,
+        quality=quality, recommendations=list_recommendations(db, cycle.audit_id),
+        actions=action_plan(db, cycle.audit_id, day), sections=get_sections(db, cycle_id),
+        trust=load_identity(db).name, today=day, changes=criterion_changes(db, cycle_id), version=version,
+        status=status,
+    )
+
+
+def criterion_changes(db: Database, cycle_id: int) -> pd.DataFrame:
+    """Definition changes recorded for the cycle's criteria: changed_at, criterion, summary, answers re-judged."""
+    return pd.read_sql_query(
+        "SELECT ch.changed_at, cr.short_name, cr.statement, ch.summary, ch.answers_rejudged FROM criterion_changes ch "
+        "JOIN criteria cr ON cr.id = ch.criterion_id WHERE cr.cycle_id = ? ORDER BY ch.changed_at, ch.id",
+        db.conn, params=[cycle_id])
