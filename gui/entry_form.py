@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import dialogs
 from gui.context import AppContext
 from gui.entry_fields import ChoiceField, CriterionRow, ValueField, YesNoField
 from model.collect import entry
@@ -148,6 +149,27 @@ class EntryForm(QWidget):
         """Store what was typed before the form shows something else (a case is never lost)."""
         if self.dirty and self.cycle is not None and self.case_ref.text().strip():
             self.save()
+
+    def resolve_pending(self) -> bool:
+        """Before the form is left or cleared: ask about a case with unsaved entries.
+
+        Save stores it (False if it cannot be saved: the form says why and stays), Discard
+        shows the stored case again (or a new one), Cancel or closing the box keeps it: False.
+        """
+        if not self.dirty or self.cycle is None:
+            return True
+        ref = self.case_ref.text().strip()
+        choice = dialogs.choose(self, "Unsaved case", f"Case {ref or '(no reference)'} has entries that are not "
+                                "saved yet. Save them before leaving the case?", ["Save", "Discard", "Cancel"])
+        if choice == 0:
+            return self.save() is not None
+        if choice == 1:
+            if self.case is not None and self.case.id is not None:
+                self.load_case(int(self.case.id))
+            else:
+                self.new_case()
+            return True
+        return False
 
     def set_cycle(self, cycle: Cycle | None, criteria: list[Criterion]) -> None:
         """Build the criteria rows for a cycle and start a new case."""
@@ -355,7 +377,8 @@ class EntryForm(QWidget):
 
     @Slot()
     def _on_new_button_clicked(self) -> None:
-        self.autosave()
+        if not self.resolve_pending():
+            return
         self.new_case()
         self.start_field().setFocus()
 

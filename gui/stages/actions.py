@@ -182,9 +182,10 @@ class ActionsPage(StagePage):
         """Select an action in the plan (and show it in the editor)."""
         self._select_row(self.action_model.row_of(action_id))
 
-    def flush(self) -> None:
-        """Save what the editor shows, if it differs from what is stored."""
+    def flush(self) -> bool:
+        """Save what the editor shows, if it differs from what is stored (it reads every field)."""
         self._save_editor()
+        return True
 
     # --- internals ----------------------------------------------------------------------
 
