@@ -1,8 +1,11 @@
 """The case entry form, generated from the cycle's criteria; keyboard first.
 
 Yes/No criteria: press Y, N or A (N/A) and focus moves to the next criterion; Backspace or
-Delete clears (blank = missing, never "no"); Tab and Enter move on. Numeric, time and
-choice criteria show the derived result (met / not met) as soon as a value is typed.
+Delete clears (blank = missing, never "no"); Tab and Enter move on. Numeric and time criteria
+take the number typed, and A (or the N/A button) where the criterion has exceptions; choices
+are picked by their first letters. The header's key help lists only what the criteria shown
+take. Each shows the derived result (met / not met) as soon as a value is typed. A case with
+unsaved entries asks Save / Discard / Cancel before it is left (resolve_pending).
 Each case is saved in one transaction (model.collect.cases.add_case / update_case).
 The answer fields themselves are in gui.entry_fields.
 """
@@ -97,8 +100,10 @@ class EntryForm(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self._case_fields())
-        layout.addWidget(QLabel("<b>Criteria</b> — press <b>Y</b>, <b>N</b> or <b>A</b> (N/A); "
-                                "Backspace clears; blank is counted as missing."))
+        self.keys_help = QLabel(keys_help([]))
+        self.keys_help.setWordWrap(True)
+        self.keys_help.setAccessibleName("How to answer the criteria")
+        layout.addWidget(self.keys_help)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.messages)
         buttons = QHBoxLayout()
@@ -307,6 +312,7 @@ class EntryForm(QWidget):
         for i, criterion in enumerate(self.criteria):
             self._add_criterion_row(i, criterion)
         self.criteria_grid.setRowStretch(len(self.criteria), 1)
+        self.keys_help.setText(keys_help(self.criteria))
         previous: QWidget = self.collector
         for row in self.rows:
             QWidget.setTabOrder(previous, row.field)
@@ -391,6 +397,23 @@ class EntryForm(QWidget):
         if self.save() is not None:
             self.new_case()
             self.start_field().setFocus(Qt.TabFocusReason)
+
+
+def keys_help(criteria: list[Criterion]) -> str:
+    """The header's key help, for the answer types of the criteria shown (and only those)."""
+    types = {c.answer_type for c in criteria}
+    na_valued = any(c.exceptions.strip() for c in criteria if c.answer_type in ("numeric", "time_diff"))
+    parts = []
+    if "yes_no" in types:
+        parts.append("Yes/No: press <b>Y</b>, <b>N</b> or <b>A</b> (N/A)")
+    if types & {"numeric", "time_diff"}:
+        what = " or ".join(w for t, w in (("time_diff", "the minutes or hours (or two date-times)"),
+                                          ("numeric", "the number")) if t in types)
+        parts.append(f"type {what}" + ("; <b>A</b> for N/A where the criterion has exceptions" if na_valued else ""))
+    if "choice" in types:
+        parts.append("choices: type the first letters or <b>Alt+Down</b> for the list")
+    keys = "; ".join(parts) or "this cycle has no criteria yet"
+    return f"<b>Criteria</b> — {keys}. Backspace clears; blank is counted as missing; Enter moves on."
 
 
 def _criterion_text(i: int, c: Criterion) -> str:
