@@ -16,6 +16,8 @@ def plan(qtbot, ctx) -> PlanPage:
     qtbot.addWidget(page)
     page.show()
     qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
     page.load(3, None)  # the proposed demo audit: most of its dates are not set
     return page
 

@@ -31,6 +31,8 @@ def window_at(qtbot, ctx, audit_id: int, stage: str) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    window.activateWindow()  # focus (and so focus-out) needs the active window
+    qtbot.waitUntil(window.isActiveWindow)
     window.open_audit(audit_id, stage)
     return window
 
