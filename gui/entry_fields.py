@@ -1,4 +1,5 @@
-"""The answer fields of the case entry form: Yes/No/N/A buttons, a number or time, a choice.
+"""The answer fields of the case entry form: Yes/No/N/A buttons, a number or time (with N/A
+when the criterion has exceptions), a choice.
 
 Each field has the same two signals: answered() (move focus on) and changed().
 CriterionRow reads and shows one criterion's answer whichever field it uses.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Signal, Slot
 from PySide6.QtGui import QDoubleValidator, QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QWidget
 
@@ -18,6 +19,12 @@ from model.plan.criteria import Criterion
 
 # A chosen answer must be visible at a glance: green, red, slate.
 _CHECKED = {"met": "#1b7f3b", "not_met": "#b3261e", "exception": "#4a5568"}
+NA_TEXT = "N/A"
+
+
+def has_exceptions(criterion: Criterion) -> bool:
+    """Whether the criterion names exceptions: its cases may then be answered N/A."""
+    return bool(criterion.exceptions.strip())
 
 
 class YesNoField(QFrame):
@@ -94,7 +101,8 @@ class YesNoField(QFrame):
 
 
 class ValueField(QWidget):
-    """A number (numeric criteria) or a time difference (minutes/hours, or two date-times).
+    """A number (numeric criteria) or a time difference (minutes/hours, or two date-times);
+    N/A (the A key or the button) when the criterion names exceptions.
 
     Signals:
         answered(): Enter pressed (the form moves focus on).
@@ -122,6 +130,14 @@ class ValueField(QWidget):
         self.end.setPlaceholderText("to dd/mm/yyyy hh:mm")
         self.start.setAccessibleName(f"{criterion.label}: from date and time")
         self.end.setAccessibleName(f"{criterion.label}: to date and time")
+        self.na = QPushButton(NA_TEXT)
+        self.na.setCheckable(True)
+        self.na.setFocusPolicy(Qt.NoFocus)  # the A key sets it from the value box
+        self.na.setToolTip(f"Exception (press A): {criterion.exceptions}")
+        self.na.setAccessibleName(f"{criterion.label}: N/A (exception)")
+        self.na.setStyleSheet(f"QPushButton:checked {{ background: {_CHECKED['exception']}; color: white; "
+                              "font-weight: bold; }")
+        self.na.setVisible(has_exceptions(criterion))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.value)
@@ -132,15 +148,59 @@ class ValueField(QWidget):
             layout.addWidget(self.end)
         else:
             layout.addWidget(QLabel(criterion.threshold_unit))
+        layout.addWidget(self.na)
         layout.addStretch(1)
         self.setFocusProxy(self.value)
         for edit in (self.value, self.start, self.end):
             edit.textChanged.connect(self.changed)
+            edit.textEdited.connect(self._on_text_edited)
             edit.returnPressed.connect(self.answered)
+            edit.installEventFilter(self)
         self.unit.currentIndexChanged.connect(self.changed)
+        self.na.toggled.connect(self._on_na_toggled)
+
+    def is_na(self) -> bool:
+        """Whether the case is answered N/A (an exception)."""
+        return self.na.isChecked()
+
+    def set_na(self, on: bool) -> None:
+        """Answer N/A (clearing the value) or take the N/A back."""
+        self.na.setChecked(on and has_exceptions(self.criterion))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Letters are not numbers: A answers N/A (when there are exceptions) instead of vanishing.
+        if event.type() == QEvent.KeyPress and not event.modifiers() & (Qt.ControlModifier | Qt.AltModifier):
+            key = event.key()
+            if key == Qt.Key_A and has_exceptions(self.criterion):
+                self.set_na(not self.is_na())
+                if self.is_na():
+                    self.answered.emit()
+                return True
+            if key in (Qt.Key_Backspace, Qt.Key_Delete) and self.is_na() and not watched.text():
+                self.set_na(False)
+                return True
+        return super().eventFilter(watched, event)
+
+    @Slot(bool)
+    def _on_na_toggled(self, on: bool) -> None:
+        if on:
+            for edit in (self.value, self.start, self.end):
+                edit.blockSignals(True)
+                edit.clear()
+                edit.blockSignals(False)
+        self.changed.emit()
+
+    @Slot(str)
+    def _on_text_edited(self, text: str) -> None:
+        if text and self.is_na():  # typing a value takes the N/A back
+            self.na.blockSignals(True)
+            self.na.setChecked(False)
+            self.na.blockSignals(False)
 
     def derived(self) -> entry.Derived:
         """The outcome of what is typed now."""
+        if self.is_na():
+            return entry.Derived("exception")
         if self.is_time:
             minutes, problem = self.minutes()
             if problem:
@@ -162,6 +222,8 @@ class ValueField(QWidget):
 
     def raw(self) -> str | None:
         """What was typed, for the answers.raw column."""
+        if self.is_na():
+            return NA_TEXT
         if self.is_time and (self.start.text().strip() or self.end.text().strip()):
             return f"{self.start.text().strip()} → {self.end.text().strip()}"
         text = self.value.text().strip()
@@ -172,6 +234,10 @@ class ValueField(QWidget):
         self.start.clear()
         self.end.clear()
         self.unit.setCurrentIndex(0)
+        self.na.blockSignals(True)
+        self.na.setChecked(answer.outcome == "exception" and answer.value is None)
+        self.na.setVisible(has_exceptions(self.criterion) or self.na.isChecked())  # a stored N/A stays visible
+        self.na.blockSignals(False)
         self.value.setText("" if answer.value is None else f"{answer.value:g}")
 
 
@@ -190,12 +256,19 @@ class ChoiceField(QComboBox):
         super().__init__(parent)
         self.criterion = criterion
         self.addItem("")
-        self.addItems(entry.choices(criterion))
+        options = entry.choices(criterion)
+        self.addItems(options)
+        if has_exceptions(criterion) and not any(entry.derive_choice(o, criterion).outcome == "exception"
+                                                 for o in options):
+            self.addItem(NA_TEXT)  # the criterion names exceptions: they can be answered
+        self.setToolTip("Type the first letters of an option, or Alt+Down for the list; Delete clears.")
         self.currentIndexChanged.connect(self.changed)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key_Return, Qt.Key_Enter):
             self.answered.emit()
+        elif event.key() in (Qt.Key_Backspace, Qt.Key_Delete):
+            self.setCurrentIndex(0)  # blank: missing
         else:
             super().keyPressEvent(event)
 

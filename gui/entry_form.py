@@ -1,8 +1,11 @@
 """The case entry form, generated from the cycle's criteria; keyboard first.
 
 Yes/No criteria: press Y, N or A (N/A) and focus moves to the next criterion; Backspace or
-Delete clears (blank = missing, never "no"); Tab and Enter move on. Numeric, time and
-choice criteria show the derived result (met / not met) as soon as a value is typed.
+Delete clears (blank = missing, never "no"); Tab and Enter move on. Numeric and time criteria
+take the number typed, and A (or the N/A button) where the criterion has exceptions; choices
+are picked by their first letters. The header's key help lists only what the criteria shown
+take. Each shows the derived result (met / not met) as soon as a value is typed. A case with
+unsaved entries asks Save / Discard / Cancel before it is left (resolve_pending).
 Each case is saved in one transaction (model.collect.cases.add_case / update_case).
 The answer fields themselves are in gui.entry_fields.
 """
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui import dialogs
 from gui.context import AppContext
 from gui.entry_fields import ChoiceField, CriterionRow, ValueField, YesNoField
 from model.collect import entry
@@ -96,8 +100,10 @@ class EntryForm(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self._case_fields())
-        layout.addWidget(QLabel("<b>Criteria</b> — press <b>Y</b>, <b>N</b> or <b>A</b> (N/A); "
-                                "Backspace clears; blank is counted as missing."))
+        self.keys_help = QLabel(keys_help([]))
+        self.keys_help.setWordWrap(True)
+        self.keys_help.setAccessibleName("How to answer the criteria")
+        layout.addWidget(self.keys_help)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.messages)
         buttons = QHBoxLayout()
@@ -148,6 +154,27 @@ class EntryForm(QWidget):
         """Store what was typed before the form shows something else (a case is never lost)."""
         if self.dirty and self.cycle is not None and self.case_ref.text().strip():
             self.save()
+
+    def resolve_pending(self) -> bool:
+        """Before the form is left or cleared: ask about a case with unsaved entries.
+
+        Save stores it (False if it cannot be saved: the form says why and stays), Discard
+        shows the stored case again (or a new one), Cancel or closing the box keeps it: False.
+        """
+        if not self.dirty or self.cycle is None:
+            return True
+        ref = self.case_ref.text().strip()
+        choice = dialogs.choose(self, "Unsaved case", f"Case {ref or '(no reference)'} has entries that are not "
+                                "saved yet. Save them before leaving the case?", ["Save", "Discard", "Cancel"])
+        if choice == 0:
+            return self.save() is not None
+        if choice == 1:
+            if self.case is not None and self.case.id is not None:
+                self.load_case(int(self.case.id))
+            else:
+                self.new_case()
+            return True
+        return False
 
     def set_cycle(self, cycle: Cycle | None, criteria: list[Criterion]) -> None:
         """Build the criteria rows for a cycle and start a new case."""
@@ -285,6 +312,7 @@ class EntryForm(QWidget):
         for i, criterion in enumerate(self.criteria):
             self._add_criterion_row(i, criterion)
         self.criteria_grid.setRowStretch(len(self.criteria), 1)
+        self.keys_help.setText(keys_help(self.criteria))
         previous: QWidget = self.collector
         for row in self.rows:
             QWidget.setTabOrder(previous, row.field)
@@ -355,7 +383,8 @@ class EntryForm(QWidget):
 
     @Slot()
     def _on_new_button_clicked(self) -> None:
-        self.autosave()
+        if not self.resolve_pending():
+            return
         self.new_case()
         self.start_field().setFocus()
 
@@ -368,6 +397,23 @@ class EntryForm(QWidget):
         if self.save() is not None:
             self.new_case()
             self.start_field().setFocus(Qt.TabFocusReason)
+
+
+def keys_help(criteria: list[Criterion]) -> str:
+    """The header's key help, for the answer types of the criteria shown (and only those)."""
+    types = {c.answer_type for c in criteria}
+    na_valued = any(c.exceptions.strip() for c in criteria if c.answer_type in ("numeric", "time_diff"))
+    parts = []
+    if "yes_no" in types:
+        parts.append("Yes/No: press <b>Y</b>, <b>N</b> or <b>A</b> (N/A)")
+    if types & {"numeric", "time_diff"}:
+        what = " or ".join(w for t, w in (("time_diff", "the minutes or hours (or two date-times)"),
+                                          ("numeric", "the number")) if t in types)
+        parts.append(f"type {what}" + ("; <b>A</b> for N/A where the criterion has exceptions" if na_valued else ""))
+    if "choice" in types:
+        parts.append("choices: type the first letters or <b>Alt+Down</b> for the list")
+    keys = "; ".join(parts) or "this cycle has no criteria yet"
+    return f"<b>Criteria</b> — {keys}. Backspace clears; blank is counted as missing; Enter moves on."
 
 
 def _criterion_text(i: int, c: Criterion) -> str:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot, qVersion
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from gui import dialogs, recent
 from gui.context import AppContext
+
+log = logging.getLogger("auditloop")
 
 # The register, workspace and model (with sqlite-utils) are imported when the window is
 # attached to a data file, after its first paint: the window appears as fast as a bare one.
@@ -124,7 +127,8 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.workspace and self.workspace.audit_id is not None:
             self.workspace.show_stage(key)
         elif (audit_id := self.register.selected_audit_id()) is not None:
-            self.open_audit(audit_id, key)
+            if not self.open_audit(audit_id, key):
+                return
         else:
             return
         self.workspace.steps.setFocus()
@@ -153,15 +157,24 @@ class MainWindow(QMainWindow):
     # --- navigation ---------------------------------------------------------------------
 
     @Slot(int)
-    def open_audit(self, audit_id: int, stage: str | None = None) -> None:
-        """Show an audit's workspace."""
-        self.workspace.open_audit(audit_id, stage)
+    def open_audit(self, audit_id: int, stage: str | None = None) -> bool:
+        """Show an audit's workspace (False: the user stayed on an unsaved case)."""
+        if not self.workspace.open_audit(audit_id, stage):
+            return False
         self.stack.setCurrentWidget(self.workspace)
         self.workspace.steps.setFocus()  # keyboard users land on the stage list, not nowhere
+        return True
+
+    def flush(self) -> bool:
+        """Commit the pending edits of the page on show; False when the user chose to stay."""
+        workspace = getattr(self, "workspace", None)
+        return workspace is None or self.stack.currentWidget() is not workspace or workspace.flush()
 
     @Slot()
     def show_register(self) -> None:
         """Back to the register."""
+        if not self.flush():
+            return
         self.register.reload()
         self.stack.setCurrentWidget(self.register)
         self.register.table.setFocus()
@@ -193,6 +206,9 @@ class MainWindow(QMainWindow):
         from model.core.errors import KnownError
         from model.store.store import open_store
 
+        if not self.flush():
+            return
+        self._drop_focus()  # a field's focus-out must not write to the file opened next
         try:
             store = open_store(path)
         except KnownError as exc:
@@ -255,6 +271,9 @@ class MainWindow(QMainWindow):
         from model.core.errors import KnownError
         from model.store.store import restore_backup
 
+        if not self.flush():
+            return
+        self._drop_focus()
         path = self.ctx.store.path
         self.ctx.store.close()
         try:
@@ -275,13 +294,32 @@ class MainWindow(QMainWindow):
                        f"Data file: {self.ctx.store.path}\nBackups: {self.ctx.store.path.parent / 'backups'}\n"
                        f"Log and settings: {self.ctx.data_dir}")
 
-    def closeEvent(self, event: object) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Commit pending edits (ask about an unsaved case), then close the data file.
+
+        The focused field gives up its focus while the file is open: its focus-out would
+        otherwise save into a closed database when the window goes (the crash box on close).
+        """
         from gui.tasks import wait_for_all
 
+        if self.ctx is not None:
+            try:
+                if not self.flush():
+                    event.ignore()
+                    return
+            except Exception:  # noqa: BLE001 - closing must not fail; the log has the details
+                log.exception("Committing pending edits on close failed")
+            self._drop_focus()
         wait_for_all(5000)
         if self.ctx is not None:
             self.ctx.store.close()
-        super().closeEvent(event)  # type: ignore[arg-type]
+        super().closeEvent(event)
+
+    def _drop_focus(self) -> None:
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            focused.clearFocus()
+
 
 def _opening_page() -> QWidget:
     """What the window shows for the moment before the data file is open.

@@ -63,6 +63,8 @@ class AuditWorkspace(QWidget):
         self.suggested: str | None = None  # the status on offer in the suggestion bar
         self._dismissed: set[tuple[int, str]] = set()  # (audit, status) the user waved away this session
         self._stale: set[str] = set()
+        self._shown: str | None = None  # the stage whose page is on show
+        self._cycle_index = -1  # the cycle on show (the box's index), to go back to on Cancel
         self._build()
         self._connect_signals()
 
@@ -122,8 +124,11 @@ class AuditWorkspace(QWidget):
 
     # --- public ---------------------------------------------------------------------
 
-    def open_audit(self, audit_id: int, stage: str | None = None) -> None:
-        """Show an audit, at the stage it stands at unless one is given."""
+    def open_audit(self, audit_id: int, stage: str | None = None) -> bool:
+        """Show an audit, at the stage it stands at unless one is given; False if the user stayed
+        (Cancel when asked about an unsaved case on the page shown)."""
+        if not self.flush():
+            return False
         self.audit_id = audit_id
         self._refresh_heading()
         self._fill_cycles()
@@ -131,6 +136,12 @@ class AuditWorkspace(QWidget):
         at = current_stage(self.ctx.store.db, audit_id)
         self._mark_progress(at)
         self.show_stage(stage or at)
+        return True
+
+    def flush(self) -> bool:
+        """Commit the shown page's pending edits; False when the user chose to stay on it."""
+        page = self.pages.get(self._shown) if self._shown else None
+        return page is None or self.audit_id is None or page.flush()
 
     def show_stage(self, key: str) -> StagePage:
         """Switch to a stage's page (creating it on first use) and return it."""
@@ -174,6 +185,7 @@ class AuditWorkspace(QWidget):
             self.cycle_box.addItem("No cycle yet", None)
         index = self.cycle_box.findData(select) if select is not None else self.cycle_box.count() - 1
         self.cycle_box.setCurrentIndex(max(index, 0))
+        self._cycle_index = self.cycle_box.currentIndex()
         self.cycle_box.blockSignals(False)
 
     def _mark_progress(self, at: str) -> None:
@@ -251,15 +263,27 @@ class AuditWorkspace(QWidget):
         if row < 0 or self.audit_id is None:
             return
         key = STAGE_KEYS[row]
+        if self._shown not in (None, key) and not self.flush():  # the user stays on the unsaved case
+            self.steps.blockSignals(True)
+            self.steps.setCurrentRow(STAGE_KEYS.index(self._shown))
+            self.steps.blockSignals(False)
+            return
         page = self._page(key)
         if key in self._stale:
             self._stale.discard(key)
             page.load(self.audit_id, self.cycle_id())
             a11y.name_unnamed(page)  # after load: pages build some controls for the audit shown
         self.stack.setCurrentWidget(self._scrolls[key])
+        self._shown = key
 
     @Slot(int)
-    def _on_cycle_box_current_index_changed(self, _index: int) -> None:
+    def _on_cycle_box_current_index_changed(self, index: int) -> None:
+        if not self.flush():
+            self.cycle_box.blockSignals(True)
+            self.cycle_box.setCurrentIndex(self._cycle_index)
+            self.cycle_box.blockSignals(False)
+            return
+        self._cycle_index = index
         self._stale = set(self.pages)
         self._on_steps_current_row_changed(self.steps.currentRow())
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,29 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.date_field import DateField
 from gui.stages._actions_models import RevisionTableModel, day_text
 from gui.table_models import read_only_table
 from model.act import actions as act
 from model.core import util
 
-_NO_DATE = QDate(2000, 1, 1)  # the date edits' minimum, shown as "—": no deadline set
+
+def _iso(edit: DateField) -> str | None:
+    return edit.value()
 
 
-def _qdate(text: str | None) -> QDate:
-    return QDate.fromString(text[:10], Qt.ISODate) if text else _NO_DATE
-
-
-def _iso(edit: QDateEdit) -> str | None:
-    return None if edit.date() == _NO_DATE else edit.date().toString(Qt.ISODate)
-
-
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("dd MMM yyyy")
-    edit.setMinimumDate(_NO_DATE)
-    edit.setSpecialValueText("—")
-    return edit
+def _date_edit() -> DateField:
+    return DateField()  # typed dd/mm/yyyy; empty is "no deadline set"
 
 
 # --------------------------------------------------------------------------- dialogs
@@ -102,7 +91,7 @@ class ReviseDeadlineDialog(QDialog):
         self.setWindowTitle("Revise deadline")
         self.deadline = _date_edit()
         start = (current or util.today()) + timedelta(days=30)
-        self.deadline.setDate(QDate(start.year, start.month, start.day))
+        self.deadline.set_value(start.isoformat())
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("e.g. Supplier delay")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
@@ -225,7 +214,7 @@ class ActionEditor(QWidget):
             edit.setText(value)
         self.priority.setCurrentIndex(self.priority.findData(a.priority))
         self.status.setCurrentIndex(self.status.findData(a.status))
-        self.original.setDate(_qdate(a.original_deadline))
+        self.original.set_value(a.original_deadline)
         self.original.setReadOnly(bool(revisions))
         self.original.setToolTip("Kept as first agreed: revise the deadline instead." if revisions else "")
         revised = f"  (revised ×{len(revisions)})" if revisions else ""

@@ -360,6 +360,10 @@ class CyclesPanel(QWidget):
         self._show_version(saved)
         self.changed.emit()
 
+    def flush(self) -> None:
+        """Save the selected cycle as the form shows it (a label still being typed included)."""
+        self._on_cycle_edited()
+
     @Slot()
     def _on_cycle_edited(self) -> None:
         if not self._loading and self.cycle is not None:

@@ -5,20 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.date_field import DateField as OptionalDateEdit  # noqa: F401 - the Plan's date fields
 from gui.table_models import RowTableModel
 from model.plan.cycles import CYCLE_STATUSES, METHODS, SAMPLING_METHODS, Cycle
 from model.plan.standards import Standard
@@ -123,71 +121,6 @@ class CommitTextEdit(QPlainTextEdit):
     def focusOutEvent(self, event: Any) -> None:
         super().focusOutEvent(event)
         self.commit()
-
-
-class OptionalDateEdit(QWidget):
-    """A date that may be "not set", with a button to clear it.
-
-    Signals:
-        changed(): the user committed a different date (or cleared it).
-    """
-
-    changed = Signal()
-    NOT_SET = QDate(1900, 1, 1)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.edit = QDateEdit()
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat("dd MMM yyyy")
-        self.edit.setMinimumDate(self.NOT_SET)
-        self.edit.setSpecialValueText("not set")
-        self.edit.setDate(self.NOT_SET)
-        self.edit.setMinimumWidth(130)
-        self.clear_button = QToolButton(text="✕", toolTip="Clear this date (not set)")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.edit)
-        layout.addWidget(self.clear_button)
-        layout.addStretch(1)
-        self._last: str | None = None
-        self.edit.editingFinished.connect(self._emit_if_changed)
-        self.edit.calendarWidget().clicked.connect(lambda _d: QTimer.singleShot(0, self._emit_if_changed))
-        self.edit.calendarWidget().installEventFilter(self)
-        self.clear_button.clicked.connect(self.clear)
-
-    def value(self) -> str | None:
-        """The date as ISO text, or None when not set."""
-        date = self.edit.date()
-        return None if date == self.NOT_SET else date.toString(Qt.ISODate)
-
-    def set_value(self, iso: str | None) -> None:
-        """Show a date (ISO text or None) without signalling a change."""
-        date = QDate.fromString(iso[:10], Qt.ISODate) if iso else self.NOT_SET
-        self.edit.setDate(date if date.isValid() else self.NOT_SET)
-        self._last = self.value()
-
-    def clear(self) -> None:
-        """Set to "not set" (signals a change if there was a date)."""
-        self.edit.setDate(self.NOT_SET)
-        self._emit_if_changed()
-
-    def set_and_commit(self, iso: str | None) -> None:
-        """Set a date as if the user had typed it (for keyboard-free callers and tests)."""
-        self.edit.setDate(QDate.fromString(iso, Qt.ISODate) if iso else self.NOT_SET)
-        self._emit_if_changed()
-
-    def _emit_if_changed(self) -> None:
-        if self.value() != self._last:
-            self._last = self.value()
-            self.changed.emit()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        # An unset date would open the calendar in 1900: open it at today's month instead.
-        if event.type() == QEvent.Show and self.value() is None:
-            today = QDate.currentDate()
-            QTimer.singleShot(0, lambda: self.edit.calendarWidget().setCurrentPage(today.year(), today.month()))
-        return False
 
 
 class CyclesTableModel(RowTableModel):

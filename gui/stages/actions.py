@@ -144,7 +144,7 @@ class ActionsPage(StagePage):
             edit.editingFinished.connect(self._on_editor_changed)
         for combo in (e.recommendation, e.priority, e.status):
             combo.currentIndexChanged.connect(self._on_editor_changed)
-        e.original.dateChanged.connect(self._on_editor_changed)
+        e.original.changed.connect(self._on_editor_changed)
         e.revise_button.clicked.connect(self._on_revise_button_clicked)
         e.add_note_button.clicked.connect(self._on_add_note_button_clicked)
         e.note_text.returnPressed.connect(self._on_add_note_button_clicked)
@@ -182,9 +182,10 @@ class ActionsPage(StagePage):
         """Select an action in the plan (and show it in the editor)."""
         self._select_row(self.action_model.row_of(action_id))
 
-    def flush(self) -> None:
-        """Save what the editor shows, if it differs from what is stored."""
+    def flush(self) -> bool:
+        """Save what the editor shows, if it differs from what is stored (it reads every field)."""
         self._save_editor()
+        return True
 
     # --- internals ----------------------------------------------------------------------
 

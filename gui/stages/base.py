@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gui import dialogs
 from gui.context import AppContext
@@ -30,6 +30,18 @@ class StagePage(QWidget):
     def load(self, audit_id: int | None, cycle_id: int | None) -> None:
         """Show this audit and cycle; quick (heavy work goes through gui.tasks.run_task)."""
         self.audit_id, self.cycle_id = audit_id, cycle_id
+
+    def flush(self) -> bool:
+        """Commit every pending edit before the page is left (stage, audit or cycle change, close).
+
+        The focused field's own commit runs first (its focus-out: a line edit's editingFinished,
+        a CommitTextEdit's commit); pages with timers or unsaved forms add theirs. Returns False
+        when the user chose to stay (Cancel on an unsaved case): the caller must not move on.
+        """
+        focused = QApplication.focusWidget()
+        if focused is not None and self.isAncestorOf(focused):
+            focused.clearFocus()
+        return True
 
     def show_error(self, exc: KnownError) -> None:
         """Tell the user about a problem they can act on."""

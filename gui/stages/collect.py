@@ -232,6 +232,13 @@ class CollectPage(StagePage):
         if cycle_id is not None and cycle_id != previous and count_cases(db, cycle_id) == 0:
             self.tabs.setCurrentIndex(0)  # the Cases tab's hint says how to start (module docstring)
 
+    def flush(self) -> bool:
+        """Commit the focused field, then ask about an unsaved case in the entry form."""
+        super().flush()
+        if self.form.dirty:
+            self.tabs.setCurrentWidget(self.form)  # the question is about what the user sees
+        return self.form.resolve_pending()
+
     def refresh(self) -> None:
         """Re-read the case list, the progress and the imports."""
         if self.cycle_id is None:
@@ -298,6 +305,9 @@ class CollectPage(StagePage):
 
     @Slot()
     def _on_new_button_clicked(self) -> None:
+        if not self.form.resolve_pending():
+            self.tabs.setCurrentWidget(self.form)
+            return
         self.form.new_case()
         self.tabs.setCurrentWidget(self.form)
         self.form.start_field().setFocus()

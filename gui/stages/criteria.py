@@ -231,6 +231,12 @@ class CriteriaPage(StagePage):
         self.status.clear()
         self.reload()
 
+    def flush(self) -> bool:
+        """Save the criterion being edited now (before its save timer fires)."""
+        super().flush()  # a text box's focus-out flushes the form too
+        self.form.flush()
+        return True
+
     def reload(self, select: int | None = None) -> None:
         """Re-read the criteria, selecting `select` (or keeping the current criterion)."""
         keep = select if select is not None else self.selected_id()

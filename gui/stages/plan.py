@@ -264,6 +264,10 @@ class AuditDetailsPanel(QWidget):
                             rag_tolerance=self.rag_tolerance.value(), **values)
         return audits_model.set_audit_tests(candidate, {k: b.isChecked() for k, b in self.tests.items()})
 
+    def flush(self) -> None:
+        """Save what the fields show now (a value still being typed included)."""
+        self._on_field_edited()
+
     @Slot()
     def _on_field_edited(self) -> None:
         if self._loading or self.audit is None:
@@ -340,6 +344,13 @@ class PlanPage(StagePage):
         set_message(self.filled_note, "")
         self._remember_dates()
         self._refresh_banner()
+
+    def flush(self) -> bool:
+        """Save the audit's and the selected cycle's fields as they are shown."""
+        super().flush()
+        self.details.flush()
+        self.cycles.flush()
+        return True
 
     def show_cycles_tab(self) -> None:
         """Switch to the Cycles and sampling tab."""

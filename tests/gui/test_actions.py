@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 
 from gui.stages._actions_models import ActionTableModel, RecommendationTableModel, RevisionTableModel
 from gui.stages.actions import ActionsPage
@@ -64,7 +64,7 @@ def test_add_action_through_the_widgets(qtbot, page, ctx):
     retype(qtbot, e.owner, "Dr P. Singh")
     retype(qtbot, e.role, "Sepsis lead")
     e.priority.setCurrentIndex(e.priority.findData("high"))
-    e.original.setDate(QDate(2027, 2, 28))
+    e.original.set_and_commit("2027-02-28")
     retype(qtbot, e.evidence, "Induction timetable")
     (stored,) = [a for a in act.list_actions(ctx.store.db, SEPSIS) if a.owner == "Dr P. Singh"]
     assert (stored.text, stored.owner_role, stored.priority, stored.original_deadline, stored.evidence) == (
@@ -79,7 +79,7 @@ def test_revise_deadline_keeps_history_and_turns_amber(qtbot, page, ctx):
     assert cell(page, 1, ActionTableModel.COL_RAG) == "Green"
     click(qtbot, page.editor.revise_button)
     dialog = page.revise_dialog
-    dialog.deadline.setDate(QDate(2027, 4, 30))
+    dialog.deadline.set_and_commit("2027-04-30")
     qtbot.keyClicks(dialog.reason, "IT change freeze")
     dialog.accept()
     action_id = page.selected_id()
