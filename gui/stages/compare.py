@@ -154,6 +154,7 @@ class ComparePage(ResultTablesPage):
         header.setSectionResizeMode(ComparisonModel.COL_VERDICT, QHeaderView.Stretch)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.setMinimumHeight(170)  # the header and three two-line rows: the page scrolls for the rest
         self.details = QTextBrowser()
         self.details.setAccessibleName("What the change means, for the selected criterion")
         self.details.setOpenLinks(False)  # "Show the statistics" is handled here
