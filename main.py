@@ -25,7 +25,8 @@ def gui_parser() -> argparse.ArgumentParser:
     """Options of the GUI invocation."""
     parser = argparse.ArgumentParser(prog="AuditLoop", description="Local clinical audit, end to end.",
                                      epilog="Subcommands: " + ", ".join(cli.SUBCOMMANDS))
-    parser.add_argument("--demo", action="store_true", help="open a fresh copy of the demo database")
+    parser.add_argument("--demo", action="store_true",
+                        help="open a fresh demo in its own file (never your data file; marked DEMO)")
     parser.add_argument("--db", type=Path, help="data file to open (default: the per-user data folder)")
     parser.add_argument("--data-dir", type=Path, help="use this folder instead of the per-user data folder")
     parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
@@ -38,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in cli.SUBCOMMANDS:
         return cli.entry_point(argv[0])(argv[1:])
-    args = gui_parser().parse_args(argv)
+    parser = gui_parser()
+    args = parser.parse_args(argv)
+    if args.demo and args.db:
+        parser.error("--demo opens its own file: leave out --db (the demo never goes into a data file)")
     if args.self_test:
         from model.selftest import run_self_test
 

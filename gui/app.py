@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the model loads after the window's first paint
 
 DATA_FILE_NAME = "auditloop.sqlite"
 DEMO_FILE_NAME = "demo.sqlite"
+DEMO_DIR_NAME = "demo"  # the demo's own folder: its file and backups never sit beside the user's
 FIRST_PAINT_ENV = "AUDITLOOP_BENCH_FIRST_PAINT"
 READY_ENV = "AUDITLOOP_BENCH_READY"
 
@@ -29,6 +30,11 @@ READY_ENV = "AUDITLOOP_BENCH_READY"
 def default_data_dir() -> Path:
     """The per-user app data folder (never next to the frozen bundle)."""
     return Path(QStandardPaths.writableLocation(QStandardPaths.AppLocalDataLocation))
+
+
+def demo_file(data_dir: Path) -> Path:
+    """Where the demo lives: its own file in its own folder, never the user's data file."""
+    return data_dir / DEMO_DIR_NAME / DEMO_FILE_NAME
 
 
 def make_app(argv: list[str]) -> QApplication:
@@ -59,16 +65,14 @@ def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_aft
     data_dir = data_dir or default_data_dir()
     prepare_data_dir(data_dir)
     install_excepthook()
-    # --demo never touches the real data file: it opens a fresh copy beside it.
-    path = db_path or data_dir / (DEMO_FILE_NAME if demo else DATA_FILE_NAME)
-    if not demo and not path.exists() and not (
-            (path.parent / "backups").is_dir() and _offer_restore_missing(path)):
-        demo = _ask_first_launch()
+    path, demo = start_file(data_dir, db_path, demo)
+    if path is None:
+        return 0
     from gui.main_window import FirstPaintWatcher, MainWindow
 
     window = MainWindow(None)
     window.show()
-    window.attach_later(lambda: _open_context(window, data_dir, path, demo))
+    window.attach_later(lambda: _open_context(window, data_dir, path, demo), showcase=demo)
     if quit_after_ms:
         QTimer.singleShot(quit_after_ms, window.close)
     if os.environ.get(READY_ENV):
@@ -76,6 +80,37 @@ def run_gui(*, data_dir: Path | None, db_path: Path | None, demo: bool, quit_aft
     elif os.environ.get(FIRST_PAINT_ENV):
         window._first_paint = FirstPaintWatcher(window, lambda: _report_event("first-paint"))
     return app.exec()
+
+
+def start_file(data_dir: Path, db_path: Path | None, demo: bool) -> tuple[Path | None, bool]:
+    """The file to open and whether it is the demo; (None, False) when the user chose to quit.
+
+    --demo, or choosing the demo on first launch, opens a fresh demo in its own folder: the
+    user's data file is neither created, replaced nor mixed with the demo's made-up audits and trust.
+    """
+    if demo:
+        return demo_file(data_dir), True
+    path = db_path or data_dir / DATA_FILE_NAME
+    if path.exists() or ((path.parent / "backups").is_dir() and _offer_restore_missing(path)):
+        return path, False
+    choice = ask_first_launch()
+    if choice == FIRST_DEMO:
+        return demo_file(data_dir), True
+    return (path, False) if choice == FIRST_EMPTY else (None, False)
+
+
+FIRST_DEMO, FIRST_EMPTY, FIRST_QUIT = "demo", "empty", "quit"
+FIRST_LAUNCH_OPTIONS = ((FIRST_DEMO, "Explore the demo (a separate practice file)"),
+                        (FIRST_EMPTY, "Start my own, empty data file"), (FIRST_QUIT, "Quit"))
+
+
+def ask_first_launch() -> str:
+    """No data file yet: explore the demo in its own file, start empty, or quit."""
+    text = ("No AuditLoop data file exists yet.\n\nThe demo is a separate practice file of example audits for a "
+            "made-up trust, marked DEMO in the title bar: nothing you do there touches your own data file, "
+            "which stays empty until you start it.")
+    index = dialogs.choose(None, "Welcome to AuditLoop", text, [label for _key, label in FIRST_LAUNCH_OPTIONS])
+    return FIRST_LAUNCH_OPTIONS[index][0] if 0 <= index < len(FIRST_LAUNCH_OPTIONS) else FIRST_QUIT
 
 
 def _report_event(name: str) -> None:
@@ -91,7 +126,9 @@ def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> Ap
         return None
     for warning in store.warnings:
         QMessageBox.warning(window, "Data file location", warning)
-    return AppContext(store=store, data_dir=data_dir, recent=recent.remember(data_dir, store.path))
+    # The demo is not remembered among the recent files: it is rebuilt fresh each time it is opened.
+    remembered = recent.load(data_dir) if demo else recent.remember(data_dir, store.path)
+    return AppContext(store=store, data_dir=data_dir, recent=remembered)
 
 
 def _open_start_store(path: Path, demo: bool) -> Store | None:
@@ -108,7 +145,11 @@ def _open_start_store(path: Path, demo: bool) -> Store | None:
     if demo:
         from model.demo import build_demo
 
-        return build_demo(path)
+        try:
+            return build_demo(path)
+        except KnownError as exc:
+            dialogs.show_known_error(None, exc)
+            return None
     try:
         return open_store(path)
     except (StoreInUse, FolderNotWritable, DataFileLocked, DataFileReadOnly) as exc:
@@ -118,16 +159,6 @@ def _open_start_store(path: Path, demo: bool) -> Store | None:
         return _recover_empty(path, exc)
     except KnownError as exc:
         return _recover(path, exc)
-
-
-def _ask_first_launch() -> bool:
-    """No data file yet: offer the demo data (True) or an empty register (False)."""
-    answer = QMessageBox.question(
-        None, "Welcome to AuditLoop",
-        "No AuditLoop data file exists yet.\n\nStart with the demo data (example audits, which you can "
-        "explore and delete), or with an empty register?",
-        QMessageBox.Yes | QMessageBox.No, QMessageBox.Yes)
-    return answer == QMessageBox.Yes
 
 
 RESTORE_LATEST = "Restore the latest good backup"

@@ -20,6 +20,7 @@ log = logging.getLogger("auditloop")
 
 
 PREFERRED_SIZE = QSize(1200, 760)
+DEMO_BANNER = "DEMO: made-up audits for a made-up trust, in a separate file (not your data)"
 
 
 def fitting_size(available: QSize | None) -> QSize:
@@ -56,18 +57,21 @@ class MainWindow(QMainWindow):
         if ctx is not None:
             self.attach(ctx)
 
-    def attach(self, ctx: AppContext) -> None:
-        """Show a data file: build the register and workspace on it."""
+    def attach(self, ctx: AppContext, *, showcase: bool = False) -> None:
+        """Show a data file: build the register and workspace on it (with `showcase`, a demo
+        opens at the stage that tells its story rather than at the register)."""
         self.ctx = ctx
-        self.setWindowTitle(f"AuditLoop — {ctx.store.path.name}")
         self._apply_shortcuts()
+        self._show_file_identity()
         self._make_pages()
         self.stack.setCurrentWidget(self.register)
         for warning in ctx.store.warnings:
             self.statusBar().showMessage(warning)
+        if showcase:
+            self.open_showcase()
         self.attached.emit()
 
-    def attach_later(self, open_context: Callable[[], AppContext | None]) -> None:
+    def attach_later(self, open_context: Callable[[], AppContext | None], *, showcase: bool = False) -> None:
         """Open the data file once the (empty) window has painted; close if it cannot be opened."""
 
         def attach() -> None:
@@ -75,10 +79,53 @@ class MainWindow(QMainWindow):
             if ctx is None:
                 self.close()
             else:
-                self.attach(ctx)
+                self.attach(ctx, showcase=showcase)
 
         # A zero timer can fire before the first paint; wait for the paint itself.
         self._after_paint = FirstPaintWatcher(self, lambda: QTimer.singleShot(0, attach))
+
+    def is_demo(self) -> bool:
+        """Whether the open data file is the demo."""
+        from model.core.settings import is_demo
+
+        return self.ctx is not None and is_demo(self.ctx.store.db)
+
+    def _show_file_identity(self) -> None:
+        """The title bar names the file, and says DEMO for the demo (a banner in the status bar too)."""
+        demo = self.is_demo()
+        self.setWindowTitle(f"AuditLoop — {'DEMO — ' if demo else ''}{self.ctx.store.path.name}")
+        if getattr(self, "demo_banner", None) is None:
+            self.demo_banner = QLabel(DEMO_BANNER)
+            self.demo_banner.setAccessibleName("This is the demo")
+            self.demo_banner.setStyleSheet("QLabel { background: #ffeb3b; color: #212b32; padding: 2px 8px; "
+                                           "font-weight: bold; }")
+            self.statusBar().addPermanentWidget(self.demo_banner)
+        self.demo_banner.setVisible(demo)
+
+    @Slot()
+    def open_showcase(self) -> None:
+        """The demo's showcase: the VTE audit's Compare stage."""
+        from model.demo import SHOWCASE_AUDIT, SHOWCASE_STAGE
+
+        self.open_audit(SHOWCASE_AUDIT, SHOWCASE_STAGE)
+
+    @Slot()
+    def open_demo(self) -> None:
+        """Open a fresh demo in its own file (Help menu); the user's data file stays as it is."""
+        from gui.app import demo_file
+        from model.core.errors import KnownError
+        from model.demo import build_demo
+
+        path = demo_file(self.ctx.data_dir)
+        if self.ctx.store.path.resolve() != path.resolve():
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                build_demo(path).close()
+            except KnownError as exc:
+                dialogs.show_known_error(self, exc)
+                return
+            self.open_data_file(path, remember=False)
+        self.open_showcase()
 
     def _make_pages(self) -> None:
         from gui.register import RegisterPage
@@ -107,6 +154,7 @@ class MainWindow(QMainWindow):
         self._build_go_menu()
         help_menu = self.menuBar().addMenu("&Help")
         self._add(help_menu, "&About AuditLoop", self._on_about_action_triggered)
+        self._add(help_menu, "Explore the &demo (a separate file)", self.open_demo)
         self._add(help_menu, "Where is my &data?", self._on_where_action_triggered)
 
     def _build_go_menu(self) -> None:
@@ -201,7 +249,7 @@ class MainWindow(QMainWindow):
 
     # --- file menu ----------------------------------------------------------------------
 
-    def open_data_file(self, path: Path) -> None:
+    def open_data_file(self, path: Path, *, remember: bool = True) -> None:
         """Close the current data file and open another in this window."""
         from model.core.errors import KnownError
         from model.store.store import open_store
@@ -217,8 +265,9 @@ class MainWindow(QMainWindow):
         old = self.ctx.store
         self.ctx.store = store
         old.close()
-        self.ctx.recent = recent.remember(self.ctx.data_dir, store.path)
-        self.setWindowTitle(f"AuditLoop — {store.path.name}")
+        if remember:
+            self.ctx.recent = recent.remember(self.ctx.data_dir, store.path)
+        self._show_file_identity()
         for page in (self.register, self.workspace):
             self.stack.removeWidget(page)
             page.deleteLater()

@@ -215,8 +215,8 @@ class SpcView(QWidget):
         self.delete_note_button.setAccessibleName("Delete a chart note")
         self.delete_note_button.setToolTip("Remove one of the notes shown on this chart.")
         self.delete_note_button.setEnabled(False)
-        self.chart = ChartCanvas(self, figsize=(9, 4.6))
-        self.chart_actions = ChartActions(self.chart, export_text="Export PNG/SVG…", copy_text="Copy")
+        self.chart = ChartCanvas(self, figsize=(9, 4.6), name="SPC chart", min_height=320)
+        self.chart_actions = ChartActions(self.chart, "spc-chart.png")
         self.export_button = self.chart_actions.export_button
         self.copy_button = self.chart_actions.copy_button
         self.reading_label = QLabel()
@@ -227,20 +227,23 @@ class SpcView(QWidget):
                               ("Chart:", self.kind_box)):
             controls.addWidget(QLabel(label))
             controls.addWidget(widget, 1 if widget is self.criterion_box else 0)
-        # The options share the second row with the chart buttons, so the view fits a 1024-pixel screen.
+        # The options get the second row; the chart's own buttons sit under its reading.
         actions = QHBoxLayout()
         actions.addWidget(self.rebase_check)
         actions.addWidget(self.screen_check)
         actions.addStretch(1)
         actions.addWidget(self.note_button)
         actions.addWidget(self.delete_note_button)
-        actions.addWidget(self.chart_actions)
+        chart_buttons = QHBoxLayout()
+        chart_buttons.addWidget(self.chart_actions)
+        chart_buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
         layout.addLayout(actions)
         layout.addWidget(self.choice_label)
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.reading_label)
+        layout.addLayout(chart_buttons)
 
     def _connect_signals(self) -> None:
         self.criterion_box.currentIndexChanged.connect(self._on_criterion_box_changed)
@@ -310,6 +313,7 @@ class SpcView(QWidget):
             draw_spc(self.chart.figure, outcome.series, outcome.result)
         self.chart.redraw()
         self.reading_label.setText(outcome.text)
+        self.chart.set_reading(outcome.text)
         self.screen_check.setEnabled(outcome.kind == "xmr")
         self.delete_note_button.setEnabled(any(e.kind == "note" for e in outcome.series.events))
         self.choice_label.setText(self._choice_text(outcome))
@@ -330,6 +334,7 @@ class SpcView(QWidget):
         self.chart.redraw()
         self.choice_label.setText("")
         self.reading_label.setText(text)
+        self.chart.set_reading(text)
 
     # ------------------------------------------------------------------ slots
 

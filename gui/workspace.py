@@ -135,8 +135,15 @@ class AuditWorkspace(QWidget):
         self._stale = set(self.pages)
         at = current_stage(self.ctx.store.db, audit_id)
         self._mark_progress(at)
-        self.show_stage(stage or at)
+        self.show_stage(stage or self._landing_stage(at))
         return True
+
+    def _landing_stage(self, at: str) -> str:
+        """Where an audit opens: its stage, unless that page is still to come (Re-audit / Report);
+        then the comparison of its cycles (or, with one cycle, its results) shows its story."""
+        if _page_class(at) is not None:
+            return at
+        return "compare" if self.cycle_box.count() > 1 else "results"
 
     def flush(self) -> bool:
         """Commit the shown page's pending edits; False when the user chose to stay on it."""

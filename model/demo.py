@@ -23,7 +23,9 @@ Deterministic: the same seed gives the same data. No identifiers are stored.
 from __future__ import annotations
 
 import csv
+import sqlite3
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,7 +38,9 @@ from model.benchmark.benchmark_compare import save_identity
 from model.benchmark.benchmark_import import parse_file
 from model.benchmark.benchmark_store import link_criterion, measures, save_dataset
 from model.compare.chart_notes import add_note
+from model.core.errors import KnownError
 from model.core.resources import resource_path
+from model.core.settings import DEMO_KEY
 from model.core.util import now_iso, saved
 from model.plan.audits import Audit, create_audit
 from model.plan.criteria import Criterion, CriterionId, add_criterion, list_criteria
@@ -45,6 +49,8 @@ from model.store.case_answers import AnswerColumn, column_from_values, write_man
 from model.store.store import Store, open_store
 
 SEED = 20260301
+#: Where the demo opens: the VTE audit's Compare stage, where its story (the proforma worked) shows.
+SHOWCASE_AUDIT, SHOWCASE_STAGE = 1, "compare"
 NATIONAL_FILE = "demo/national_audit_trust_results.csv"
 FALLS_MONTHLY_FILE = "demo/falls_monthly_compliance.csv"
 #: "Who we are": a trust present in the national file (its codes are made up).
@@ -140,8 +146,15 @@ FALLS_DIFFERENCE = ("National: assessment at any time in the stay, all wards, pa
 
 
 def build_demo(path: Path | str) -> Store:
-    """Create a fresh demo data file at `path` (replacing any old one) and return it open."""
+    """Create a fresh demo data file at `path` (replacing an old demo there) and return it open.
+
+    Raises:
+        KnownError: `path` holds a data file that is not the demo (the user's audits are never replaced).
+    """
     path = Path(path)
+    if path.exists() and path.stat().st_size > 0 and not _is_demo_file(path):
+        raise KnownError(f"{path.name} is a data file with real audits, not the demo.", where=str(path),
+                         hint="The demo opens as its own file; it never replaces or joins your data file.")
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     store = open_store(path)
@@ -156,6 +169,7 @@ def populate_demo(db: Database) -> None:
     """
     rng = np.random.default_rng(SEED)
     with db.atomic():
+        db.table("settings").upsert({"key": DEMO_KEY, "value": "1"}, pk="key")  # the made-up trust stays here
         save_identity(db, *OUR_TRUST)
         vte = _demo_audit(db, rng, _vte_audit(), VTE, VTE_CYCLES)
         sepsis = _demo_audit(db, rng, _sepsis_audit(), SEPSIS, SEPSIS_CYCLES)
@@ -164,6 +178,16 @@ def populate_demo(db: Database) -> None:
         _proposed_audit(db)
         falls = _falls_audit(db, rng)
         _demo_benchmark(db, falls)
+
+
+def _is_demo_file(path: Path) -> bool:
+    """Whether the file at `path` is a demo data file (read without opening it as a store)."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as con:
+            row = con.execute("SELECT value FROM settings WHERE key = ?", [DEMO_KEY]).fetchone()
+    except sqlite3.Error:
+        return False  # not a database, or one without settings: not ours to replace
+    return row is not None and row[0] == "1"
 
 
 # --------------------------------------------------------------------------- audits

@@ -83,6 +83,11 @@ def comparison_html(result: BenchmarkComparison) -> str:
     return "".join(parts)
 
 
+def funnel_reading(result: BenchmarkComparison) -> str:
+    """The funnel plot's verdict in plain English (its accessible description and the line under it)."""
+    return result.versus.describe()
+
+
 def _our_row_html(result: BenchmarkComparison) -> str:
     if result.our_rows.empty:
         return ("<p><b>Our organisation in the national file:</b> not found by our ODS codes or name "
@@ -150,8 +155,12 @@ class ComparisonPanel(QWidget):
         self.details = QTextBrowser()
         self.details.setAccessibleName("How we compare with national figures")
         self.details.setHtml(NO_LINK)
-        self.chart = ChartCanvas(figsize=(7, 4.2))
-        self.chart_actions = ChartActions(self.chart, "funnel.png", export_text="Export PNG/SVG…", copy_text="Copy")
+        self.chart = ChartCanvas(figsize=(7, 4.2), name="Funnel plot", min_height=260)
+        self.chart_actions = ChartActions(self.chart, "funnel.png")
+        # The verdict heads the plot, so it is in view with the chart on a laptop screen.
+        self.verdict = QLabel(wordWrap=True)
+        self.verdict.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.verdict.setAccessibleName("What the funnel plot shows")
         self.export_chart_button = self.chart_actions.export_button
         self.copy_chart_button = self.chart_actions.copy_button
         chart_buttons = QHBoxLayout()
@@ -159,6 +168,7 @@ class ComparisonPanel(QWidget):
         chart_buttons.addStretch(1)
         chart_tab = QWidget()
         chart_layout = QVBoxLayout(chart_tab)
+        chart_layout.addWidget(self.verdict)
         chart_layout.addWidget(self.chart, 1)
         chart_layout.addLayout(chart_buttons)
         self.outliers_view = frame_table(self.outliers_model)
@@ -175,12 +185,15 @@ class ComparisonPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(chart_tab, "Funnel plot")
         self.tabs.addTab(outlier_tab, "Outliers")
+        # The funnel plot and its verdict first, so both are in view on a laptop; the full details below.
         inner = QSplitter(Qt.Vertical)
-        inner.addWidget(self.details)
         inner.addWidget(self.tabs)
-        inner.setStretchFactor(0, 2)
-        inner.setStretchFactor(1, 3)
-        inner.setSizes([340, 560])
+        inner.addWidget(self.details)
+        inner.setStretchFactor(0, 3)
+        inner.setStretchFactor(1, 2)
+        inner.setSizes([470, 300])
+        inner.setChildrenCollapsible(False)
+        self.details.setMinimumHeight(160)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(controls)
@@ -189,15 +202,14 @@ class ComparisonPanel(QWidget):
 
     def enable_comparison(self, enabled: bool) -> None:
         """Enable the options and exports only when a comparison is shown."""
-        for widget in (self.compare_period_box, self.area_box, self.overdispersion_box, self.export_chart_button,
-                       self.copy_chart_button, self.export_outliers_button):
+        for widget in (self.compare_period_box, self.area_box, self.overdispersion_box, self.chart_actions,
+                       self.export_outliers_button):
             widget.setEnabled(enabled)
 
     def clear(self) -> None:
         """No comparison: the explanation of how to get one."""
         self.details.setHtml(NO_LINK)
-        self.chart.figure.clear()
-        self.chart.redraw()
+        self._clear_chart("")
         self.outliers_model.set_rows([])
         self.dispersion_label.setText("")
         self.enable_comparison(False)
@@ -209,8 +221,7 @@ class ComparisonPanel(QWidget):
     def show_failure(self, exc: KnownError) -> None:
         """Why the comparison could not be made."""
         self.details.setHtml(f"<p style='color:#b3261e'>{escape(exc.message)}</p><p>{escape(exc.hint)}</p>")
-        self.chart.figure.clear()
-        self.chart.redraw()
+        self._clear_chart(exc.message)
         self.outliers_model.set_rows([])
 
     def show_result(self, result: BenchmarkComparison) -> None:
@@ -243,6 +254,12 @@ class ComparisonPanel(QWidget):
         state = "limits widened" if f.adjusted else "φ ≤ 1: limits not widened"
         return f"φ = {f.phi:.2f}{tau} ({state})"
 
+    def _clear_chart(self, why: str) -> None:
+        self.chart.figure.clear()
+        self.chart.redraw()
+        self.chart.set_reading(why)
+        self.verdict.setText(why)
+
     def _draw(self, result: BenchmarkComparison) -> None:
         self.chart.figure.clear()
         if result.funnel is not None:
@@ -253,3 +270,6 @@ class ComparisonPanel(QWidget):
                         our_point=(result.local.n, result.local.met / result.local.n),
                         title=f"{result.measure_name}{' (' + scope + ')' if scope else ''}")
         self.chart.redraw()
+        reading = funnel_reading(result)
+        self.chart.set_reading(reading)
+        self.verdict.setText(reading)

@@ -6,12 +6,13 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, QUrl
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -62,8 +63,12 @@ def export_comparison_task(progress: Progress, store: Store, earlier_id: int, la
                               threshold=audit.small_number_threshold, title=audit.title)
 
 
-def details_html(item: CriterionComparison) -> str:
-    """The details panel: counts, the three p-values, expected counts and flags, as HTML."""
+STATISTICS_LINK = "#statistics"
+
+
+def details_html(item: CriterionComparison, *, statistics: bool = False) -> str:
+    """The details panel as HTML: what the change means in plain words first, then the counts;
+    the statistics (interval, the three p-values, the test used, expected counts) only when asked."""
     parts = [f"<h3>{escape(item.name)}</h3>", f"<p>{escape(item.verdict)}</p>"]
     parts += [f"<p style='color:#b3261e'>⚠ Definition changed between the cycles: {escape(item.definition_change)}."
               " Read the comparison with care: the two cycles may not measure the same thing.</p>"
@@ -76,7 +81,13 @@ def details_html(item: CriterionComparison) -> str:
         "<table cellpadding='3'>"
         f"<tr><td>{escape(item.earlier_label)}</td><td>{c.x1} of {c.n1} met</td><td>{format_pct(c.p1, 1)}</td></tr>"
         f"<tr><td>{escape(item.later_label)}</td><td>{c.x2} of {c.n2} met</td><td>{format_pct(c.p2, 1)}</td></tr>"
-        f"<tr><td>Difference</td><td colspan='2'>{escape(item.difference_text)} (Newcombe)</td></tr></table>")
+        "</table>")
+    if not statistics:
+        parts.append(f"<p><a href='{STATISTICS_LINK}'>Show the statistics</a> (the test used, p-values, "
+                     "intervals and expected counts)</p>")
+        return "".join(parts)
+    parts.append(f"<p><a href='{STATISTICS_LINK}'>Hide the statistics</a></p>")
+    parts.append(f"<p><b>Difference</b>: {escape(item.difference_text)} (Newcombe)</p>")
     parts.append(
         "<p><b>p-values</b> (indicative):</p><table cellpadding='3'>"
         f"<tr><td>χ² without continuity correction</td><td>{escape(format_p(c.chi2_p))}</td></tr>"
@@ -93,6 +104,11 @@ def details_html(item: CriterionComparison) -> str:
     return "".join(parts)
 
 
+def comparison_reading(items: list[CriterionComparison]) -> str:
+    """The comparison chart in plain English: each criterion's verdict, as the table says it."""
+    return " ".join(f"{item.name}: {item.verdict}" for item in items)
+
+
 class ComparePage(ResultTablesPage):
     """Cycle comparison (previous or baseline) and, in a second tab, SPC over time."""
 
@@ -104,6 +120,7 @@ class ComparePage(ResultTablesPage):
         self.model = ComparisonModel()
         self.comparisons: list[CriterionComparison] = []
         self.spc_view: SpcView | None = None
+        self.show_statistics = False  # the statistics under the plain reading, one click away
         self._spc_stale = True
         self._build()
         self._connect_signals()
@@ -137,17 +154,31 @@ class ComparePage(ResultTablesPage):
         header.setSectionResizeMode(ComparisonModel.COL_VERDICT, QHeaderView.Stretch)
         self.table.setWordWrap(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.setMinimumHeight(170)  # the header and three two-line rows: the page scrolls for the rest
         self.details = QTextBrowser()
         self.details.setAccessibleName("What the change means, for the selected criterion")
-        self.chart = ChartCanvas(figsize=(6, 3))
+        self.details.setOpenLinks(False)  # "Show the statistics" is handled here
+        self.statistics_button = QPushButton("Show the statistics")
+        self.statistics_button.setCheckable(True)
+        self.statistics_button.setAccessibleName("Show the statistics for the selected criterion")
+        self.statistics_button.setToolTip("The test used, the p-values, the interval of the difference and the "
+                                          "expected counts.")
+        detail_box = QWidget()
+        detail_layout = QVBoxLayout(detail_box)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.details, 1)
+        detail_layout.addWidget(self.statistics_button, 0, Qt.AlignLeft)
+        self.chart = ChartCanvas(figsize=(6, 3), name="Comparison chart", min_height=260)
         lower = QSplitter(Qt.Horizontal)
-        lower.addWidget(self.details)
+        lower.addWidget(detail_box)
         lower.addWidget(self.chart)
         lower.setSizes([300, 520])  # the chart needs the width at 1024 pixels; the details wrap
+        lower.setChildrenCollapsible(False)
         splitter = QSplitter(Qt.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(lower)
         splitter.setStretchFactor(1, 2)
+        splitter.setChildrenCollapsible(False)  # neither the table nor the chart shrinks to a strip
         row = QHBoxLayout()
         row.addWidget(QLabel("Compare this cycle with:"))
         row.addWidget(self.partner_box)
@@ -171,6 +202,8 @@ class ComparePage(ResultTablesPage):
         self.partner_box.currentIndexChanged.connect(self._on_partner_box_current_index_changed)
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.details.anchorClicked.connect(self._on_details_anchor_clicked)
+        self.statistics_button.toggled.connect(self._on_statistics_button_toggled)
         self._connect_export_signals()
 
     # --- public ---------------------------------------------------------------------
@@ -227,6 +260,7 @@ class ComparePage(ResultTablesPage):
         self.standard_flag.setVisible(bool(flag))
         draw_comparison(self.chart.figure, items)
         self.chart.redraw()
+        self.chart.set_reading(comparison_reading(items))
         self._set_exports_enabled(True)
         if items:
             self.table.selectRow(0)
@@ -235,9 +269,21 @@ class ComparePage(ResultTablesPage):
         self._load_comparison()
 
     def _on_table_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._show_details()
+
+    def _show_details(self) -> None:
         row = self.selected_row()
         if row >= 0:
-            self.details.setHtml(details_html(self.model.comparison(row)))
+            self.details.setHtml(details_html(self.model.comparison(row), statistics=self.show_statistics))
+
+    def _on_details_anchor_clicked(self, url: QUrl) -> None:
+        if url.toString() == STATISTICS_LINK:
+            self.statistics_button.toggle()
+
+    def _on_statistics_button_toggled(self, checked: bool) -> None:
+        self.show_statistics = checked
+        self.statistics_button.setText("Hide the statistics" if checked else "Show the statistics")
+        self._show_details()
 
     def _on_export_button_clicked(self) -> None:
         earlier = self.partner_box.currentData()

@@ -78,6 +78,12 @@ def export_results_task(progress: Progress, store: Store, cycle_id: int, path: s
                               threshold=results.small_number_threshold, title=title)
 
 
+def results_reading(results: CycleResults) -> str:
+    """The compliance chart in plain English: each criterion's sentence, as the table lists them."""
+    rows = results.table.to_dict("records") if len(results.table) else []
+    return " ".join(f"{row['short_name']}: {row['sentence']}" for row in rows)
+
+
 def results_table_view(model: QAbstractItemModel) -> QTableView:
     """A read-only, row-selecting table view for result tables."""
     view = read_only_table(model)
@@ -101,7 +107,8 @@ class ResultTablesPage(StagePage):
 
     def _export_row(self, excel_text: str, chart_file: str) -> QHBoxLayout:
         self.export_button = QPushButton(excel_text)
-        self.chart_actions = ChartActions(self.chart, chart_file)
+        self.chart_actions = ChartActions(self.chart, chart_file, export_text="Export chart PNG/SVG…",
+                                          copy_text="Copy chart")
         self.export_chart_button = self.chart_actions.export_button
         self.copy_chart_button = self.chart_actions.copy_button
         self.status = QLabel()
@@ -124,6 +131,7 @@ class ResultTablesPage(StagePage):
         """Empty the chart and turn the exports off until new results arrive."""
         self.chart.figure.clear()
         self.chart.redraw()
+        self.chart.set_reading("")
         self._set_exports_enabled(False)
 
     def _set_exports_enabled(self, enabled: bool) -> None:
@@ -188,7 +196,7 @@ class ResultsPage(ResultTablesPage):
         self.sentence = QLabel()
         self.sentence.setWordWrap(True)
         self.sentence.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.chart = ChartCanvas(figsize=(7, 3))
+        self.chart = ChartCanvas(figsize=(7, 3), name="Compliance chart", min_height=280)
         top = QWidget()
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
@@ -199,6 +207,7 @@ class ResultsPage(ResultTablesPage):
         splitter.addWidget(self.chart)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)  # the chart never shrinks to a strip
         return splitter
 
     def _build_subgroup_tab(self) -> QWidget:
@@ -266,6 +275,7 @@ class ResultsPage(ResultTablesPage):
         self.table_model.set_frame(results.table)
         draw_compliance_bars(self.chart.figure, results.table)
         self.chart.redraw()
+        self.chart.set_reading(results_reading(results))
         self._set_exports_enabled(True)
         if self.table_model.rowCount():
             self.table.selectRow(0)

@@ -9,6 +9,7 @@ rows are highlighted and labelled, and our local audit result is a distinct mark
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Sequence
 
 import numpy as np
@@ -28,12 +29,13 @@ FLAG_COLOURS = {
     "alert_high": "#41b6e6",
     "alarm_high": "#361475",
 }
+# Short, so the legend fits in two rows under a laptop-width chart.
 FLAG_LABELS = {
-    "within": "Within the 95% limits",
-    "alert_low": "Alert: below 95%",
-    "alarm_low": "Alarm: below 99.8%",
-    "alert_high": "Alert: above 95%",
-    "alarm_high": "Alarm: above 99.8%",
+    "within": "Within limits",
+    "alert_low": "Alert, low",
+    "alarm_low": "Alarm, low",
+    "alert_high": "Alert, high",
+    "alarm_high": "Alarm, high",
 }
 HIGHLIGHT, OURS = "#00a499", "#ed8b00"
 # gids let tests and exporters find the artists.
@@ -53,14 +55,14 @@ def _draw_limits(ax: Axes, result: FunnelResult, grid: np.ndarray) -> None:
     curve = funnel_curve(result.target, grid, overdispersion=mode, phi=result.phi, tau2=result.tau2)
     n = curve["n"].to_numpy()
     for lower, upper, colour, style, label, gid in (
-        ("lower_95", "upper_95", LIMIT_95, "--", "95% limits (alert)", LIMIT_95_GID),
-        ("lower_998", "upper_998", LIMIT_998, ":", "99.8% limits (alarm)", LIMIT_998_GID),
+        ("lower_95", "upper_95", LIMIT_95, "--", "95% limit", LIMIT_95_GID),
+        ("lower_998", "upper_998", LIMIT_998, ":", "99.8% limit", LIMIT_998_GID),
     ):
         ax.plot(n, curve[lower] * 100, color=colour, linestyle=style, linewidth=1.2, label=label, gid=gid)
         ax.plot(n, curve[upper] * 100, color=colour, linestyle=style, linewidth=1.2, gid=gid)
     source = "national" if result.target_source == "given" else "pooled"
     ax.axhline(result.target * 100, color=CENTRE, linewidth=1.2, gid=CENTRE_GID,
-               label=f"Centre ({source}) {result.target * 100:.1f}%")
+               label=f"{source.capitalize()} {result.target * 100:.1f}%")
 
 
 def _draw_points(ax: Axes, result: FunnelResult, labels: Sequence[str], highlight: Collection[str]) -> None:
@@ -76,7 +78,7 @@ def _draw_points(ax: Axes, result: FunnelResult, labels: Sequence[str], highligh
     ours = np.array([str(label).upper() in wanted for label in labels], dtype=bool)
     if ours.any():
         ax.scatter(n[ours], y[ours], s=90, facecolors="none", edgecolors=HIGHLIGHT, linewidths=2, zorder=4,
-                   label="Our organisation (published)", gid=HIGHLIGHT_GID)
+                   label="Our trust (published)", gid=HIGHLIGHT_GID)
         for x_i, y_i, text in zip(n[ours], y[ours], np.asarray(labels, dtype=object)[ours], strict=True):
             ax.annotate(str(text), (x_i, y_i), xytext=(6, 6), textcoords="offset points", fontsize=8,
                         color=HIGHLIGHT)
@@ -112,7 +114,7 @@ def draw_funnel(
     _draw_points(ax, result, labels, highlight_codes)
     if our_point is not None:
         ax.scatter([our_point[0]], [our_point[1] * 100], marker="*", s=220, c=OURS, edgecolors=CENTRE,
-                   linewidths=0.8, zorder=5, label="Our local audit", gid=OURS_GID)
+                   linewidths=0.8, zorder=5, label="Our audit", gid=OURS_GID)
     ax.set_xscale("log")
     # Plain numbers (5, 10, 20, 50 …) read better than powers of ten for clinicians.
     ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
@@ -125,7 +127,10 @@ def draw_funnel(
     ax.set_ylim(max(low, -2), min(high, 102))
     ax.grid(True, color="#e8edee", linewidth=0.6)
     ax.set_title(_title(title, result), fontsize=10, loc="left")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    # Below the plot in two rows at most: a legend beside it took a third of a laptop-width chart.
+    handles, names = ax.get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside lower center", ncol=max(1, math.ceil(len(names) / 2)),
+               fontsize=7, frameon=False, handlelength=1.2, columnspacing=0.9)
     return ax
 
 

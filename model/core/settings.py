@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+#: Set to "1" in a demo data file only: the window says DEMO, and the demo's made-up trust stays in it.
+DEMO_KEY = "demo_file"
+
 
 def get(db: Database, key: str, default: str = "") -> str:
     """A setting's value, or `default`."""
@@ -20,3 +23,8 @@ def put(db: Database, key: str, value: str) -> None:
 def all_settings(db: Database) -> dict[str, str]:
     """Every setting as a dict."""
     return {r[0]: r[1] for r in db.execute("SELECT key, value FROM settings")}
+
+
+def is_demo(db: Database) -> bool:
+    """Whether this data file is the demo (its own file, never the user's)."""
+    return get(db, DEMO_KEY) == "1"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openpyxl import load_workbook
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 
 from gui.results_models import ComparisonModel
 from gui.stages.compare import ComparePage
@@ -51,14 +51,43 @@ def test_three_comparisons_with_verdicts(qtbot, ctx):
     assert len(page.chart.figure.axes) == 1
 
 
-def test_details_show_all_p_values_and_expected_counts(qtbot, ctx):
+def test_details_lead_with_the_plain_sentence_and_hide_the_statistics(qtbot, ctx):
     page = open_page(qtbot, ctx)
+    item = page.model.comparison(0)
+    document = page.details.document()
+    paragraphs = [document.findBlockByNumber(i).text() for i in range(document.blockCount())]
+    assert paragraphs[0] == item.name
+    assert paragraphs[1] == item.verdict  # the first paragraph under the heading: what it means
+    text = page.details.toPlainText()
+    for statistic in ("χ² without continuity correction", "Fisher", "Yates", "Expected counts", "Newcombe"):
+        assert statistic not in text
+    assert "Show the statistics" in text and not page.statistics_button.isChecked()
+
+
+def test_show_the_statistics_by_button_and_by_link(qtbot, ctx):
+    page = open_page(qtbot, ctx)
+    assert page.statistics_button.accessibleName()
+    qtbot.mouseClick(page.statistics_button, Qt.LeftButton)
     text = page.details.toPlainText()
     assert "χ² without continuity correction" in text
     assert "Fisher's exact test, two-sided" in text
-    assert "Yates" in text and "Expected counts" in text
-    assert page.model.comparison(0).name in text
-    assert page.model.comparison(0).verdict in text
+    assert "Yates" in text and "Expected counts" in text and "Newcombe" in text
+    assert text.index(page.model.comparison(0).verdict) < text.index("Fisher")
+    assert page.statistics_button.text() == "Hide the statistics"
+    page.table.selectRow(1)  # the choice stays while moving between criteria
+    assert "Fisher" in page.details.toPlainText() and page.model.comparison(1).name in page.details.toPlainText()
+    page.details.anchorClicked.emit(QUrl("#statistics"))  # the "Hide the statistics" link
+    assert "Fisher" not in page.details.toPlainText() and not page.statistics_button.isChecked()
+    page.details.anchorClicked.emit(QUrl("#statistics"))
+    assert "Fisher" in page.details.toPlainText()
+
+
+def test_comparison_chart_reading_is_its_description(qtbot, ctx):
+    page = open_page(qtbot, ctx)
+    expected = " ".join(f"{c.name}: {c.verdict}" for c in page.comparisons)
+    assert page.chart.accessibleDescription() == expected
+    assert page.chart.canvas.accessibleDescription() == expected
+    assert page.chart.accessibleName() == "Comparison chart"
 
 
 def test_baseline_cycle_has_nothing_to_compare(qtbot, ctx):

@@ -94,7 +94,7 @@ def test_read_only_table_selects_rows_and_cannot_edit(qtbot) -> None:
 
 @pytest.fixture
 def actions(qtbot) -> ChartActions:
-    chart = ChartCanvas(toolbar=False)
+    chart = ChartCanvas()
     chart.figure.add_subplot().plot([1, 2, 3])
     widget = ChartActions(chart, "ward-chart.png")
     qtbot.addWidget(chart)

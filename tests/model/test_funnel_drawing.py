@@ -57,7 +57,21 @@ def test_highlight_and_our_marker():
     assert np.asarray(ours.get_offsets()[0]).tolist() == pytest.approx([50, 88])
     assert any(t.get_text() == "RT101" for t in ax.texts)
     labels = ax.get_legend_handles_labels()[1]
-    assert "Our local audit" in labels and "Our organisation (published)" in labels
+    assert "Our audit" in labels and "Our trust (published)" in labels
+    figure = ax.figure
+    assert len(figure.legends) == 1 and ax.get_legend() is None  # under the plot, not beside it
+
+
+def test_legend_fits_in_two_rows_under_a_laptop_width_plot():
+    fig, ax, _ = draw(highlight_codes={"rt101"}, our_point=(50, 0.88))
+    fig.set_layout_engine("constrained")
+    fig.set_size_inches(6.4, 4.2)  # the chart's width beside the national files at 1366 px, 125%
+    fig.canvas.draw()
+    legend = fig.legends[0].get_window_extent()
+    plot = ax.get_window_extent()
+    assert legend.x0 >= 0 and legend.x1 <= fig.bbox.width  # nothing cut off at either side
+    assert legend.y1 <= plot.y0  # below the plot
+    assert legend.height < 3 * 7 * fig.dpi / 72 * 1.6  # two rows of 7-point text, not a column
 
 
 def test_limit_lines_and_centre():
