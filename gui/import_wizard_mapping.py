@@ -24,6 +24,7 @@ from model.collect import case_import as ci
 from model.collect import rederive
 from model.collect.answer_fit import answer_type_mismatches
 from model.collect.proforma import proforma_mapping
+from model.collect.pseudonym import mask_nhs_numbers
 from model.core.errors import KnownError
 from model.plan.criteria import get_criterion, list_criteria
 
@@ -113,7 +114,7 @@ class MappingPage(QWizardPage):
         self.combos = {}
         for row, (name, letter, header) in enumerate(zip(table.columns, table.letters, table.display_headers,
                                                          strict=True)):
-            values = table.data[name].dropna().astype(str).drop_duplicates().head(4)
+            values = mask_nhs_numbers(table.data[[name]].dropna().astype(str).drop_duplicates().head(4))[name]
             if name in warnings:  # identifiers are not shown, not even as examples
                 values = pd.Series(["(identifying data: not shown)"])
             cells = ((self.COL_LETTER, letter), (self.COL_HEADER, " ".join(header.split())),

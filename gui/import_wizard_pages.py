@@ -34,6 +34,7 @@ from gui.import_wizard_tasks import FILE_FILTER, LoadedFile, plan_task, table_ta
 from gui.table_models import FrameTableModel
 from gui.tasks import run_task
 from model.collect import case_import as ci
+from model.collect.pseudonym import mask_nhs_numbers
 from model.collect.sheets import SheetTable
 from model.core.errors import KnownError
 
@@ -144,7 +145,8 @@ class SheetPage(QWizardPage):
         self.info.setText(f"{len(table.data)} rows of data, {len(table.columns)} columns."
                           + (f" Left out: {dropped}." if dropped else "")
                           + "".join(f"<br>⚠ {escape(w)}" for w in table.warnings))
-        self.preview_model.set_frame(table.data.head(PREVIEW_ROWS))
+        # NHS numbers are never shown in full, not even in the preview (issue 12).
+        self.preview_model.set_frame(mask_nhs_numbers(table.data.head(PREVIEW_ROWS)))
         self.completeChanged.emit()
 
     def _reload(self, header_row: int | None) -> None:

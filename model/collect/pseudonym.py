@@ -128,3 +128,25 @@ def destroy_key(key_path: str | Path) -> bool:
         raise KnownError("The pseudonymisation key could not be destroyed.", where=str(key_path),
                          hint=f"Close any program using it and try again ({exc.strerror}).") from exc
     return True
+
+
+MASK = "••• ••• ••"
+
+
+def mask_nhs_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` for showing on screen: every cell holding a valid NHS number becomes
+    "••• ••• ••19" (its last two digits, enough to recognise the column, never the patient)."""
+    from model.collect.answers import validate_nhs_numbers
+
+    shown = frame.copy()
+    for column in shown.columns:
+        cells = shown[column]
+        if cells.dtype != object and not pd.api.types.is_string_dtype(cells):
+            continue
+        checked = validate_nhs_numbers(cells)
+        valid = checked["valid"].to_numpy(dtype=bool)
+        if valid.any():
+            digits = checked.loc[valid, "nhs_number"].astype(str)
+            shown[column] = shown[column].astype(object)
+            shown.loc[valid, column] = MASK + digits.str[-2:]
+    return shown

@@ -494,3 +494,30 @@ def test_ward_spellings_are_merged_as_the_user_leaves_them(qtbot, ctx, tmp_path)
     with qtbot.waitSignal(wizard.imported, timeout=20000):
         wizard.accept()
     assert remembered_merges(ctx.store.db, "ward")[merge_key("amu")] == "Acute Medical Unit"
+
+
+def test_nhs_numbers_are_masked_in_every_preview_of_the_wizard(qtbot, ctx, ward_file):
+    from model.collect.answers import validate_nhs_numbers
+
+    page = open_collect(qtbot, ctx, ward_audit(ctx))
+    wizard = page.start_import()
+    wizard.open_path(ward_file)
+    qtbot.waitUntil(wizard.file_page.isComplete, timeout=20000)
+    numbers = set()
+    for column in wizard.session.table.data.columns:
+        checked = validate_nhs_numbers(wizard.session.table.data[column])
+        numbers |= set(checked.loc[checked["valid"], "nhs_number"])
+    assert numbers, "the ward workbook holds NHS numbers"
+    wizard.next()
+    qtbot.waitUntil(wizard.sheet_page.isComplete)
+    model = wizard.sheet_page.preview_model
+    assert model.rowCount() > 0
+    shown = {str(model.index(r, c).data()).replace(" ", "") for r in range(model.rowCount())
+             for c in range(model.columnCount())}
+    wizard.next()
+    mapping = wizard.mapping_page.table
+    assert mapping.rowCount() > 0
+    sample = wizard.mapping_page.COL_SAMPLE
+    shown |= {mapping.item(r, sample).text().replace(" ", "") for r in range(mapping.rowCount())}
+    assert not any(n in text for n in numbers for text in shown)
+    assert any(text.startswith("•••••••") for text in shown)  # masked: only the last two digits show
