@@ -32,6 +32,20 @@ from model.plan.stages import STAGE_KEYS, STAGES, current_stage, suggested_statu
 SUGGESTION_STYLE = "#suggestion { background: #e8f1fb; border: 1px solid #9cc3e6; border-radius: 4px; }"
 
 
+# Which stages show what a stage changes (the rest need not reload). Plan and Criteria change
+# what everything is measured against; an unknown source ("") reloads every page.
+AFFECTS: dict[str, set[str]] = {
+    "plan": set(STAGE_KEYS),
+    "criteria": set(STAGE_KEYS),
+    "collect": {"plan", "results", "compare", "benchmark", "actions", "report"},
+    "results": set(),
+    "compare": {"report"},  # chart notes
+    "benchmark": {"report"},
+    "actions": {"plan", "compare", "report"},  # completed actions are SPC markers; re-audit dates
+    "report": {"plan"},
+}
+
+
 def _page_class(key: str) -> type[StagePage] | None:
     """The page class for a stage, imported only when first shown (keeps start-up fast)."""
     try:
@@ -295,8 +309,9 @@ class AuditWorkspace(QWidget):
         self._on_steps_current_row_changed(self.steps.currentRow())
 
     def _on_page_data_changed(self, source: str) -> None:
-        # Other pages reload lazily, when next shown; the heading and register now.
-        self._stale |= set(self.pages) - {source}
+        # The pages that show what the source changed reload lazily, when next shown; the
+        # heading and register now.
+        self._stale |= (set(self.pages) & AFFECTS.get(source, set(STAGE_KEYS))) - {source}
         self._refresh_heading()
         shown = [self.cycle_box.itemData(i) for i in range(self.cycle_box.count())]
         stored = [c.id for c in list_cycles(self.ctx.store.db, self.audit_id)] or [None]

@@ -169,3 +169,22 @@ def test_every_stage_fits_a_1024_pixel_screen(qtbot, ctx):
         qtbot.waitUntil(lambda: tasks.live_tasks() == 0, timeout=20000)
         assert window.minimumSizeHint().width() <= 1024, key
         assert window.width() == 1024, key
+
+
+def test_a_change_reloads_only_the_pages_that_show_it(qtbot, ctx):
+    from gui.workspace import AFFECTS
+
+    window = make_window(qtbot, ctx)
+    window.open_audit(1)
+    for key in STAGE_KEYS:
+        window.workspace.show_stage(key)
+    loads: list[str] = []
+    for key, page in window.workspace.pages.items():
+        original = page.load
+        page.load = lambda *a, k=key, f=original: (loads.append(k), f(*a))[1]  # type: ignore[method-assign]
+    window.workspace.show_stage("actions")
+    window.workspace.pages["actions"].data_changed.emit()
+    for key in STAGE_KEYS:
+        window.workspace.show_stage(key)
+    assert set(loads) == AFFECTS["actions"] - {"actions"}
+    assert "criteria" not in loads and "compare" in loads
