@@ -95,7 +95,30 @@ def auto_mapping(db: Database, cycle_id: int, table: SheetTable) -> dict[str, st
             taken.add(col)
             used.add(crit.lineage)
     _by_position(mapping, [g.name for g in guesses if g.role == "answer"], criteria, used)
+    _learned(db, mapping, criteria)
     return mapping
+
+
+def _learned(db: Database, mapping: dict[str, str], criteria: list[Criterion]) -> None:
+    """The user's saved mappings win over guesses: a header they mapped before (newest saved
+    mapping first) takes the same target again, when this cycle has it and no other column does."""
+    valid = set(CASE_FIELDS) | {criterion_target(c) for c in criteria}
+    rows = db.execute("SELECT mapping_json FROM import_profiles ORDER BY updated_at DESC, name").fetchall()
+    remembered: dict[str, str] = {}
+    for (text,) in rows:
+        for header, target in json.loads(text).items():
+            if target in valid or target == IGNORE:
+                remembered.setdefault(header, target)
+    for column, target in remembered.items():
+        if column not in mapping or target == mapping[column]:
+            continue
+        holder = next((c for c, t in mapping.items() if t == target and c != column), None) \
+            if target != IGNORE else None
+        if holder is not None and holder in remembered:
+            continue  # two saved decisions disagree: leave it to the user
+        if holder is not None:
+            mapping[holder] = IGNORE  # a guess gives way to what the user chose before
+        mapping[column] = target
 
 
 def _by_position(mapping: dict[str, str], answer_columns: list[str], criteria: list[Criterion],

@@ -592,3 +592,15 @@ def test_ten_digit_references_that_are_not_nhs_numbers_are_left_alone(db):
     table = table_from({"Case": refs, "Q": ["Yes"] * 4})
     plan = plan_import(db, cycle_id, table, {"Case": "case_ref", "Q": target}, {}, keep_identifiers=False, key=KEY)
     assert plan.cases["case_ref"].tolist() == refs and not plan.warnings
+
+
+def test_auto_mapping_learns_from_saved_mappings(db):
+    _audit, cycle_id = make_cycle(db)
+    lactate = [c for c in list_criteria(db, cycle_id) if c.short_name == "Lactate ≤1 h"][0]
+    table = table_from({"Pt ref": ["1", "2"], "LAC": ["Y", "N"], "Comments": ["x", "y"]})
+    guessed = auto_mapping(db, cycle_id, table)
+    assert guessed["Pt ref"] != "case_ref" or guessed["LAC"] != criterion_target(lactate)
+    save_profile(db, "AMU monthly", {"Pt ref": "case_ref", "LAC": criterion_target(lactate), "Comments": "ignore"})
+    learned = auto_mapping(db, cycle_id, table)
+    assert learned["Pt ref"] == "case_ref" and learned["LAC"] == criterion_target(lactate)
+    assert learned["Comments"] == "ignore"
