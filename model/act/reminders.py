@@ -16,8 +16,10 @@ report, action plan, inactivity) are not raised for complete audits.
 from __future__ import annotations
 
 import calendar
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
@@ -298,6 +300,8 @@ class ReminderState:
 
 
 def _states(db: Database) -> dict[tuple[str, int, str], ReminderState]:
+    if not db["reminder_states"].exists():  # a file read (read-only) before m015 was applied: nothing decided
+        return {}
     rows = db.query("SELECT * FROM reminder_states")
     return {(r["kind"], r["audit_id"], r["ref"]): ReminderState(
         r["kind"], r["audit_id"], r["ref"], _day(r["snoozed_until"]), _day(r["dismissed_on"]),
@@ -345,3 +349,32 @@ def dismiss(db: Database, reminder: Reminder, reason: str, *, today: date) -> No
 def state_of(db: Database, reminder: Reminder) -> ReminderState | None:
     """The stored decision about a reminder, if any."""
     return _states(db).get((reminder.kind, reminder.audit_id, reminder.ref))
+
+
+def open_for_reading(path: Path | str) -> Database:
+    """A read-only connection to a data file, for reading reminders without taking the app's lock.
+
+    Raises:
+        KnownError: no file there, or it is not an AuditLoop file, or a newer AuditLoop wrote it.
+    """
+    from model.store import migrations
+    from model.store.store import connect
+
+    path = Path(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        raise KnownError(f"No AuditLoop data file at {path}.", hint="Give the data file with --db FILE.")
+    db = connect(path, read_only=True)
+    try:
+        if not db["audits"].exists():
+            raise KnownError(f"{path} is not an AuditLoop data file.", hint="Give the data file with --db FILE.")
+        if migrations.unknown_applied(db):
+            raise KnownError(f"{path} was written by a newer version of AuditLoop.",
+                             hint="Update AuditLoop to read its reminders.")
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise KnownError(f"{path} is not an AuditLoop data file ({exc}).",
+                         hint="Give the data file with --db FILE.") from exc
+    except BaseException:
+        db.close()
+        raise
+    return db
