@@ -7,6 +7,7 @@ The command line lives here, in one place: the GUI by default, or a headless sub
     python main.py analyse-sheet FILE.xlsx [--sheet NAME] --json
     python main.py import-benchmark FILE --json [--dry-run] [--db FILE]
     python main.py report AUDIT --format docx|pdf --out PATH [--cycle N] --db FILE
+    python main.py reminders [--today YYYY-MM-DD] [--db FILE] [--json] [--ics FILE]
     python main.py demo FILE
 
 Qt is imported only for the GUI, so subcommands run on machines with no display.

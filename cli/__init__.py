@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, str] = {
     "import-benchmark": "cli.import_benchmark",
     "scan-identifiers": "cli.scan_identifiers",
     "report": "cli.report",
+    "reminders": "cli.reminders",
     "demo": "cli.demo",
 }
 

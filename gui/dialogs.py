@@ -70,3 +70,11 @@ def choose(parent: QWidget | None, title: str, text: str, options: list[str]) ->
     box.exec()
     clicked = box.clickedButton()
     return buttons.index(clicked) if clicked in buttons else -1
+
+
+def ask_text(parent: QWidget | None, title: str, text: str) -> str:
+    """A one-line answer typed by the user; '' when cancelled (or left blank)."""
+    from PySide6.QtWidgets import QInputDialog
+
+    answer, ok = QInputDialog.getText(parent, title, text)
+    return answer.strip() if ok else ""

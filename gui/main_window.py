@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.register)
         self.stack.addWidget(self.workspace)
         self.register.open_requested.connect(self.open_audit)
+        self.register.open_stage_requested.connect(self._on_register_open_stage_requested)
         self.register.new_requested.connect(self.new_audit)
         self.workspace.back_requested.connect(self.show_register)
         self.workspace.audit_changed.connect(self.register.reload)
@@ -212,6 +213,10 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.workspace)
         self.workspace.steps.setFocus()  # keyboard users land on the stage list, not nowhere
         return True
+
+    @Slot(int, str)
+    def _on_register_open_stage_requested(self, audit_id: int, stage: str) -> None:
+        self.open_audit(audit_id, stage)
 
     def flush(self) -> bool:
         """Commit the pending edits of the page on show; False when the user chose to stay."""

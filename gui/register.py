@@ -29,10 +29,12 @@ class RegisterPage(QWidget):
 
     Signals:
         open_requested(int): open this audit's workspace.
+        open_stage_requested(int, str): open this audit at this stage (from a reminder).
         new_requested(): the user wants to register a new audit.
     """
 
     open_requested = Signal(int)
+    open_stage_requested = Signal(int, str)
     new_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -48,6 +50,9 @@ class RegisterPage(QWidget):
         a11y.name_unnamed(self)
 
     def _build(self) -> None:
+        from gui.reminders_panel import RemindersPanel
+
+        self.reminders = RemindersPanel(self.ctx)
         self.search = QLineEdit(placeholderText="Search title, number, lead or specialty…")
         self.search.setClearButtonEnabled(True)
         self.specialty = QComboBox()
@@ -100,12 +105,14 @@ class RegisterPage(QWidget):
         buttons.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Audit register</h2>"))
+        layout.addWidget(self.reminders)
         layout.addLayout(filters)
         layout.addWidget(self.empty_hint)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
     def _connect_signals(self) -> None:
+        self.reminders.open_requested.connect(self.open_stage_requested)
         self.search.textChanged.connect(self._apply_filters)
         for box in (self.specialty, self.status, self.lead, self.due):
             box.currentIndexChanged.connect(self._apply_filters)
@@ -125,6 +132,7 @@ class RegisterPage(QWidget):
         self._refill(self.status, "All statuses", [(k, v) for k, v in audits_model.STATUSES.items()])
         self._refill(self.lead, "All leads", [(s, s) for s in audits_model.leads(db)])
         self._apply_filters()
+        self.reminders.reload()
 
     @staticmethod
     def _refill(box: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:

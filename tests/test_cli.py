@@ -79,3 +79,23 @@ def test_demo_then_report_writes_and_records_the_file(tmp_path):
     assert unknown.returncode == 2 and "Candidates" in unknown.stderr and "Traceback" not in unknown.stderr
     no_cycle = run("report", "3", "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--db", str(data))
     assert no_cycle.returncode == 2 and "no cycle" in no_cycle.stderr
+
+
+def test_reminders_json_has_exactly_the_public_fields(tmp_path):
+    from model.act.actions import ActionItem, add_action
+    from model.plan.audits import Audit, create_audit
+    from model.store.store import open_store
+
+    path = tmp_path / "r.sqlite"
+    store = open_store(path)
+    audit = create_audit(store.db, Audit(title="Sepsis"))
+    add_action(store.db, ActionItem(audit_id=int(audit.id), text="Grab bags", original_deadline="2026-06-10"))
+    store.close()
+    done = run("reminders", "--today", "2026-06-01", "--db", str(path), "--json", "--ics", str(tmp_path / "r.ics"))
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found == [{"kind": "action_due_soon", "audit_id": audit.id, "audit_title": "Sepsis",
+                      "subject": "Grab bags", "due": "2026-06-10", "days": 9}]
+    assert "BEGIN:VEVENT" in (tmp_path / "r.ics").read_text(encoding="utf-8")
+    missing = run("reminders", "--db", str(tmp_path / "none.sqlite"), "--json")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and not (tmp_path / "none.sqlite").exists()

@@ -24,6 +24,7 @@ class DialogLog:
     offered: list[list[str]] = field(default_factory=list)  # the options of each choose()
     open_path: str = ""
     save_path: str = ""
+    text: str = ""  # what ask_text() returns ('' = cancelled)
 
     def kinds(self) -> list[str]:
         """The kinds of dialogs shown, in order."""
@@ -41,11 +42,11 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
             if kind == "choose":
                 log.offered.append(list(rest[0]))  # type: ignore[call-overload]
             return {"ask": log.answer, "open_file": log.open_path, "save_file": log.save_path,
-                    "choose": log.choice}.get(kind)
+                    "choose": log.choice, "ask_text": log.text}.get(kind)
 
         return show
 
-    for kind in ("ask", "inform", "warn", "open_file", "save_file", "choose"):
+    for kind in ("ask", "inform", "warn", "open_file", "save_file", "choose", "ask_text"):
         monkeypatch.setattr(dialogs, kind, record(kind))
     monkeypatch.setattr(dialogs, "show_known_error",
                         lambda _p, exc, title="AuditLoop": log.calls.append(("error", title, str(exc))))
