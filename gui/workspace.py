@@ -153,8 +153,8 @@ class AuditWorkspace(QWidget):
         return True
 
     def _landing_stage(self, at: str) -> str:
-        """Where an audit opens: its stage, unless that page is still to come (Re-audit / Report);
-        then the comparison of its cycles (or, with one cycle, its results) shows its story."""
+        """Where an audit opens: its stage, unless that stage has no page yet; then the comparison
+        of its cycles (or, with one cycle, its results) shows its story."""
         if _page_class(at) is not None:
             return at
         return "compare" if self.cycle_box.count() > 1 else "results"
@@ -222,6 +222,8 @@ class AuditWorkspace(QWidget):
             cls = _page_class(key)
             page = cls(self.ctx) if cls else self._pending_page(key)
             page.data_changed.connect(lambda k=key: self._on_page_data_changed(k))
+            if hasattr(page, "reaudit_requested"):  # the Report page: the re-audit starts on Plan › Cycles
+                page.reaudit_requested.connect(self._on_reaudit_link_clicked)
             self.pages[key] = page
             self._scrolls[key] = self._scrolling(page)
             self.stack.addWidget(self._scrolls[key])
@@ -246,13 +248,7 @@ class AuditWorkspace(QWidget):
     def _pending_page(self, key: str) -> PendingStagePage:
         stage = STAGES[STAGE_KEYS.index(key)]
         text = stage.description + "\n\nThis stage's screens arrive in a later version of AuditLoop."
-        if key != "report":
-            return PendingStagePage(self.ctx, key, stage.title, text)
-        # The re-audit itself works today, from the Plan stage: say where, and take the user there.
-        page = PendingStagePage(self.ctx, key, stage.title, text + " Until then, start the re-audit cycle on the "
-                                "Plan stage, in its Cycles and sampling tab (Start re-audit cycle…).")
-        page.add_button("Go to Plan › Cycles and sampling").clicked.connect(self._on_reaudit_link_clicked)
-        return page
+        return PendingStagePage(self.ctx, key, stage.title, text)
 
     @Slot()
     def _on_suggestion_button_clicked(self) -> None:

@@ -112,18 +112,29 @@ def test_demo_opens_on_the_stage_that_tells_its_story(qtbot, tmp_path: Path) -> 
     window.ctx.store.close()
 
 
-def test_the_vte_audit_never_opens_on_a_placeholder_stage(qtbot, ctx) -> None:
+def test_the_vte_audit_opens_on_its_report_stage(qtbot, ctx) -> None:
     window = MainWindow(ctx)
     qtbot.addWidget(window)
-    window.open_audit(1)  # its status is "Re-audit due", whose Report page is still to come
-    from gui.stages.base import PendingStagePage
-
-    current = window.workspace.steps.currentRow()
-    page = list(window.workspace.pages.values())
-    assert not any(isinstance(p, PendingStagePage) and p.isVisibleTo(window) for p in page)
+    window.open_audit(1)  # its status is "Re-audit due": the stage it stands at is Re-audit / Report
+    from gui.stages.report import ReportPage
     from model.plan.stages import STAGE_KEYS
 
-    assert STAGE_KEYS[current] == "compare"
+    assert STAGE_KEYS[window.workspace.steps.currentRow()] == "report"
+    assert isinstance(window.workspace.current_page(), ReportPage)
+
+
+def test_an_audit_never_opens_on_a_placeholder_stage(qtbot, ctx, monkeypatch) -> None:
+    from gui import workspace
+    from gui.stages.base import PendingStagePage
+    from model.plan.stages import STAGE_KEYS
+
+    real = workspace._page_class
+    monkeypatch.setattr(workspace, "_page_class", lambda key: None if key == "report" else real(key))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.open_audit(1)  # as if its stage had no page yet: the comparison of its cycles tells its story
+    assert STAGE_KEYS[window.workspace.steps.currentRow()] == "compare"
+    assert not any(isinstance(p, PendingStagePage) and p.isVisibleTo(window) for p in window.workspace.pages.values())
 
 
 def test_help_menu_opens_the_demo_as_its_own_file(qtbot, tmp_path: Path) -> None:

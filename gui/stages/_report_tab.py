@@ -1,0 +1,444 @@
+"""The Report tab of the Re-audit / Report stage: the narrative, what a final lacks, and the files.
+
+The team writes the sections numbers cannot (kept with the cycle as they type, so a report can be
+regenerated at any time); "Draft from data" offers the executive summary and conclusions and never
+replaces written text without asking; Word and PDF reports are written off the GUI thread (a
+read-only connection) and recorded with their SHA-256 once written.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import dialogs
+from gui.context import AppContext
+from gui.criterion_form import SAVE_DELAY_MS, TextBox
+from gui.table_models import RowTableModel, read_only_table
+from gui.tasks import default_error, run_task
+from model.core.errors import KnownError
+from model.core.progress import Cancelled, Progress
+from model.plan.audits import get_audit
+from model.plan.cycles import get_cycle
+from model.report.generate import GeneratedReport, list_reports, next_version, record_report, write_report
+from model.report.narrative import (
+    SECTION_TITLES,
+    SECTIONS,
+    draft_from_data,
+    get_sections,
+    missing_for_final,
+    save_sections,
+)
+from model.store.store import Store
+
+FILTERS = {"docx": "Word document (*.docx)", "pdf": "PDF document (*.pdf)"}
+FORMAT_WORDS = {"docx": "Word", "pdf": "PDF"}
+DRAFTED = ("executive_summary", "conclusions")  # what draft_from_data fills
+READY = "Nothing: this report can be issued as final."
+_LINES = {"executive_summary": 5, "background": 4, "discussion": 5, "conclusions": 4}
+
+
+def missing_task(progress: Progress, store: Store, cycle_id: int) -> list[str]:
+    """Background: what the cycle's report still lacks before it can be final."""
+    with store.connect() as db:
+        return missing_for_final(db, cycle_id)
+
+
+def draft_task(progress: Progress, store: Store, cycle_id: int) -> dict[str, str]:
+    """Background: the executive summary and conclusions drafted from the cycle's results."""
+    progress.report(0, 1, "Drafting from the results…")
+    with store.connect() as db:
+        return draft_from_data(db, cycle_id)
+
+
+def write_task(progress: Progress, store: Store, cycle_id: int, fmt: str, path: str, status: str,
+               version: int) -> GeneratedReport:
+    """Background: build and write the report file (recorded afterwards, on the GUI thread)."""
+    with store.connect() as db:
+        return write_report(db, cycle_id, fmt, path, status=status, version=version, progress=progress)
+
+
+def default_file_name(audit_title: str, cycle_number: int, version: int, fmt: str, final: bool) -> str:
+    """'VTE risk assessment - cycle 2 report v3 (draft).docx': safe on Windows, macOS and Linux."""
+    title = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', " ", audit_title)
+    title = " ".join(title.split()).strip(" .")[:80] or "Audit"
+    return f"{title} - cycle {cycle_number} report v{version}{'' if final else ' (draft)'}.{fmt}"
+
+
+def open_url(url: QUrl) -> bool:
+    """Open a file or folder with the system's own application (only ever on a click)."""
+    return QDesktopServices.openUrl(url)
+
+
+class ReportsModel(RowTableModel):
+    """The reports generated for the cycle, newest first."""
+
+    HEADERS = ("Version", "Date", "Format", "Status", "SHA-256", "File")
+    HEADER_TIPS = {4: "The first 12 characters of the file's SHA-256 checksum: the same file gives the same code."}
+
+    def display(self, row: GeneratedReport, col: int) -> str:
+        values = (f"v{row.version}", _when(row.created_at), FORMAT_WORDS.get(row.format, row.format),
+                  row.status.capitalize(), row.sha256[:12], row.path_name)
+        return values[col]
+
+    def role_data(self, row: GeneratedReport, col: int, role: int) -> Any:
+        if role == Qt.ToolTipRole and col == 4:
+            return row.sha256
+        return None
+
+
+def _when(stamp: str) -> str:
+    try:
+        moment = datetime.fromisoformat(stamp).astimezone()
+    except ValueError:
+        return stamp
+    return f"{moment:%d %b %Y %H:%M}"
+
+
+class ReportTab(QWidget):
+    """Narrative sections, the gaps before a final, the generate buttons and the reports table.
+
+    Signals:
+        data_changed(): a report was recorded.
+    """
+
+    data_changed = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.cycle_id: int | None = None
+        self.editors: dict[str, TextBox] = {}
+        self.missing: list[str] = []
+        self.last_path: Path | None = None
+        self._dirty: set[str] = set()
+        self._loading = False
+        self._token = 0  # a new load drops what an earlier one started
+        self._gaps_token = 0  # only the latest gaps are shown
+        self._busy = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SAVE_DELAY_MS)
+        self._build()
+        self._connect_signals()
+        self._set_enabled()
+
+    # --- layout -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._sections())
+        splitter.addWidget(self._side())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.reports_model = ReportsModel()
+        self.reports_table = read_only_table(self.reports_model)
+        self.reports_table.setAccessibleName("Generated reports")
+        self.reports_table.setWordWrap(False)
+        self.reports_table.setMinimumHeight(70)
+        self.reports_table.setMaximumHeight(110)
+        header = self.reports_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(ReportsModel.HEADERS.index("File"), QHeaderView.Stretch)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(QLabel("Generated reports (newest first):"))
+        layout.addWidget(self.reports_table)
+
+    def _sections(self) -> QWidget:
+        self.draft_button = QPushButton("Draft from data")
+        self.draft_button.setToolTip("Fill the executive summary and conclusions from the results "
+                                     "(asks before replacing anything you wrote)")
+        note = QLabel("Saved with the cycle as you type; kept when the report is regenerated.")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555;")
+        top = QHBoxLayout()
+        top.addWidget(self.draft_button)
+        top.addWidget(note, 1)
+        inner = QWidget()
+        form = QVBoxLayout(inner)
+        form.setContentsMargins(0, 0, 6, 0)
+        for key in SECTIONS:
+            title = SECTION_TITLES[key]
+            editor = TextBox(_LINES.get(key, 3))
+            editor.setAccessibleName(title)
+            editor.setObjectName(key)
+            label = QLabel(f"<b>{title}</b>")
+            label.setBuddy(editor)
+            form.addWidget(label)
+            form.addWidget(editor)
+            self.editors[key] = editor
+        form.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(inner)
+        scroll.setMinimumHeight(150)
+        box = QGroupBox("Narrative")
+        column = QVBoxLayout(box)
+        column.addLayout(top)
+        column.addWidget(scroll, 1)
+        return box
+
+    def _side(self) -> QWidget:
+        self.missing_list = QListWidget()
+        self.missing_list.setAccessibleName("Before it can be final")
+        self.missing_list.setWordWrap(True)
+        self.missing_list.setMinimumHeight(60)
+        gaps = QGroupBox("Before it can be final")
+        QVBoxLayout(gaps).addWidget(self.missing_list)
+        self.final_box = QCheckBox("Final (not draft)")
+        self.final_box.setToolTip("A final report needs everything in the list above done")
+        self.word_button = QPushButton("Word report…")
+        self.pdf_button = QPushButton("PDF report…")
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.PlainText)
+        self.open_button = QPushButton("Open")
+        self.open_button.setToolTip("Open the report just written")
+        self.folder_button = QPushButton("Show in folder")
+        self.folder_button.setToolTip("Open the folder the report was saved in")
+        generate = QGroupBox("Generate")
+        grid = QGridLayout(generate)
+        grid.addWidget(self.final_box, 0, 0, 1, 2)
+        grid.addWidget(self.word_button, 1, 0)
+        grid.addWidget(self.pdf_button, 1, 1)
+        grid.addWidget(self.status, 2, 0, 1, 2)
+        grid.addWidget(self.open_button, 3, 0)
+        grid.addWidget(self.folder_button, 3, 1)
+        side = QWidget()
+        column = QVBoxLayout(side)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(gaps, 1)
+        column.addWidget(generate)
+        return side
+
+    def _connect_signals(self) -> None:
+        self._timer.timeout.connect(self.save_pending)
+        for key, editor in self.editors.items():
+            editor.textChanged.connect(lambda k=key: self._on_section_text_changed(k))
+            editor.editingFinished.connect(self.save_pending)
+        self.draft_button.clicked.connect(self._on_draft_button_clicked)
+        self.word_button.clicked.connect(lambda: self.generate("docx"))
+        self.pdf_button.clicked.connect(lambda: self.generate("pdf"))
+        self.open_button.clicked.connect(self._on_open_button_clicked)
+        self.folder_button.clicked.connect(self._on_folder_button_clicked)
+
+    # --- public -------------------------------------------------------------------------
+
+    def load(self, cycle_id: int | None) -> None:
+        """Show a cycle's narrative, its gaps and its reports (None: no cycle yet)."""
+        self.save_pending()
+        self.cycle_id = cycle_id
+        self._token += 1
+        self.last_path = None
+        self.status.setText("")
+        texts = get_sections(self.ctx.store.db, cycle_id) if cycle_id is not None else dict.fromkeys(SECTIONS, "")
+        self._loading = True
+        for key, editor in self.editors.items():
+            editor.setPlainText(texts[key])
+        self._loading = False
+        self._refresh_reports()
+        self.refresh_missing()
+        self._set_enabled()
+
+    def flush(self) -> bool:
+        """Save whatever is still waiting for the typing pause."""
+        self.save_pending()
+        return True
+
+    @Slot()
+    def save_pending(self) -> None:
+        """Store the sections edited since the last save (one transaction)."""
+        self._timer.stop()
+        if not self._dirty or self.cycle_id is None:
+            self._dirty.clear()
+            return
+        texts = {key: self.editors[key].toPlainText() for key in SECTIONS if key in self._dirty}
+        self._dirty.clear()
+        try:
+            save_sections(self.ctx.store.db, self.cycle_id, texts)
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        self.refresh_missing()
+
+    def refresh_missing(self) -> None:
+        """Work out the gaps before a final in the background; the list shows them when they come."""
+        token = self._gaps_token = self._gaps_token + 1
+        if self.cycle_id is None:
+            self._show_missing(token, [])
+            return
+        run_task(self, missing_task, self.ctx.store, self.cycle_id, show_progress=False,
+                 on_success=lambda gaps: self._show_missing(token, gaps))
+
+    def generate(self, fmt: str) -> None:
+        """Ask where, then write the Word ("docx") or PDF ("pdf") report in the background."""
+        if self.cycle_id is None or self._busy:
+            return
+        self.save_pending()
+        db = self.ctx.store.db
+        final = self.final_box.isChecked()
+        if final:
+            gaps = missing_for_final(db, self.cycle_id)
+            if gaps:
+                dialogs.warn(self, "Not ready to be final",
+                             "The report cannot be final yet. Before it can be final:\n\n"
+                             + "\n".join(f"• {gap}" for gap in gaps) + "\n\nComplete these, or generate a draft.")
+                return
+        cycle = get_cycle(db, self.cycle_id)
+        version = next_version(db, self.cycle_id)
+        name = default_file_name(get_audit(db, cycle.audit_id).title, cycle.number, version, fmt, final)
+        path = dialogs.save_file(self, f"Save the {FORMAT_WORDS[fmt]} report", FILTERS[fmt], name)
+        if not path:
+            return
+        if not path.lower().endswith(f".{fmt}"):
+            path += f".{fmt}"
+        self._busy = True
+        self._set_enabled()
+        self.status.setText(f"Writing {Path(path).name}…")
+        token, cycle_id = self._token, self.cycle_id
+        run_task(self, write_task, self.ctx.store, cycle_id, fmt, path, "final" if final else "draft", version,
+                 title=f"Writing the {FORMAT_WORDS[fmt]} report…",
+                 on_success=lambda written: self._on_written(token, written),
+                 on_error=self._on_write_failed)
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _alive(self, token: int | None = None) -> bool:
+        return shiboken6.isValid(self) and (token is None or token == self._token)
+
+    def _show_missing(self, token: int, gaps: list[str]) -> None:
+        if not shiboken6.isValid(self) or token != self._gaps_token:
+            return
+        self.missing = list(gaps)
+        self.missing_list.clear()
+        if self.cycle_id is None:
+            self.missing_list.addItem("This audit has no cycle yet: plan one on the Plan stage.")
+        else:
+            self.missing_list.addItems(gaps or [READY])
+
+    def _refresh_reports(self) -> None:
+        rows = list_reports(self.ctx.store.db, self.cycle_id) if self.cycle_id is not None else []
+        self.reports_model.set_rows(rows)
+
+    def _set_enabled(self) -> None:
+        has_cycle = self.cycle_id is not None
+        for widget in (*self.editors.values(), self.draft_button, self.final_box):
+            widget.setEnabled(has_cycle)
+        for button in (self.word_button, self.pdf_button):
+            button.setEnabled(has_cycle and not self._busy)
+        self.draft_button.setEnabled(has_cycle and not self._busy)
+        for button in (self.open_button, self.folder_button):
+            button.setEnabled(self.last_path is not None)
+
+    def _on_section_text_changed(self, key: str) -> None:
+        if self._loading or self.cycle_id is None:
+            return
+        self._dirty.add(key)
+        self._timer.start()
+
+    def _on_written(self, token: int, written: GeneratedReport) -> None:
+        self._busy = False
+        try:
+            recorded = record_report(self.ctx.store.db, written)
+        except KnownError as exc:
+            self._set_enabled()
+            dialogs.show_known_error(self, exc)
+            return
+        if self._alive(token):
+            self.last_path = written.path
+            self.status.setText(f"Saved version {recorded.version} ({recorded.status}, "
+                                f"{FORMAT_WORDS[recorded.format]}) as {recorded.path_name}.")
+            self._refresh_reports()
+        self._set_enabled()
+        self.data_changed.emit()
+
+    def _on_write_failed(self, exc: BaseException) -> None:
+        if not self._alive():
+            return
+        self._busy = False
+        self.status.setText("Cancelled: no report was saved." if isinstance(exc, Cancelled)
+                            else "The report was not saved.")
+        self._set_enabled()
+        default_error(self, exc)
+
+    @Slot()
+    def _on_draft_button_clicked(self) -> None:
+        if self.cycle_id is None or self._busy:
+            return
+        self.save_pending()
+        cycle_id = self.cycle_id
+        self.draft_button.setEnabled(False)
+        run_task(self, draft_task, self.ctx.store, cycle_id, title="Drafting from the results…",
+                 on_success=lambda draft: self._apply_draft(cycle_id, draft),
+                 on_error=self._on_draft_failed)
+
+    def _on_draft_failed(self, exc: BaseException) -> None:
+        if self._alive():
+            self._set_enabled()
+            default_error(self, exc)
+
+    def _apply_draft(self, cycle_id: int, draft: dict[str, str]) -> None:
+        if not self._alive() or cycle_id != self.cycle_id:
+            return
+        self._set_enabled()
+        self.save_pending()
+        written = [key for key in DRAFTED if key in draft and self.editors[key].toPlainText().strip()
+                   and self.editors[key].toPlainText().strip() != draft[key].strip()]
+        replace = bool(written) and dialogs.ask(
+            self, "Replace your text?",
+            f"The {_join([SECTION_TITLES[k] for k in written])} already "
+            f"{'has' if len(written) == 1 else 'have'} text. Replace it with the draft from the data?\n\n"
+            "No keeps your text and fills only the empty sections.")
+        texts = {key: draft[key] for key in DRAFTED if key in draft and (replace or key not in written)}
+        if not texts:
+            return
+        self._loading = True
+        for key, text in texts.items():
+            self.editors[key].setPlainText(text)
+        self._loading = False
+        try:
+            save_sections(self.ctx.store.db, cycle_id, texts)
+        except KnownError as exc:
+            dialogs.show_known_error(self, exc)
+            return
+        self.refresh_missing()
+
+    @Slot()
+    def _on_open_button_clicked(self) -> None:
+        if self.last_path is not None:
+            open_url(QUrl.fromLocalFile(str(self.last_path)))
+
+    @Slot()
+    def _on_folder_button_clicked(self) -> None:
+        if self.last_path is not None:
+            open_url(QUrl.fromLocalFile(str(self.last_path.parent)))
+
+
+def _join(titles: list[str]) -> str:
+    words = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+    return f"{words} section{'' if len(titles) == 1 else 's'}"

@@ -1,0 +1,49 @@
+"""The Re-audit / Report stage: the cycle's report (gui/stages/_report_tab.py), one tab per job.
+
+The shell only holds the tabs; each tab is its own module (a Re-audit tab is to come). Until
+then the tab bar's corner points to where a re-audit cycle starts today (Plan › Cycles).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from gui.context import AppContext
+from gui.stages._report_tab import ReportTab
+from gui.stages.base import StagePage
+
+
+class ReportPage(StagePage):
+    """Tabs for the cycle's report (and, later, the re-audit).
+
+    Signals:
+        reaudit_requested(): the user wants to start the re-audit cycle (on Plan › Cycles).
+    """
+
+    key = "report"
+    title = "Re-audit / Report"
+    reaudit_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(ctx, parent)
+        self.report = ReportTab(ctx)
+        self.reaudit_button = QPushButton("Start re-audit cycle (Plan)…")
+        self.reaudit_button.setToolTip("The re-audit cycle starts on the Plan stage, in its Cycles and sampling tab")
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Re-audit and report")
+        self.tabs.addTab(self.report, "Report")
+        self.tabs.setCornerWidget(self.reaudit_button, Qt.TopRightCorner)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+        self.report.data_changed.connect(self.data_changed)
+        self.reaudit_button.clicked.connect(self.reaudit_requested)
+
+    def load(self, audit_id: int | None, cycle_id: int | None) -> None:
+        super().load(audit_id, cycle_id)
+        self.report.load(cycle_id)
+
+    def flush(self) -> bool:
+        super().flush()  # the focused section's focus-out saves it
+        return self.report.flush()
