@@ -1,7 +1,8 @@
-"""The Re-audit / Report stage: the cycle's report (gui/stages/_report_tab.py), one tab per job.
+"""The Re-audit / Report stage: the cycle's report (gui/stages/_report_tab.py) and the re-audit
+(gui/stages/_reaudit_tab.py), one tab per job.
 
-The shell only holds the tabs; each tab is its own module (a Re-audit tab is to come). Until
-then the tab bar's corner points to where a re-audit cycle starts today (Plan › Cycles).
+The shell only holds the tabs; each tab is its own module. The tab bar's corner also points to
+Plan › Cycles, where a cycle can be planned by hand.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from gui.context import AppContext
+from gui.stages._reaudit_tab import ReauditTab
 from gui.stages._report_tab import ReportTab
 from gui.stages.base import StagePage
 
 
 class ReportPage(StagePage):
-    """Tabs for the cycle's report (and, later, the re-audit).
+    """Tabs for the cycle's report and the re-audit.
 
     Signals:
         reaudit_requested(): the user wants to start the re-audit cycle (on Plan › Cycles).
@@ -33,16 +35,21 @@ class ReportPage(StagePage):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Re-audit and report")
         self.tabs.addTab(self.report, "Report")
+        self.reaudit = ReauditTab(ctx)
+        self.tabs.addTab(self.reaudit, "Re-audit")
         self.tabs.setCornerWidget(self.reaudit_button, Qt.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.report.data_changed.connect(self.data_changed)
         self.reaudit_button.clicked.connect(self.reaudit_requested)
+        self.reaudit.started.connect(lambda _cycle_id: self.data_changed.emit())
 
     def load(self, audit_id: int | None, cycle_id: int | None) -> None:
         super().load(audit_id, cycle_id)
         self.report.load(cycle_id)
+        if audit_id is not None:
+            self.reaudit.load(audit_id, cycle_id)
 
     def flush(self) -> bool:
         super().flush()  # the focused section's focus-out saves it

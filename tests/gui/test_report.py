@@ -215,7 +215,7 @@ def test_no_navigation_toolbar_and_every_control_named(page):
     name_unnamed(page)
     assert page.findChildren(NavigationToolbar2QT) == []
     assert unnamed_controls(page) == []
-    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Report"]
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Report", "Re-audit"]
 
 
 def test_no_cycle_turns_the_tab_off(qtbot, ctx):
@@ -225,3 +225,17 @@ def test_no_cycle_turns_the_tab_off(qtbot, ctx):
     assert not widget.report.word_button.isEnabled() and not widget.report.draft_button.isEnabled()
     assert "no cycle" in widget.report.missing_list.item(0).text()
     QApplication.processEvents()
+
+
+def test_the_stage_holds_the_report_and_the_reaudit_tabs(qtbot, ctx):
+    from gui.main_window import MainWindow
+    from gui.stages._reaudit_tab import ReauditTab
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_audit(1)
+    page = window.workspace.show_stage("report")
+    tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert tabs == ["Report", "Re-audit"]
+    assert isinstance(page.reaudit, ReauditTab) and page.reaudit.audit_id == 1
