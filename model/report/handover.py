@@ -191,7 +191,8 @@ def _check_file(path: Path) -> None:
 
 def _is_data_file(path: Path) -> bool:
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+        flags = "mode=ro" if Path(str(path) + "-wal").exists() else "immutable=1"  # as the store reads
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
     except sqlite3.Error:
         return False
     try:

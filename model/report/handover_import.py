@@ -137,7 +137,7 @@ def _insert_all(db: Database, rows: dict[str, list[dict[str, Any]]]) -> dict[str
         for row in rows[copied.table]:
             old_id = row.get("id")
             if copied.table == "standards" and (existing := _standard_id(db, str(row["uid"]))) is not None:
-                ids["standards"][int(old_id)] = existing
+                ids["standards"][int(row["id"])] = existing
                 continue
             values = {k: v for k, v in row.items() if k in have and k != "id"}
             for column, parent in copied.parents.items():
