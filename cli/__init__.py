@@ -15,6 +15,8 @@ SUBCOMMANDS: dict[str, str] = {
     "scan-identifiers": "cli.scan_identifiers",
     "report": "cli.report",
     "demo": "cli.demo",
+    "export-audit": "cli.export_audit",
+    "import-audit": "cli.import_audit",
 }
 
 
