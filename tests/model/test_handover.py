@@ -48,7 +48,8 @@ def _shape(db: Database, audit_id: int) -> dict[str, list[tuple]]:
         "criteria": db.execute(f"SELECT uuid, lineage, position, short_name, target, answer_type FROM criteria "
                                f"WHERE cycle_id IN ({cycles}) ORDER BY uuid", [audit_id]).fetchall(),
         "cases": db.execute(f"SELECT uuid, case_ref, patient_key, age_band, sex, ward, case_date FROM cases "
-                            f"WHERE cycle_id IN ({cycles}) AND deleted_at IS NULL ORDER BY uuid", [audit_id]).fetchall(),
+                            f"WHERE cycle_id IN ({cycles}) AND deleted_at IS NULL ORDER BY uuid",
+                            [audit_id]).fetchall(),
         "outcomes": db.execute(f"SELECT cs.uuid, cr.uuid, a.outcome, a.raw, a.value FROM answers a "
                                f"JOIN cases cs ON cs.id = a.case_id JOIN criteria cr ON cr.id = a.criterion_id "
                                f"WHERE cs.cycle_id IN ({cycles}) AND cs.deleted_at IS NULL ORDER BY 1, 2",
