@@ -16,6 +16,8 @@ SUBCOMMANDS: dict[str, str] = {
     "report": "cli.report",
     "reminders": "cli.reminders",
     "demo": "cli.demo",
+    "export-audit": "cli.export_audit",
+    "import-audit": "cli.import_audit",
 }
 
 

@@ -149,6 +149,10 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._add(file_menu, "Save &copy as…", self._on_save_copy_action_triggered, QKeySequence.SaveAs)
         self._add(file_menu, "&Backups…", self._on_backups_action_triggered)
+        file_menu.addSeparator()
+        self.export_audit_action = self._add(file_menu, "&Export audit…", self._on_export_audit_action_triggered)
+        self.import_audit_action = self._add(file_menu, "&Import audit…", self._on_import_audit_action_triggered)
+        file_menu.addSeparator()
         self._add(file_menu, "&Standards library…", self._on_standards_action_triggered)
         file_menu.addSeparator()
         self._add(file_menu, "&Quit", self.close, QKeySequence.Quit)
@@ -320,6 +324,18 @@ class MainWindow(QMainWindow):
         dialog = BackupsDialog(self.ctx, self)
         dialog.restore_requested.connect(self._restore_backup)
         dialog.exec()
+
+    @Slot()
+    def _on_export_audit_action_triggered(self) -> None:
+        from gui.handover_dialog import export_audit_flow
+
+        export_audit_flow(self)
+
+    @Slot()
+    def _on_import_audit_action_triggered(self) -> None:
+        from gui.handover_dialog import import_audit_flow
+
+        import_audit_flow(self)
 
     def _restore_backup(self, backup: Path) -> None:
         from model.core.errors import KnownError

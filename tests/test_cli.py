@@ -99,3 +99,24 @@ def test_reminders_json_has_exactly_the_public_fields(tmp_path):
     assert "BEGIN:VEVENT" in (tmp_path / "r.ics").read_text(encoding="utf-8")
     missing = run("reminders", "--db", str(tmp_path / "none.sqlite"), "--json")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and not (tmp_path / "none.sqlite").exists()
+
+
+def test_export_then_import_audit_json_and_exit_codes(tmp_path):
+    import json
+
+    data, package, receiver = tmp_path / "demo.sqlite", tmp_path / "vte.auditloop", tmp_path / "new" / "mine.sqlite"
+    assert run("demo", str(data)).returncode == 0
+    done = run("export-audit", "1", "--out", str(package), "--db", str(data), "--from", "Dr A", "--next", "Re-audit")
+    assert done.returncode == 0, done.stderr
+    dry = run("import-audit", str(package), "--db", str(receiver), "--dry-run", "--json")
+    assert dry.returncode == 0, dry.stderr
+    result = json.loads(dry.stdout)
+    assert {"audits", "added", "updated", "unchanged", "conflicts", "duplicates", "applied"} <= set(result)
+    assert result["applied"] is False and result["added"]["cases"] > 0 and receiver.exists()
+    added = json.loads(run("import-audit", str(package), "--db", str(receiver), "--json").stdout)
+    assert added["applied"] is True and added["handover_note"]["next_steps"] == "Re-audit"
+    again = run("import-audit", str(package), "--db", str(receiver), "--json")
+    assert again.returncode == 3 and json.loads(again.stdout)["applied"] is False
+    foreign = run("import-audit", str(data), "--db", str(receiver), "--json")
+    assert foreign.returncode == 2 and "AuditLoop data file" in foreign.stderr and "Traceback" not in foreign.stderr
+    assert run("export-audit", "999", "--out", str(package), "--db", str(data)).returncode == 2

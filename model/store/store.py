@@ -51,6 +51,7 @@ from model.store.files import (
     real_path,
     store_error,
 )
+from model.store.package_format import is_package
 
 _store_error = store_error  # the old private name, kept for callers that import it
 BUSY_TIMEOUT_MS = 5000
@@ -221,6 +222,12 @@ def _refuse_unusable(path: Path) -> None:
             "This file is not an AuditLoop data file (it is not an SQLite database).",
             where=str(path),
             hint="Choose the .auditloop file itself, or restore one of its backups.",
+        )
+    if is_package(path):
+        raise StoreError(
+            "This file is an audit package (a handover from another data file), not a data file.",
+            where=str(path),
+            hint="Open your own data file and use File > Import audit… to add the audit to it.",
         )
     # With no WAL beside it the file alone is the truth: `immutable` reads it without creating a
     # -wal/-shm or taking a lock. With a WAL, a read-only connection reads through it.

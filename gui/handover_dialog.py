@@ -1,0 +1,201 @@
+"""File › Export audit… and File › Import audit…: handing an audit to the next doctor as one file.
+
+The dialog asks for the handover note; the flows pick the audit and the file, run the work in
+the background (the import on the one writer thread) and, after an import, show the receiving
+doctor the handover note before anything else. The model does the work (model.report.handover*).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui import dialogs
+
+if TYPE_CHECKING:
+    from gui.main_window import MainWindow
+    from model.report.handover import HandoverNote
+
+PACKAGE_FILTER = "AuditLoop audit package (*.auditloop);;All files (*)"
+
+
+class HandoverNoteDialog(QDialog):
+    """The handover note: from whom, to whom, the date, what is done, what is next, contacts."""
+
+    def __init__(self, audit_title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export audit: handover note")
+        self.setAccessibleName("Handover note")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"<b>{_escaped(audit_title)}</b><br>The next doctor sees this note first. The file holds "
+                       "no NHS or hospital numbers, and never the pseudonymisation key.")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.from_name = self._line(form, "From (you, grade)", "Handover from")
+        self.to_name = self._line(form, "To (the next doctor)", "Handover to")
+        self.on_date = self._line(form, "Date", "Handover date (YYYY-MM-DD)")
+        self.on_date.setText(date.today().isoformat())
+        self.done_text = self._text(form, "What is done", "What is done")
+        self.next_steps = self._text(form, "What is next", "What is next")
+        self.contacts = self._text(form, "Contacts", "Contacts (supervisor, audit office)")
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.button(QDialogButtonBox.Ok).setText("Export…")
+        buttons.button(QDialogButtonBox.Ok).setAccessibleName("Export the audit")
+        buttons.button(QDialogButtonBox.Cancel).setAccessibleName("Cancel the export")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _line(self, form: QFormLayout, label: str, name: str) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setAccessibleName(name)
+        form.addRow(label, edit)
+        return edit
+
+    def _text(self, form: QFormLayout, label: str, name: str) -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setAccessibleName(name)
+        edit.setTabChangesFocus(True)
+        edit.setFixedHeight(64)
+        form.addRow(label, edit)
+        return edit
+
+    def note(self) -> HandoverNote:
+        """The note as typed."""
+        from model.report.handover import HandoverNote
+
+        return HandoverNote(from_name=self.from_name.text().strip(), to_name=self.to_name.text().strip(),
+                            handed_over_on=self.on_date.text().strip() or None,
+                            done=self.done_text.toPlainText().strip(), next_steps=self.next_steps.toPlainText().strip(),
+                            contacts=self.contacts.toPlainText().strip())
+
+
+def ask_handover_note(parent: QWidget, audit_title: str) -> HandoverNote | None:
+    """Show the handover-note dialog; the note, or None when cancelled."""
+    dialog = HandoverNoteDialog(audit_title, parent)
+    try:
+        return dialog.note() if dialog.exec() == QDialog.Accepted else None
+    finally:
+        dialog.deleteLater()
+
+
+def _escaped(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def _audit_to_export(window: MainWindow) -> tuple[int, str] | None:
+    """The open audit, else the one selected in the register, else one the user chooses."""
+    from model.plan.audits import get_audit, list_audits
+
+    db = window.ctx.store.db
+    audit_id = window.workspace.audit_id if window.stack.currentWidget() is window.workspace else None
+    audit_id = audit_id if audit_id is not None else window.register.selected_audit_id()
+    if audit_id is not None:
+        return audit_id, get_audit(db, audit_id).title
+    audits = list_audits(db)
+    if not audits:
+        dialogs.inform(window, "Export audit", "There is no audit to export yet.")
+        return None
+    index = dialogs.choose(window, "Export audit", "Which audit do you want to hand over?", [a.title for a in audits])
+    return (int(audits[index].id or 0), audits[index].title) if index >= 0 else None
+
+
+def export_audit_flow(window: MainWindow) -> None:
+    """Export audit…: the audit, the handover note, the file; the package written in the background."""
+    from gui.tasks import run_task
+
+    if not window.flush():
+        return
+    chosen = _audit_to_export(window)
+    if chosen is None:
+        return
+    audit_id, title = chosen
+    note = ask_handover_note(window, title)
+    if note is None:
+        return
+    start = str(window.ctx.store.path.parent / "audit.auditloop")
+    name = dialogs.save_file(window, "Export audit", PACKAGE_FILTER, start)
+    if not name:
+        return
+    path = Path(name) if Path(name).suffix else Path(name).with_suffix(".auditloop")
+
+    def done(result: Any) -> None:
+        from model.report.handover_export import summary_counts
+
+        window.statusBar().showMessage(f"Exported to {result.path}", 8000)
+        dialogs.inform(window, "Audit exported",
+                       f"{title}\n\nWritten to {result.path} ({summary_counts(result.counts)}).\n"
+                       "Give this one file to the next doctor: they use File > Import audit….")
+
+    run_task(window, _export_task, window.ctx.store, audit_id, path, note, on_success=done, title="Exporting…")
+
+
+def _export_task(_progress: object, store: Any, audit_id: int, path: Path, note: HandoverNote) -> Any:
+    from model.report.handover_export import export_audit
+
+    db = store.connect()
+    try:
+        return export_audit(db, audit_id, path, handover_note=note)
+    finally:
+        db.close()
+
+
+def import_audit_flow(window: MainWindow) -> None:
+    """Import audit…: the file, what it holds, then the audit added and its handover note shown first."""
+    from gui.tasks import run_write_task
+    from model.core.errors import KnownError
+    from model.report.handover import read_package
+
+    if not window.flush():
+        return
+    name = dialogs.open_file(window, "Import audit", PACKAGE_FILTER, str(window.ctx.store.path.parent))
+    if not name:
+        return
+    try:
+        summary = read_package(Path(name))
+    except KnownError as exc:
+        dialogs.show_known_error(window, exc, "Import audit")
+        return
+    titles = ", ".join(str(a["title"]) for a in summary.audits)
+    counts = summary.counts
+    if not dialogs.ask(window, "Import audit",
+                       f"Add “{titles}” to this data file?\n\n{counts.get('cycles', 0)} cycles, "
+                       f"{counts.get('cases', 0)} cases, {counts.get('actions', 0)} actions; handed over by "
+                       f"{summary.note.from_name or 'someone unnamed'}. A backup is taken first."):
+        return
+
+    def done(result: Any) -> None:
+        if not result.applied:
+            dialogs.warn(window, "Import audit", result.message)
+            return
+        window.register.reload()
+        dialogs.inform(window, f"Handover note — {titles}", result.note.as_text())
+        window.open_audit(int(result.audit_id))
+
+    run_write_task(window, _import_task, window.ctx.store, Path(name), on_success=done, title="Importing…")
+
+
+def _import_task(_progress: object, store: Any, path: Path) -> Any:
+    from model.report.handover_import import import_audit
+
+    db = store.connect()
+    try:
+        return import_audit(db, path, data_path=store.path)
+    finally:
+        db.close()

@@ -1,0 +1,168 @@
+"""Writing an audit package: `export_audit` (model.report.handover describes the format).
+
+The package is built in `<name>.partial` from an empty database (this version's migrations,
+its application_id, the package tables), filled with the audit's rows, scrubbed of
+identifiers, vacuumed (no deleted bytes left in free pages) and only then renamed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from model import __version__
+from model.collect.answers import normalise_nhs_number
+from model.collect.identifier_scan import holds_nhs_number
+from model.core.errors import KnownError
+from model.core.util import now_iso
+from model.report.handover import (
+    LEFT_OUT,
+    PACKAGE_FORMAT,
+    PACKAGE_FORMAT_VERSION,
+    PACKAGE_TABLES,
+    TABLES,
+    HandoverNote,
+)
+from model.store import migrations
+from model.store.files import fsync_file
+from model.store.package_format import PACKAGE_APPLICATION_ID
+
+REDACTED = "[identifier removed]"
+_NHS_SHAPED = re.compile(r"(?<![A-Za-z0-9])(\d{3}[ -]?\d{3}[ -]?\d{4})(?![A-Za-z0-9])")
+_MIN_HOSPITAL_NUMBER = 5  # shorter "hospital numbers" would redact ordinary words and numbers
+
+
+@dataclass
+class ExportResult:
+    """A written package: where, rows per table, and how many text values had identifiers removed."""
+
+    path: Path
+    counts: dict[str, int]
+    redacted: int
+
+
+def export_audit(db: Database, audit_id: int, path: Path | str, *, handover_note: HandoverNote) -> ExportResult:
+    """Write audit `audit_id` with `handover_note` to the package `path` (replacing one there).
+
+    Raises:
+        KnownError: no such audit, or the file cannot be written.
+    """
+    path = Path(path)
+    row = db.execute("SELECT uid, title FROM audits WHERE id = ?", [audit_id]).fetchone()
+    if row is None:
+        raise KnownError(f"Audit {audit_id} does not exist.", hint="Choose an audit from the register.")
+    partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        out = sqlite3.connect(str(partial))
+        try:
+            counts, redacted = _write(db, Database(out), audit_id, handover_note, {"uid": row[0], "title": row[1]})
+        finally:
+            out.close()
+        fsync_file(partial)
+        os.replace(partial, path)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise KnownError("The audit package could not be written.", where=str(path),
+                         hint=f"Choose a folder you can write to, with space on the disk ({exc}).") from exc
+    return ExportResult(path=path, counts=counts, redacted=redacted)
+
+
+def _write(src: Database, out: Database, audit_id: int, note: HandoverNote,
+           audit: dict[str, str]) -> tuple[dict[str, int], int]:
+    out.execute("PRAGMA secure_delete = ON")
+    out.execute(f"PRAGMA application_id = {PACKAGE_APPLICATION_ID}")
+    migrations.apply(out)
+    for statement in PACKAGE_TABLES.split(";"):
+        if statement.strip():
+            out.execute(statement)
+    identifiers = _identifiers(src, audit_id)
+    counts: dict[str, int] = {}
+    with out.atomic():
+        for copied in TABLES:
+            counts[copied.table] = _copy(src, out, copied.table, copied.where, audit_id)
+        _replace_identifying_case_refs(out, identifiers)
+        redacted = _scrub(out, identifiers)
+        info = {"format": PACKAGE_FORMAT, "format_version": str(PACKAGE_FORMAT_VERSION),
+                "schema_version": str(migrations.schema_version(out)), "audit_uid": audit["uid"],
+                "audit_title": audit["title"], "exported_at": now_iso(), "auditloop_version": __version__,
+                "counts": json.dumps(counts)}
+        out.conn.executemany("INSERT INTO package_info (key, value) VALUES (?, ?)", list(info.items()))
+        out.execute("INSERT INTO handover_note (from_name, to_name, handed_over_on, done, next_steps, contacts) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", [note.from_name, note.to_name, note.handed_over_on, note.done,
+                                                  note.next_steps, note.contacts])
+    out.execute("VACUUM")
+    return counts, redacted
+
+
+def _copy(src: Database, out: Database, table: str, where: str, audit_id: int) -> int:
+    have = [c.name for c in out[table].columns]
+    columns = [c for c in (c.name for c in src[table].columns) if c in have and c not in LEFT_OUT.get(table, set())]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    args = [audit_id] * where.count("?") if "?1" not in where else [audit_id]
+    rows = src.execute(f'SELECT {quoted} FROM "{table}" WHERE {where}', args).fetchall()
+    out.conn.executemany(f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join("?" * len(columns))})', rows)
+    return len(rows)
+
+
+def _identifiers(src: Database, audit_id: int) -> set[str]:
+    """The audit's NHS and hospital numbers, as stored and as 10 digits: none may reach the package."""
+    found: set[str] = set()
+    rows = src.execute("SELECT nhs_number, hospital_number FROM cases WHERE cycle_id IN "
+                       "(SELECT id FROM cycles WHERE audit_id = ?)", [audit_id])
+    for nhs, hospital in rows:
+        for value in (nhs, hospital):
+            text = str(value).strip() if value is not None else ""
+            if len(text) >= _MIN_HOSPITAL_NUMBER:
+                found.add(text)
+                if (digits := normalise_nhs_number(text)) is not None:
+                    found.add(digits)
+                    found.add(f"{digits[:3]} {digits[3:6]} {digits[6:]}")
+                    found.add(f"{digits[:3]}-{digits[3:6]}-{digits[6:]}")
+    return found
+
+
+def _holds_identifier(value: str, identifiers: set[str]) -> bool:
+    return holds_nhs_number(value) or any(i in value for i in identifiers)
+
+
+def _replace_identifying_case_refs(out: Database, identifiers: set[str]) -> None:
+    """A case reference that is an NHS or hospital number becomes a neutral one (from its uuid)."""
+    rows = out.execute("SELECT id, case_ref, uuid FROM cases").fetchall()
+    changed = [(f"case-{uid[:12]}", case_id) for case_id, ref, uid in rows
+               if isinstance(ref, str) and _holds_identifier(ref, identifiers)]
+    out.conn.executemany("UPDATE cases SET case_ref = ? WHERE id = ?", changed)
+
+
+def _scrub(out: Database, identifiers: set[str]) -> int:
+    """Redact every text value of the copied tables holding an identifier; the number redacted."""
+    redacted = 0
+    for copied in TABLES:
+        text_columns = [c.name for c in out[copied.table].columns if c.type == "TEXT" and c.name != "uuid"]
+        for column in text_columns:
+            rows = out.execute(f'SELECT rowid, "{column}" FROM "{copied.table}" WHERE "{column}" IS NOT NULL '
+                               "AND length(\"" + column + "\") >= ?", [_MIN_HOSPITAL_NUMBER]).fetchall()
+            fixed = [(_redact(value, identifiers), rowid) for rowid, value in rows
+                     if isinstance(value, str) and _holds_identifier(value, identifiers)]
+            out.conn.executemany(f'UPDATE "{copied.table}" SET "{column}" = ? WHERE rowid = ?', fixed)
+            redacted += len(fixed)
+    return redacted
+
+
+def _redact(value: str, identifiers: set[str]) -> str:
+    for identifier in sorted(identifiers, key=len, reverse=True):
+        value = value.replace(identifier, REDACTED)
+    return _NHS_SHAPED.sub(lambda m: REDACTED if holds_nhs_number(m.group(1)) else m.group(1), value)
+
+
+def summary_counts(counts: dict[str, Any]) -> str:
+    """"3 cycles, 12 criteria, 240 cases, 5 actions" for a status message."""
+    parts = [f"{counts.get(k, 0)} {k}" for k in ("cycles", "criteria", "cases", "actions")]
+    return ", ".join(parts)

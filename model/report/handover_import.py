@@ -1,0 +1,178 @@
+"""Adding an audit package to a data file: `import_audit` (model.report.handover: the format).
+
+An audit whose uid the data file does not hold is added as a new audit, in one transaction,
+after a checked backup of the data file (model.store.backups.backup_now). Every row gets a new
+id; its links (audit, cycle, criterion, recommendation, action, standard) and each case's
+packed answer list are rewritten to the new ids; its uuid stays, so a later merge can match
+records. A standard the data file already has (same uid) is reused. The handover note is kept
+in `handovers` (direction 'received') for the receiving doctor to read.
+
+When the audit is already in the data file (even in the bin), nothing changes: the result says
+a merge is needed (merging two copies of an audit is a later slice). When any record's uuid is
+already present elsewhere the import is refused the same way, listing them as duplicates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from model.core.errors import KnownError
+from model.core.util import now_iso
+from model.report.handover import TABLES, ImportResult, PackageSummary, opened_package
+from model.store.backups import backup_now
+from model.store.files import store_error
+
+_CHUNK = 500
+
+
+def import_audit(db: Database, path: Path | str, *, dry_run: bool = False,
+                 data_path: Path | None = None) -> ImportResult:
+    """Add the package's audit to `db` as a new audit (or say why not, changing nothing).
+
+    `data_path` is the data file to back up first (default: the file `db` is connected to;
+    an in-memory database has none). With `dry_run` nothing is written and no backup taken.
+
+    Raises:
+        KnownError: the file is not a package, is from a newer AuditLoop, or cannot be added.
+    """
+    path = Path(path)
+    with opened_package(path) as (package, summary):
+        result = ImportResult(audits=[dict(a, status="new", id=None) for a in summary.audits], note=summary.note)
+        present = [a for a in result.audits if _audit_id(db, str(a["uid"])) is not None]
+        if present:
+            for audit in present:
+                audit.update(status="present", id=_audit_id(db, str(audit["uid"])))
+            result.merge_needed = True
+            result.message = ("This audit is already in your data file: the package and your copy need merging, "
+                              "which this version cannot do yet. Nothing was changed.")
+            return result
+        result.duplicates = _duplicates(db, package)
+        if result.duplicates:
+            result.message = (f"{len(result.duplicates)} records of this package are already in your data file "
+                              "under another audit. Nothing was changed.")
+            return result
+        rows = {c.table: _rows(package, c.table) for c in TABLES}
+        standards = {str(r["uid"]): r for r in rows["standards"]}
+        reused = {uid for uid in standards if _standard_id(db, uid) is not None}
+        result.unchanged = {"standards": len(reused)} if reused else {}
+        result.added = {t: len(r) for t, r in rows.items() if r and t != "standards"}
+        if len(standards) > len(reused):
+            result.added["standards"] = len(standards) - len(reused)
+        if dry_run:
+            result.message = "Dry run: nothing was changed."
+            return result
+        target = data_path if data_path is not None else _file_of(db)
+        if target is not None:
+            result.backup = backup_now(db, target, reason="before-import-audit")
+        try:
+            with db.atomic():
+                ids = _insert_all(db, rows)
+                _record_handover(db, ids["audits"], summary, _sha256(path))
+        except sqlite3.Error as exc:
+            raise store_error(exc, target or path) from exc
+        new_audit = next(iter(ids["audits"].values()))
+        result.audits[0]["id"] = new_audit
+        result.audit_id = new_audit
+        result.applied = True
+        result.message = "The audit was added to your data file."
+        return result
+
+
+def _audit_id(db: Database, uid: str) -> int | None:
+    row = db.execute("SELECT id FROM audits WHERE uid = ?", [uid]).fetchone()
+    return int(row[0]) if row else None
+
+
+def _standard_id(db: Database, uid: str) -> int | None:
+    row = db.execute("SELECT id FROM standards WHERE uid = ?", [uid]).fetchone()
+    return int(row[0]) if row else None
+
+
+def _file_of(db: Database) -> Path | None:
+    for _seq, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _rows(package: Database, table: str) -> list[dict[str, Any]]:
+    cursor = package.execute(f'SELECT * FROM "{table}"')
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _duplicates(db: Database, package: Database) -> list[dict[str, Any]]:
+    """Records of the package whose uuid the data file already holds."""
+    found = []
+    for copied in TABLES:
+        if "uuid" not in {c.name for c in package[copied.table].columns}:
+            continue
+        uuids = [str(r[0]) for r in package.execute(f'SELECT uuid FROM "{copied.table}" WHERE uuid IS NOT NULL')]
+        for start in range(0, len(uuids), _CHUNK):
+            chunk = uuids[start:start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            found += [{"kind": copied.table, "uuid": r[0]} for r in
+                      db.execute(f'SELECT uuid FROM "{copied.table}" WHERE uuid IN ({marks})', chunk)]
+    return found
+
+
+def _insert_all(db: Database, rows: dict[str, list[dict[str, Any]]]) -> dict[str, dict[int, int]]:
+    """Insert every row with new ids and remapped links; old id -> new id per table."""
+    ids: dict[str, dict[int, int]] = {c.table: {} for c in TABLES}
+    for copied in TABLES:
+        have = {c.name for c in db[copied.table].columns}
+        for row in rows[copied.table]:
+            old_id = row.get("id")
+            if copied.table == "standards" and (existing := _standard_id(db, str(row["uid"]))) is not None:
+                ids["standards"][int(row["id"])] = existing
+                continue
+            values = {k: v for k, v in row.items() if k in have and k != "id"}
+            for column, parent in copied.parents.items():
+                if values.get(column) is not None:
+                    values[column] = ids[parent].get(int(values[column]))
+            if copied.table == "cases":
+                values["import_id"] = None
+                values["answer_criteria"] = _remapped_list(str(values.get("answer_criteria") or ""), ids["criteria"])
+            columns = ", ".join(f'"{c}"' for c in values)
+            cursor = db.execute(f'INSERT INTO "{copied.table}" ({columns}) VALUES ({", ".join("?" * len(values))})',
+                                list(values.values()))
+            if old_id is not None:
+                ids[copied.table][int(old_id)] = int(cursor.lastrowid or 0)
+    if len(ids["audits"]) != 1:
+        raise KnownError("The package does not hold exactly one audit.", hint="Ask the sender to export it again.")
+    return ids
+
+
+def _remapped_list(packed: str, criteria: dict[int, int]) -> str:
+    if not packed:
+        return packed
+    return ",".join(str(criteria[int(i)]) for i in packed.split(","))
+
+
+def _record_handover(db: Database, audit_ids: dict[int, int], summary: PackageSummary, sha256: str) -> None:
+    note = summary.note
+    db.execute("INSERT INTO handovers (audit_id, direction, from_name, to_name, handed_over_on, done, next_steps, "
+               "contacts, package_sha256, recorded_at) VALUES (?, 'received', ?, ?, ?, ?, ?, ?, ?, ?)",
+               [next(iter(audit_ids.values())), note.from_name, note.to_name, note.handed_over_on, note.done,
+                note.next_steps, note.contacts, sha256, now_iso()])
+
+
+def latest_received_note(db: Database, audit_id: int) -> dict[str, Any] | None:
+    """The newest handover note received with an audit (for showing it again), or None."""
+    cursor = db.execute("SELECT * FROM handovers WHERE audit_id = ? AND direction = 'received' "
+                        "ORDER BY id DESC LIMIT 1", [audit_id])
+    row = cursor.fetchone()
+    return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
