@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
         self.opening = _opening_page()
         self.stack.addWidget(self.opening)
         self._shortcuts: list[tuple[QAction, object]] = []
+        self._stage_actions_added = False
         self._build_menus()
         if ctx is not None:
             self.attach(ctx)
@@ -61,6 +62,9 @@ class MainWindow(QMainWindow):
         """Show a data file: build the register and workspace on it (with `showcase`, a demo
         opens at the stage that tells its story rather than at the register)."""
         self.ctx = ctx
+        if not self._stage_actions_added:
+            self._add_stage_actions()
+            self._stage_actions_added = True
         self._apply_shortcuts()
         self._show_file_identity()
         self._make_pages()
@@ -163,16 +167,20 @@ class MainWindow(QMainWindow):
         self._add(help_menu, "Where is my &data?", self._on_where_action_triggered)
 
     def _build_go_menu(self) -> None:
-        """Keyboard navigation (issue 12): a stage by number, back to the register, search."""
+        """Keyboard navigation (issue 12): back to the register, search; the stages follow in
+        `_add_stage_actions` once a data file is attached (the stage list lives in model/, whose
+        import would delay the first paint)."""
+        self.go_menu = self.menuBar().addMenu("&Go")
+        self._add(self.go_menu, "&Register of audits", self.show_register, "Alt+Left")
+        self._add(self.go_menu, "&Find an audit", self._on_find_action_triggered, QKeySequence.Find)
+        self.go_menu.addSeparator()
+
+    def _add_stage_actions(self) -> None:
         from model.plan.stages import STAGES
 
-        go = self.menuBar().addMenu("&Go")
-        self._add(go, "&Register of audits", self.show_register, QKeySequence("Alt+Left"))
-        self._add(go, "&Find an audit", self._on_find_action_triggered, QKeySequence.Find)
-        go.addSeparator()
         for number, stage in enumerate(STAGES, start=1):
-            self._add(go, f"&{number} {stage.title}", lambda _=False, k=stage.key: self.go_to_stage(k),
-                      QKeySequence(f"Ctrl+{number}"))
+            self._add(self.go_menu, f"&{number} {stage.title}", lambda _=False, k=stage.key: self.go_to_stage(k),
+                      f"Ctrl+{number}")
 
     @Slot()
     def go_to_stage(self, key: str) -> None:
@@ -204,7 +212,7 @@ class MainWindow(QMainWindow):
         # Deferred until a data file is attached: the first setShortcut builds every enum
         # of the Qt namespace (~20 ms), which would delay the window's first paint.
         for action, shortcut in self._shortcuts:
-            action.setShortcut(shortcut)
+            action.setShortcut(QKeySequence(shortcut) if isinstance(shortcut, str) else shortcut)
         self._shortcuts.clear()
 
     # --- navigation ---------------------------------------------------------------------
