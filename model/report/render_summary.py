@@ -39,7 +39,8 @@ class _Column:
 
     def __init__(self, fig: Figure, x: float, width: float, top: float, bottom: float, scale: float) -> None:
         self.fig, self.x, self.width, self.y, self.bottom, self.scale = fig, x, width, top, bottom, scale
-        self.inches_w, self.inches_h = fig.get_size_inches()
+        width_in, height_in = fig.get_size_inches()
+        self.inches_w, self.inches_h = float(width_in), float(height_in)
 
     def _chars(self, size: float, bold: bool = False) -> int:
         return max(10, int(self.width * self.inches_w * 72 / (size * (0.61 if bold else 0.56))))
