@@ -116,7 +116,7 @@ def _enlarge(fig: FigureBase, factor: float) -> None:
     for line in fig.findobj(Line2D):
         line.set_linewidth(float(line.get_linewidth()) * max(1.0, factor / 1.3))
         line.set_markersize(float(line.get_markersize()) * max(1.0, factor / 1.3))
-    main = cast(Axes, fig.findobj(Axes)[0])  # the chart (the icons' axes come after it)
+    main = fig.findobj(Axes)[0]  # the chart (the icons' axes come after it)
     main.set_title(main.get_title(loc="left"), loc="left", fontsize=10 * factor, pad=16 * factor)
     main.set_ylabel("Compliance (% of eligible cases)")
 
