@@ -134,8 +134,11 @@ def _check_presentation(db: Database, item: Presentation) -> None:
     get_audit(db, item.audit_id)
     if not item.meeting.strip():
         raise KnownError("A presentation needs the meeting's name.", hint="For example: Medicine audit meeting.")
-    if item.date and parse_iso_date(item.date) is None:
-        raise KnownError(f"'{item.date}' is not a date.", hint="Use YYYY-MM-DD, or leave it empty.")
+    if item.date:
+        try:
+            parse_iso_date(item.date)
+        except ValueError:
+            raise KnownError(f"'{item.date}' is not a date.", hint="Use YYYY-MM-DD, or leave it empty.") from None
 
 
 def list_presentations(db: Database, audit_id: int) -> list[Presentation]:
