@@ -120,3 +120,25 @@ def test_export_then_import_audit_json_and_exit_codes(tmp_path):
     foreign = run("import-audit", str(data), "--db", str(receiver), "--json")
     assert foreign.returncode == 2 and "AuditLoop data file" in foreign.stderr and "Traceback" not in foreign.stderr
     assert run("export-audit", "999", "--out", str(package), "--db", str(data)).returncode == 2
+
+
+def test_report_writes_the_summary_poster_and_evidence_pack(tmp_path):
+    import pypdf
+
+    data = tmp_path / "demo.sqlite"
+    assert run("demo", str(data)).returncode == 0
+    for fmt, name in (("summary", "s.png"), ("summary", "s.pdf"), ("poster", "p.pdf"), ("evidence", "e.pdf"),
+                      ("evidence", "e.docx")):
+        out = tmp_path / name
+        done = run("report", "CA-2025-014", "--format", fmt, "--out", str(out), "--db", str(data))
+        assert done.returncode == 0, done.stderr
+        assert out.stat().st_size > 0 and fmt in done.stdout
+        if name.endswith(".pdf"):
+            assert len(pypdf.PdfReader(str(out)).pages) == 1
+    nobody = run("report", "1", "--format", "evidence", "--person", "Nobody", "--out", str(tmp_path / "x.pdf"),
+                 "--db", str(data))
+    assert nobody.returncode == 2 and "not on this audit's team" in nobody.stderr and "Traceback" not in nobody.stderr
+    wrong = run("report", "1", "--format", "summary", "--out", str(tmp_path / "x.docx"), "--db", str(data))
+    assert wrong.returncode == 2 and ".pdf or .png" in wrong.stderr
+    no_cycle = run("report", "3", "--format", "poster", "--out", str(tmp_path / "x.pdf"), "--db", str(data))
+    assert no_cycle.returncode == 2 and "no cycle" in no_cycle.stderr

@@ -1,0 +1,45 @@
+"""The short outputs of the Report stage: one-page summary, QI poster, trainee evidence pack.
+
+    HANDOUT_FORMATS = ("summary", "poster", "evidence")
+    write_handout(db, cycle_id, fmt, path, *, person=None, today=None) -> Path
+
+summary: A4 landscape, PDF (or PNG when `path` ends in .png); poster: A1 portrait, vector
+PDF (or PNG); evidence: one-page PDF (or Word when `path` ends in .docx) for `person`,
+default the audit lead. Unlike the full report these are not recorded in
+`generated_reports`: they are views of the same data, regenerated whenever wanted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from model.core.errors import KnownError
+from model.report.evidence import write_evidence
+from model.report.render_summary import render_poster, render_summary
+from model.report.summary_content import gather_summary
+
+HANDOUT_FORMATS = ("summary", "poster", "evidence")
+
+
+def write_handout(db: Database, cycle_id: int, fmt: str, path: Path | str, *, person: str | None = None,
+                  today: date | None = None) -> Path:
+    """Write one of the short outputs of a cycle (see the module docstring).
+
+    Raises:
+        KnownError: an unknown format or file type, a person not on the team, or a file that cannot be written.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    allowed = {"summary": (".pdf", ".png"), "poster": (".pdf", ".png"), "evidence": (".pdf", ".docx")}
+    if fmt not in allowed:
+        raise KnownError(f"Unknown format '{fmt}'.", hint="Choose " + ", ".join(HANDOUT_FORMATS) + ".")
+    if suffix not in allowed[fmt]:
+        raise KnownError(f"A {fmt} is written as {' or '.join(allowed[fmt])}, not '{suffix or path.name}'.",
+                         hint=f"End the file name in {' or '.join(allowed[fmt])}.")
+    if fmt == "evidence":
+        return write_evidence(db, cycle_id, path, person=person, today=today)
+    summary = gather_summary(db, cycle_id, today=today)
+    return (render_summary if fmt == "summary" else render_poster)(summary, path)
