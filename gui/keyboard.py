@@ -30,12 +30,6 @@ def on_enter(widget: QWidget, slot: Callable[[], None]) -> list[QShortcut]:
     return shortcuts
 
 
-def untrap_tables(root: QWidget) -> None:
-    """`tab_leaves` for every item view under `root` (pages built by many hands)."""
-    for view in root.findChildren(QAbstractItemView):
-        view.setTabKeyNavigation(False)
-
-
 def select_on_focus(view: QAbstractItemView) -> None:
     """Tabbing into a table with nothing selected selects the row Qt makes current.
 

@@ -118,17 +118,6 @@ def action_rag(status: str, deadline: date | None, revisions: int, today: date) 
     return "green"
 
 
-def completed_action_markers(db: Database, audit_id: int) -> list[tuple[str, str]]:
-    """(date, label) for completed actions and chart notes: markers on SPC charts."""
-    rows = db.execute(
-        "SELECT completed_on, text FROM actions WHERE audit_id = ? AND status = 'complete' "
-        "AND completed_on IS NOT NULL UNION ALL "
-        "SELECT on_date, label FROM chart_annotations WHERE audit_id = ? ORDER BY 1",
-        [audit_id, audit_id],
-    ).fetchall()
-    return [(r[0], r[1]) for r in rows]
-
-
 # --------------------------------------------------------------------------- recommendations
 
 

@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 from sqlite_utils import Database
 
-from model.benchmark.benchmark_import import wide_headers
 from model.benchmark.benchmark_matching import find_our_rows
 from model.benchmark.benchmark_store import links_for_audit, periods_for_measure, values_for_measure
 from model.benchmark.benchmarks import OUTLIER_NOTE, FunnelResult, Overdispersion, funnel, outlier_table
@@ -440,10 +439,3 @@ def format_proportion(p: float | None, digits: int = 1) -> str:
     return f"{100 * p:.{digits}f}%"
 
 
-def file_headers(path: Path | str, header_row: int) -> list[str]:
-    """The column names of a wide table's header row, as the parser names them (for the mapping editor).
-
-    Raises:
-        ImportProblem: when the file cannot be read.
-    """
-    return wide_headers(path, header_row)

@@ -304,22 +304,6 @@ def parse_times(series: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values, problem
 
 
-def combine_date_time(dates: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Join a date column and a time column (sheets often keep them apart).
-
-    Returns:
-        (values, problem): datetime64 (NaT unless both parts are readable) and the first
-        problem of the two parts per row; a row with only one part gets "date or time missing".
-    """
-    iso, date_problem = parse_uk_dates(dates)
-    clock, time_problem = parse_times(times)
-    values = pd.to_datetime(iso, format="%Y-%m-%d") + clock
-    problem = date_problem.where(date_problem.notna(), time_problem)
-    one_missing = (iso.isna() ^ clock.isna()) & problem.isna()
-    problem = problem.astype(object).where(~one_missing, "date or time missing")
-    return values, problem.where(problem.notna(), None)
-
-
 def minutes_between(start: pd.Series, end: pd.Series) -> pd.Series:
     """Minutes from ``start`` to ``end`` for each row (NaN when either is missing).
 

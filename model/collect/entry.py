@@ -83,18 +83,6 @@ def compare(value: float, criterion: Criterion) -> bool:
     return bool(_OPS[criterion.threshold_op](value, criterion.threshold))
 
 
-def derive_yes_no(text: str) -> Derived:
-    """Y/N/A (or any answer in the vocabulary) → outcome; blank is missing, never "no"."""
-    key = answer_key(text)
-    if not key:
-        return Derived("missing")
-    if key in YES_NO_KEYS:
-        return Derived(YES_NO_KEYS[key])
-    outcome = normalise_answers(pd.Series([text]))[0].iloc[0]
-    return Derived("missing", problem=f"'{text}' is not Yes, No or N/A") if outcome == "unrecognised" \
-        else Derived(outcome)
-
-
 def derive_numeric(value: float | None, criterion: Criterion) -> Derived:
     """A number compared with the threshold; None is missing."""
     if value is None or (isinstance(value, float) and np.isnan(value)):

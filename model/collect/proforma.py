@@ -255,10 +255,5 @@ def proforma_mapping(meta: ProformaMeta, table: SheetTable, db: Database, cycle_
     return mapping
 
 
-def is_for_audit(meta: ProformaMeta, audit_uid: str) -> bool:
-    """True when the proforma was made for this audit."""
-    return meta.audit_uid == audit_uid
-
-
 __all__ = ["CRITERION_PREFIX", "ProformaMeta", "export_proforma", "proforma_mapping", "read_proforma_meta",
            "safe_cell"]

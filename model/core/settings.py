@@ -20,11 +20,6 @@ def put(db: Database, key: str, value: str) -> None:
         db.table("settings").upsert({"key": key, "value": value}, pk="key")
 
 
-def all_settings(db: Database) -> dict[str, str]:
-    """Every setting as a dict."""
-    return {r[0]: r[1] for r in db.execute("SELECT key, value FROM settings")}
-
-
 def is_demo(db: Database) -> bool:
     """Whether this data file is the demo (its own file, never the user's)."""
     return get(db, DEMO_KEY) == "1"

@@ -153,12 +153,6 @@ def list_preserved(path: Path) -> list[Path]:
     return sorted((p for p in found if p.is_file()), key=lambda p: p.name, reverse=True)
 
 
-def latest_backup(path: Path) -> Path | None:
-    """The newest complete backup by name, checked or not (see latest_good_backup)."""
-    backups = list_backups(path)
-    return backups[0] if backups else None
-
-
 def latest_good_backup(path: Path) -> Path | None:
     """The newest backup that opens, passes SQLite's quick check and this version can use; or None."""
     for candidate in list_backups(path):

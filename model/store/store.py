@@ -32,7 +32,6 @@ from model.store.backups import (  # noqa: F401 - re-exported: the store's publi
     backup_info,
     backup_infos,
     backup_now,
-    latest_backup,
     latest_good_backup,
     list_backups,
     list_preserved,

@@ -18,7 +18,6 @@ from model.collect.answers import (
     NOT_A_DATE,
     OUTSIDE_PERIOD,
     VOCABULARY,
-    combine_date_time,
     is_valid_nhs_number,
     looks_like_nhs_number_column,
     minutes_between,
@@ -236,18 +235,6 @@ def test_parse_times(text: str, clock: str) -> None:
 def test_parse_times_problems(text: str, problem: str) -> None:
     values, problems = parse_times(pd.Series([text]))
     assert pd.isna(values.iloc[0]) and problems.iloc[0] == problem
-
-
-def test_combine_date_time_and_minutes() -> None:
-    dates = pd.Series(["03/02/2026", "03/02/2026", np.nan, "31/02/2026", "46056"], dtype=object)
-    times = pd.Series(["23:50", "x", "10:00", "10:00", "0.5"], dtype=object)
-    values, problem = combine_date_time(dates, times)
-    assert values.iloc[0] == pd.Timestamp("2026-02-03 23:50")
-    assert values.iloc[4] == pd.Timestamp(from_excel(46056.5))
-    assert values.iloc[1:4].isna().all()
-    assert problem.tolist() == [None, "not a recognisable time", "date or time missing", IMPOSSIBLE, None]
-    later = pd.Series(pd.to_datetime(["2026-02-04 00:20"] * 5))
-    assert minutes_between(values, later).iloc[0] == 30.0
 
 
 # ---------------------------------------------------------------------------

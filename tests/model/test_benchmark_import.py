@@ -13,7 +13,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from model.benchmark.benchmark_compare import file_headers
 from model.benchmark.benchmark_import import (
     FINGERTIPS_HEADER,
     VALUE_COLUMNS,
@@ -561,7 +560,6 @@ def test_wide_headers_match_the_parser(shared_data: Path, tmp_path: Path) -> Non
         headers
     )
     assert wide_headers(path, 10_000) == []
-    assert file_headers(path, mapping.header_row) == headers  # the mapping editor's name for it
     repeated = tmp_path / "repeated.csv"
     repeated.write_text("code,name,,q1n_x,q1n_x,q1d_y\nRA1,A,,1,1,2\n", encoding="utf-8")
     assert wide_headers(repeated, 0) == ["code", "name", "Column 3", "q1n_x", "q1n_x (2)", "q1d_y"]

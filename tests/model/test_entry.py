@@ -16,7 +16,6 @@ from model.collect.entry import (
     derive_minutes,
     derive_numeric,
     derive_series,
-    derive_yes_no,
     minutes_between,
     text_codes,
     threshold_text,
@@ -30,19 +29,6 @@ WITHIN_1H = Criterion(statement="Antibiotics within 1 hour", answer_type="time_d
 HB = Criterion(statement="Haemoglobin at least 70", answer_type="numeric", threshold=70, threshold_op=">=")
 ROUTE = Criterion(statement="Route", answer_type="choice", choices_json=json.dumps(["IV", "Oral", "N/A"]),
                   met_choices_json=json.dumps(["IV"]))
-
-
-@pytest.mark.parametrize(("text", "outcome"), [
-    ("Y", "met"), ("y", "met"), ("N", "not_met"), ("A", "exception"), ("", "missing"), ("  ", "missing"),
-    ("Yes", "met"), ("n/a", "exception"),
-])
-def test_yes_no_keys_and_vocabulary(text, outcome):
-    assert derive_yes_no(text).outcome == outcome
-
-
-def test_yes_no_never_guesses_an_unknown_answer():
-    result = derive_yes_no("yes?")
-    assert result.outcome == "missing" and "yes?" in result.problem
 
 
 @pytest.mark.parametrize(("minutes", "outcome"), [(0, "met"), (60, "met"), (60.5, "not_met"), (None, "missing")])
