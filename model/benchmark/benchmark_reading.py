@@ -174,12 +174,29 @@ def _transpose(grid: list[list[str]], header_at: int) -> list[list[str]]:
     return [r + [""] * (width - len(r)) for r in [*grid[:header_at], *turned]]
 
 
+def _is_note_row(row: list[str]) -> bool:
+    """A row with one filled cell at most: a section heading, or a note under the table."""
+    return sum(1 for c in row if c) <= 1
+
+
 def _table_below(grid: list[list[str]], header_at: int) -> pd.DataFrame:
+    """The rows under the header as text, with spreadsheet row numbers as the index.
+
+    Blank rows, rows of column numbers and rows with a single filled cell (headings, and the
+    "Notes: …" / "Source: …" lines under a table, which `_file_notes` keeps) are left out.
+    """
     body = grid[header_at + 1 :]
-    keep = [i for i, row in enumerate(body) if any(row) and not _is_number_row(row)]
+    keep = [i for i, row in enumerate(body) if any(row) and not _is_number_row(row) and not _is_note_row(row)]
     frame = pd.DataFrame([body[i] for i in keep], columns=_unique_headers(grid[header_at]), dtype=object)
     frame.index = pd.Index([header_at + 2 + i for i in keep])  # spreadsheet row numbers
     return frame
+
+
+def _file_notes(grid: list[list[str]], header_at: int) -> tuple[str, ...]:
+    """The one-cell rows after the last row of the table ("Notes: …", "Source: …"), in order."""
+    body = grid[header_at + 1 :]
+    last = max((i for i, row in enumerate(body) if not _is_note_row(row)), default=-1)
+    return tuple(" ".join(c for c in row if c) for row in body[last + 1 :] if any(row))
 
 
 def detect_format(path: Path | str) -> str:
