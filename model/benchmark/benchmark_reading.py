@@ -6,9 +6,7 @@ parser sees one row per organisation. Row numbers given to parsers are spreadshe
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from model.benchmark.benchmark_headers import (
     _unique_headers,
 )
 from model.core.errors import ImportProblem
+from model.core.text_table import csv_rows, decode_text, lock_file_problem
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -34,6 +33,9 @@ _ORG_CODE = re.compile(r"^(?:[A-Z][A-Z0-9]{2}(?:[A-Z0-9]{2})?|[EWSNK]\d{8})$")
 
 
 def _read_bytes(path: Path) -> bytes:
+    lock = lock_file_problem(path)
+    if lock is not None:
+        raise lock
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -53,17 +55,6 @@ def _read_bytes(path: Path) -> bytes:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _encoding(data: bytes) -> str:
-    """utf-8-sig when the bytes decode strictly as UTF-8, else cp1252 (Windows), else latin-1."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "latin-1"
 
 
 def _is_excel(path: Path, data: bytes) -> bool:
@@ -97,13 +88,9 @@ def _excel_grid(path: Path) -> tuple[list[list[str]], str]:
     return grid, str(name)
 
 
-def _csv_grid(text: str, max_rows: int | None = None) -> list[list[str]]:
-    rows: list[list[str]] = []
-    for row in csv.reader(io.StringIO(text)):
-        rows.append([cell.strip() for cell in row])
-        if max_rows is not None and len(rows) >= max_rows:
-            break
-    return rows
+def _csv_grid(text: str, path: Path, max_rows: int | None = None, partial: bool = False) -> list[list[str]]:
+    """Rows of stripped text cells; the delimiter is sniffed as for case sheets (one rule for both)."""
+    return [[cell.strip() for cell in row] for row in csv_rows(text, path, max_rows=max_rows, partial=partial)]
 
 
 def _load_grid(
@@ -118,9 +105,9 @@ def _load_grid(
         grid, sheet = _excel_grid(path)
         encoding = ""
     else:
-        encoding = _encoding(data)
-        sample = data if max_rows is None else data[: 256 * 1024]
-        grid, sheet = _csv_grid(sample.decode(encoding, errors="replace"), max_rows), None
+        text, encoding = decode_text(data, path)
+        sample = text if max_rows is None else text[: 256 * 1024]
+        grid, sheet = _csv_grid(sample, path, max_rows, partial=len(sample) < len(text)), None
     width = max((len(r) for r in grid), default=0)
     grid = [r + [""] * (width - len(r)) for r in grid]
     header_at = _find_header(grid)
