@@ -337,5 +337,5 @@ def _wide_measure(table: pd.DataFrame, group: MeasureGroup) -> tuple[pd.DataFram
             out[key] = numbers
             if col:
                 problems += _unreadable_problems(text, rows, col)
-        out["value_note"] = np.where(value.notna(), "median; the limits are the interquartile range", None)
+        out["value_note"] = value.notna().map({True: "median; the limits are the interquartile range", False: None})
     return out, problems
