@@ -75,3 +75,19 @@ def suppressed_cell(prefix: str) -> tuple[str, str]:
     col = header.index(national_column(prefix, "p"))
     row = next(r for r in body if r[col] == "*" and r[1])
     return row[1], row[col]
+
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+
+
+def monthly_facts() -> dict[str, float | str]:
+    """The monthly sample's documented facts, from the README: the change month and compliance around it."""
+    text = (SHARED_DATA / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## `monthly_compliance_example.csv`"):]
+    month, year = re.search(r"started in\s+\*\*(\w+) (\d{4})\*\*", section).groups()  # type: ignore[union-attr]
+    before, after = re.search(r"Compliance was ([\d.]+)% over\s+the \d+ months before and ([\d.]+)%",
+                              section).groups()  # type: ignore[union-attr]
+    centre = re.search(r"centre line ([\d.]+)%\)", section).group(1)  # type: ignore[union-attr]
+    return {"change": f"{year}-{_MONTHS.index(month.lower()) + 1:02d}", "before": float(before) / 100,
+            "after": float(after) / 100, "centre": float(centre) / 100}
