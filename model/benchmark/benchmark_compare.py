@@ -319,6 +319,12 @@ def compare_link(
     """
     audit_id = get_cycle(db, cycle_id).audit_id
     link = _link(db, audit_id, link_id)
+    if str(link["unit"] or "") == "median":
+        raise KnownError(
+            f"'{link['measure_name']}' is a median with its interquartile range, not a percentage of patients, "
+            "so it cannot be compared with a criterion's compliance.",
+            hint="Link the criterion to one of the file's percentage measures instead.",
+        )
     local = local_result(db, cycle_id, str(link["criterion_lineage"]))
     if local.n < 1:
         raise KnownError(

@@ -210,3 +210,16 @@ def test_the_linked_period_is_the_default(store, shared_data):
     assert compare_link(db, link, store["cycle"]).period == "2022/23"  # none stored: the latest
     link_criterion(db, 1, lineage, measure_id, period="1999")
     assert compare_link(db, link, store["cycle"]).period == "2022/23"  # not in the file: the latest
+
+
+def test_a_median_measure_is_refused_with_a_reason(store, shared_data):
+    db = store["db"]
+    dataset = save_dataset(db, parse_file(shared_data / "national_audit_trust_results.csv"))
+    found = measures(db, dataset).set_index("measure_code")
+    (median,) = facts.national_medians()
+    assert found.loc[median, "unit"] == "median"
+    lineage = db.execute("SELECT lineage FROM criteria").fetchone()[0]
+    link = link_criterion(db, 1, lineage, int(found.loc[median, "id"]))
+    with pytest.raises(KnownError, match="median with its interquartile range") as info:
+        compare_link(db, link, store["cycle"])
+    assert info.value.hint
