@@ -158,12 +158,22 @@ def _find_header(grid: list[list[str]]) -> int:
     """Index of the header row: the first well-filled row that is mostly words, not numbers."""
     top = grid[:40]
     widest = max((sum(1 for c in r if c) for r in top), default=0)
-    for i, row in enumerate(top):
+
+    def wordy(row: list[str]) -> bool:
         cells = [c for c in row if c]
-        if len(cells) < max(2, widest // 2) or _is_number_row(row):
+        return len(cells) >= max(2, widest // 2) and not _is_number_row(row) and (
+            sum(not _is_number(c) for c in cells) >= 0.6 * len(cells))
+
+    for i, row in enumerate(top):
+        if not wordy(row):
             continue
-        if sum(not _is_number(c) for c in cells) >= 0.6 * len(cells):
-            return i
+        # A row of measure labels over the real header ("Screening" over "N", "%") has fewer cells.
+        below = next((j for j in range(i + 1, min(i + 4, len(top))) if any(top[j]) and not _is_number_row(top[j])),
+                     None)
+        if (below is not None and wordy(top[below]) and sum(map(bool, top[below])) > sum(map(bool, row))
+                and sum(bool(_role(c.strip("()[] ")) or column_role(c)) for c in top[below] if c) >= 2):
+            return below
+        return i
     return -1
 
 

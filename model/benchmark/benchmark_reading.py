@@ -21,6 +21,7 @@ from model.benchmark.benchmark_headers import (
     _is_number,
     _is_number_row,
     _measure_groups,
+    _role,
     _unique_headers,
 )
 from model.core.errors import ImportProblem
@@ -113,6 +114,7 @@ def _load_grid(
     header_at = _find_header(grid)
     if header_at < 0:
         return grid, encoding, sheet, False
+    grid = _with_group_labels(grid, header_at)
     orientation = _orientation(grid, header_at)
     if orientation == "unclear":
         raise ImportProblem(
@@ -124,6 +126,27 @@ def _load_grid(
     if orientation == "columns":
         return _transpose(grid, header_at), encoding, sheet, True
     return grid, encoding, sheet, False
+
+
+def _with_group_labels(grid: list[list[str]], header_at: int) -> list[list[str]]:
+    """A header of bare "N" / "%" cells under a row of measure labels reads "Label (N)", "Label (%)".
+
+    The label row may be merged cells (one label over its pair) or a CSV with the label over
+    the first column of each pair; a row of column numbers between them is skipped.
+    """
+    header = grid[header_at]
+    bare = [i for i, c in enumerate(header) if _role(c.strip("()[] ")) and len(c.strip("()[] ")) <= 10]
+    above = next((r for r in reversed(grid[:header_at]) if any(r) and not _is_number_row(r)), None)
+    if len(bare) < 2 or above is None:
+        return grid
+    labels, current = [], ""
+    for i in range(len(header)):
+        current = above[i] if i < len(above) and above[i] else current
+        labels.append(current)
+    if len({labels[i] for i in bare if labels[i]}) < 2:
+        return grid  # one title over everything is not a row of measure labels
+    named = [f"{labels[i]} ({c.strip('()[] ')})" if i in bare and labels[i] else c for i, c in enumerate(header)]
+    return [*grid[:header_at], named, *grid[header_at + 1 :]]
 
 
 def _orientation(grid: list[list[str]], header_at: int) -> str:

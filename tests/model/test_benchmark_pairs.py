@@ -118,3 +118,22 @@ def test_a_count_column_that_does_not_divide_is_not_the_denominator(tmp_path: Pa
     assert measure.denominator_col is None and "derived" in measure.note
     national = parse_file(path).national_values()
     assert national["denominator"].tolist() == [60.0]  # 40 ÷ 66.7%, derived and said so
+
+
+@pytest.mark.parametrize("merged_labels", [False, True])
+def test_bare_n_and_percent_under_a_row_of_measure_labels(tmp_path: Path, merged_labels: bool) -> None:
+    """Two header rows: the measure's name over its pair, then "N" and "%" (as Excel saves merged labels)."""
+    over = ",,,Prompt surgery,Prompt surgery,Delirium assessed,Delirium assessed" if merged_labels else \
+        ",,,Prompt surgery,,Delirium assessed,"
+    lines = ["Synthetic audit 2025,,,,,,", over, "1,2,3,4,5,6,7", "Trust,Hospital,Number of cases submitted,N,%,N,%",
+             "Alpha NHS Trust,Alpha General,120,60,50.0,90,75.0", "Alpha NHS Trust,Alpha Community,40,10,25.0,*,*",
+             "Beta NHS Trust,Beta Royal,200,120,60.0,160,80.0", "England,,360,190,52.8,250,69.4"]
+    path = tmp_path / "two_rows.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = propose_wide_mapping(path)
+    assert [(m.code, m.numerator_col, m.percent_col, m.denominator_col) for m in mapping.measures] == [
+        ("Prompt surgery", "Prompt surgery (N)", "Prompt surgery (%)", "Number of cases submitted"),
+        ("Delirium assessed", "Delirium assessed (N)", "Delirium assessed (%)", "Number of cases submitted"),
+    ]
+    national = parse_file(path).national_values()
+    assert national[["numerator", "denominator", "value"]].values.tolist() == [[190, 360, 52.8], [250, 360, 69.4]]
