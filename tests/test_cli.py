@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.model import shared_facts as facts
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / "tests" / "data" / "shared"
 
@@ -45,7 +47,7 @@ def test_import_benchmark_dry_run_json(tmp_path):
     found = json.loads(done.stdout)
     assert found["format"] == "fingertips"
     assert found["suppressed_cells"] > 0
-    assert found["rows"] == 396
+    assert found["rows"] == len(facts.fingertips())
 
 
 def test_import_benchmark_into_a_store(tmp_path):

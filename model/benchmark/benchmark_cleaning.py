@@ -52,6 +52,18 @@ def _unreadable_problems(text: pd.Series, rows: pd.Series, column: str) -> list[
     ]
 
 
+def marker_cells(table: pd.DataFrame, columns: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    """Suppression markers as written → cells holding them, cell by cell, over `columns` (each once)."""
+    counts: dict[str, int] = {}
+    for col in dict.fromkeys(columns):
+        numbers, text = _to_number(table[col])
+        present = text.dropna().astype(str)
+        present = present[(present != "") & _is_marker(present)]
+        for marker, n in present.value_counts(sort=False).items():
+            counts[str(marker)] = counts.get(str(marker), 0) + int(n)
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
 def _suppressed_text(value: pd.Series, raw: pd.Series | None) -> pd.Series:
     """The raw text where the value is empty ("" for a blank cell), None where it was read.
 
@@ -171,7 +183,7 @@ def _measures_frame(rows: Iterable[tuple[str, str, float]]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=MEASURE_COLUMNS)
 
 
-def _provenance(path: Path, sha256: str, values: pd.DataFrame, publisher: str, **extra: str) -> Provenance:
+def _provenance(path: Path, sha256: str, values: pd.DataFrame, publisher: str, **extra: Any) -> Provenance:
     # Periods in time order when the file gives a sortable key, else in file order.
     codes, periods = pd.factorize(values["period"])
     firsts = pd.Series(values["period_sortable"].to_numpy()).groupby(codes).min()

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from model.benchmark.benchmark_matching import find_our_rows
 from model.benchmark.benchmark_store import links_for_audit, periods_for_measure, values_for_measure
 from model.benchmark.benchmarks import OUTLIER_NOTE, FunnelResult, Overdispersion, funnel, outlier_table
+from model.benchmark.fingertips_import import main_ages
 from model.benchmark.local_comparison import LocalComparison, compare_local
 from model.core import settings
 from model.core.errors import KnownError
@@ -160,10 +161,12 @@ def _text(series: pd.Series) -> pd.Series:
 
 
 def breakdown_rows(values: pd.DataFrame) -> pd.DataFrame:
-    """Rows with no sub-breakdown: Persons (or no sex), all categories (Fingertips splits many ways)."""
+    """Rows with no sub-breakdown: Persons (or no sex), all categories, the main age (Fingertips splits many ways)."""
     sex = _text(values["sex"]).str.lower()
     has_persons = (sex == "persons").any()
     keep = (sex == "persons") if has_persons else pd.Series(True, index=values.index)
+    if len(values) and "measure_code" in values:
+        keep &= main_ages(values)
     return values[keep & (_text(values["category_type"]) == "")]
 
 
@@ -315,6 +318,12 @@ def compare_link(
     """
     audit_id = get_cycle(db, cycle_id).audit_id
     link = _link(db, audit_id, link_id)
+    if str(link["unit"] or "") == "median":
+        raise KnownError(
+            f"'{link['measure_name']}' is a median with its interquartile range, not a percentage of patients, "
+            "so it cannot be compared with a criterion's compliance.",
+            hint="Link the criterion to one of the file's percentage measures instead.",
+        )
     local = local_result(db, cycle_id, str(link["criterion_lineage"]))
     if local.n < 1:
         raise KnownError(

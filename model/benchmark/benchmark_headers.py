@@ -37,6 +37,24 @@ NATIONAL_NAMES = frozenset(
     }
 )
 
+_NATIONAL_UNITS = (
+    "trusts|hospitals|sites|organisations|organizations|units|providers|teams|services|health boards|boards|"
+    "trusts and health boards|hospital sites"
+)
+_NATIONAL_PATTERN = re.compile(
+    r"^(?:national|england|wales|england (?:and|&) wales|uk|united kingdom|scotland|northern ireland|"
+    r"(?:grand |overall )?total|overall|national (?:total|aggregate|average|figure|result)|"
+    rf"all(?: (?:participating |english |welsh )?(?:{_NATIONAL_UNITS}))?)"
+    r"(?:\s*[(\[].*[)\]])?(?:\s*[-:–]\s*(?:all|total|national).*)?$"
+)
+
+
+def is_national_name(text: str) -> bool:
+    """Does a name cell hold a national aggregate ("England and Wales", "National", "Total (all sites)")?"""
+    name = " ".join(str(text).replace("\ufeff", "").strip().lower().split())
+    return name in NATIONAL_NAMES or bool(_NATIONAL_PATTERN.match(name))
+
+
 # Fingertips: our column → normalised published header. Matched by name, never position.
 _FINGERTIPS = {
     "measure_code": "indicator id",
@@ -65,14 +83,20 @@ _FINGERTIPS = {
 _FINGERTIPS_REQUIRED = ("measure_code", "org_code", "period", "value")
 
 # Wide tables: a measure column is a stem and a role word (numerator, denominator, percentage).
-_ROLE_NUM = {"n", "num", "numerator", "met", "count"}
+_ROLE_NUM = {"n", "no", "no.", "num", "number", "numerator", "met", "count"}
 _ROLE_DEN = {"d", "den", "denom", "denominator", "total", "eligible"}
-_ROLE_PCT = {"p", "pc", "pct", "perc", "percent", "percentage", "%"}
+_ROLE_PCT = {"p", "pc", "pct", "perc", "percent", "percentage", "%", "proportion"}
 _ROLES = "numerator|denominator|percentage|percent|total|denom|perc|pct|num|den|pc|n|d|p"
 _PREFIX = re.compile(rf"^(?P<stem>[a-z]*\d+[a-z]?)(?P<role>{_ROLES})(?:[_ ](?P<rest>.*))?$", re.IGNORECASE)
-_SUFFIX = re.compile(rf"^(?P<stem>.+?)[_ ]+(?P<role>{_ROLES})$", re.IGNORECASE)
-_PAREN = re.compile(
-    r"^(?P<stem>.+?)\s*\((?P<role>n|d|%|num|numerator|denominator|count|total|pct|percent|percentage)\)$",
+# "Screened (%)", "Screened [N]", "Screened: n", "Screened - %", "Screened_pct", "Screened %".
+_WORDED = "numerator|denominator|percentage|percent|proportion|number|total|denom|count|perc|pct|num|den|no\\.?|n|d|%"
+_PAREN = re.compile(rf"^(?P<stem>.+?)\s*[(\[]\s*(?P<role>{_WORDED})\s*[)\]]$", re.IGNORECASE)
+_SUFFIX = re.compile(rf"^(?P<stem>.+?)(?:[_ ]*[-:–,]\s*|[_ ]+)(?P<role>{_WORDED})$", re.IGNORECASE)
+_BARE_PCT = re.compile(r"^(?P<stem>.*\w)\s*(?P<role>%)$")
+# "% screened", "Number screened", "Percentage of patients screened", "N: screened".
+_LEAD = re.compile(
+    r"^(?P<role>%|(?:n|no\.?|number|count|percentage|percent|proportion)(?=[\s:–-]))\s*(?:[-:–]\s*)?(?:of\s+)?"
+    r"(?P<stem>\S.*)$",
     re.IGNORECASE,
 )
 
@@ -134,12 +158,22 @@ def _find_header(grid: list[list[str]]) -> int:
     """Index of the header row: the first well-filled row that is mostly words, not numbers."""
     top = grid[:40]
     widest = max((sum(1 for c in r if c) for r in top), default=0)
-    for i, row in enumerate(top):
+
+    def wordy(row: list[str]) -> bool:
         cells = [c for c in row if c]
-        if len(cells) < max(2, widest // 2) or _is_number_row(row):
+        return len(cells) >= max(2, widest // 2) and not _is_number_row(row) and (
+            sum(not _is_number(c) for c in cells) >= 0.6 * len(cells))
+
+    for i, row in enumerate(top):
+        if not wordy(row):
             continue
-        if sum(not _is_number(c) for c in cells) >= 0.6 * len(cells):
-            return i
+        # A row of measure labels over the real header ("Screening" over "N", "%") has fewer cells.
+        below = next((j for j in range(i + 1, min(i + 4, len(top))) if any(top[j]) and not _is_number_row(top[j])),
+                     None)
+        if (below is not None and wordy(top[below]) and sum(map(bool, top[below])) > sum(map(bool, row))
+                and sum(bool(_role(c.strip("()[] ")) or column_role(c)) for c in top[below] if c) >= 2):
+            return below
+        return i
     return -1
 
 
@@ -154,24 +188,85 @@ def _unique_headers(row: list[str]) -> list[str]:
 
 
 def _role(word: str) -> str | None:
-    word = word.lower()
+    word = word.lower().strip()
     for role, words in (("n", _ROLE_NUM), ("d", _ROLE_DEN), ("p", _ROLE_PCT)):
         if word in words:
             return role
     return None
 
 
-def _measure_groups(headers: list[str]) -> dict[str, dict[str, str]]:
-    """Candidate measure groups by shared prefix: stem → {"n"/"d"/"p": header}."""
-    groups: dict[str, dict[str, str]] = {}
-    for header in headers:
-        match = _PREFIX.match(header) or _PAREN.match(header) or _SUFFIX.match(header)
+def _stem_key(stem: str) -> str:
+    """A stem as compared between a group's columns: case, spaces and end punctuation ignored."""
+    return " ".join(stem.replace("_", " ").strip(" -:–,.").casefold().split())
+
+
+def column_role(header: str) -> tuple[str, str] | None:
+    """(stem, role "n"/"d"/"p") when a header names one column of a measure group, else None.
+
+    Question prefixes (`q07n_met`), bracketed roles (`Screened (%)`, `Screened [N]`), trailing
+    roles (`Screened - %`, `screened_pct`, `Screened %`) and leading ones (`% screened`,
+    `Number screened`) are all recognised.
+    """
+    for pattern in (_PREFIX, _PAREN, _SUFFIX, _BARE_PCT, _LEAD):
+        match = pattern.match(header.strip())
         role = _role(match.group("role")) if match else None
-        if match and role:
-            groups.setdefault(match.group("stem").strip(), {}).setdefault(role, header)
+        if match and role and _stem_key(match.group("stem")):
+            return match.group("stem").strip(" -:–,"), role
+    return None
+
+
+def _measure_groups(headers: list[str]) -> dict[str, dict[str, str]]:
+    """Candidate measure groups by shared stem: stem → {"n"/"d"/"p": header}.
+
+    A stem with a count and a percentage, or a count and a denominator, is a group; the
+    denominator may be missing (a shared "number of cases" column is found later by arithmetic).
+    """
+    groups: dict[str, dict[str, str]] = {}
+    stems: dict[str, str] = {}
+    for header in headers:
+        found = column_role(header)
+        if found:
+            stem, role = found
+            key = _stem_key(stem)
+            stems.setdefault(key, stem)
+            groups.setdefault(key, {}).setdefault(role, header)
     return {
-        stem: roles for stem, roles in groups.items() if len(roles) >= 2 and ("n" in roles or "d" in roles)
+        stems[key]: roles for key, roles in groups.items() if len(roles) >= 2 and ("n" in roles or "d" in roles)
     }
+
+
+_MEDIAN_ROLES = {
+    "median": "m", "med": "m",
+    "lower iqr": "lo", "lower quartile": "lo", "lq": "lo", "q1": "lo", "p25": "lo", "iqr lower": "lo",
+    "upper iqr": "hi", "upper quartile": "hi", "uq": "hi", "q3": "hi", "p75": "hi", "iqr upper": "hi",
+}
+_MEDIAN_WORDS = "|".join(sorted((w.replace(" ", "[_ ]?") for w in _MEDIAN_ROLES), key=len, reverse=True))
+_MEDIAN_PREFIX = re.compile(rf"^(?P<stem>[a-z]*\d+[a-z]?)[_ ]?(?P<role>{_MEDIAN_WORDS})(?:[_ ](?P<rest>.*))?$", re.I)
+_MEDIAN_PAREN = re.compile(
+    rf"^(?P<stem>.+?)\s*(?:[(\[]\s*(?P<role>{_MEDIAN_WORDS})\s*[)\]]|[-:–,_ ]+(?P<role2>{_MEDIAN_WORDS}))$", re.I
+)
+_MEDIAN_KEYS = {word.replace(" ", ""): role for word, role in _MEDIAN_ROLES.items()}
+
+
+def median_groups(headers: list[str]) -> dict[str, dict[str, str]]:
+    """Medians with their interquartile range, by shared stem: stem → {"m", "lo", "hi": header}.
+
+    `q15median_mins`, `q15lower_iqr_mins`, `q15upper_iqr_mins`, or `Time to review (median)`,
+    `… (LQ)`, `… (UQ)`. A value with a range, not a numerator/denominator/percentage triplet.
+    """
+    groups: dict[str, dict[str, str]] = {}
+    stems: dict[str, str] = {}
+    for header in headers:
+        match = _MEDIAN_PREFIX.match(header.strip()) or _MEDIAN_PAREN.match(header.strip())
+        if not match:
+            continue
+        word = match.group("role") or match.groupdict().get("role2") or ""
+        role = _MEDIAN_KEYS.get(re.sub(r"[_ ]", "", word.lower()))
+        if role:
+            key = _stem_key(match.group("stem"))
+            stems.setdefault(key, match.group("stem").strip(" -:–,_"))
+            groups.setdefault(key, {}).setdefault(role, header)
+    return {stems[k]: roles for k, roles in groups.items() if "m" in roles}
 
 
 def _long_columns(headers: list[str]) -> dict[str, str] | None:

@@ -63,6 +63,9 @@ class Provenance:
         area_types: distinct area types.
         encoding: the text encoding used ("" for Excel).
         title: title rows above the header, joined ("" when none).
+        notes: note rows under the table ("Notes: …", "Source: …"), in order.
+        marker_cells: suppression markers as written → how many cells hold them, counted
+            cell by cell (a count and a percentage both suppressed are two cells).
     """
 
     publisher: str
@@ -72,6 +75,8 @@ class Provenance:
     area_types: tuple[str, ...]
     encoding: str = ""
     title: str = ""
+    notes: tuple[str, ...] = ()
+    marker_cells: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,10 @@ class MeasureGroup:
         numerator_col, denominator_col, percent_col: header names, or None when absent.
         scale: value = numerator / denominator × scale (100 for percentages, 1 for proportions).
         note: what the arithmetic check found (empty when n / d matched the value).
+        kind: "" for a count/percentage measure; "median" for a median (in `percent_col`)
+            with its interquartile range in `lower_col` and `upper_col`, which has no counts
+            and is not a proportion.
+        lower_col, upper_col: the range's columns, for a median.
     """
 
     code: str
@@ -93,6 +102,15 @@ class MeasureGroup:
     percent_col: str | None
     scale: float = 100.0
     note: str = ""
+    kind: str = ""
+    lower_col: str | None = None
+    upper_col: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column of the file this measure reads."""
+        cols = (self.numerator_col, self.denominator_col, self.percent_col, self.lower_col, self.upper_col)
+        return tuple(c for c in cols if c)
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,7 @@ parser sees one row per organisation. Row numbers given to parsers are spreadshe
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from pathlib import Path
 from typing import Any
@@ -23,9 +21,11 @@ from model.benchmark.benchmark_headers import (
     _is_number,
     _is_number_row,
     _measure_groups,
+    _role,
     _unique_headers,
 )
 from model.core.errors import ImportProblem
+from model.core.text_table import csv_rows, decode_text, lock_file_problem
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -34,6 +34,9 @@ _ORG_CODE = re.compile(r"^(?:[A-Z][A-Z0-9]{2}(?:[A-Z0-9]{2})?|[EWSNK]\d{8})$")
 
 
 def _read_bytes(path: Path) -> bytes:
+    lock = lock_file_problem(path)
+    if lock is not None:
+        raise lock
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
@@ -53,17 +56,6 @@ def _read_bytes(path: Path) -> bytes:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _encoding(data: bytes) -> str:
-    """utf-8-sig when the bytes decode strictly as UTF-8, else cp1252 (Windows), else latin-1."""
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "latin-1"
 
 
 def _is_excel(path: Path, data: bytes) -> bool:
@@ -97,13 +89,9 @@ def _excel_grid(path: Path) -> tuple[list[list[str]], str]:
     return grid, str(name)
 
 
-def _csv_grid(text: str, max_rows: int | None = None) -> list[list[str]]:
-    rows: list[list[str]] = []
-    for row in csv.reader(io.StringIO(text)):
-        rows.append([cell.strip() for cell in row])
-        if max_rows is not None and len(rows) >= max_rows:
-            break
-    return rows
+def _csv_grid(text: str, path: Path, max_rows: int | None = None, partial: bool = False) -> list[list[str]]:
+    """Rows of stripped text cells; the delimiter is sniffed as for case sheets (one rule for both)."""
+    return [[cell.strip() for cell in row] for row in csv_rows(text, path, max_rows=max_rows, partial=partial)]
 
 
 def _load_grid(
@@ -118,14 +106,15 @@ def _load_grid(
         grid, sheet = _excel_grid(path)
         encoding = ""
     else:
-        encoding = _encoding(data)
-        sample = data if max_rows is None else data[: 256 * 1024]
-        grid, sheet = _csv_grid(sample.decode(encoding, errors="replace"), max_rows), None
+        text, encoding = decode_text(data, path)
+        sample = text if max_rows is None else text[: 256 * 1024]
+        grid, sheet = _csv_grid(sample, path, max_rows, partial=len(sample) < len(text)), None
     width = max((len(r) for r in grid), default=0)
     grid = [r + [""] * (width - len(r)) for r in grid]
     header_at = _find_header(grid)
     if header_at < 0:
         return grid, encoding, sheet, False
+    grid = _with_group_labels(grid, header_at)
     orientation = _orientation(grid, header_at)
     if orientation == "unclear":
         raise ImportProblem(
@@ -137,6 +126,27 @@ def _load_grid(
     if orientation == "columns":
         return _transpose(grid, header_at), encoding, sheet, True
     return grid, encoding, sheet, False
+
+
+def _with_group_labels(grid: list[list[str]], header_at: int) -> list[list[str]]:
+    """A header of bare "N" / "%" cells under a row of measure labels reads "Label (N)", "Label (%)".
+
+    The label row may be merged cells (one label over its pair) or a CSV with the label over
+    the first column of each pair; a row of column numbers between them is skipped.
+    """
+    header = grid[header_at]
+    bare = [i for i, c in enumerate(header) if _role(c.strip("()[] ")) and len(c.strip("()[] ")) <= 10]
+    above = next((r for r in reversed(grid[:header_at]) if any(r) and not _is_number_row(r)), None)
+    if len(bare) < 2 or above is None:
+        return grid
+    labels, current = [], ""
+    for i in range(len(header)):
+        current = above[i] if i < len(above) and above[i] else current
+        labels.append(current)
+    if len({labels[i] for i in bare if labels[i]}) < 2:
+        return grid  # one title over everything is not a row of measure labels
+    named = [f"{labels[i]} ({c.strip('()[] ')})" if i in bare and labels[i] else c for i, c in enumerate(header)]
+    return [*grid[:header_at], named, *grid[header_at + 1 :]]
 
 
 def _orientation(grid: list[list[str]], header_at: int) -> str:
@@ -174,12 +184,29 @@ def _transpose(grid: list[list[str]], header_at: int) -> list[list[str]]:
     return [r + [""] * (width - len(r)) for r in [*grid[:header_at], *turned]]
 
 
+def _is_note_row(row: list[str]) -> bool:
+    """A row with one filled cell at most: a section heading, or a note under the table."""
+    return sum(1 for c in row if c) <= 1
+
+
 def _table_below(grid: list[list[str]], header_at: int) -> pd.DataFrame:
+    """The rows under the header as text, with spreadsheet row numbers as the index.
+
+    Blank rows, rows of column numbers and rows with a single filled cell (headings, and the
+    "Notes: …" / "Source: …" lines under a table, which `_file_notes` keeps) are left out.
+    """
     body = grid[header_at + 1 :]
-    keep = [i for i, row in enumerate(body) if any(row) and not _is_number_row(row)]
+    keep = [i for i, row in enumerate(body) if any(row) and not _is_number_row(row) and not _is_note_row(row)]
     frame = pd.DataFrame([body[i] for i in keep], columns=_unique_headers(grid[header_at]), dtype=object)
     frame.index = pd.Index([header_at + 2 + i for i in keep])  # spreadsheet row numbers
     return frame
+
+
+def _file_notes(grid: list[list[str]], header_at: int) -> tuple[str, ...]:
+    """The one-cell rows after the last row of the table ("Notes: …", "Source: …"), in order."""
+    body = grid[header_at + 1 :]
+    last = max((i for i, row in enumerate(body) if not _is_note_row(row)), default=-1)
+    return tuple(" ".join(c for c in row if c) for row in body[last + 1 :] if any(row))
 
 
 def detect_format(path: Path | str) -> str:

@@ -31,6 +31,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _organisation_count(rows: Any) -> int:
+    """Distinct organisations: by code, and by name for rows that have no code (national rows excluded)."""
+    coded = rows["org_code"].notna()
+    return int(rows.loc[coded, "org_code"].nunique() + rows.loc[~coded, "org_name"].dropna().nunique())
+
+
 def _measure_summary(parsed: ParsedBenchmark) -> list[dict[str, Any]]:
     values = parsed.values
     national = parsed.national_values()
@@ -46,7 +52,7 @@ def _measure_summary(parsed: ParsedBenchmark) -> list[dict[str, Any]]:
                 "unit": m.unit,
                 "kind": m.kind,
                 "rows": len(rows),
-                "organisations": int(others["org_code"].nunique()),
+                "organisations": _organisation_count(others),
                 "suppressed": int(rows["value"].isna().sum()),
                 "national": [
                     {k: _jsonable(getattr(r, k)) for k in ("period", "value", "numerator", "denominator")}
@@ -61,7 +67,7 @@ def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str
     """The JSON summary of a parsed file (fields documented in docs/benchmark-json.md)."""
     values = parsed.values
     others = values[~values["is_national"]]
-    by_type = others.groupby("area_type")["org_code"].nunique()
+    by_type = {str(k): _organisation_count(g) for k, g in others.groupby("area_type")}
     prov = parsed.provenance
     return {
         "file": prov.file_name,
@@ -71,10 +77,12 @@ def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str
         "sha256": prov.sha256,
         "encoding": prov.encoding,
         "rows": len(values),
-        "organisations": int(others["org_code"].nunique()),
-        "areas_by_type": {str(k): int(v) for k, v in by_type.items()},
+        "organisations": _organisation_count(others),
+        "areas_by_type": by_type,
         "periods": list(prov.periods),
         "suppressed_cells": parsed.suppressed_count,
+        "marker_cells": dict(prov.marker_cells),
+        "notes": list(prov.notes),
         "rejected_rows": parsed.rejected_rows,
         "duplicate_rows": int(parsed.duplicates["source_row"].nunique()) if len(parsed.duplicates) else 0,
         "problem_count": len(parsed.problems),

@@ -196,11 +196,25 @@ def _first_names(names: pd.Series, codes: np.ndarray, uniques: np.ndarray) -> di
     return result
 
 
+def main_ages(values: pd.DataFrame) -> pd.Series:
+    """Per row, whether its age is its measure's main age: the one most rows have ("65+ yrs").
+
+    An export can add other ages for some areas only (England and the regions also "80+ yrs");
+    those are breakdowns, like sex and category, not the indicator's headline figure.
+    """
+    age = values["age"].astype(object).where(values["age"].notna(), "")
+    counts = pd.DataFrame({"m": values["measure_code"].astype(object), "a": age}).value_counts(sort=True)
+    main = counts[~counts.index.get_level_values("m").duplicated()]  # the most common age per measure
+    wanted = pd.Series(main.index.get_level_values("a"), index=main.index.get_level_values("m"))
+    return pd.Series(age.to_numpy() == values["measure_code"].astype(object).map(wanted).to_numpy(), index=values.index)
+
+
 def _fingertips_national(values: pd.DataFrame) -> pd.Series:
-    """England rows without a category, Persons (or the only sex when an indicator has no Persons)."""
+    """England rows without a category, at the main age, Persons (or the only sex when there is no Persons)."""
     england = (values["org_code"] == NATIONAL_CODE) & values["category_type"].isna()
     national = pd.Series(False, index=values.index)
     if england.any():
+        england &= main_ages(values)
         rows = values[england]
         persons = rows["sex"].astype(str).str.lower() == "persons"
         has_persons = persons.groupby(rows["measure_code"]).transform("any")

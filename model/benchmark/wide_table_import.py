@@ -21,20 +21,23 @@ from model.benchmark.benchmark_cleaning import (
     _suppressed_text,
     _to_number,
     _unreadable_problems,
+    marker_cells,
 )
 from model.benchmark.benchmark_headers import (
+    _MEDIAN_PREFIX,
     _PREFIX,
     NATIONAL_CODE,
-    NATIONAL_NAMES,
     _detect,
     _find_header,
     _is_number_row,
     _measure_groups,
-    _norm,
     _unique_headers,
+    is_national_name,
+    median_groups,
 )
 from model.benchmark.benchmark_parsed import MeasureGroup, ParsedBenchmark, WideMapping
-from model.benchmark.benchmark_reading import _load_grid, _read_bytes, _sha256, _table_below
+from model.benchmark.benchmark_reading import _file_notes, _load_grid, _read_bytes, _sha256, _table_below
+from model.benchmark.wide_columns import count_columns, id_columns, shared_denominator
 from model.core.errors import ImportProblem
 
 _TITLE_NAMES = re.compile(r"\b([a-z]{0,3}\d+[a-z]?)\s*[=:]\s*([^;]+)", re.IGNORECASE)
@@ -108,7 +111,7 @@ def propose_wide_mapping(path: Path | str, header_row: int | None = None) -> Wid
     data = _read_bytes(path)
     table, titles, header_at, sheet, transposed = _wide_table(path, data, header_row)
     groups = _measure_groups(list(table.columns))
-    if not groups:
+    if not groups and not median_groups(list(table.columns)):
         raise ImportProblem(
             "No numerator/denominator/percentage columns were recognised.",
             where=str(path),
@@ -116,10 +119,25 @@ def propose_wide_mapping(path: Path | str, header_row: int | None = None) -> Wid
         )
     title_text = "; ".join(c for row in titles for c in row if c)
     names = {k.lower(): " ".join(v.split()) for k, v in _TITLE_NAMES.findall(title_text)}
+    medians = median_groups(list(table.columns))
+    measure_cols = {c for roles in [*groups.values(), *medians.values()] for c in roles.values()}
+    ids, id_notes = id_columns(table, measure_cols)
+    counts = count_columns(table, measure_cols | {c for c in ids.values() if c})
+    shared_notes: dict[str, str] = {}
+    for stem, roles in groups.items():
+        if "d" not in roles:
+            shared, shared_notes[stem] = shared_denominator(table, roles, counts)
+            if shared:
+                roles["d"] = shared
     measures = tuple(
-        _check_group(table, stem, roles, names.get(stem.lower(), "")) for stem, roles in groups.items()
+        _check_group(table, stem, roles, names.get(stem.lower(), ""), shared_notes.get(stem, ""))
+        for stem, roles in groups.items()
+    ) + tuple(
+        MeasureGroup(_code(stem), names.get(stem.lower(), "") or " ".join(filter(None, [stem, _rest_name(roles)])),
+                     None, None, roles["m"], 1.0, "median with its interquartile range", "median",
+                     roles.get("lo"), roles.get("hi"))
+        for stem, roles in medians.items()
     )
-    ids, id_notes = _id_columns(table, {c for roles in groups.values() for c in roles.values()})
     period = _TITLE_PERIOD.search(title_text)
     notes = id_notes + [f"{m.code}: {m.note}" for m in measures if m.note]
     if transposed:
@@ -135,12 +153,14 @@ def propose_wide_mapping(path: Path | str, header_row: int | None = None) -> Wid
     )
 
 
-def _check_group(table: pd.DataFrame, stem: str, roles: dict[str, str], title_name: str) -> MeasureGroup:
+def _check_group(
+    table: pd.DataFrame, stem: str, roles: dict[str, str], title_name: str, shared_note: str = ""
+) -> MeasureGroup:
     """Confirm a group by arithmetic: n ≤ d (else swap) and n / d × scale ≈ p."""
     num, den, pct = roles.get("n"), roles.get("d"), roles.get("p")
     nums = {k: _to_number(table[c])[0] for k, c in (("n", num), ("d", den), ("p", pct)) if c}
-    note = ""
-    if num and den and (nums["n"] > nums["d"]).mean() > 0.5:
+    note = shared_note
+    if num and den and not shared_note and (nums["n"] > nums["d"]).mean() > 0.5:
         num, den = den, num
         nums["n"], nums["d"] = nums["d"], nums["n"]
         note = "numerator and denominator looked swapped; swapped them"
@@ -153,50 +173,23 @@ def _check_group(table: pd.DataFrame, stem: str, roles: dict[str, str], title_na
             scale = 1.0
         elif not err100 <= 0.6:
             note = "; ".join(filter(None, [note, "numerator ÷ denominator does not match the percentage"]))
+        elif shared_note:
+            note = ""  # a shared denominator confirmed by arithmetic needs no remark
     elif not (num and den):
         note = "; ".join(filter(None, [note, "no denominator column; denominators derived from N and %"]))
     name = title_name or " ".join(filter(None, [stem, _rest_name(roles)]))
-    return MeasureGroup(stem, name, num, den, pct, scale, note)
+    return MeasureGroup(_code(stem), name, num, den, pct, scale, note)
+
+
+def _code(stem: str) -> str:
+    """A measure's code: the question prefix (`q07`) or its worded stem, as the file spells it."""
+    return " ".join(stem.split())
 
 
 def _rest_name(roles: dict[str, str]) -> str:
-    match = _PREFIX.match(roles.get("n") or roles.get("d") or "")
+    match = _PREFIX.match(roles.get("n") or roles.get("d") or "") or _MEDIAN_PREFIX.match(roles.get("m") or "")
     rest = match.group("rest") if match else None
     return rest.replace("_", " ") if rest else ""
-
-
-def _id_columns(table: pd.DataFrame, measure_cols: set[str]) -> tuple[dict[str, str | None], list[str]]:
-    found: dict[str, str] = {}
-    for col in table.columns:
-        if col in measure_cols:
-            continue
-        for key, pattern in _ID_PATTERNS.items():
-            if key not in found and pattern.search(_norm(col)):
-                found[key] = col
-                break
-    notes: list[str] = []
-    if "site_code" not in found and "trust_code" not in found:
-        guess = _code_like_column(table, measure_cols)
-        if guess:
-            found["trust_code"] = guess
-            notes.append(f"organisation codes guessed from column '{guess}'")
-        else:
-            notes.append("no organisation code column found; matching will be by name")
-    sites = "site_code" in found
-    ids = {
-        "org_code_col": found.get("site_code") or found.get("trust_code"),
-        "org_name_col": found.get("site_name") if sites and "site_name" in found else found.get("trust_name"),
-        "parent_code_col": found.get("trust_code") if sites else None,
-        "parent_name_col": found.get("trust_name") if sites and "site_name" in found else None,
-    }
-    return ids, notes
-
-
-def _code_like_column(table: pd.DataFrame, exclude: set[str]) -> str | None:
-    for col in table.columns:
-        if col not in exclude and table[col].astype(str).str.fullmatch(r"[A-Z0-9]{3,5}").mean() > 0.8:
-            return str(col)
-    return None
 
 
 def parse_wide(path: Path | str, mapping: WideMapping) -> ParsedBenchmark:
@@ -230,12 +223,17 @@ def parse_wide(path: Path | str, mapping: WideMapping) -> ParsedBenchmark:
     values, duplicates, dup_problems = _finish(
         values[~nameless].copy(), ["measure_code", "org_code", "period"]
     )
-    measures = _measures_frame((g.code, g.name, g.scale) for g in mapping.measures)
+    # A median is not a proportion: no scale, so no proportion is ever made of it.
+    measures = _measures_frame((g.code, g.name, np.nan if g.kind == "median" else g.scale) for g in mapping.measures)
+    medians = measures["measure_code"].isin([g.code for g in mapping.measures if g.kind == "median"])
+    measures.loc[medians, ["unit", "kind"]] = "median"
     titles = " ".join(c for row in grid[: mapping.header_row] for c in row if c and not _is_number_row(row))
+    used = [c for g in mapping.measures for c in g.columns]
     return ParsedBenchmark(
         format="national_audit_wide",
         provenance=_provenance(
-            path, _sha256(data), values, grid[0][0] if titles else "", encoding=encoding, title=titles
+            path, _sha256(data), values, grid[0][0] if titles else "", encoding=encoding, title=titles,
+            notes=_file_notes(grid, mapping.header_row), marker_cells=marker_cells(table, used),
         ),
         measures=measures,
         values=values,
@@ -250,7 +248,7 @@ def parse_wide(path: Path | str, mapping: WideMapping) -> ParsedBenchmark:
 def _check_mapping_columns(table: pd.DataFrame, mapping: WideMapping, path: Path) -> None:
     wanted = [mapping.org_code_col, mapping.org_name_col, mapping.parent_code_col, mapping.parent_name_col]
     for group in mapping.measures:
-        wanted += [group.numerator_col, group.denominator_col, group.percent_col]
+        wanted += list(group.columns)
     missing = [c for c in wanted if c and c not in table.columns]
     if missing:
         raise ImportProblem(
@@ -274,9 +272,11 @@ def _wide_ids(table: pd.DataFrame, mapping: WideMapping) -> pd.DataFrame:
             "parent_name": column(mapping.parent_name_col),
         }
     )
-    text = ids.apply(lambda s: s.astype(str).str.strip().str.lower())
-    ids["is_national"] = text.isin(NATIONAL_NAMES).any(axis=1) & (
-        ids["org_code"].isna() | text["org_code"].isin(NATIONAL_NAMES) | (ids["org_code"] == NATIONAL_CODE)
+    text = ids.apply(lambda s: s.astype(object).where(s.notna(), "").astype(str).str.strip())
+    named = text.apply(lambda s: s.map(is_national_name)).astype(bool)
+    # "England and Wales", "National", "Total": the national figure, never an organisation.
+    ids["is_national"] = named.any(axis=1) & (
+        ids["org_code"].isna() | named["org_code"] | named["org_name"] | (ids["org_code"] == NATIONAL_CODE)
     )
     code = ids["org_code"].fillna("").astype(str)
     # A 5-character site code belongs to the trust with its first 3 characters (ODS rule).
@@ -286,7 +286,7 @@ def _wide_ids(table: pd.DataFrame, mapping: WideMapping) -> pd.DataFrame:
         .where(~ids["is_national"], None)
     )
     ids["area_type"] = np.select(
-        [ids["is_national"], ids["parent_code"].notna(), code.str.len() == 3],
+        [ids["is_national"], ids["parent_code"].notna() | ids["parent_name"].notna(), code.str.len() == 3],
         ["National", "Site", "Trust"],
         default="Organisation",
     )
@@ -331,4 +331,11 @@ def _wide_measure(table: pd.DataFrame, group: MeasureGroup) -> tuple[pd.DataFram
         },
         index=table.index,
     )
+    if group.kind == "median":
+        for key, col in (("lower_ci95", group.lower_col), ("upper_ci95", group.upper_col)):
+            numbers, text = _to_number(table[col]) if col else (empty, none)
+            out[key] = numbers
+            if col:
+                problems += _unreadable_problems(text, rows, col)
+        out["value_note"] = value.notna().map({True: "median; the limits are the interquartile range", False: None})
     return out, problems

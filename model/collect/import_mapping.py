@@ -15,12 +15,10 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from sqlite_utils import Database
 
 from model.collect.sheet_analysis import guess_column_roles
-from model.collect.sheets import RawSheet, SheetTable, _unique_names, column_letter
+from model.collect.sheets import RawSheet, SheetTable, build_table
 from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.plan.criteria import Criterion, list_criteria
@@ -135,26 +133,13 @@ def _by_position(mapping: dict[str, str], answer_columns: list[str], criteria: l
 def table_at_header(path: str | Path, raw: RawSheet, header_row: int) -> SheetTable:
     """The sheet read with the header in a row the user chose (1-based, as Excel numbers it).
 
-    Used when the detected header is wrong; rows below that are entirely blank are dropped.
+    Used when the detected header is wrong. The rows below are sorted exactly as for a found
+    header (`build_table`): empty, repeated-header, totals and summary rows are left out.
     """
     grid = raw.grid
     if not 1 <= header_row <= len(grid):
         raise KnownError(f"Row {header_row} is not in the sheet.", hint=f"Choose a row from 1 to {len(grid)}.")
-    names = [" ".join(v.split()) if isinstance(v, str) else "" for v in grid.iloc[header_row - 1]]
-    body = grid.iloc[header_row:]
-    filled = body.notna() & (body.astype("str").apply(lambda s: s.str.strip()) != "")
-    # A "TOTAL" row under the cases is not a case.
-    first = body.bfill(axis=1).iloc[:, 0].astype("str").str.strip().str.casefold()
-    total = first.str.match(r"^(grand |sub ?)?totals?\b").fillna(False).astype(bool)
-    filled.loc[total.to_numpy()] = False
-    keep_cols = [c for i, c in enumerate(grid.columns) if names[i] or filled[c].any()]
-    letters = [column_letter(int(c)) for c in keep_cols]
-    unique = _unique_names([names[list(grid.columns).index(c)] for c in keep_cols], letters)
-    data = body.loc[filled[keep_cols].any(axis=1), keep_cols].copy()
-    data.columns = unique
-    data.index = pd.Index(np.asarray(data.index, dtype=np.int64) + 1, name="row")
-    return SheetTable(path=Path(path), sheet=raw.name, header_row=header_row, header_height=1,
-                      columns=tuple(unique), display_headers=tuple(unique), letters=tuple(letters), data=data)
+    return build_table(Path(path), raw, header_row=header_row)
 
 
 def identifying_warnings(table: SheetTable) -> dict[str, list[str]]:

@@ -14,10 +14,7 @@ the delimiter (comma, semicolon, tab) is sniffed. HTML tables saved as ``.xls`` 
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +29,7 @@ from model.collect.cell_codes import ColumnCodes
 from model.collect.cell_text import _cells_of_rows, _grid_of_cells, _text_grid
 from model.collect.hidden_rows import _ZIP_MAGIC, _hidden_rows_xlsx
 from model.core.errors import ImportProblem
+from model.core.text_table import csv_rows, decode_text, lock_file_problem, sniff_delimiter
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
@@ -75,6 +73,9 @@ def _size_text(size: int) -> str:
 
 def _check_file(path: Path, max_bytes: int) -> int:
     """Refuse missing, empty, oversized or unknown files before reading anything."""
+    lock = lock_file_problem(path)
+    if lock is not None:
+        raise lock
     if not path.is_file():
         raise ImportProblem("The file does not exist.", where=str(path), hint="Choose the file again.")
     size = path.stat().st_size
@@ -242,56 +243,14 @@ def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, nam
                     codes=codes)
 
 
-def _decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 (BOM or not), UTF-16 with BOM, else cp1252."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        # Windows exports: cp1252 has five undefined bytes; latin-1 keeps those readable.
-        try:
-            return data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            return data.decode("latin-1"), "latin-1"
-
-
-def _delimiter_score(sample_lines: list[str], delimiter: str) -> tuple[int, int]:
-    """How table-like the sample is when split on this delimiter: (rows of the usual width, width)."""
-    widths = [len(r) for r in csv.reader(sample_lines, delimiter=delimiter) if any(c.strip() for c in r)]
-    if not widths:
-        return 0, 0
-    width, count = Counter(widths).most_common(1)[0]
-    return (count if width > 1 else 0), width
-
-
-def _sniff_delimiter(text: str) -> str:
-    """Comma, semicolon or tab: csv.Sniffer first, checked against a simple consistency score."""
-    sample = text[:65536]
-    lines = sample.splitlines()[:200]
-    scores = {d: _delimiter_score(lines, d) for d in (",", ";", "\t")}
-    best = max(scores, key=lambda d: (scores[d][0], scores[d][1]))
-    try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        return best
-    # Title rows fool the Sniffer; trust it only when it is as consistent as the best.
-    return sniffed if scores.get(sniffed, (0, 0))[0] >= scores[best][0] else best
-
-
 def _read_text_sheet(path: Path) -> RawSheet:
     """A CSV/TSV/TXT file as one RawSheet."""
-    text, encoding = _decode_text(path.read_bytes())
+    text, encoding = decode_text(path.read_bytes(), path)
     if not text.strip():
         raise ImportProblem("The file holds no data (only blank lines).", where=str(path),
                             hint="Check you chose the right file.")
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise _corrupt(path, f"CSV: {exc}") from exc
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
+    rows = csv_rows(text, path, delimiter)
     warnings = (f"Read as {encoding} text.",) if encoding in {"cp1252", "latin-1"} else ()
     grid, codes = _text_grid(rows)
     return RawSheet(name=path.stem, grid=grid, warnings=warnings, codes=codes)

@@ -34,10 +34,22 @@ from model.benchmark.benchmark_summary import summarise
 from model.benchmark.funnel_drawing import HIGHLIGHT_GID, OURS_GID, POINTS_GID
 from model.core import settings
 from model.plan.cycles import list_cycles
+from tests.model import shared_facts as facts
 
 VTE = 1
 NATIONAL = "national_audit_trust_results.csv"
 FINGERTIPS = "fingertips_example.csv"
+# The sample's measures, read from the file: count/denominator/% triplets, then medians.
+TRIPLETS = facts.national_triplets()
+MEASURES = TRIPLETS + facts.national_medians()
+LAST = TRIPLETS[-1]  # a triplet removed from the mapping, then added back by hand
+NATIONAL_ROW = facts.national_aggregate()
+OUR_TRUST, OUR_SITES = facts.multi_site_trust()
+OUR_NAME = next(r[2] for r in facts.national_rows()[1] if r[0] == OUR_TRUST)
+
+
+def national_percent(q: str) -> str:
+    return NATIONAL_ROW[facts.national_column(q, "p")]
 
 
 @pytest.fixture(autouse=True)
@@ -77,28 +89,29 @@ def test_import_national_audit_table_through_the_wizard(qtbot, ctx, dialog_log, 
     assert "National audit table" in wizard.file_page.format_label.text()
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
     assert wizard.pages.currentIndex() == PAGE_MAPPING
-    assert wizard.mapping_page.mapping_model.rowCount() == 4
+    assert wizard.mapping_page.mapping_model.rowCount() == len(MEASURES)
     assert wizard.mapping_page.id_boxes["org_code_col"].currentText() == "sitecode"
     assert wizard.mapping_page.id_boxes["parent_code_col"].currentText() == "trustcode"
     assert wizard.mapping_page.period_edit.text() == "2025"
     go_to_preview(qtbot, wizard)
     summary = wizard.preview_page.summary_label.text()
     assert "suppressed cells" in summary and "Site" in summary and "2025" in summary
-    assert wizard.preview_page.measures_model.rowCount() == 4
+    assert wizard.preview_page.measures_model.rowCount() == len(MEASURES)
     national = wizard.preview_page.measures_model.data(wizard.preview_page.measures_model.index(0, 5))
-    assert "61.1" in national
-    assert wizard.preview_page.problems_model.rowCount() == len(wizard.parsed.problems) > 0
-    dialog_log.save_path = str(tmp_path / "problems.csv")
-    qtbot.mouseClick(wizard.preview_page.save_problems_button, Qt.LeftButton)
-    assert "repeated row" in (tmp_path / "problems.csv").read_text(encoding="utf-8-sig")
+    assert national_percent(TRIPLETS[0]) in national
+    assert wizard.preview_page.problems_model.rowCount() == len(wizard.parsed.problems)
+    if wizard.parsed.problems:
+        dialog_log.save_path = str(tmp_path / "problems.csv")
+        qtbot.mouseClick(wizard.preview_page.save_problems_button, Qt.LeftButton)
+        assert "reason" in (tmp_path / "problems.csv").read_text(encoding="utf-8-sig")
     import_now(qtbot, wizard)
     stored = list_datasets(ctx.store.db)
     assert len(stored) == 1 and wizard.dataset_id == int(stored["id"].iloc[0])
-    assert int(stored["measure_count"].iloc[0]) == 4
+    assert int(stored["measure_count"].iloc[0]) == len(MEASURES)
     found = measures(ctx.store.db, wizard.dataset_id)
-    assert sorted(found["measure_code"]) == ["q07", "q08", "q12", "q15"]
-    q07 = values_for_measure(ctx.store.db, int(found["id"].iloc[0]))
-    assert q07.loc[q07["is_national"], "value"].tolist() == [61.1]
+    assert sorted(found["measure_code"]) == sorted(MEASURES)
+    first = values_for_measure(ctx.store.db, int(found["id"].iloc[0]))
+    assert first.loc[first["is_national"], "value"].tolist() == [float(national_percent(TRIPLETS[0]))]
 
 
 def test_reimport_asks_replace_or_skip(qtbot, ctx, dialog_log, shared_data):
@@ -124,17 +137,17 @@ def test_import_fingertips_skips_the_mapping(qtbot, ctx, dialog_log, shared_data
     qtbot.waitUntil(lambda: wizard.pages.currentIndex() == PAGE_PREVIEW, timeout=10000)
     summary = wizard.preview_page.summary_label.text()
     assert "County &amp; UA" in summary or "County & UA" in summary
-    assert "2019/20" in summary
+    assert facts.fingertips_periods()[0] in summary
     import_now(qtbot, wizard)
     stored = list_datasets(ctx.store.db)
-    assert stored["row_count"].tolist() == [396] and stored["format"].tolist() == ["fingertips"]
+    assert stored["row_count"].tolist() == [len(facts.fingertips())] and stored["format"].tolist() == ["fingertips"]
 
 
 def test_profile_saved_and_loaded(qtbot, ctx, dialog_log, shared_data):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
     page = wizard.mapping_page
-    page.mapping_view.setCurrentIndex(page.mapping_model.index(3, 0))
+    page.mapping_view.setCurrentIndex(page.mapping_model.index(MEASURES.index(LAST), 0))
     qtbot.mouseClick(page.remove_measure_button, Qt.LeftButton)
     page.mapping_model.setData(page.mapping_model.index(0, MappingModel.COL_NAME), "Falls risk assessment")
     qtbot.keyClicks(page.profile_name_edit, "Falls audit")
@@ -143,14 +156,15 @@ def test_profile_saved_and_loaded(qtbot, ctx, dialog_log, shared_data):
     again = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(again.next_button, Qt.LeftButton)
     page = again.mapping_page
-    assert page.mapping_model.rowCount() == 4
+    assert page.mapping_model.rowCount() == len(MEASURES)
     page.profile_box.setCurrentText("Falls audit")
     qtbot.mouseClick(page.load_profile_button, Qt.LeftButton)
-    assert [g.code for g in page.mapping_model.groups] == ["q07", "q08", "q12"]
+    assert [g.code for g in page.mapping_model.groups] == [m for m in MEASURES if m != LAST]
     go_to_preview(qtbot, again)
     import_now(qtbot, again)
     stored = list_datasets(ctx.store.db)
-    assert stored["profile_name"].tolist() == ["Falls audit"] and stored["measure_count"].tolist() == [3]
+    assert stored["profile_name"].tolist() == ["Falls audit"]
+    assert stored["measure_count"].tolist() == [len(MEASURES) - 1]
     assert "Falls risk assessment" in measures(ctx.store.db)["name"].tolist()
 
 
@@ -168,8 +182,8 @@ def test_unknown_layout_is_explained(qtbot, ctx, dialog_log, tmp_path):
 
 @pytest.fixture
 def page(qtbot, ctx, shared_data):
-    """The Benchmark page on the demo VTE audit's re-audit, the national falls table imported, we are RZ1."""
-    save_identity(ctx.store.db, "Northfield Hospitals NHS Foundation Trust", "RZ1", "RZ101, RZ102, RZ103")
+    """The Benchmark page on the demo VTE audit's re-audit, the national falls table imported, we are a trust in it."""
+    save_identity(ctx.store.db, OUR_NAME, OUR_TRUST, ", ".join(sorted(OUR_SITES)))
     save_dataset(ctx.store.db, parse_file(shared_data / NATIONAL))
     page = BenchmarkPage(ctx)
     qtbot.addWidget(page)
@@ -178,7 +192,7 @@ def page(qtbot, ctx, shared_data):
 
 
 def link_first_criterion(qtbot, page: BenchmarkPage, difference: str = "") -> None:
-    page.measure_box.setCurrentIndex(page.measure_box.findText("q07", Qt.MatchStartsWith))
+    page.measure_box.setCurrentIndex(page.measure_box.findText(TRIPLETS[0], Qt.MatchStartsWith))
     if difference:
         qtbot.keyClicks(page.difference_edit, difference)
     qtbot.mouseClick(page.link_button, Qt.LeftButton)
@@ -190,8 +204,8 @@ def test_datasets_and_measures_listed(page):
     row = page.datasets_model.rows[0]
     assert page.datasets_model.data(page.datasets_model.index(0, DatasetsModel.COL_SHA)) == row["sha256"][:12]
     assert page.datasets_model.data(page.datasets_model.index(0, DatasetsModel.COL_PERIODS)) == "2025"
-    assert page.measures_model.rowCount() == 4
-    assert "RZ1" in page.who_label.text()
+    assert page.measures_model.rowCount() == len(MEASURES)
+    assert OUR_TRUST in page.who_label.text()
 
 
 def test_link_a_criterion_and_compare(qtbot, page, dialog_log):
@@ -203,9 +217,9 @@ def test_link_a_criterion_and_compare(qtbot, page, dialog_log):
     result = page.comparison
     assert result.versus.describe() in text
     assert "indicative" in text and "national counts any time in the stay" in text
-    assert "National value" in text and "61.1%" in text
+    assert "National value" in text and f"{national_percent(TRIPLETS[0])}%" in text
     assert f"{result.versus.rank} of {result.versus.organisations}" in text
-    assert "RZ101" in text and "matched by code" in text  # our own published row
+    assert sorted(OUR_SITES)[0] in text and "matched by code" in text  # our own published row
     ax = page.chart.figure.axes[0]
     (points,) = [c for c in ax.collections if c.get_gid() == POINTS_GID]
     assert len(points.get_offsets()) == len(result.organisations) > 50
@@ -226,13 +240,13 @@ def test_overdispersion_changes_the_limits(qtbot, page):
 
 
 def test_name_match_is_confirmed_first(qtbot, ctx, page, dialog_log):
-    save_identity(ctx.store.db, "Northfield Hospitals NHS Foundation Trust", "RQQ", "")
+    save_identity(ctx.store.db, OUR_NAME, "RQQ", "")
     dialog_log.answer = True
     link_first_criterion(qtbot, page)
     qtbot.waitUntil(lambda: page.comparison is not None and page.comparison.organisations["ours"].any(),
                     timeout=10000)
     asks = [c for c in dialog_log.calls if c[0] == "ask"]
-    assert len(asks) == 1 and "Northfield" in asks[0][2]
+    assert len(asks) == 1 and OUR_NAME.split()[0] in asks[0][2]
     assert "matched by name" in page.details.toPlainText()
 
 
@@ -312,26 +326,27 @@ def test_add_a_measure_group_by_hand(qtbot, ctx, dialog_log, shared_data):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
     page = wizard.mapping_page
-    page.mapping_view.setCurrentIndex(page.mapping_model.index(3, 0))
+    page.mapping_view.setCurrentIndex(page.mapping_model.index(MEASURES.index(LAST), 0))
     qtbot.mouseClick(page.remove_measure_button, Qt.LeftButton)
-    assert [g.code for g in page.mapping_model.groups] == ["q07", "q08", "q12"]
+    assert [g.code for g in page.mapping_model.groups] == [m for m in MEASURES if m != LAST]
     assert not page.add_measure_button.isEnabled() and "code" in page.new_measure_message.text()
-    qtbot.keyClicks(page.new_code_edit, "q07")
+    qtbot.keyClicks(page.new_code_edit, TRIPLETS[0])
     assert "already" in page.new_measure_message.text()
     page.new_code_edit.clear()
     qtbot.keyClicks(page.new_code_edit, "lift")
     qtbot.keyClicks(page.new_name_edit, "Safe lifting equipment")
-    page.new_boxes["numerator_col"].setCurrentText("q15n_met")
+    num, den, pct = (facts.national_column(LAST, r) for r in ("n", "d", "p"))
+    page.new_boxes["numerator_col"].setCurrentText(num)
     assert not page.add_measure_button.isEnabled() and "denominator" in page.new_measure_message.text()
-    page.new_boxes["denominator_col"].setCurrentText("q15n_met")
+    page.new_boxes["denominator_col"].setCurrentText(num)
     assert "different column" in page.new_measure_message.text()
-    page.new_boxes["denominator_col"].setCurrentText("q15d_eligible")
-    page.new_boxes["percent_col"].setCurrentText("q15p_percent")
+    page.new_boxes["denominator_col"].setCurrentText(den)
+    page.new_boxes["percent_col"].setCurrentText(pct)
     assert page.add_measure_button.isEnabled() and page.new_measure_message.text() == ""
     qtbot.mouseClick(page.add_measure_button, Qt.LeftButton)
     added = page.mapping_model.groups[-1]
     assert (added.code, added.name, added.numerator_col, added.denominator_col, added.percent_col) == (
-        "lift", "Safe lifting equipment", "q15n_met", "q15d_eligible", "q15p_percent")
+        "lift", "Safe lifting equipment", num, den, pct)
     assert page.new_code_edit.text() == "" and not page.add_measure_button.isEnabled()
     go_to_preview(qtbot, wizard)
     import_now(qtbot, wizard)
@@ -339,14 +354,14 @@ def test_add_a_measure_group_by_hand(qtbot, ctx, dialog_log, shared_data):
     assert found.loc["lift", "name"] == "Safe lifting equipment" and found.loc["lift", "unit"] == "percent"
     lift = values_for_measure(ctx.store.db, int(found.loc["lift", "id"]))
     assert lift.loc[lift["is_national"], ["numerator", "denominator", "value"]].values.tolist() == [
-        [2668.0, 4108.0, 64.9]]
+        [float(NATIONAL_ROW[c]) for c in (num, den, pct)]]
 
 
 def test_changing_the_header_row_proposes_again(qtbot, ctx, dialog_log, shared_data):
     wizard = wizard_on(qtbot, ctx, dialog_log, shared_data / NATIONAL)
     qtbot.mouseClick(wizard.next_button, Qt.LeftButton)
     page = wizard.mapping_page
-    assert page.header_spin.value() == 4  # title, measure names, column numbers, then the header
+    assert page.header_spin.value() == 4  # two title rows, column numbers, then the header
     page.header_spin.setValue(3)  # the row of column numbers
     qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
     assert page.mapping_model.rowCount() == 0
@@ -354,11 +369,11 @@ def test_changing_the_header_row_proposes_again(qtbot, ctx, dialog_log, shared_d
     assert page.id_boxes["org_code_col"].findText("17") > 0  # the columns are that row's cells now
     assert wizard.mapping().header_row == 2
     page.header_spin.setValue(4)
-    qtbot.waitUntil(lambda: not wizard.busy and page.mapping_model.rowCount() == 4, timeout=10000)
+    qtbot.waitUntil(lambda: not wizard.busy and page.mapping_model.rowCount() == len(MEASURES), timeout=10000)
     assert page.id_boxes["org_code_col"].currentText() == "sitecode"
-    assert page.new_boxes["numerator_col"].findText("q15n_met") > 0
+    assert page.new_boxes["numerator_col"].findText(facts.national_column(LAST, "n")) > 0
     go_to_preview(qtbot, wizard)
-    assert wizard.parsed.mapping.header_row == 3 and len(wizard.parsed.measures) == 4
+    assert wizard.parsed.mapping.header_row == 3 and len(wizard.parsed.measures) == len(MEASURES)
 
 
 def test_the_period_chosen_when_linking_is_remembered(qtbot, ctx, shared_data):
@@ -367,8 +382,9 @@ def test_the_period_chosen_when_linking_is_remembered(qtbot, ctx, shared_data):
     page = BenchmarkPage(ctx)
     qtbot.addWidget(page)
     page.load(VTE, cycle_id)
-    page.measure_box.setCurrentIndex(page.measure_box.findText("99901", Qt.MatchStartsWith))
-    assert page.period_box.currentText() == "2022/23"  # the latest is offered first
+    page.measure_box.setCurrentIndex(page.measure_box.findText(facts.fingertips()["Indicator ID"].iloc[0],
+                                                                Qt.MatchStartsWith))
+    assert page.period_box.currentText() == facts.fingertips_periods()[-1]  # the latest is offered first
     page.period_box.setCurrentText("2020/21")
     qtbot.mouseClick(page.link_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: page.comparison is not None, timeout=10000)
@@ -388,7 +404,7 @@ def test_deleting_a_national_file_asks_first_and_removes_its_links(qtbot, ctx, p
     dialog_log.answer = False
     qtbot.mouseClick(button, Qt.LeftButton)
     (ask,) = [c for c in dialog_log.calls if c[0] == "ask"]
-    assert NATIONAL in ask[2] and "4 measure(s)" in ask[2] and "1 of them in this audit" in ask[2]
+    assert NATIONAL in ask[2] and f"{len(MEASURES)} measure(s)" in ask[2] and "1 of them in this audit" in ask[2]
     assert len(list_datasets(ctx.store.db)) == 1 and page.links_model.rowCount() == 1
     dialog_log.answer = True
     page.show()

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
@@ -20,6 +21,7 @@ from model.collect.pseudonym import key_path_for, load_or_create_key
 from model.plan.audits import Audit, create_audit, get_audit
 from model.plan.criteria import Criterion, add_criterion, list_criteria
 from model.plan.cycles import Cycle, create_cycle
+from tests.conftest import SHARED_DATA
 
 WARD_CRITERIA = [
     ("Screening tool used", "Sepsis screening tool completed for adults with NEWS2 ≥ 5"),
@@ -40,11 +42,17 @@ def open_collect(qtbot, ctx, audit_id: int) -> CollectPage:
     return page
 
 
+WARD = json.loads((SHARED_DATA / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+WARD_DATES = sorted(c["admission_date"] for c in WARD["case_detail"])
+WARD_KEYS = ("C1", "C2", "C3", "C4")
+WARD_ODD = [u["value"] for k in WARD_KEYS for u in WARD["criteria"][k]["unrecognised"]]
+
+
 def ward_audit(ctx) -> int:
-    """A fresh audit whose one cycle has the ward workbook's four criteria."""
+    """A fresh audit whose one cycle (covering the workbook's admission dates) has its four criteria."""
     db = ctx.store.db
     audit = create_audit(db, Audit(title="AMU sepsis (ward sheet)", status="data_collection"))
-    cycle = create_cycle(db, Cycle(audit_id=audit.id, period_start="2026-01-01", period_end="2026-03-31",
+    cycle = create_cycle(db, Cycle(audit_id=audit.id, period_start=WARD_DATES[0], period_end=WARD_DATES[-1],
                                    planned_sample=80))
     for short, statement in WARD_CRITERIA:
         add_criterion(db, cycle.id, Criterion(statement=statement, short_name=short))
@@ -251,14 +259,15 @@ def test_import_wizard_on_the_ward_workbook(qtbot, ctx, ward_file, shared_data):
     page = open_collect(qtbot, ctx, ward_audit(ctx))
     wizard = run_wizard(qtbot, page, ward_file)
     assert wizard.sheet_page.sheet.currentText() == expected["data_sheet"]
-    assert wizard.sheet_page.header_row.value() == expected["header_row"]
-    assert wizard.values_page.table.rowCount() == 3
+    # The merged group labels above the header make a two-row header that starts in their row.
+    assert wizard.sheet_page.header_row.value() == expected["group_label_row"] == expected["header_row"] - 1
+    assert wizard.values_page.table.rowCount() == len(set(WARD_ODD))
     assert wizard.preview_page.counts_model.rowCount() == 4
     with qtbot.waitSignal(wizard.imported, timeout=20000):
         wizard.accept()
     assert count_cases(ctx.store.db, page.cycle_id) == expected["cases"]
-    for got, key in zip(stored_counts(ctx, page.cycle_id), ("S1", "S2", "S3", "S4"), strict=True):
-        want = expected["counts"][key]
+    for got, key in zip(stored_counts(ctx, page.cycle_id), WARD_KEYS, strict=True):
+        want = expected["criteria"][key]
         assert got.get("met", 0) == want["met"]
         assert got.get("not_met", 0) == want["not_met"]
         assert got.get("exception", 0) == want["exception"]
@@ -272,11 +281,12 @@ def test_import_wizard_on_the_ward_workbook(qtbot, ctx, ward_file, shared_data):
 
 def test_decisions_in_the_wizard_are_stored(qtbot, ctx, ward_file):
     page = open_collect(qtbot, ctx, ward_audit(ctx))
-    wizard = run_wizard(qtbot, page, ward_file, decide={"pending": "not_met"})
+    (odd,) = WARD["criteria"]["C4"]["unrecognised"]
+    wizard = run_wizard(qtbot, page, ward_file, decide={odd["value"]: "not_met"})
     with qtbot.waitSignal(wizard.imported, timeout=20000):
         wizard.accept()
     lactate = stored_counts(ctx, page.cycle_id)[3]
-    assert lactate["not_met"] == 7
+    assert lactate["not_met"] == WARD["criteria"]["C4"]["not_met"] + 1
 
 
 def test_cancel_during_import_stores_nothing(qtbot, ctx, ward_file, monkeypatch, dialog_log):
@@ -305,13 +315,13 @@ def test_reimport_is_detected_replace_or_skip(qtbot, ctx, ward_file, dialog_log)
     skipped = run_wizard(qtbot, page, ward_file)
     assert dialog_log.calls[-1][1] == "File already imported"
     assert skipped.closed_with == [0]  # rejected: nothing imported
-    assert count_cases(ctx.store.db, page.cycle_id) == 76
+    assert count_cases(ctx.store.db, page.cycle_id) == WARD["cases"]
     dialog_log.answer = True  # Replace
     again = run_wizard(qtbot, page, ward_file)
-    assert again.preview_page.wiz.session.plan.case_count == 76
+    assert again.preview_page.wiz.session.plan.case_count == WARD["cases"]
     with qtbot.waitSignal(again.imported, timeout=20000):
         again.accept()
-    assert count_cases(ctx.store.db, page.cycle_id) == 76
+    assert count_cases(ctx.store.db, page.cycle_id) == WARD["cases"]
     assert page.imports_model.rowCount() == 1
 
 
@@ -325,11 +335,13 @@ def test_header_row_can_be_changed_by_hand(qtbot, ctx, ward_file):
     sheet_page.header_row.setValue(1)
     sheet_page.header_row.editingFinished.emit()
     qtbot.waitUntil(lambda: sheet_page.isComplete() and wizard.session.table.header_row == 1, timeout=20000)
-    assert wizard.session.table.columns[0].startswith("SEPSIS AUDIT")
-    sheet_page.header_row.setValue(4)
+    title = str(load_workbook(ward_file)[WARD["data_sheet"]]["A1"].value)
+    assert wizard.session.table.columns[0] == " ".join(title.split())
+    header = WARD["header_row"]
+    sheet_page.header_row.setValue(header)
     sheet_page.header_row.editingFinished.emit()
-    qtbot.waitUntil(lambda: sheet_page.isComplete() and wizard.session.table.header_row == 4, timeout=20000)
-    assert wizard.session.table.columns[0] == "Case no." and len(wizard.session.table.data) == 76
+    qtbot.waitUntil(lambda: sheet_page.isComplete() and wizard.session.table.header_row == header, timeout=20000)
+    assert wizard.session.table.columns[0] == "Case no." and len(wizard.session.table.data) == WARD["cases"]
     assert sheet_page.preview_model.rowCount() == 50
 
 
@@ -341,10 +353,12 @@ def test_mapping_page_needs_a_case_ref(qtbot, ctx, ward_file):
     wizard.next()
     wizard.next()
     mapping = wizard.mapping_page
-    assert mapping.mapping()["Case no."] == "case_ref"
-    mapping.set_target("Case no.", "ignore")
+    table = wizard.session.table
+    case = table.columns[table.letters.index(WARD["columns"]["case"])]
+    assert mapping.mapping()[case] == "case_ref"
+    mapping.set_target(case, "ignore")
     assert not mapping.isComplete() and "case reference" in mapping.problem.text()
-    mapping.set_target("Case no.", "case_ref")
+    mapping.set_target(case, "case_ref")
     mapping.profile_name.setText("AMU sheet")
     qtbot.mouseClick(mapping.save_profile, Qt.LeftButton)
     assert mapping.profiles.currentText() == "AMU sheet"
@@ -369,7 +383,7 @@ def test_quick_look_without_an_audit(qtbot, ctx, ward_file, dialog_log):
     qtbot.mouseClick(page.quick_look_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: getattr(page, "quick_look_dialog", None) is not None, timeout=20000)
     html = page.quick_look_dialog.text.toPlainText()
-    assert "AMU sepsis data" in html and "Lactate measured" in html
+    assert WARD["data_sheet"] in html and "Lactate measured" in html
 
 
 def test_destroy_key_asks_twice(qtbot, ctx, dialog_log):

@@ -29,6 +29,7 @@ from model.plan.audits import Audit, create_audit
 from model.plan.criteria import Criterion, add_criterion
 from model.plan.cycles import Cycle, create_cycle
 from model.store.store import open_memory
+from tests.model import shared_facts as facts
 
 NATIONAL_CSV = """Synthetic national audit 2025,,,,,,
 trustcode,sitecode,Trust name,Hospital name,q01n_met,q01d_eligible,q01p_percent
@@ -186,10 +187,15 @@ def test_rate_measure_is_flagged(store, shared_data):
     result = compare_link(db, link, store["cycle"], period="2020/21")
     assert result.unit == "per 100,000" and "not a percentage" in " ".join(result.sentences())
     assert result.period == "2020/21" and result.area_type == "County & UA"
-    assert result.periods == ("2019/20", "2020/21", "2021/22", "2022/23")
+    assert list(result.periods) == facts.fingertips_periods()
     assert result.organisations["numerator"].notna().all()  # suppressed areas are left out, not 0
-    assert result.left_out == 2  # E09000001 and E06000053, Persons, 2020/21
-    assert not {"E09000001", "E06000053"} & set(result.organisations["code"])
+    raw = facts.fingertips()
+    rows = raw[(raw["Area Type"] == "County & UA") & (raw["Sex"] == "Persons") & (raw["Time period"] == "2020/21")
+               & (raw["Category Type"] == "") & (raw["Age"] == raw["Age"].mode().iloc[0])]
+    empty = set(rows.loc[(rows["Value"] == "") | (rows["Count"] == ""), "Area Code"])
+    assert result.left_out == len(empty) > 0
+    assert not empty & set(result.organisations["code"])
+    assert len(result.organisations) == len(rows) - len(empty)  # one row per area: older age bands left out
 
 
 def test_the_linked_period_is_the_default(store, shared_data):
@@ -204,3 +210,16 @@ def test_the_linked_period_is_the_default(store, shared_data):
     assert compare_link(db, link, store["cycle"]).period == "2022/23"  # none stored: the latest
     link_criterion(db, 1, lineage, measure_id, period="1999")
     assert compare_link(db, link, store["cycle"]).period == "2022/23"  # not in the file: the latest
+
+
+def test_a_median_measure_is_refused_with_a_reason(store, shared_data):
+    db = store["db"]
+    dataset = save_dataset(db, parse_file(shared_data / "national_audit_trust_results.csv"))
+    found = measures(db, dataset).set_index("measure_code")
+    (median,) = facts.national_medians()
+    assert found.loc[median, "unit"] == "median"
+    lineage = db.execute("SELECT lineage FROM criteria").fetchone()[0]
+    link = link_criterion(db, 1, lineage, int(found.loc[median, "id"]))
+    with pytest.raises(KnownError, match="median with its interquartile range") as info:
+        compare_link(db, link, store["cycle"])
+    assert info.value.hint

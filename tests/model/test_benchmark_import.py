@@ -28,16 +28,16 @@ from model.benchmark.benchmark_import import (
 )
 from model.core.errors import ImportProblem
 from tests.generators import generate_fingertips_csv
+from tests.model import shared_facts as facts
 
 NATIONAL_FILE = "national_audit_trust_results.csv"
 MARKERS = {"*", "<5", "n/a", "-", "c", "x", "..", ""}
 
 
 def _raw_wide_rows(path: Path) -> list[list[str]]:
-    """The national audit file read independently: rows below the header."""
-    rows = list(csv.reader(io.StringIO(path.read_bytes().decode("cp1252"))))
-    header_at = next(i for i, r in enumerate(rows) if r and r[0] == "trustcode")
-    return [rows[header_at], *rows[header_at + 1 :]]
+    """The national audit file read independently: the header, then the table's rows (no notes)."""
+    header, body = facts.national_rows()
+    return [header, *body]
 
 
 def _fingertips_row(**fields: str) -> list[str]:
@@ -66,14 +66,17 @@ def test_fingertips_example_reads_all_rows(shared_data: Path) -> None:
     parsed = parse_fingertips(path)
     values = parsed.values
     assert parsed.format == "fingertips"
-    assert len(values) == len(expected) == 396
+    assert len(values) == len(expected) == len(facts.fingertips())
     assert list(values.columns) == VALUE_COLUMNS
     assert parsed.rejected_rows == 0 and parsed.problems == []
     blank = expected["Value"] == ""
     assert parsed.suppressed_count == int(blank.sum()) > 0
     suppressed = values[values["value"].isna()]
     assert (suppressed["suppressed_text"] == "").all()
-    assert suppressed["value_note"].str.contains("suppressed").all()
+    assert (suppressed["value_note"].astype(str).str.len() > 0).all()  # each says why it is empty
+    # A value note alone does not mean suppression (some areas have a note and a value).
+    noted = expected["Value note"] != ""
+    assert (values.loc[(noted & ~blank).to_numpy(), "value"].notna()).all()
     assert suppressed["numerator"].isna().all()  # never 0
     assert not (values["value"] == 0).any()
     assert np.allclose(values.loc[~blank.to_numpy(), "value"], expected.loc[~blank, "Value"].astype(float))
@@ -85,18 +88,25 @@ def test_fingertips_example_fields_and_national(shared_data: Path) -> None:
     name = parsed.measures.loc[0, "name"]
     assert "\n" not in name and name.startswith("Emergency hospital admissions due to falls")
     assert parsed.measures.loc[0, "unit"] == "per 100,000"
-    assert parsed.provenance.periods == ("2019/20", "2020/21", "2021/22", "2022/23")
+    raw = facts.fingertips()
+    assert list(parsed.provenance.periods) == facts.fingertips_periods()
     assert set(parsed.provenance.area_types) == {"Country", "Region", "County & UA"}
     assert set(values["sex"]) == {"Persons", "Male", "Female"}
-    assert values["category_type"].notna().sum() == 12
+    assert values["category_type"].notna().sum() == (raw["Category Type"] != "").sum()
     assert values["compared_to_parent"].notna().all()  # "Compared to Region value or percentiles"
     assert set(values["compared_to_national"].dropna()) >= {"Worse", "Not compared"}
     national = parsed.national_values()
     assert list(national["period"]) == list(parsed.provenance.periods)
+    main_age = raw["Age"].mode().iloc[0]  # the age every area has; England also has older bands
     england = values[
         (values["org_code"] == "E92000001") & (values["sex"] == "Persons") & values["category_type"].isna()
+        & (values["age"] == main_age)
     ]
     assert list(national["value"]) == list(england["value"])
+    want = raw[(raw["Area Code"] == "E92000001") & (raw["Sex"] == "Persons") & (raw["Category"] == "")
+               & (raw["Age"] == main_age)]
+    assert list(national["numerator"]) == want["Count"].astype(float).tolist()
+    assert list(national["denominator"]) == want["Denominator"].astype(float).tolist()
 
 
 def test_c_engine_pads_a_short_row_with_nan() -> None:
@@ -254,15 +264,19 @@ def test_propose_wide_mapping_for_national_audit(shared_data: Path) -> None:
     assert mapping.header_row == 3
     assert (mapping.org_code_col, mapping.parent_code_col) == ("sitecode", "trustcode")
     assert (mapping.org_name_col, mapping.parent_name_col) == ("Hospital name", "Trust name")
-    assert [m.code for m in mapping.measures] == ["q07", "q08", "q12", "q15"]
-    first = mapping.measures[0]
-    assert (first.numerator_col, first.denominator_col, first.percent_col) == (
-        "q07n_met",
-        "q07d_eligible",
-        "q07p_percent",
-    )
-    assert first.name == "Multifactorial falls risk assessment" and first.scale == 100.0
-    assert all(m.note == "" for m in mapping.measures)  # n / d matched p for every group
+    triplets, medians = facts.national_triplets(), facts.national_medians()
+    assert [m.code for m in mapping.measures] == triplets + medians
+    for measure in mapping.measures[: len(triplets)]:
+        # The stems after the prefix need not match (q12n_injury_check, q12d_falls).
+        q = measure.code
+        assert (measure.numerator_col, measure.denominator_col, measure.percent_col) == (
+            facts.national_column(q, "n"), facts.national_column(q, "d"), facts.national_column(q, "p"))
+        assert measure.name.startswith(q) and measure.scale == 100.0 and measure.kind == ""
+        assert measure.note == ""  # n / d matched p
+    median = mapping.measures[-1]
+    assert median.kind == "median" and median.percent_col == facts.national_column(medians[0], "median")
+    assert (median.lower_col, median.upper_col) == (facts.national_column(medians[0], "lower"),
+                                                    facts.national_column(medians[0], "upper"))
     assert mapping.period == "2025"
 
 
@@ -271,45 +285,52 @@ def test_parse_wide_values_match_the_raw_file(shared_data: Path) -> None:
     parsed = parse_wide(path, propose_wide_mapping(path))
     values = parsed.values
     assert parsed.provenance.encoding == "cp1252"
-    assert parsed.provenance.publisher.startswith("National Audit of Inpatient Falls")
+    first_title = path.read_bytes().decode("cp1252").split(",")[0]
+    assert parsed.provenance.publisher == first_title
+    assert [n.split(":")[0] for n in parsed.provenance.notes] == ["Notes", "Source"]  # kept, not organisations
     national = parsed.national_values()
     raw = _raw_wide_rows(path)
     header, body = raw[0], [r for r in raw[1:] if any(r)]
     nat_raw = body[0]
-    assert list(national["measure_code"]) == ["q07", "q08", "q12", "q15"]
-    assert list(national["value"]) == [
-        float(nat_raw[header.index(f"{q}p_percent")]) for q in ("q07", "q08", "q12", "q15")
+    triplets = facts.national_triplets()
+    assert list(national["measure_code"]) == triplets + facts.national_medians()
+    assert list(national["value"])[: len(triplets)] == [
+        float(nat_raw[header.index(facts.national_column(q, "p"))]) for q in triplets
     ]
     seen: set[tuple[str, str]] = set()
     for row in body[1:]:
-        key = (row[1], row[3])
+        key = (row[1], row[3].strip())  # a trailing space in a name is not part of it
         if key in seen:
             continue  # a repeated organisation row: the first one is kept
         seen.add(key)
-        for q in ("q07", "q08", "q12", "q15"):
+        for q in triplets:
             got = values[
                 (values["org_code"] == row[1])
-                & (values["org_name"] == row[3])
+                & (values["org_name"] == key[1])
                 & (values["measure_code"] == q)
             ]
             assert len(got) == 1
-            cell = row[header.index(f"{q}p_percent")]
+            cell = row[header.index(facts.national_column(q, "p"))]
             if cell in MARKERS:
                 assert math.isnan(got["value"].item()) and got["suppressed_text"].item() == cell
             else:
                 assert got["value"].item() == float(cell) and got["suppressed_text"].item() is None
     assert parsed.suppressed_count == int(values["value"].isna().sum()) > 0
-    assert not (values.loc[values["suppressed_text"].notna(), "numerator"] == 0).any()
+    # A marker is never read as 0; "-" (no eligible patients) has real zero counts beside it in the file.
+    assert not (values.loc[values["suppressed_text"].notna() & (values["suppressed_text"] != "-"), "numerator"]
+                == 0).any()
 
 
 def test_parse_wide_names_codes_and_duplicates(shared_data: Path) -> None:
     path = shared_data / NATIONAL_FILE
     parsed = parse_file(path)
     values = parsed.values
-    assert "St Aldhelm’s Hospital NHS Trust" in set(values["parent_name"])
+    assert any("’" in name for name in values["parent_name"].dropna())
     assert any("–" in name for name in values["org_name"].dropna())
-    site = values[values["org_code"] == "RZ101"].iloc[0]
-    assert (site["parent_code"], site["area_type"]) == ("RZ1", "Site")
+    trust, sites = facts.multi_site_trust()
+    site = values[values["org_code"] == sorted(sites)[0]].iloc[0]
+    assert (site["parent_code"], site["area_type"]) == (trust, "Site")
+    assert not values.loc[~values["is_national"], "org_name"].str.startswith(("Notes", "Source")).any()
     raw = _raw_wide_rows(path)[1:]
     keys = [(r[1], r[3]) for r in raw if any(r) and r[1]]
     repeats = len(keys) - len(set(keys))
@@ -348,7 +369,7 @@ def test_wide_excel_version_matches_csv(shared_data: Path, tmp_path: Path) -> No
     book.save(xlsx)
     assert detect_format(xlsx) == "national_audit_wide"
     mapping = propose_wide_mapping(xlsx)
-    assert [m.code for m in mapping.measures] == ["q07", "q08", "q12", "q15"]
+    assert [m.code for m in mapping.measures] == facts.national_triplets() + facts.national_medians()
     from_excel = parse_wide(xlsx, mapping).values
     from_csv = parse_wide(path, propose_wide_mapping(path)).values
     cols = ["measure_code", "org_code", "org_name", "numerator", "denominator", "value", "suppressed_text"]
@@ -483,7 +504,7 @@ def test_fingertips_example_with_bom_reads_the_same(shared_data: Path, tmp_path:
     with_bom = parse_fingertips(path).values
     plain = parse_fingertips(shared_data / "fingertips_example.csv").values
     pd.testing.assert_frame_equal(with_bom, plain)
-    assert with_bom["measure_code"].iloc[0] == "99901"
+    assert with_bom["measure_code"].iloc[0] == facts.fingertips()["Indicator ID"].iloc[0]
 
 
 # --- Transposed tables and headers ---------------------------------------------------------------

@@ -37,6 +37,7 @@ from model.core.errors import KnownError
 from model.store.migrations import known_names, m005_benchmarks, m006_benchmark_links_period
 from model.store.store import open_memory, open_store
 from tests.generators import generate_fingertips_csv
+from tests.model import shared_facts as facts
 
 NATIONAL_FILE = "national_audit_trust_results.csv"
 TABLES = {
@@ -83,15 +84,17 @@ def test_save_fingertips_dataset_and_query(db: Database, shared_data: Path) -> N
     parsed = parse_file(shared_data / "fingertips_example.csv")
     dataset_id = save_dataset(db, parsed)
     listed = list_datasets(db)
-    assert listed.loc[0, "id"] == dataset_id and listed.loc[0, "row_count"] == 396
+    assert listed.loc[0, "id"] == dataset_id and listed.loc[0, "row_count"] == len(facts.fingertips())
     assert listed.loc[0, "measure_count"] == 1
     assert json.loads(listed.loc[0, "periods_json"]) == list(parsed.provenance.periods)
     measure = measures(db, dataset_id).iloc[0]
-    assert measure["measure_code"] == "99901" and measure["unit"] == "per 100,000"
-    assert periods_for_measure(db, int(measure["id"])) == ["2019/20", "2020/21", "2021/22", "2022/23"]
-    rows = values_for_measure(db, int(measure["id"]), period="2019/20")
-    assert len(rows) == 99
-    assert rows["is_national"].sum() == 1
+    raw = facts.fingertips()
+    assert measure["measure_code"] == raw["Indicator ID"].iloc[0] and measure["unit"] == "per 100,000"
+    periods = facts.fingertips_periods()
+    assert periods_for_measure(db, int(measure["id"])) == periods
+    rows = values_for_measure(db, int(measure["id"]), period=periods[0])
+    assert len(rows) == (raw["Time period"] == periods[0]).sum()
+    assert rows["is_national"].sum() == 1  # England, Persons, the main age, no category
     suppressed = rows[rows["value"].isna()]
     assert len(suppressed) > 0 and (suppressed["suppressed_text"] == "").all()
     assert not (rows["value"] == 0).any()
@@ -102,7 +105,7 @@ def test_save_fingertips_dataset_and_query(db: Database, shared_data: Path) -> N
 def test_reimport_is_refused_unless_replace_and_links_follow(db: Database, shared_data: Path) -> None:
     parsed = parse_file(shared_data / NATIONAL_FILE)
     first = save_dataset(db, parsed)
-    q08 = int(measures(db, first).set_index("measure_code").loc["q08", "id"])
+    q08 = int(measures(db, first).set_index("measure_code").loc[facts.national_triplets()[1], "id"])
     audit_id = _audit(db)
     link_criterion(db, audit_id, "crit-lsbp", q08, "National counts all patients; we audit over-65s only")
     with pytest.raises(KnownError, match="already imported"):
@@ -112,7 +115,7 @@ def test_reimport_is_refused_unless_replace_and_links_follow(db: Database, share
     assert list(list_datasets(db)["id"]) == [second]
     links = links_for_audit(db, audit_id)
     assert len(links) == 1
-    assert links.loc[0, "measure_code"] == "q08" and links.loc[0, "dataset_id"] == second
+    assert links.loc[0, "measure_code"] == facts.national_triplets()[1] and links.loc[0, "dataset_id"] == second
     assert links.loc[0, "definition_difference"].startswith("National counts all")
 
 
@@ -129,13 +132,17 @@ def test_values_for_wide_measure_keep_markers_and_percent_proportions(
     db: Database, shared_data: Path
 ) -> None:
     dataset_id = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
-    q08 = int(measures(db, dataset_id).set_index("measure_code").loc["q08", "id"])
-    rows = values_for_measure(db, q08)
-    rz102 = rows[rows["org_code"] == "RZ102"].iloc[0]
-    assert pd.isna(rz102["value"]) and rz102["suppressed_text"] == "*" and pd.isna(rz102["proportion"])
+    q = facts.national_triplets()[1]
+    measure_id = int(measures(db, dataset_id).set_index("measure_code").loc[q, "id"])
+    rows = values_for_measure(db, measure_id)
+    site, marker = facts.suppressed_cell(q)
+    cell = rows[rows["org_code"] == site].iloc[0]
+    assert pd.isna(cell["value"]) and cell["suppressed_text"] == marker and pd.isna(cell["proportion"])
     national = rows[rows["is_national"]].iloc[0]
-    assert national["value"] == 56.0
-    assert national["proportion"] == pytest.approx(2730 / 4878)
+    raw = facts.national_aggregate()
+    assert national["value"] == float(raw[facts.national_column(q, "p")])
+    n, d = float(raw[facts.national_column(q, "n")]), float(raw[facts.national_column(q, "d")])
+    assert national["proportion"] == pytest.approx(n / d)
 
 
 def test_delete_dataset_removes_values_and_links(db: Database, shared_data: Path) -> None:
@@ -172,15 +179,19 @@ def test_profiles_round_trip(db: Database, shared_data: Path) -> None:
 
 def test_find_our_rows_by_code_then_name(shared_data: Path) -> None:
     values = parse_file(shared_data / NATIONAL_FILE).values
-    ours = find_our_rows(values, "RZ1")
-    assert set(ours["org_code"]) == {"RZ101", "RZ102", "RZ103"}
+    trust, sites = facts.multi_site_trust()
+    ours = find_our_rows(values, trust)
+    assert set(ours["org_code"]) == sites
     assert set(ours["match_kind"]) == {"code"}
-    by_site = find_our_rows(values, "", site_codes=["rz402"])
-    assert set(by_site["org_code"]) == {"RZ402"}
-    plain = find_our_rows(values, "QQQ", trust_name="st aldhelms hospital nhs trust")
-    assert set(plain["org_code"]) == {"RZ401", "RZ402"}
-    by_name = find_our_rows(values, "QQQ", trust_name="St Aldhelm’s Hospital NHS-Trust")
-    assert set(by_name["org_code"]) == {"RZ401", "RZ402"} and set(by_name["match_kind"]) == {"name"}
+    one = sorted(sites)[0]
+    by_site = find_our_rows(values, "", site_codes=[one.lower()])
+    assert set(by_site["org_code"]) == {one}
+    header, body = facts.national_rows()
+    name = next(r[2] for r in body if r[0] == trust)
+    plain = find_our_rows(values, "QQQ", trust_name=name.lower())
+    assert set(plain["org_code"]) == sites
+    by_name = find_our_rows(values, "QQQ", trust_name=name.upper().replace(" NHS ", " NHS-"))
+    assert set(by_name["org_code"]) == sites and set(by_name["match_kind"]) == {"name"}
     assert find_our_rows(values, "QQQ", trust_name="").empty
 
 
@@ -192,7 +203,7 @@ def test_store_file_keeps_datasets_across_opens(tmp_path: Path, shared_data: Pat
     store = open_store(path)
     try:
         assert list(list_datasets(store.db)["id"]) == [dataset_id]
-        assert len(measures(store.db)) == 4
+        assert len(measures(store.db)) == len(facts.national_triplets()) + len(facts.national_medians())
     finally:
         store.close()
 
@@ -201,9 +212,11 @@ def test_import_benchmark_json_dry_run(shared_data: Path) -> None:
     summary = import_benchmark_json(shared_data / NATIONAL_FILE, dry_run=True)
     assert summary["format"] == "national_audit_wide" and summary["dry_run"] is True
     assert summary["dataset_id"] is None
-    assert [m["code"] for m in summary["measures"]] == ["q07", "q08", "q12", "q15"]
+    assert [m["code"] for m in summary["measures"]] == facts.national_triplets() + facts.national_medians()
+    raw, first = facts.national_aggregate(), facts.national_triplets()[0]
     assert summary["measures"][0]["national"] == [
-        {"period": "2025", "value": 61.1, "numerator": 2997.0, "denominator": 4905.0}
+        {"period": "2025", **{k: float(raw[facts.national_column(first, r)])
+                              for k, r in (("value", "p"), ("numerator", "n"), ("denominator", "d"))}}
     ]
     assert summary["areas_by_type"] == {"Site": summary["organisations"]}
     assert summary["suppressed_cells"] > 0 and summary["periods"] == ["2025"]
@@ -215,9 +228,9 @@ def test_cli_dry_run_json(shared_data: Path, capsys: pytest.CaptureFixture[str])
     code = main_import_benchmark([str(shared_data / "fingertips_example.csv"), "--json", "--dry-run"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert out["format"] == "fingertips" and out["rows"] == 396
+    assert out["format"] == "fingertips" and out["rows"] == len(facts.fingertips())
     assert out["areas_by_type"]["Region"] == 9
-    assert len(out["measures"][0]["national"]) == 4
+    assert len(out["measures"][0]["national"]) == len(facts.fingertips_periods())  # one per period
 
 
 def test_cli_stores_with_db_and_refuses_twice(
@@ -319,7 +332,7 @@ def test_delete_dataset_removes_its_lookups_only(db: Database, shared_data: Path
     for table in ("benchmark_areas", "benchmark_periods", "benchmark_details"):
         assert {r[0] for r in db.execute(f"SELECT DISTINCT dataset_id FROM {table}")} == {second}
     assert 0 < db["benchmark_areas"].count < areas
-    assert len(values_for_measure(db, int(measures(db, second)["id"].iloc[0]))) == 396
+    assert len(values_for_measure(db, int(measures(db, second)["id"].iloc[0]))) == len(facts.fingertips())
 
 
 def test_link_remembers_its_period(db: Database, shared_data: Path) -> None:
@@ -406,10 +419,12 @@ def test_value_ids_stay_unique_and_increasing_across_datasets(db: Database, shar
     def ids(dataset_id: int) -> list[int]:
         return sorted(i for m in measures(db, dataset_id)["id"] for i in values_for_measure(db, int(m))["id"])
 
-    assert ids(first) == list(range(1, 461)) and ids(second) == list(range(461, 461 + 396))
+    wide, tips = len(parse_file(shared_data / NATIONAL_FILE).values), len(facts.fingertips())
+    assert ids(first) == list(range(1, wide + 1)) and ids(second) == list(range(wide + 1, wide + 1 + tips))
     delete_dataset(db, first)
     third = save_dataset(db, parse_file(shared_data / NATIONAL_FILE))
-    assert min(ids(third)) == 461 + 396 and db["benchmark_columns"].count == 5
+    assert min(ids(third)) == wide + 1 + tips
+    assert db["benchmark_columns"].count == 1 + len(facts.national_triplets()) + len(facts.national_medians())
 
 
 def test_a_row_in_another_recorded_layout_reads_the_same(db: Database, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from model.plan.audits import Audit, create_audit
 from model.plan.criteria import Criterion, add_criterion, list_criteria
 from model.plan.cycles import Cycle, create_cycle, start_next_cycle
 from model.store.store import open_memory, open_store
+from tests.conftest import SHARED_DATA
 
 KEY = bytes(range(32))
 WARD_CRITERIA = [
@@ -44,13 +45,22 @@ WARD_CRITERIA = [
     ("Lactate ≤1 h", "Lactate measured within 1 hour"),
 ]
 # Expected-json key for each of those criteria, in order.
-WARD_KEYS = ["S1", "S2", "S3", "S4"]
+WARD_KEYS = ["C1", "C2", "C3", "C4"]
+_WARD_EXPECTED = json.loads((SHARED_DATA / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+_WARD_DATES = sorted(c["admission_date"] for c in _WARD_EXPECTED["case_detail"])
+#: The sample workbook's cases, from its expected file.
+WARD_CASES = int(_WARD_EXPECTED["cases"])
 
 
-def make_cycle(db: Database, criteria=WARD_CRITERIA, *, keep_identifiers: bool = False) -> tuple[int, int]:
-    """An audit with one cycle (Jan–Mar 2026) holding these criteria; returns (audit_id, cycle_id)."""
+#: A cycle period covering the sample's admission dates.
+WARD_PERIOD = (_WARD_DATES[0], _WARD_DATES[-1])
+
+
+def make_cycle(db: Database, criteria=WARD_CRITERIA, *, keep_identifiers: bool = False,
+               period: tuple[str, str] = ("2026-01-01", "2026-03-31")) -> tuple[int, int]:
+    """An audit with one cycle (Jan–Mar 2026 unless `period`) holding these criteria; returns (audit_id, cycle_id)."""
     audit = create_audit(db, Audit(title="Sepsis on AMU", keep_identifiers=keep_identifiers))
-    cycle = create_cycle(db, Cycle(audit_id=audit.id, period_start="2026-01-01", period_end="2026-03-31",
+    cycle = create_cycle(db, Cycle(audit_id=audit.id, period_start=period[0], period_end=period[1],
                                    planned_sample=60))
     for short, statement in criteria:
         add_criterion(db, cycle.id, Criterion(statement=statement, short_name=short))
@@ -94,48 +104,52 @@ def stored_counts(db: Database, cycle_id: int) -> dict[str, dict[str, int]]:
 
 
 def test_ward_workbook_auto_maps_every_column(db, ward):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     mapping = auto_mapping(db, cycle_id, ward)
     targets = [criterion_target(c) for c in list_criteria(db, cycle_id)]
-    assert mapping["Case no."] == "case_ref"
-    assert mapping["NHS No"] == "nhs_number"
-    assert mapping["Date of admission"] == "case_date"
-    assert mapping["Comments"] == "ignore"
-    assert [mapping[c] for c in ward.columns[6:10]] == targets
+    by_letter = dict(zip(ward.letters, ward.columns, strict=True))
+    columns = _WARD_EXPECTED["columns"]
+    assert mapping[by_letter[columns["case"]]] == "case_ref"
+    assert mapping[by_letter[columns["nhs_number"]]] == "nhs_number"
+    assert mapping[by_letter[columns["admission_date"]]] == "case_date"
+    assert mapping[by_letter[columns["comments"]]] == "ignore"
+    assert [mapping[by_letter[columns[k]]] for k in WARD_KEYS] == targets
 
 
 def test_ward_workbook_counts_match_expected_json(db, ward, expected):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     mapping = auto_mapping(db, cycle_id, ward)
     odd = unrecognised_values(db, cycle_id, ward, mapping)
-    assert sorted(odd["value"]) == sorted(u["value"] for c in expected["counts"].values() for u in c["unrecognised"])
+    assert sorted(odd["value"]) == sorted(u["value"] for c in expected["criteria"].values() for u in c["unrecognised"])
     plan = plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY)
     assert plan.case_count == expected["cases"]
     commit_import(db, cycle_id, plan, file_name="ward.xlsx", sha256="x")
     stored = stored_counts(db, cycle_id)
-    for key, want in expected["counts"].items():
+    for key, want in expected["criteria"].items():
         # Unreadable answers nobody decided on are stored as missing (never guessed).
         assert stored[key].get("met", 0) == want["met"]
         assert stored[key].get("not_met", 0) == want["not_met"]
         assert stored[key].get("exception", 0) == want["exception"]
         assert stored[key].get("missing", 0) == want["missing"] + len(want["unrecognised"])
-    cases_with_odd = {str(u["case"]) for c in expected["counts"].values() for u in c["unrecognised"]}
+    cases_with_odd = {str(u["case"]) for c in expected["criteria"].values() for u in c["unrecognised"]}
     assert set(plan.unrecognised["case_ref"]) == cases_with_odd
 
 
 def test_decisions_turn_unrecognised_values_into_outcomes(db, ward, expected):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     mapping = auto_mapping(db, cycle_id, ward)
-    plan = plan_import(db, cycle_id, ward, mapping, {"yes - 70 min": "not_met", "?": "missing"},
+    odd = [u["value"] for c in WARD_KEYS for u in expected["criteria"][c]["unrecognised"]]
+    c2 = [u["value"] for u in expected["criteria"]["C2"]["unrecognised"]]
+    plan = plan_import(db, cycle_id, ward, mapping, {c2[0]: "not_met", c2[1]: "missing"},
                        keep_identifiers=False, key=KEY)
     s2 = plan.counts.iloc[1]
-    assert s2["not_met"] == expected["counts"]["S2"]["not_met"] + 1
-    assert list(plan.unrecognised["value"]) == ["pending"]
+    assert s2["not_met"] == expected["criteria"]["C2"]["not_met"] + 1
+    assert sorted(plan.unrecognised["value"]) == sorted(v for v in odd if v not in c2)
 
 
 def test_import_stores_no_raw_nhs_number(tmp_path, shared_data):
     store = open_store(tmp_path / "audit.sqlite")
-    _a, cycle_id = make_cycle(store.db)
+    _a, cycle_id = make_cycle(store.db, period=WARD_PERIOD)
     table = read_table(shared_data / "ward_audit_example.xlsx")
     plan = plan_import(store.db, cycle_id, table, auto_mapping(store.db, cycle_id, table), {},
                        keep_identifiers=False, key=KEY)
@@ -146,8 +160,8 @@ def test_import_stores_no_raw_nhs_number(tmp_path, shared_data):
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite*") if p.is_file())
-    numbers = table.data["NHS No"].str.replace(" ", "")
-    assert len(numbers) == 76
+    numbers = [c["nhs_number"] for c in _WARD_EXPECTED["case_detail"]]
+    assert len(numbers) == WARD_CASES
     for number in numbers:
         assert number.encode() not in raw
         assert f"{number[:3]} {number[3:6]} {number[6:]}".encode() not in raw
@@ -219,7 +233,7 @@ def test_rejected_rows_duplicates_bad_dates_and_nhs_numbers(db, tmp_path):
 
 
 def test_commit_is_all_or_nothing(db, ward, monkeypatch):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     plan = plan_import(db, cycle_id, ward, auto_mapping(db, cycle_id, ward), {}, keep_identifiers=False, key=KEY)
     real_insert = case_import._insert
 
@@ -236,7 +250,7 @@ def test_commit_is_all_or_nothing(db, ward, monkeypatch):
 
 
 def test_failed_replace_keeps_the_earlier_import(db, ward, monkeypatch):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     mapping = auto_mapping(db, cycle_id, ward)
     first = commit_import(db, cycle_id, plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY),
                           file_name="ward.xlsx", sha256="x")
@@ -252,11 +266,11 @@ def test_failed_replace_keeps_the_earlier_import(db, ward, monkeypatch):
     with pytest.raises(RuntimeError):
         commit_import(db, cycle_id, replace, file_name="ward.xlsx", sha256="x")
     assert [r[0] for r in db.execute("SELECT id FROM imports")] == [first]
-    assert count_cases(db, cycle_id) == 76 and stored_counts(db, cycle_id) == before
+    assert count_cases(db, cycle_id) == WARD_CASES and stored_counts(db, cycle_id) == before
 
 
 def test_cancel_during_commit_stores_nothing(db, ward):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     plan = plan_import(db, cycle_id, ward, auto_mapping(db, cycle_id, ward), {}, keep_identifiers=False, key=KEY)
     progress = Progress()
     progress.cancel()
@@ -304,7 +318,7 @@ def test_later_imports_add_to_the_stored_answers(db):
 
 
 def test_reimport_is_detected_and_replace_swaps_the_cases(db, ward, shared_data):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     sha = file_sha256(shared_data / "ward_audit_example.xlsx")
     mapping = auto_mapping(db, cycle_id, ward)
     first = commit_import(db, cycle_id, plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY),
@@ -312,16 +326,16 @@ def test_reimport_is_detected_and_replace_swaps_the_cases(db, ward, shared_data)
     assert find_previous_import(db, cycle_id, sha) == first
     # Without replacing, every case clashes with the first import.
     again = plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY)
-    assert again.case_count == 0 and (again.rejected["reason"] == "case ref already in this cycle").sum() == 76
+    assert again.case_count == 0 and (again.rejected["reason"] == "case ref already in this cycle").sum() == WARD_CASES
     replace = plan_import(db, cycle_id, ward, mapping, {}, keep_identifiers=False, key=KEY, replace_import_id=first)
     second = commit_import(db, cycle_id, replace, file_name="ward.xlsx", sha256=sha)
-    assert count_cases(db, cycle_id) == 76
+    assert count_cases(db, cycle_id) == WARD_CASES
     assert [r[0] for r in db.execute("SELECT id FROM imports")] == [second]
     # The replaced import's answers went with its cases; only the new ones remain.
-    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 76 * 4
+    assert db.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == WARD_CASES * 4
     assert db.execute("SELECT COUNT(*) FROM answers a JOIN cases c ON c.id = a.case_id "
-                      "WHERE c.import_id = ?", [second]).fetchone()[0] == 76 * 4
-    assert json.loads(db.execute("SELECT report_json FROM imports").fetchone()[0])["cases"] == 76
+                      "WHERE c.import_id = ?", [second]).fetchone()[0] == WARD_CASES * 4
+    assert json.loads(db.execute("SELECT report_json FROM imports").fetchone()[0])["cases"] == WARD_CASES
 
 
 def test_mapping_problems_are_known_errors(db):
@@ -341,7 +355,7 @@ def test_mapping_problems_are_known_errors(db):
 
 
 def test_profiles_round_trip(db, ward):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     mapping = auto_mapping(db, cycle_id, ward)
     mapping["Comments"] = "ignore"
     save_profile(db, "AMU sheet", mapping)
@@ -366,10 +380,11 @@ def test_age_imd_and_sex_are_normalised(db):
 
 
 def test_header_row_chosen_by_hand(shared_data):
-    raw = read_raw_sheets(shared_data / "ward_audit_example.xlsx")["AMU sepsis data"]
-    table = case_import.table_at_header(shared_data / "ward_audit_example.xlsx", raw, 4)
+    raw = read_raw_sheets(shared_data / "ward_audit_example.xlsx")[_WARD_EXPECTED["data_sheet"]]
+    table = case_import.table_at_header(shared_data / "ward_audit_example.xlsx", raw, _WARD_EXPECTED["header_row"])
     assert table.columns[0] == "Case no." and table.letters[:2] == ("A", "B")
-    assert len(table.data) == 76 and table.data.index[0] == 5  # the TOTAL row is left out
+    # The summary rows under the last case are left out.
+    assert len(table.data) == WARD_CASES and table.data.index[0] == _WARD_EXPECTED["first_case_row"]
     with pytest.raises(KnownError):
         case_import.table_at_header(shared_data / "ward_audit_example.xlsx", raw, 10_000)
 
@@ -485,7 +500,7 @@ def test_answers_follow_criteria_whose_order_differs_from_their_ids(db):
 
 
 def test_plan_counts_match_the_answers_it_would_store(db, ward):
-    _a, cycle_id = make_cycle(db)
+    _a, cycle_id = make_cycle(db, period=WARD_PERIOD)
     plan = plan_import(db, cycle_id, ward, auto_mapping(db, cycle_id, ward), {"?": "exception"},
                        keep_identifiers=False, key=KEY)
     tally = plan.answers.groupby(["criterion_id", "outcome"]).size().unstack(fill_value=0)

@@ -55,11 +55,11 @@ def test_ward_example_expected_counts(shared_data: Path) -> None:
     expected = json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
     counts = {
         crit: {"met": c["met"], "not_met": c["not_met"], "exception": c["exception"], "missing": c["missing"]}
-        for crit, c in expected["counts"].items()
+        for crit, c in expected["criteria"].items()
     }
     result = criterion_results(make_answers(counts), [{"criterion_id": c} for c in counts])
     result = result.set_index("criterion_id")
-    for crit, c in expected["counts"].items():
+    for crit, c in expected["criteria"].items():
         assert round(result.loc[crit, "compliance_pct"], 1) == c["compliance_pct"]
 
 

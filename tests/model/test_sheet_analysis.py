@@ -19,11 +19,15 @@ from model.collect.sheet_analysis import (
     header_role,
 )
 from model.collect.sheets import SheetTable, read_table
+from tests.conftest import SHARED_DATA
 from tests.model.sheet_fixtures import nhs_test_numbers, write_csv, write_xlsx
 
 TOP_LEVEL_FIELDS = {"file", "sheet", "sheets", "header_row", "rows", "dropped_rows", "columns"}
 COLUMN_FIELDS = {"index", "letter", "header", "role", "warnings"}
 ANSWER_FIELDS = {"met", "not_met", "exception", "missing", "unrecognised", "unrecognised_values", "compliance"}
+
+
+WARD = json.loads((SHARED_DATA / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -32,21 +36,26 @@ def ward(shared_data: Path) -> tuple[dict, dict]:
     return analyse_sheet(shared_data / expected["file"]), expected
 
 
-def _column(result: dict, header: str) -> dict:
-    matches = [c for c in result["columns"] if c["header"] == header]
-    assert len(matches) == 1, f"no single column headed {header!r}"
+def _column(result: dict, letter: str) -> dict:
+    matches = [c for c in result["columns"] if c["letter"] == letter]
+    assert len(matches) == 1, f"no single column {letter!r}"
     return matches[0]
+
+
+def _criteria(expected: dict) -> dict[str, dict]:
+    return expected["criteria"]
 
 
 def test_ward_example_reproduces_every_expected_count(ward: tuple[dict, dict]) -> None:
     result, expected = ward
     assert result["file"] == expected["file"]
     assert result["sheet"] == expected["data_sheet"]
-    assert result["header_row"] == expected["header_row"]
+    # The merged group labels above the header make it a two-row header starting in their row.
+    assert result["header_row"] == expected["group_label_row"] == expected["header_row"] - 1
     assert result["rows"] == expected["cases"]
-    for criterion, header in expected["criteria_headers"].items():
-        column = _column(result, header)
-        want = expected["counts"][criterion]
+    for criterion, want in _criteria(expected).items():
+        column = _column(result, want["column"])
+        assert column["header"].endswith(want["header"].strip())
         assert column["role"] == "answer", criterion
         got = column["answers"]
         for key in ("met", "not_met", "exception", "missing"):
@@ -60,38 +69,39 @@ def test_ward_example_reproduces_every_expected_count(ward: tuple[dict, dict]) -
 
 def test_ward_example_unrecognised_rows_are_excel_rows(ward: tuple[dict, dict]) -> None:
     result, expected = ward
-    for header in expected["criteria_headers"].values():
-        for item in _column(result, header)["answers"]["unrecognised_values"]:
-            # Cases are numbered 1.. directly under the header in this workbook.
-            assert item["row"] == expected["header_row"] + int(item["case"])
+    for want in _criteria(expected).values():
+        got = _column(result, want["column"])["answers"]["unrecognised_values"]
+        assert [item["row"] for item in got] == [u["row"] for u in want["unrecognised"]]
 
 
 def test_ward_example_total_row_never_counted(ward: tuple[dict, dict]) -> None:
     result, expected = ward
-    for header in expected["criteria_headers"].values():
-        answers = _column(result, header)["answers"]
+    for want in _criteria(expected).values():
+        answers = _column(result, want["column"])["answers"]
         total = sum(answers[k] for k in ("met", "not_met", "exception", "missing", "unrecognised"))
         assert total == expected["cases"]
     assert "totals row" in [d["reason"] for d in result["dropped_rows"]]
-    last_data_row = expected["header_row"] + expected["cases"]
-    assert all(d["row"] > last_data_row for d in result["dropped_rows"])
+    inside = set(expected["blank_rows_inside_data"])
+    assert all(d["row"] > expected["last_case_row"] for d in result["dropped_rows"] if d["row"] not in inside)
+    assert {d["row"] for d in result["dropped_rows"]} >= set(expected["summary_rows"].values()) | inside
 
 
 def test_ward_example_roles_and_nhs_numbers(ward: tuple[dict, dict]) -> None:
-    result, _expected = ward
-    roles = {c["name"]: c["role"] for c in result["columns"]}
-    assert roles["NHS No"] == "nhs_number"
-    assert roles["Case no."] == "case_ref"
-    assert roles["Date of admission"] == "case_date"
-    assert roles["Ward"] == "ward" and roles["Sex"] == "sex" and roles["Age (years)"] == "age"
+    result, expected = ward
+    roles = {c["letter"]: c["role"] for c in result["columns"]}
+    letters = expected["columns"]
+    assert roles[letters["nhs_number"]] == "nhs_number"
+    assert roles[letters["case"]] == "case_ref"
+    assert roles[letters["admission_date"]] == "case_date"
+    assert (roles[letters["ward"]], roles[letters["sex"]], roles[letters["age"]]) == ("ward", "sex", "age")
     nhs = next(c for c in result["columns"] if c["role"] == "nhs_number")
     assert any("pseudonymised" in w for w in nhs["warnings"])
 
 
 def test_json_shape_is_stable(ward: tuple[dict, dict]) -> None:
-    result, _expected = ward
+    result, expected = ward
     assert set(result) >= TOP_LEVEL_FIELDS
-    assert result["sheets"] == ["Read me", "AMU sepsis data"]
+    assert result["sheets"] == expected["sheets"]
     for i, column in enumerate(result["columns"]):
         assert set(column) >= COLUMN_FIELDS
         assert column["index"] == i and column["role"] in ROLES
@@ -154,14 +164,15 @@ def test_cli_prints_json_and_returns_zero(shared_data: Path, capsys: pytest.Capt
     code = analyse_sheet_cli([str(shared_data / "ward_audit_example.xlsx"), "--json"])
     out = capsys.readouterr().out
     assert code == 0
-    assert json.loads(out)["sheet"] == "AMU sepsis data"
+    assert json.loads(out)["sheet"] == WARD["data_sheet"]
     assert out.startswith("{\n  ")  # indent=2
 
 
 def test_cli_with_sheet_and_text_summary(shared_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = analyse_sheet_cli([str(shared_data / "ward_audit_example.xlsx"), "--sheet", "AMU sepsis data"])
+    code = analyse_sheet_cli([str(shared_data / "ward_audit_example.xlsx"), "--sheet", WARD["data_sheet"]])
     out = capsys.readouterr().out
-    assert code == 0 and "header in row" in out and "compliance 91.8%" in out
+    assert code == 0 and "header in row" in out
+    assert all(f"compliance {c['compliance_pct']}%" in out for c in WARD["criteria"].values())
 
 
 @pytest.mark.parametrize("make", ["corrupt", "missing_sheet", "empty"])

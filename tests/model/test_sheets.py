@@ -49,33 +49,50 @@ def _cases(n: int) -> list[list[object]]:
 # ---------------------------------------------------------------------------
 
 
+def _ward_expected(shared_data: Path) -> dict:
+    return json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+
+
 def test_ward_example_sheet_header_and_rows(shared_data: Path) -> None:
-    expected = json.loads((shared_data / "ward_audit_example.expected.json").read_text(encoding="utf-8"))
+    expected = _ward_expected(shared_data)
     table = read_table(shared_data / "ward_audit_example.xlsx")
     assert table.sheet == expected["data_sheet"]
-    assert table.header_row == expected["header_row"]
+    # The merged group labels above the header name the groups: a two-row header.
+    assert (table.header_row, table.header_height) == (expected["group_label_row"], 2)
+    assert table.header_row + 1 == expected["header_row"]
     assert len(table.data) == expected["cases"]
-    assert table.excel_rows[0] == expected["header_row"] + 1
-    for header in expected["criteria_headers"].values():
-        assert header in table.display_headers
-        assert " ".join(header.split()) in table.columns
-    assert not table.data.iloc[:, 0].astype("str").str.contains("TOTAL", case=False).any()
-    assert "totals row" in {d.reason for d in table.dropped_rows}
+    assert table.excel_rows[0] == expected["first_case_row"]
+    assert table.excel_rows[-1] == expected["last_case_row"]
+    for criterion in expected["criteria"].values():
+        header = criterion["header"].strip()  # some end in a space
+        assert any(d.endswith(header) for d in table.display_headers)
+        assert any(c.endswith(" ".join(header.split())) for c in table.columns)
+    assert not table.data.iloc[:, 0].astype("str").str.contains("TOTAL|%", case=False).any()
+    dropped = {d.row: d.reason for d in table.dropped_rows}
+    assert all(dropped[r] == "totals row" for r in expected["summary_rows"].values())
+    assert all(dropped[r] == "empty row" for r in expected["blank_rows_inside_data"])
 
 
 def test_ward_example_cells_are_normalised_text(shared_data: Path) -> None:
+    expected = _ward_expected(shared_data)
     table = read_table(shared_data / "ward_audit_example.xlsx")
-    first = table.data.iloc[0]
-    assert first["Case no."] == "1"  # a float 1.0 in the workbook
-    assert first["Date of admission"] == "2026-03-11"  # a real Excel date
-    assert table.data["Age (years)"].str.fullmatch(r"\d+").all()
+    column = dict(zip(table.letters, table.columns, strict=True))
+    cols = expected["columns"]
+    by_row = {c["row"]: c for c in expected["case_detail"]}
+    for row, case in table.data.iterrows():
+        want = by_row[int(row)]
+        assert case[column[cols["case"]]] == str(want["case"])  # floats such as 1.0 in the workbook
+        if "Excel date" in str(want["admission_date_as_written"]):
+            assert case[column[cols["admission_date"]]] == want["admission_date"]  # a real Excel date
+    assert table.data[column[cols["age"]]].str.fullmatch(r"\d+\w*").all()
 
 
 def test_list_sheets_and_guess_skip_read_me(shared_data: Path) -> None:
+    expected = _ward_expected(shared_data)
     path = shared_data / "ward_audit_example.xlsx"
-    assert list_sheets(path) == ["Read me", "AMU sepsis data"]
+    assert list_sheets(path) == expected["sheets"]
     grids = {name: raw.grid for name, raw in read_raw_sheets(path).items()}
-    assert guess_data_sheet(grids) == "AMU sepsis data"
+    assert guess_data_sheet(grids) == expected["data_sheet"]
 
 
 def test_national_csv_title_rows_and_number_row(shared_data: Path) -> None:

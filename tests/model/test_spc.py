@@ -20,6 +20,7 @@ from model.compare.spc import (
     xmr,
 )
 from model.core.errors import KnownError
+from tests.model.shared_facts import monthly_facts
 
 MONTHS = [72, 75, 70, 74, 71, 73, 69, 76, 72, 74, 80, 82, 81, 83, 85, 84, 86, 82]
 ALL_RULES = {"outside_limits", "shift", "trend", "two_of_three"}
@@ -229,11 +230,14 @@ def test_monthly_example_one_phase_shows_improvement(shared_data: Path, chart: s
         r = p_chart(met, eligible, improvement="increase")
     else:
         r = xmr([100 * m / e for m, e in zip(met, eligible, strict=True)], improvement="increase")
-    change = months.index("2025-02")
+    facts = monthly_facts()
+    change = months.index(str(facts["change"]))
     after = r.points[change:]
-    # README: a long shift above the centre line from February 2025 to the end.
+    # README: a shift above the centre line from the change to the end; before it, mostly below.
     assert all("shift" in p.rules and p.side == "high" for p in after)
-    assert len(after) >= 7 and r.points[change - 1].side != "high"
+    assert len(after) >= 7 and sum(p.side == "low" for p in r.points[:change]) >= change - 1
+    if chart == "p":
+        assert r.phases[0].mean == pytest.approx(facts["centre"], abs=0.0005)
     assert all(p.point_type == "special_cause_improvement" for p in after)
     assert any("outside_limits" in p.rules for p in r.points)
     assert r.variation == "special_cause_improvement"
@@ -242,7 +246,8 @@ def test_monthly_example_one_phase_shows_improvement(shared_data: Path, chart: s
 @pytest.mark.parametrize("chart", ["p", "xmr"])
 def test_monthly_example_rebased_is_stable(shared_data: Path, chart: str) -> None:
     months, met, eligible = read_monthly(shared_data)
-    change = months.index("2025-02")
+    facts = monthly_facts()
+    change = months.index(str(facts["change"]))
     if chart == "p":
         r = p_chart(met, eligible, improvement="increase", rebase=(change,))
         scale = 1.0
@@ -251,8 +256,8 @@ def test_monthly_example_rebased_is_stable(shared_data: Path, chart: str) -> Non
         r = xmr(pct, improvement="increase", rebase=(change,))
         scale = 100.0
     before, after = r.phases
-    assert before.mean / scale == pytest.approx(0.70, abs=0.02)
-    assert after.mean / scale == pytest.approx(0.88, abs=0.02)
+    assert before.mean / scale == pytest.approx(facts["before"], abs=0.02)
+    assert after.mean / scale == pytest.approx(facts["after"], abs=0.02)
     assert all(p.point_type == "common_cause" for p in r.points)
     assert r.variation == "common_cause"
 

@@ -16,9 +16,10 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from model.compare.spc import SpcResult, run_chart
-from model.compare.spc_drawing import BLUE, GREY, ORANGE, POINTS_GID, draw_run_chart, draw_spc
+from model.compare.spc_drawing import ASSURANCE_STYLE, BLUE, GREY, ORANGE, POINTS_GID, draw_run_chart, draw_spc
 from model.compare.spc_series import SpcSeries, series_from_answers
 from model.compare.spc_series_charts import PhasedRunChart, build_chart
+from tests.model.shared_facts import monthly_facts
 
 
 def _series(months: list[tuple[str, int, int]], **kwargs: object) -> SpcSeries:
@@ -33,9 +34,10 @@ def _series(months: list[tuple[str, int, int]], **kwargs: object) -> SpcSeries:
 def example(shared_data: Path) -> SpcSeries:
     with open(shared_data / "monthly_compliance_example.csv", newline="") as fh:
         months = [(r["month"], int(r["met"]), int(r["eligible"])) for r in csv.DictReader(fh)]
-    cycles = [(1, 1, "Cycle 1 (baseline)", "2023-10-01"), (2, 2, "Cycle 2 (re-audit)", "2025-02-01")]
+    change = str(monthly_facts()["change"])  # the README's intervention month
+    cycles = [(1, 1, "Cycle 1 (baseline)", f"{months[0][0]}-01"), (2, 2, "Cycle 2 (re-audit)", f"{change}-01")]
     return _series(months, target=95, improvement="increase", cycles=cycles,
-                   events=[("2025-01-20", "New admission proforma", "action", None)])
+                   events=[(f"{change}-01", "New admission proforma", "action", None)])
 
 
 def _figure() -> Figure:
@@ -69,7 +71,8 @@ def test_special_cause_points_are_coloured_and_icons_labelled(example: SpcSeries
     np.testing.assert_allclose(points.get_offsets()[:, 1], [p.value * 100 for p in result.points])
     texts = _texts(fig)
     assert "Special cause improvement\n(high)" in texts and "H" in texts
-    assert {"Hit and miss", "?"} <= set(texts)  # 95% lies between the limits of the last month
+    _colour, letter, label = ASSURANCE_STYLE[result.assurance]  # 95% against the last month's limits
+    assert {label, letter} <= set(texts)
     (target,) = [line for line in ax.get_lines() if line.get_gid() == "target"]
     assert set(target.get_ydata()) == {95.0} and target.get_color() == "#de1b1b"
     assert any(line.get_gid() == "event-action" for line in ax.get_lines())
@@ -83,7 +86,7 @@ def test_rebased_chart_draws_each_phase_and_trial_limits(example: SpcSeries) -> 
     fig = _figure()
     ax = draw_spc(fig, example, result)
     texts = _texts(fig)
-    assert texts.count("trial limits") == 1  # only the 14-month second phase
+    assert texts.count("trial limits") == sum(ph.trial for ph in result.phases) == 1  # the shorter second phase
     assert {"Cycle 1 (baseline)", "Cycle 2 (re-audit)"} <= set(texts)
     assert "Common cause variation" in texts
     means = [line for line in ax.get_lines() if line.get_label() == "Mean" or line.get_color() == "#231f20"]

@@ -9,6 +9,7 @@ import pytest
 
 from model.compare.spc import p_chart, run_chart, xmr
 from model.compare.spc_reading import read_chart
+from tests.model.shared_facts import monthly_facts
 
 MONTHS = [72, 75, 70, 74, 71, 73, 69, 76, 72, 74, 80, 82, 81, 83, 85, 84, 86, 82]
 
@@ -124,14 +125,17 @@ def test_monthly_example_p_chart_readings(shared_data: Path) -> None:
     met, eligible = [int(r["met"]) for r in rows], [int(r["eligible"]) for r in rows]
     names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     dates = [f"{names[int(r['month'][5:]) - 1]} {r['month'][:4]}" for r in rows]
-    change = dates.index("Feb 2025")
-    one = read_chart(p_chart(met, eligible, improvement="increase", target=0.95), dates=dates)
-    assert "are all above the mean" in one and "since Feb 2025" in one
+    month = str(monthly_facts()["change"])  # the README's intervention month, YYYY-MM
+    change = [r["month"] for r in rows].index(month)
+    since = dates[change]
+    first = p_chart(met, eligible, improvement="increase", target=0.95)
+    one = read_chart(first, dates=dates)
+    assert "are all above the mean" in one and f"since {since}" in one
     assert "a real improvement" in one and "rebase there" in one
-    assert "The target of 95% is within the process limits" in one
+    assert ("The target of 95% is within the process limits" in one) == (first.assurance == "hit_and_miss")
     rebased = p_chart(met, eligible, improvement="increase", rebase=(change,), target=0.95)
     text = read_chart(rebased, dates=dates, phase_labels=["", "the new admission proforma"])
-    assert text.startswith("The limits were recalculated from the new admission proforma (Feb 2025)")
+    assert text.startswith(f"The limits were recalculated from the new admission proforma ({since})")
     assert "No signal" in text and f"for a month of {eligible[-1]} cases" in text
     mean = round(100 * rebased.phases[1].mean, 1)
     assert f"around the mean of {mean:g}%" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from model.plan.criteria import Criterion, add_criterion, list_criteria
 from model.plan.cycles import Cycle, create_cycle, start_next_cycle
 from model.store.case_answers import Answer, column_from_values, write_case_answers, write_many
 from model.store.store import open_memory
+from tests.model.shared_facts import monthly_facts
 
 Cases = list[tuple[str | None, str]]  # (case_date, outcome)
 
@@ -320,22 +322,27 @@ def test_monthly_compliance_example_end_to_end(db: Database, shared_data: Path) 
         months = [(r["month"], int(r["met"]), int(r["eligible"])) for r in csv.DictReader(fh)]
     before: Cases = []
     after: Cases = []
+    facts = monthly_facts()  # the README's intervention month and compliance either side of it
+    change = str(facts["change"])
     for month, met, eligible in months:
-        target = before if month < "2025-02" else after
+        target = before if month < change else after
         target += [(f"{month}-{1 + i % 28:02d}", "met" if i < met else "not_met") for i in range(eligible)]
-    audit_id, lineage, _ = make_audit(db, [("2023-10-01", before), ("2025-02-01", after)])
+    audit_id, lineage, _ = make_audit(db, [(f"{months[0][0]}-01", before), (f"{change}-01", after)])
     s = criterion_series(db, audit_id, lineage)
     assert s.met.tolist() == [m for _, m, _ in months] and s.eligible.tolist() == [e for *_, e in months]
-    assert s.rebase_indices == (16,) and choose_chart(s) == "p"  # February 2025 is month 17
+    assert s.rebase_indices == ([m for m, *_ in months].index(change),) and choose_chart(s) == "p"
     rebased = build_chart(s, "p")
     assert isinstance(rebased, SpcResult)
-    assert [ph.mean for ph in rebased.phases] == [pytest.approx(0.70, abs=0.01), pytest.approx(0.88, abs=0.01)]
+    assert [ph.mean for ph in rebased.phases] == [pytest.approx(facts["before"], abs=0.001),
+                                                  pytest.approx(facts["after"], abs=0.001)]
     assert {p.point_type for p in rebased.points} == {"common_cause"}  # each phase stable at its own level
     one = build_chart(s, "p", rebase=False)
     assert isinstance(one, SpcResult) and len(one.phases) == 1
     assert one.variation == "special_cause_improvement"
-    assert all(p.point_type == "special_cause_improvement" for p in one.points[16:])
-    assert reading(s, one).startswith("The last 14 months, since Feb 2025, are all above the mean")
+    at = s.rebase_indices[0]
+    assert all(p.point_type == "special_cause_improvement" for p in one.points[at:])
+    since = dt.date.fromisoformat(f"{change}-01").strftime("%b %Y")
+    assert reading(s, one).startswith(f"The last {len(months) - at} months, since {since}, are all above the mean")
 
 
 # --------------------------------------------------------------------------- chart notes

@@ -1,0 +1,139 @@
+"""National audit tables with paired count and percentage columns, each generated here.
+
+The class of layout: title rows, a row of column numbers, Trust and Hospital columns with one
+row per hospital, a shared "Number of cases submitted" denominator, "(%)" and "(N)" columns
+per measure under any wording, suppressed cells in both columns of a pair, the national row
+anywhere (often last), cp1252 text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model.benchmark.benchmark_import import parse_file, propose_wide_mapping
+from model.benchmark.benchmark_summary import import_benchmark_json
+
+# (trust, hospital, cases submitted, surgery N, delirium N): None = suppressed.
+HOSPITALS = [
+    ("Alpha NHS Trust", "Alpha General", 120, 60, 90),
+    ("Alpha NHS Trust", "Alpha Community", 40, 10, None),
+    ("Beta’s NHS Trust", "Beta Royal – North", 200, 120, 160),
+    ("Beta’s NHS Trust", "Beta District", 3, None, None),
+    ("Gamma NHS Trust", "Gamma Hospital", 80, 50, 70),
+]
+NATIONAL = ("National", "", 443, 242, 338)
+
+
+def _pct(n: int | None, d: int) -> str:
+    return "*" if n is None else f"{100 * n / d:.1f}"
+
+
+def _table(path: Path, headers: tuple[str, str, str, str, str], *, national_first: bool = False,
+           trust_codes: bool = False) -> Path:
+    """headers: (shared denominator, surgery %, surgery N, delirium %, delirium N)."""
+    den, s_pct, s_n, d_pct, d_n = headers
+    cols = (["Trust code"] if trust_codes else []) + ["Trust", "Hospital", den, s_pct, s_n, d_pct, d_n, "Region"]
+    body = []
+    for trust, hospital, d, s, dl in HOSPITALS:
+        code = [f"R{trust[0]}1"] if trust_codes else []
+        body.append(code + [f'"{trust}"', hospital, str(d), _pct(s, d), "*" if s is None else str(s),
+                            _pct(dl, d), "*" if dl is None else str(dl), "North"])
+    trust, hospital, d, s, dl = NATIONAL
+    national = ([""] if trust_codes else []) + [trust, hospital, str(d), _pct(s, d), str(s), _pct(dl, d), str(dl), ""]
+    rows = [national, *body] if national_first else [*body, national]
+    width = len(cols)
+    lines = ["Synthetic Hip Fracture Audit 2024 – results by hospital" + "," * (width - 1), "," * (width - 1),
+             ",".join(str(i + 1) for i in range(width)), ",".join(cols), *(",".join(r) for r in rows),
+             "," * (width - 1), "Source: synthetic" + "," * (width - 1)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return path
+
+
+PAIRED = ("Number of cases submitted", "Prompt surgery (%)", "Prompt surgery (N)", "Delirium assessed (%)",
+          "Delirium assessed (N)")
+
+
+@pytest.mark.parametrize("national_first", [False, True])
+def test_paired_columns_with_a_shared_denominator(tmp_path: Path, national_first: bool) -> None:
+    path = _table(tmp_path / "hips.csv", PAIRED, national_first=national_first)
+    mapping = propose_wide_mapping(path)
+    assert [m.code for m in mapping.measures] == ["Prompt surgery", "Delirium assessed"]
+    for m in mapping.measures:
+        assert m.denominator_col == "Number of cases submitted" and m.note == ""  # read, not derived
+    assert (mapping.org_name_col, mapping.parent_name_col) == ("Hospital", "Trust")
+    parsed = parse_file(path)
+    values = parsed.values
+    assert parsed.provenance.encoding == "cp1252" and parsed.provenance.notes == ("Source: synthetic",)
+    national = parsed.national_values()
+    assert national["denominator"].tolist() == [443.0, 443.0] and national["numerator"].tolist() == [242.0, 338.0]
+    hospitals = values[~values["is_national"]]
+    assert sorted(set(hospitals["org_name"])) == sorted(h[1] for h in HOSPITALS)
+    assert set(hospitals["area_type"]) == {"Site"}
+    # Suppressed cells: empty values with the marker kept, never 0, counted cell by cell.
+    empty = hospitals[hospitals["value"].isna()]
+    assert len(empty) == sum((s is None) + (d is None) for *_, s, d in HOSPITALS)
+    assert (empty["suppressed_text"] == "*").all() and empty["numerator"].isna().all()
+    summary = import_benchmark_json(path, dry_run=True)
+    assert summary["organisations"] == len(HOSPITALS)  # the national row is not an organisation
+    assert summary["marker_cells"] == {"*": 2 * len(empty)}
+    assert summary["areas_by_type"] == {"Site": len(HOSPITALS)}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        ("Total patients", "% prompt surgery", "Number prompt surgery", "% delirium assessed",
+         "Number delirium assessed"),
+        ("n_patients", "prompt_surgery_pct", "prompt_surgery_n", "delirium_assessed_pct", "delirium_assessed_n"),
+        ("Cases", "Prompt surgery - %", "Prompt surgery - No.", "Delirium assessed: percentage",
+         "Delirium assessed: number"),
+    ],
+)
+def test_pairs_under_other_wordings(tmp_path: Path, headers: tuple[str, str, str, str, str]) -> None:
+    mapping = propose_wide_mapping(_table(tmp_path / "w.csv", headers))
+    assert len(mapping.measures) == 2
+    assert all(m.denominator_col == headers[0] for m in mapping.measures)
+    assert [m.percent_col for m in mapping.measures] == [headers[1], headers[3]]
+    assert [m.numerator_col for m in mapping.measures] == [headers[2], headers[4]]
+
+
+def test_trust_code_beside_hospital_names_makes_hospital_rows(tmp_path: Path) -> None:
+    path = _table(tmp_path / "codes.csv", PAIRED, trust_codes=True)
+    mapping = propose_wide_mapping(path)
+    assert (mapping.org_code_col, mapping.parent_code_col) == (None, "Trust code")
+    assert mapping.org_name_col == "Hospital"
+    values = parse_file(path).values
+    rows = values[~values["is_national"] & (values["measure_code"] == "Prompt surgery")]
+    assert len(rows) == len(HOSPITALS) and rows["parent_code"].notna().all()
+
+
+def test_a_count_column_that_does_not_divide_is_not_the_denominator(tmp_path: Path) -> None:
+    lines = ["Trust,Hospital,Beds,Screened (N),Screened (%)", "A Trust,A General,500,30,75.0",
+             "B Trust,B General,400,10,50.0", "National,,900,40,66.7"]
+    path = tmp_path / "beds.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (measure,) = propose_wide_mapping(path).measures
+    assert measure.denominator_col is None and "derived" in measure.note
+    national = parse_file(path).national_values()
+    assert national["denominator"].tolist() == [60.0]  # 40 ÷ 66.7%, derived and said so
+
+
+@pytest.mark.parametrize("merged_labels", [False, True])
+def test_bare_n_and_percent_under_a_row_of_measure_labels(tmp_path: Path, merged_labels: bool) -> None:
+    """Two header rows: the measure's name over its pair, then "N" and "%" (as Excel saves merged labels)."""
+    over = ",,,Prompt surgery,Prompt surgery,Delirium assessed,Delirium assessed" if merged_labels else \
+        ",,,Prompt surgery,,Delirium assessed,"
+    lines = ["Synthetic audit 2025,,,,,,", over, "1,2,3,4,5,6,7", "Trust,Hospital,Number of cases submitted,N,%,N,%",
+             "Alpha NHS Trust,Alpha General,120,60,50.0,90,75.0", "Alpha NHS Trust,Alpha Community,40,10,25.0,*,*",
+             "Beta NHS Trust,Beta Royal,200,120,60.0,160,80.0", "England,,360,190,52.8,250,69.4"]
+    path = tmp_path / "two_rows.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mapping = propose_wide_mapping(path)
+    assert [(m.code, m.numerator_col, m.percent_col, m.denominator_col) for m in mapping.measures] == [
+        ("Prompt surgery", "Prompt surgery (N)", "Prompt surgery (%)", "Number of cases submitted"),
+        ("Delirium assessed", "Delirium assessed (N)", "Delirium assessed (%)", "Number of cases submitted"),
+    ]
+    national = parse_file(path).national_values()
+    assert national[["numerator", "denominator", "value"]].values.tolist() == [[190, 360, 52.8], [250, 360, 69.4]]
