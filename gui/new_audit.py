@@ -58,10 +58,13 @@ class NewAuditDialog(QDialog):
     def _build(self) -> None:
         db = self.ctx.store.db
         self.title = QLineEdit(placeholderText="What care is being audited, for whom, where")
+        self.title.setAccessibleName("Audit title")
         self.title_error = error_label()
         self.specialty = QLineEdit()
+        self.specialty.setAccessibleName("Specialty")
         self.specialty.setCompleter(self._completer(audits_model.specialties(db)))
         self.lead = QLineEdit(placeholderText="e.g. Dr A. Patel (ST4)")
+        self.lead.setAccessibleName("Audit lead")
         self.lead.setCompleter(self._completer(audits_model.leads(db)))
         self.audit_type = QComboBox()
         for key, text in AUDIT_TYPES.items():
@@ -97,6 +100,7 @@ class NewAuditDialog(QDialog):
         self.similar_heading = QLabel(wordWrap=True)
         self.similar_heading.setStyleSheet(WARNING_STYLE)
         self.similar_list = QListWidget()
+        self.similar_list.setAccessibleName("Similar audits already registered")
         self.similar_list.setWordWrap(True)
         self.open_instead_button = QPushButton("Open that audit instead")
         self.open_instead_button.setEnabled(False)

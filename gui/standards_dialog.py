@@ -83,10 +83,13 @@ class StandardsDialog(QDialog):
 
     def _build(self) -> None:
         self.search = QLineEdit(placeholderText="Search code, title or criteria…")
+        self.search.setAccessibleName("Search the standards library")
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget()
+        self.list.setAccessibleName("Standards in the library")
         self.list.setWordWrap(True)
         self.details = QTextBrowser()
+        self.details.setAccessibleName("The chosen standard and its criteria")
         self.details.setOpenLinks(False)
         self.details.setOpenExternalLinks(False)
         self.new_button = QPushButton("New…")

@@ -79,3 +79,26 @@ def test_every_control_of_every_page_has_an_accessible_name(qtbot, ctx):
             missing[f"{audit_id}/{key}"] = unnamed_controls(window.workspace.show_stage(key))
         missing[f"{audit_id}/workspace"] = [u for u in unnamed_controls(window.workspace) if "Page" not in u]
     assert {where: found for where, found in missing.items() if found} == {}
+
+
+def test_every_control_of_the_dialogs_and_wizards_has_an_accessible_name(qtbot, ctx):
+    from gui.a11y import unnamed_controls
+    from gui.backups import BackupsDialog
+    from gui.benchmark_import_wizard import BenchmarkImportWizard
+    from gui.import_wizard import ImportWizard
+    from gui.new_audit import NewAuditDialog
+    from gui.standards_dialog import StandardsDialog
+
+    window = _window(qtbot, ctx)
+    cycle_id = ctx.store.db.execute("SELECT id FROM cycles WHERE audit_id = 2 ORDER BY number").fetchone()[0]
+    missing = {}
+    for make in (lambda: ImportWizard(ctx, cycle_id, window), lambda: BenchmarkImportWizard(ctx, window),
+                 lambda: NewAuditDialog(ctx, window), lambda: StandardsDialog(ctx, window),
+                 lambda: BackupsDialog(ctx, window)):
+        dialog = make()
+        qtbot.addWidget(dialog)
+        dialog.show()
+        QApplication.processEvents()
+        missing[type(dialog).__name__] = unnamed_controls(dialog)
+        dialog.close()
+    assert {name: found for name, found in missing.items() if found} == {}
