@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -111,7 +112,16 @@ def find_previous_import(db: Database, cycle_id: int, sha256: str) -> int | None
 
 _CASE_COLUMNS = ("id", "cycle_id", "case_ref", "patient_key", "nhs_number", "hospital_number", "age", "age_band",
                  "sex", "ethnicity", "imd_decile", "imd_quintile", "ward", "site", "team", "case_date", "collector",
-                 "import_id", "source_row", "created_at", "updated_at")
+                 "import_id", "source_row", "created_at", "updated_at", "uuid")
+
+
+def new_uuids(count: int) -> list[str]:
+    """`count` unique ids of 32 hex digits (the form m016's trigger writes): an 80-bit random
+    prefix for the batch, then a counter. In order within the batch, so the unique index on
+    `cases.uuid` grows at its end instead of splitting pages at random (0.45 s of a
+    100,000-case import with fully random ids)."""
+    prefix = os.urandom(10).hex()
+    return [f"{prefix}{i:012x}" for i in range(count)]
 
 
 def _case_rows(plan: ImportPlan, cycle_id: int, import_id: int, first_id: int) -> pd.DataFrame:
@@ -120,6 +130,9 @@ def _case_rows(plan: ImportPlan, cycle_id: int, import_id: int, first_id: int) -
     stamp = now_iso()
     cases["cycle_id"], cases["import_id"], cases["created_at"], cases["updated_at"] = cycle_id, import_id, stamp, stamp
     cases["id"] = np.arange(first_id, first_id + len(cases), dtype=np.int64)
+    # Each case's uuid (m016) is made here: the insert trigger that fills a missing one runs an
+    # UPDATE per row, which nearly doubled the time of a 100,000-case import.
+    cases["uuid"] = new_uuids(len(cases))
     if "age" in cases:
         cases["age_band"] = age_band(cases["age"]).astype(object)
     if "imd_decile" in cases:
