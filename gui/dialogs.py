@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 if TYPE_CHECKING:
@@ -16,11 +17,14 @@ def fit_to_screen(window: QWidget, width: int, height: int) -> None:
     from PySide6.QtGui import QGuiApplication
 
     screen = window.screen() or QGuiApplication.primaryScreen()
-    free = screen.availableGeometry().size() if screen is not None else None
-    if free is None or free.isEmpty():
-        window.resize(width, height)
-        return
-    window.resize(min(width, free.width() - 16), min(height, free.height() - 40))
+    window.resize(within(screen.availableGeometry().size() if screen is not None else None, QSize(width, height)))
+
+
+def within(available: QSize | None, wanted: QSize) -> QSize:
+    """`wanted`, shrunk to fit the screen's free `available` area (with room for the frame)."""
+    if available is None or available.isEmpty():
+        return wanted
+    return QSize(min(wanted.width(), available.width() - 16), min(wanted.height(), available.height() - 40))
 
 
 def ask(parent: QWidget | None, title: str, text: str) -> bool:

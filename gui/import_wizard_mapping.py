@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWizardPage,
 )
 
 from gui import dialogs
+from gui.table_models import choice_table
 from model.collect import case_import as ci
 from model.collect import rederive
 from model.collect.answer_fit import answer_type_mismatches
@@ -46,17 +46,14 @@ class MappingPage(QWizardPage):
         self.setTitle("What each column holds")
         self.setSubTitle("Map every answer column to its criterion. Names, dates of birth and postcodes are "
                          "never imported; NHS numbers are pseudonymised.")
-        self.table = QTableWidget(0, 5)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
-        self.table.setHorizontalHeaderLabels(["Col", "Header", "Example values", "Import as", "Note"])
-        self.table.setAccessibleName("Columns of the sheet and what they hold")
+        self.table = choice_table(["Col", "Header", "Example values", "Import as", "Note"],
+                                  "Columns of the sheet and what they hold")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(self.COL_LETTER, QHeaderView.ResizeToContents)
         header.setSectionResizeMode(self.COL_HEADER, QHeaderView.Interactive)
         header.setSectionResizeMode(self.COL_SAMPLE, QHeaderView.Interactive)
         header.setSectionResizeMode(self.COL_TARGET, QHeaderView.Interactive)
         header.setSectionResizeMode(self.COL_WARNING, QHeaderView.Stretch)
-        self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(True)
         self.profiles = QComboBox()
         self.profiles.setAccessibleName("Saved mappings")

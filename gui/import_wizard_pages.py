@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWizardPage,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.import_wizard_merges import MergeTable
 from gui.import_wizard_tasks import FILE_FILTER, LoadedFile, plan_task, table_task, values_task
-from gui.table_models import FrameTableModel
+from gui.table_models import FrameTableModel, choice_table
 from gui.tasks import run_task
 from model.collect import case_import as ci
 from model.collect.pseudonym import mask_nhs_numbers
@@ -178,12 +177,8 @@ class ValuesPage(QWizardPage):
         self.setTitle("Values to check")
         self.setSubTitle("Answers AuditLoop cannot read are never guessed: decide what each one means, or leave "
                          "it missing. Below them, spellings of one ward, site or team that will be merged.")
-        self.table = QTableWidget(0, 4)
-        self.table.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard)
-        self.table.setHorizontalHeaderLabels(["Value", "Cells", "Where", "Count as"])
-        self.table.setAccessibleName("Answers that could not be read")
-        self.table.horizontalHeader().setSectionResizeMode(self.COL_WHERE, QHeaderView.Stretch)
-        self.table.verticalHeader().setVisible(False)
+        self.table = choice_table(["Value", "Cells", "Where", "Count as"], "Answers that could not be read",
+                                  stretch=self.COL_WHERE)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.merge_note = QLabel("Same ward, site or team, spelt differently: each is stored under one name "

@@ -26,10 +26,7 @@ DEMO_BANNER = "DEMO: made-up audits for a made-up trust, in a separate file (not
 def fitting_size(available: QSize | None) -> QSize:
     """The first window size: the preferred one, shrunk to the screen's free area (a 1366×768
     laptop at 125% offers about 1093×580 once the taskbar and title bar are counted)."""
-    if available is None or available.isEmpty():
-        return PREFERRED_SIZE
-    return QSize(min(PREFERRED_SIZE.width(), available.width() - 16), min(PREFERRED_SIZE.height(),
-                                                                          available.height() - 40))
+    return dialogs.within(available, PREFERRED_SIZE)
 
 
 class MainWindow(QMainWindow):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget
 
 from model.plan.register import RegisterRow
 from model.plan.stages import STAGE_KEYS, STAGES
@@ -143,6 +143,19 @@ def read_only_table(model: QAbstractItemModel) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.setTabKeyNavigation(False)  # Tab leaves the table (gui.keyboard): arrows move inside it
     return view
+
+
+def choice_table(headers: list[str], name: str, stretch: int | None = None) -> QTableWidget:
+    """A table of rows the user decides on (a chooser or an edit per row): named for screen
+    readers, Tab leaves it (gui.keyboard), no row numbers, `stretch` column filling the width."""
+    table = QTableWidget(0, len(headers))
+    table.setTabKeyNavigation(False)
+    table.setHorizontalHeaderLabels(headers)
+    table.setAccessibleName(name)
+    table.verticalHeader().setVisible(False)
+    if stretch is not None:
+        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.Stretch)
+    return table
 
 
 class RegisterTableModel(RowTableModel):

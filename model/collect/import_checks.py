@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlite_utils import Database
 
-from model.collect.answers import parse_uk_dates, validate_nhs_numbers
+from model.collect.answers import looks_like_nhs_number_column, parse_uk_dates, validate_nhs_numbers
 from model.collect.demographics import parse_ages
 from model.collect.import_mapping import CASE_FIELDS, IGNORE
 from model.collect.pseudonym import pseudonymise
@@ -145,23 +145,8 @@ def _identifiers(cases: pd.DataFrame, keep_identifiers: bool, key: bytes | None)
 def nhs_lookalike_columns(data: pd.DataFrame, targets: Mapping[str, str]) -> list[str]:
     """Mapped columns (not the NHS-number or hospital-number column) that hold NHS numbers."""
     return [column for target, column in targets.items()
-            if target not in ("nhs_number", "hospital_number") and _mostly_nhs_numbers(data[column])]
-
-
-def _mostly_nhs_numbers(cells: pd.Series) -> bool:
-    """`looks_like_nhs_number_column` on the column's distinct values, weighted by how often each
-    occurs: an answer column of 100,000 cells holds a handful of texts, so checking each once
-    keeps the check out of the import's time."""
-    counts = cells.dropna().astype(str).value_counts(sort=False)
-    if counts.empty:
-        return False
-    checked = validate_nhs_numbers(pd.Series(counts.index, dtype=object))
-    filled = (checked["problem"].notna() | checked["valid"]).to_numpy(dtype=bool)
-    weights = counts.to_numpy()
-    if not weights[filled].sum():
-        return False
-    share = weights[filled & checked["valid"].to_numpy(dtype=bool)].sum() / weights[filled].sum()
-    return bool(share >= NHS_LOOKALIKE_SHARE)
+            if target not in ("nhs_number", "hospital_number")
+            and looks_like_nhs_number_column(data[column], share=NHS_LOOKALIKE_SHARE)]
 
 
 def _pseudonymise_lookalikes(data: pd.DataFrame, columns: list[str], key: bytes) -> tuple[pd.DataFrame, list[str]]:

@@ -99,9 +99,20 @@ class Document:
         return "\n".join(lines)
 
 
-def _write_error(path: Path, exc: OSError) -> KnownError:
+def write_error(path: Path, exc: OSError) -> KnownError:
+    """The plain message for a document that could not be written (open in Word, read-only folder)."""
     return KnownError(f"Could not write {path.name}: {exc.strerror or exc}.", where=str(path),
                       hint="Close the file if it is open in Word or a PDF viewer, or choose another folder.")
+
+
+def write_document(path: Path | str, data: bytes) -> Path:
+    """Write a rendered document's bytes, with `write_error`'s message when that fails."""
+    path = Path(path)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise write_error(path, exc) from exc
+    return path
 
 
 # --- Word -------------------------------------------------------------------------------
@@ -125,7 +136,7 @@ def render_docx(doc: Document, path: Path | str) -> Path:
     try:
         word.save(str(path))
     except OSError as exc:
-        raise _write_error(path, exc) from exc
+        raise write_error(path, exc) from exc
     return path
 
 
@@ -184,11 +195,7 @@ def render_pdf(doc: Document, path: Path | str, one_page: bool = True) -> Path:
         data, pages = _pdf_bytes(doc, size)
         if pages <= 1:
             break
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise _write_error(path, exc) from exc
-    return path
+    return write_document(path, data)
 
 
 def _pdf_bytes(doc: Document, size: float) -> tuple[bytes, int]:

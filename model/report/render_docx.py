@@ -17,8 +17,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.core.documents import Heading, KeyValues, Paragraph
-from model.core.errors import KnownError
+from model.core.documents import Heading, KeyValues, Paragraph, write_error
 from model.report.blocks import Block, Chart, PageBreak, ReportDocument, Table, chart_png
 from model.report.render_pdf import column_widths
 
@@ -44,8 +43,7 @@ def render_docx(doc: ReportDocument, path: Path | str) -> Path:
     try:
         word.save(str(path))
     except OSError as exc:
-        raise KnownError(f"Could not write {path.name}: {exc.strerror or exc}.", where=str(path),
-                         hint="Close the file if it is open in Word, or choose another folder.") from exc
+        raise write_error(path, exc) from exc
     return path
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from model.core.errors import KnownError
+from model.core.documents import write_document
 from model.report.blocks import ReportDocument
 from model.report.render_pdf import _FONT, _flowables, _register_fonts, _styles
 
@@ -51,11 +51,4 @@ def render_one_page_pdf(doc: ReportDocument, path: Path | str) -> Path:
     Raises:
         KnownError: when the file cannot be written.
     """
-    path = Path(path)
-    data = one_page_bytes(doc)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise KnownError(f"Could not write {path.name}: {exc.strerror or exc}.", where=str(path),
-                         hint="Close the file if it is open in a PDF viewer, or choose another folder.") from exc
-    return path
+    return write_document(path, one_page_bytes(doc))

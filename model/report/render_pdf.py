@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from model.core.documents import Heading, KeyValues, Paragraph
-from model.core.errors import KnownError
+from model.core.documents import Heading, KeyValues, Paragraph, write_document
 from model.report.blocks import Block, Chart, PageBreak, ReportDocument, Table, chart_png
 
 _MARGIN_MM = 18
@@ -242,11 +241,4 @@ def render_pdf(doc: ReportDocument, path: Path | str) -> Path:
     Raises:
         KnownError: when the file cannot be written.
     """
-    path = Path(path)
-    data = pdf_bytes(doc)
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise KnownError(f"Could not write {path.name}: {exc.strerror or exc}.", where=str(path),
-                         hint="Close the file if it is open in a PDF viewer, or choose another folder.") from exc
-    return path
+    return write_document(path, pdf_bytes(doc))

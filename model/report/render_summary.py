@@ -21,7 +21,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from model.core import chart_text  # noqa: F401 - user text is drawn literally, never as maths
-from model.core.errors import KnownError
+from model.core.documents import write_error
 from model.report.summary_chart import draw_key_chart
 from model.report.summary_content import SummaryData
 
@@ -185,9 +185,7 @@ def _save(fig: Figure, s: SummaryData, path: Path | str, subject: str, dpi: int)
         with matplotlib.rc_context({"pdf.fonttype": 42}):
             fig.savefig(path, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
     except OSError as exc:
-        raise KnownError(f"Cannot write {path.name}: {exc.strerror or exc}.", where=str(path),
-                         hint="Choose a folder you can write to, and close the file if another program has it open.") \
-            from exc
+        raise write_error(path, exc) from exc
     return path
 
 
