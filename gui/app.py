@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from gui import dialogs, garbage, recent
+from gui import dialogs, focus_style, garbage, recent
 from gui.context import AppContext
 from gui.crash import install_excepthook, setup_logging
 
@@ -42,6 +42,7 @@ def make_app(argv: list[str]) -> QApplication:
     app = QApplication.instance() or QApplication(argv)
     app.setOrganizationName("AuditLoop")
     app.setApplicationName("AuditLoop")
+    focus_style.install(app)  # a focus outline keyboard users can see (WCAG 2.2 focus visible)
     garbage.install(app)  # garbage is collected on this thread only (see gui/garbage.py)
     return app  # type: ignore[return-value]
 
@@ -216,9 +217,14 @@ def _recover(path: Path, exc: KnownError) -> Store | None:
     if good is None:
         dialogs.show_known_error(None, exc)
         return None
-    question = (f"{exc}\n\nRestore the latest good backup ({describe_backup(backup_info(good))})? The current "
-                f"file is kept in {preserved_dir(path)} first.")
-    if not dialogs.ask(None, "AuditLoop", question):
+    # The message and where, not the error's own hint: the named choices below are the advice.
+    # Named actions, not Yes/No: a file is never replaced without the user naming what happens.
+    where = f"\nWhere: {exc.where}" if exc.where else ""
+    if isinstance(exc, NewerVersionFile):  # the other way out: the newer AuditLoop opens it as it is
+        where += f"\n{exc.hint}"
+    text = (f"{exc.message}{where}\n\nThe latest good backup is {describe_backup(backup_info(good))}. "
+            f"Restoring it keeps the current file in {preserved_dir(path)} first.")
+    if dialogs.choose(None, "AuditLoop: the data file cannot be opened", text, [RESTORE_LATEST, QUIT]) != 0:
         return None
     reason = "newer-version" if isinstance(exc, NewerVersionFile) else "replaced"
     return _reopen_after(path, lambda: restore_backup(good, path, reason=reason))

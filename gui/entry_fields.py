@@ -107,10 +107,12 @@ class ValueField(QWidget):
     Signals:
         answered(): Enter pressed (the form moves focus on).
         changed(): the value changed.
+        hint(str): a key that does not fit was pressed (Y or N in a number box): what to type.
     """
 
     answered = Signal()
     changed = Signal()
+    hint = Signal(str)
 
     def __init__(self, criterion: Criterion, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,7 +181,20 @@ class ValueField(QWidget):
             if key in (Qt.Key_Backspace, Qt.Key_Delete) and self.is_na() and not watched.text():
                 self.set_na(False)
                 return True
+            if Qt.Key_A <= key <= Qt.Key_Z and watched is self.value:
+                self.hint.emit(self.what_to_type())  # Y/N and other letters would vanish without a word
+                return True
         return super().eventFilter(watched, event)
+
+    def what_to_type(self) -> str:
+        """The keys this criterion takes, said when a key that does not fit is pressed."""
+        if self.is_time:
+            what = "Type the time in minutes or hours (or the two date-times)"
+        else:
+            unit = f" ({self.criterion.threshold_unit})" if self.criterion.threshold_unit else ""
+            what = f"Type a number{unit}"
+        na = ", or A for N/A" if has_exceptions(self.criterion) else ""
+        return f"{what}{na}: this criterion is not answered Yes/No."
 
     @Slot(bool)
     def _on_na_toggled(self, on: bool) -> None:

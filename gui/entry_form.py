@@ -346,6 +346,8 @@ class EntryForm(QWidget):
         self.rows.append(row)
         field.changed.connect(self._on_field_changed)  # type: ignore[attr-defined]
         field.answered.connect(lambda r=i: self._on_row_answered(r))  # type: ignore[attr-defined]
+        if isinstance(field, ValueField) and result is not None:
+            field.hint.connect(lambda text, label=result: _show_hint(label, text))
 
     def _refresh(self) -> None:
         for row in self.rows:
@@ -397,6 +399,13 @@ class EntryForm(QWidget):
         if self.save() is not None:
             self.new_case()
             self.start_field().setFocus(Qt.TabFocusReason)
+
+
+def _show_hint(label: QLabel, text: str) -> None:
+    """Say in the row's result what the key pressed cannot do (until the value next changes)."""
+    label.setText(text)
+    label.setStyleSheet("color: #8a5a00;")
+    label.setAccessibleDescription(text)
 
 
 def keys_help(criteria: list[Criterion]) -> str:

@@ -57,6 +57,7 @@ class Task:
         self._deliver: Callable[[Task], None] = lambda _task: None
         self._show_progress: Callable[[int, int, str], None] = lambda _d, _t, _s: None
         self._shown: tuple[int, int, str] | None = None
+        self.tables_written: frozenset[str] = frozenset()  # a write task's changes (model.store.changes)
 
     def _note(self, done: int, total: int, text: str) -> None:
         self.latest = (done, total, text)  # one assignment: atomic under the GIL
@@ -68,6 +69,13 @@ class Task:
         except BaseException as exc:
             exc.__traceback_text__ = traceback.format_exc()  # type: ignore[attr-defined]
             raise
+
+    def run_recorded(self) -> Any:
+        """`run` on the writer thread, keeping the tables it wrote in `tables_written`."""
+        from model.store.changes import RECORDER
+
+        result, self.tables_written = RECORDER.tables_written_by(self.run)
+        return result
 
     def show_progress(self) -> None:
         """On the GUI thread: show the worker's latest progress if it is new."""
@@ -136,7 +144,7 @@ def run_task(parent: QWidget | None, fn: Callable[..., Any], *args: Any,
     if writes:
         from model.store.writer import WRITER
 
-        task.future = WRITER.submit(task.run)
+        task.future = WRITER.submit(task.run_recorded)
     else:
         task.future = _pool().submit(task.run)
     _live.append(task)

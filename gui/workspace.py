@@ -23,27 +23,15 @@ from PySide6.QtWidgets import (
 
 from gui import a11y, dialogs
 from gui.context import AppContext
+from gui.data_check import ChangedCasesBar
 from gui.stages.base import PendingStagePage, StagePage
 from model.core.errors import KnownError
 from model.plan.audits import STATUSES, get_audit, update_audit
 from model.plan.cycles import list_cycles
-from model.plan.stages import STAGE_KEYS, STAGES, current_stage, suggested_status, suggestion_text
+from model.plan.stages import STAGE_KEYS, STAGES, current_stage, stages_showing, suggested_status, suggestion_text
+from model.store.changes import RECORDER
 
 SUGGESTION_STYLE = "#suggestion { background: #e8f1fb; border: 1px solid #9cc3e6; border-radius: 4px; }"
-
-
-# Which stages show what a stage changes (the rest need not reload). Plan and Criteria change
-# what everything is measured against; an unknown source ("") reloads every page.
-AFFECTS: dict[str, set[str]] = {
-    "plan": set(STAGE_KEYS),
-    "criteria": set(STAGE_KEYS),
-    "collect": {"plan", "results", "compare", "benchmark", "actions", "report"},
-    "results": set(),
-    "compare": {"report"},  # chart notes
-    "benchmark": {"report"},
-    "actions": {"plan", "compare", "report"},  # completed actions are SPC markers; re-audit dates
-    "report": {"plan"},
-}
 
 
 def _page_class(key: str) -> type[StagePage] | None:
@@ -111,6 +99,8 @@ class AuditWorkspace(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self._suggestion_bar())
+        self.changed_cases = ChangedCasesBar(self.ctx)
+        layout.addWidget(self.changed_cases)
         layout.addLayout(body, 1)
 
     def _suggestion_bar(self) -> QFrame:
@@ -147,9 +137,11 @@ class AuditWorkspace(QWidget):
         self._refresh_heading()
         self._fill_cycles()
         self._stale = set(self.pages)
+        RECORDER.take()  # every page reloads anyway
         at = current_stage(self.ctx.store.db, audit_id)
         self._mark_progress(at)
         self.show_stage(stage or self._landing_stage(at))
+        self.changed_cases.check(audit_id)
         return True
 
     def _landing_stage(self, at: str) -> str:
@@ -305,9 +297,9 @@ class AuditWorkspace(QWidget):
         self._on_steps_current_row_changed(self.steps.currentRow())
 
     def _on_page_data_changed(self, source: str) -> None:
-        # The pages that show what the source changed reload lazily, when next shown; the
-        # heading and register now.
-        self._stale |= (set(self.pages) & AFFECTS.get(source, set(STAGE_KEYS))) - {source}
+        # The pages that show what was written (model.store.changes records every write, the
+        # writer thread's too) reload lazily, when next shown; the heading and register now.
+        self._stale |= (set(self.pages) & stages_showing(RECORDER.take())) - {source}
         self._refresh_heading()
         shown = [self.cycle_box.itemData(i) for i in range(self.cycle_box.count())]
         stored = [c.id for c in list_cycles(self.ctx.store.db, self.audit_id)] or [None]

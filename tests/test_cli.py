@@ -144,3 +144,29 @@ def test_report_writes_the_summary_poster_and_evidence_pack(tmp_path):
     assert wrong.returncode == 2 and ".pdf or .png" in wrong.stderr
     no_cycle = run("report", "3", "--format", "poster", "--out", str(tmp_path / "x.pdf"), "--db", str(data))
     assert no_cycle.returncode == 2 and "no cycle" in no_cycle.stderr
+
+
+def test_check_data_json_names_a_changed_case_and_accept_clears_it(tmp_path):
+    import sqlite3
+
+    data = tmp_path / "demo.sqlite"
+    assert run("demo", str(data)).returncode == 0
+    sound = run("check-data", "--db", str(data), "--json")
+    assert sound.returncode == 0, sound.stderr
+    result = json.loads(sound.stdout)
+    assert set(result) == {"file", "integrity", "cases_checked", "warnings", "accepted"}
+    assert result["integrity"] == "ok" and result["warnings"] == [] and result["cases_checked"] > 100
+    with sqlite3.connect(data) as other:
+        case_id, ref = other.execute("SELECT id, case_ref FROM cases WHERE outcomes LIKE 'M%' ORDER BY id").fetchone()
+        other.execute("UPDATE cases SET outcomes = 'N' || substr(outcomes, 2) WHERE id = ?", [case_id])
+    found = json.loads(run("check-data", "--db", str(data), "--json").stdout)
+    [warning] = found["warnings"]
+    assert set(warning) == {"kind", "audit_id", "audit_title", "cycle", "case_id", "case_ref", "message"}
+    assert warning["kind"] == "case_changed_outside" and warning["case_ref"] == ref
+    accepted = json.loads(run("check-data", "--db", str(data), "--accept", "--json").stdout)
+    assert accepted["accepted"] == 1
+    assert json.loads(run("check-data", "--db", str(data), "--json").stdout)["warnings"] == []
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    refused = run("check-data", "--db", str(empty), "--json")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr and empty.stat().st_size == 0

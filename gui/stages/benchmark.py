@@ -42,6 +42,7 @@ from model.benchmark.benchmark_store import (
     list_datasets,
     measures,
     periods_for_measure,
+    set_link_period,
 )
 from model.core.errors import KnownError
 from model.plan.criteria import list_criteria
@@ -153,7 +154,7 @@ class BenchmarkPage(StagePage):
         self.links_view.selectionModel().selectionChanged.connect(self._on_links_selection_changed)
         self.measure_box.currentIndexChanged.connect(self._on_measure_box_current_index_changed)
         self.link_button.clicked.connect(self._on_link_button_clicked)
-        self.compare_period_box.activated.connect(self._on_option_changed)
+        self.compare_period_box.activated.connect(self._on_compare_period_box_activated)
         self.area_box.activated.connect(self._on_option_changed)
         self.overdispersion_box.currentIndexChanged.connect(self._on_option_changed)
         self.export_outliers_button.clicked.connect(self._on_export_outliers_button_clicked)
@@ -379,10 +380,21 @@ class BenchmarkPage(StagePage):
 
     @Slot()
     def _on_option_changed(self) -> None:
-        link = self._selected_link()
-        if link is not None and self.compare_period_box.currentText():
-            self._link_periods[int(link["id"])] = self.compare_period_box.currentText()
         self._compare()
+
+    @Slot()
+    def _on_compare_period_box_activated(self) -> None:
+        # The user chose another national period: remembered with the link, as the one chosen
+        # when linking is, so the report and the next session compare the same period.
+        link, period = self._selected_link(), self.compare_period_box.currentText()
+        if link is None or not period:
+            return
+        link_id = int(link["id"])
+        set_link_period(self.ctx.store.db, link_id, period)
+        self._link_periods[link_id] = period
+        self._load_links()  # the links table shows the period; selecting the link again compares
+        self.links_view.selectRow([int(r["id"]) for r in self.links_model.rows].index(link_id))
+        self.data_changed.emit()
 
     @Slot()
     def _on_export_outliers_button_clicked(self) -> None:

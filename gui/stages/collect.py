@@ -262,7 +262,11 @@ class CollectPage(StagePage):
             self.quality.load(self.cycle_id)
 
     def open_case(self, case_id: int) -> None:
-        """Show a case in the entry form."""
+        """Show a case in the entry form (asking first about an unsaved case on it: Save,
+        Discard or Cancel, never a silent save of half a case)."""
+        if not self.form.resolve_pending():
+            self.tabs.setCurrentWidget(self.form)
+            return
         try:
             self.form.load_case(case_id)
         except KnownError as exc:

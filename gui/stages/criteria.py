@@ -173,7 +173,10 @@ class CriteriaPage(StagePage):
     def _editor(self) -> QSplitter:
         self.table_model = CriteriaTableModel()
         self.table = read_only_table(self.table_model)
-        self.table.setWordWrap(False)
+        # Names wrap rather than end in "…" in the narrow list a 1366×768 screen at 125% leaves.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.ElideNone)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
         header.setSectionResizeMode(CriteriaTableModel.COL_NAME, QHeaderView.Stretch)

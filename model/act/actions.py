@@ -261,15 +261,6 @@ def update_action(db: Database, action: ActionItem, *, today: date | None = None
     return saved
 
 
-def set_status(db: Database, action_id: int, status: str, *, reason: str = "",
-               on: date | None = None) -> ActionItem:
-    """Change an action's status: cancelled needs `reason`; complete records `on` (default today)."""
-    action = get_action(db, action_id)
-    completed = action.completed_on if action.status == "complete" and status == "complete" else None
-    changed = replace(action, status=status, cancelled_reason=reason, completed_on=completed)
-    return update_action(db, changed, today=on)
-
-
 def list_revisions(db: Database, action_id: int) -> list[Revision]:
     """An action's deadline revisions, oldest first (the last is the current deadline)."""
     rows = db.query("SELECT * FROM action_deadline_revisions WHERE action_id = ? ORDER BY revised_on, id",

@@ -173,8 +173,12 @@ def update_criterion(db: Database, c: Criterion) -> Criterion:
 
 def delete_criterion(db: Database, criterion_id: int) -> None:
     """Remove a criterion and its answers."""
+    from model.store.case_answers import deleting_criterion  # numpy and pandas: not on the start-up path
+
     with db.atomic():
+        restamp = deleting_criterion(db, criterion_id)
         db.execute("DELETE FROM criteria WHERE id = ?", [criterion_id])
+        restamp()
 
 
 def move_criterion(db: Database, criterion_id: int, offset: int) -> None:

@@ -40,6 +40,36 @@ STAGES: tuple[Stage, ...] = (
 )
 STAGE_KEYS = tuple(s.key for s in STAGES)
 
+# Which stages show what each table holds, so a write refreshes only the pages that show it
+# (model.store.changes records the tables written). Audits, cycles and criteria define what
+# everything is measured against; a table not named here refreshes every stage.
+_CASE_STAGES = frozenset({"plan", "collect", "results", "compare", "benchmark", "actions", "report"})
+_ACTION_STAGES = frozenset({"plan", "actions", "compare", "report"})  # completed actions mark SPC charts
+_BENCHMARK_STAGES = frozenset({"benchmark", "report"})
+_REPORT_STAGES = frozenset({"plan", "report"})
+TABLE_STAGES: dict[str, frozenset[str]] = {
+    "cases": _CASE_STAGES, "imports": _CASE_STAGES, "value_merges": _CASE_STAGES, "import_profiles": frozenset(),
+    "recommendations": _ACTION_STAGES, "actions": _ACTION_STAGES, "action_deadline_revisions": _ACTION_STAGES,
+    "action_notes": _ACTION_STAGES, "chart_annotations": frozenset({"compare", "report"}),
+    "benchmark_datasets": _BENCHMARK_STAGES, "benchmark_measures": _BENCHMARK_STAGES,
+    "benchmark_links": _BENCHMARK_STAGES, "benchmark_columns": _BENCHMARK_STAGES,
+    "benchmark_areas": _BENCHMARK_STAGES, "benchmark_periods": _BENCHMARK_STAGES,
+    "benchmark_details": _BENCHMARK_STAGES, "benchmark_profiles": frozenset(), "standards": frozenset({"plan"}),
+    "report_sections": _REPORT_STAGES, "generated_reports": _REPORT_STAGES, "team_members": _REPORT_STAGES,
+    "presentations": _REPORT_STAGES, "reflections": _REPORT_STAGES, "reaudit_choices": _REPORT_STAGES,
+    "reminder_states": frozenset(), "handovers": frozenset({"plan"}),
+    "settings": frozenset({"report"}),  # the trust's identity heads its documents
+}
+
+
+def stages_showing(tables: frozenset[str] | set[str]) -> set[str]:
+    """The stages whose pages show something these tables hold."""
+    shown: set[str] = set()
+    for table in tables:
+        shown |= TABLE_STAGES.get(table, frozenset(STAGE_KEYS))
+    return shown
+
+
 _STATUS_STAGE = {
     "proposed": "plan", "approved": "criteria", "data_collection": "collect", "analysis": "results",
     "action_planning": "actions", "reaudit_due": "report", "complete": "report", "abandoned": "plan",

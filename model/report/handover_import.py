@@ -25,6 +25,7 @@ from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.report.handover import TABLES, ImportResult, PackageSummary, opened_package
 from model.store.backups import backup_now
+from model.store.case_answers import SUM_COLUMN, answers_sum
 from model.store.files import store_error
 
 _CHUNK = 500
@@ -145,7 +146,7 @@ def _insert_all(db: Database, rows: dict[str, list[dict[str, Any]]]) -> dict[str
                     values[column] = ids[parent].get(int(values[column]))
             if copied.table == "cases":
                 values["import_id"] = None
-                values["answer_criteria"] = _remapped_list(str(values.get("answer_criteria") or ""), ids["criteria"])
+                _remap_answers(values, ids["criteria"])
             columns = ", ".join(f'"{c}"' for c in values)
             cursor = db.execute(f'INSERT INTO "{copied.table}" ({columns}) VALUES ({", ".join("?" * len(values))})',
                                 list(values.values()))
@@ -154,6 +155,19 @@ def _insert_all(db: Database, rows: dict[str, list[dict[str, Any]]]) -> dict[str
     if len(ids["audits"]) != 1:
         raise KnownError("The package does not hold exactly one audit.", hint="Ask the sender to export it again.")
     return ids
+
+
+def _remap_answers(case: dict[str, Any], criteria: dict[int, int]) -> None:
+    """Point a copied case's answers at the new criterion ids; its checksum follows when it
+    matched in the package (a case changed outside AuditLoop stays found after the copy)."""
+    def sum_now() -> str:
+        return answers_sum(str(case.get("answer_criteria") or ""), str(case.get("outcomes") or ""),
+                           case.get("answer_raws"), case.get("answer_values"))
+
+    intact = case.get(SUM_COLUMN) in (None, sum_now())  # None: a package from before m018
+    case["answer_criteria"] = _remapped_list(str(case.get("answer_criteria") or ""), criteria)
+    if intact:
+        case[SUM_COLUMN] = sum_now()
 
 
 def _remapped_list(packed: str, criteria: dict[int, int]) -> str:

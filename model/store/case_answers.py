@@ -16,15 +16,21 @@ the workbook. Packed, the same answers ride on the 100,000 case rows the import 
 and a cycle's outcomes are decoded with numpy in one pass (`answers_long`).
 
 The ``answers`` VIEW (case_id, criterion_id, outcome, raw, value) still shows one row per
-answer for SQL that reads them; writes go through this module. Deleting a criterion removes
+answer for SQL that reads them; writes go through this module.
+
+``answers_sum`` (migration m018) is a checksum of the four, written with them, so a change
+SQLite cannot see (a flipped bit on a failing disk passes `integrity_check`; another tool
+editing the file) is found by `model.store.answer_check`. It is computed here, in Python, not
+by a trigger: a trigger would re-stamp another tool's edit and hide it. Deleting a criterion removes
 its answers from every case (a trigger, like the foreign key's ON DELETE CASCADE it replaces).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import SupportsFloat, cast
 
@@ -37,6 +43,7 @@ from model.core.errors import KnownError, StoreError
 CODES: dict[str, str] = {"met": "M", "not_met": "N", "exception": "E", "missing": "-"}
 OUTCOMES = tuple(CODES)
 PACKED_COLUMNS = ("answer_criteria", "outcomes", "answer_raws", "answer_values")
+SUM_COLUMN = "answers_sum"
 _LOOKUP = np.full(256, "missing", dtype=object)
 for _outcome, _code in CODES.items():
     _LOOKUP[ord(_code)] = _outcome
@@ -74,18 +81,28 @@ def _check_outcomes(outcomes: Collection[str]) -> None:
         raise KnownError(f"Unknown answer '{unknown[0]}'.", hint="Use met, not_met, exception or missing.")
 
 
+def answers_sum(criteria: str, outcomes: str, raws: str | None, values: str | None) -> str:
+    """The checksum of one case's packed answers (16 hex digits). The unit separator cannot
+    occur in the parts: JSON escapes control characters and the other two are digits/letters.
+    Migration m018 holds a copy of this function; a test keeps the two equal."""
+    text = "\x1f".join((criteria, outcomes, raws or "", values or ""))
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
 def pack(answers: Mapping[int, Answer]) -> dict[str, str | None]:
-    """One case's answers as the four packed column values (criteria in id order)."""
+    """One case's answers as the packed column values (criteria in id order) and their sum."""
     _check_outcomes([a.outcome for a in answers.values()])
     ids = sorted(answers)
     raws = [answers[i].raw for i in ids]
     values = [None if (v := _plain(answers[i].value)) is None else float(cast(SupportsFloat, v)) for i in ids]
-    return {
+    packed: dict[str, str | None] = {
         "answer_criteria": ",".join(str(int(i)) for i in ids),
         "outcomes": "".join(CODES[answers[i].outcome] for i in ids),
         "answer_raws": json.dumps(raws, ensure_ascii=False) if any(r is not None for r in raws) else None,
         "answer_values": json.dumps(values) if any(v is not None for v in values) else None,
     }
+    packed[SUM_COLUMN] = answers_sum(*cast(tuple[str, str, str | None, str | None], tuple(packed.values())))
+    return packed
 
 
 def unpack(criteria: str, outcomes: str, raws: str | None, values: str | None) -> dict[int, Answer]:
@@ -125,7 +142,7 @@ def write_case_answers(db: Database, case_id: int, answers: Mapping[int, Answer]
         raise KnownError(f"Criterion {foreign[0]} is not part of this case's cycle.")
     merged = unpack(*row[1:]) | dict(answers)
     packed = pack(merged)
-    db.execute("UPDATE cases SET " + ", ".join(f"{c} = ?" for c in PACKED_COLUMNS) + " WHERE id = ?",
+    db.execute("UPDATE cases SET " + ", ".join(f"{c} = ?" for c in packed) + " WHERE id = ?",
                [*packed.values(), case_id])
 
 
@@ -172,12 +189,12 @@ def pack_columns(columns: Mapping[int, AnswerColumn], count: int) -> dict[str, o
         np.full(count, "", dtype=object)
     raw_parts = [(_json_texts(columns[c].raw), columns[c].codes) for c in ids]
     value_parts = [(_json_texts(columns[c].value), columns[c].codes) for c in ids]
-    return {
-        "answer_criteria": ",".join(str(int(i)) for i in ids),
-        "outcomes": outcomes,
-        "answer_raws": _some(raw_parts, count),
-        "answer_values": _some(value_parts, count),
-    }
+    criteria = ",".join(str(int(i)) for i in ids)
+    raws, values = _some(raw_parts, count), _some(value_parts, count)
+    sums = np.empty(count, dtype=object)
+    sums[:] = [answers_sum(criteria, o, r, v) for o, r, v in zip(outcomes, raws, values, strict=True)]
+    return {"answer_criteria": criteria, "outcomes": outcomes, "answer_raws": raws, "answer_values": values,
+            SUM_COLUMN: sums}
 
 
 def _some(parts: Sequence[tuple[np.ndarray, np.ndarray]], count: int) -> np.ndarray:
@@ -208,10 +225,38 @@ def column_from_values(outcomes: Sequence[str], raws: Sequence[str | None] | Non
 def write_many(db: Database, case_ids: Sequence[int], columns: Mapping[int, AnswerColumn]) -> None:
     """Replace the answers of many cases at once (`columns` in the order of `case_ids`)."""
     packed = pack_columns(columns, len(case_ids))
-    rows = zip(packed["outcomes"], packed["answer_raws"], packed["answer_values"],  # type: ignore[call-overload]  # lists typed object
+    rows = zip(packed["outcomes"], packed["answer_raws"], packed["answer_values"], packed[SUM_COLUMN],  # type: ignore[call-overload]  # lists typed object
                (int(i) for i in case_ids), strict=True)
-    db.conn.executemany("UPDATE cases SET answer_criteria = ?, outcomes = ?, answer_raws = ?, answer_values = ? "
-                        "WHERE id = ?", ((packed["answer_criteria"], *r) for r in rows))
+    db.conn.executemany("UPDATE cases SET answer_criteria = ?, outcomes = ?, answer_raws = ?, answer_values = ?, "
+                        f"{SUM_COLUMN} = ? WHERE id = ?", ((packed["answer_criteria"], *r) for r in rows))
+
+
+def deleting_criterion(db: Database, criterion_id: int) -> Callable[[], None]:
+    """Before a criterion is deleted (m008's trigger then cuts its answers out of every case in
+    SQL): returns a function to call after the delete that re-stamps the cases that held an
+    answer to it and matched their sum before, so a case changed outside AuditLoop stays found."""
+    rows = db.execute(f"SELECT c.id, {', '.join('c.' + c for c in PACKED_COLUMNS)}, c.{SUM_COLUMN} FROM cases c "
+                      "JOIN criteria k ON k.cycle_id = c.cycle_id WHERE k.id = ? "
+                      "AND instr(',' || c.answer_criteria || ',', ',' || k.id || ',') > 0", [criterion_id]).fetchall()
+    matched = [r[0] for r in rows if answers_sum(*r[1:5]) == r[5]]
+
+    def after() -> None:
+        for start in range(0, len(matched), 900):  # SQLite's bound-parameter limit
+            part = matched[start:start + 900]
+            restamp(db, f"id IN ({','.join('?' * len(part))})", part)
+
+    return after
+
+
+def restamp(db: Database, where: str, params: Sequence[object] = ()) -> int:
+    """Write the sum of every case matching `where` (SQL on `cases`) from its answers as they
+    are now; returns how many. For the one write to the packed columns made in SQL (deleting a
+    criterion cuts its answers out, migration m008's trigger), for packages copied in, and for
+    changes the user accepted after a check."""
+    rows = db.execute(f"SELECT id, {', '.join(PACKED_COLUMNS)} FROM cases WHERE {where}", list(params)).fetchall()
+    db.conn.executemany(f"UPDATE cases SET {SUM_COLUMN} = ? WHERE id = ?",
+                        [(answers_sum(*row[1:]), row[0]) for row in rows])
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------

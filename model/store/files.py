@@ -229,33 +229,3 @@ def store_error(exc: sqlite3.Error | OSError, path: Path) -> StoreError:
     else:
         msg, hint = f"The data file could not be used: {exc}", "Try again, or restore a backup."
     return StoreError(msg, where=str(path), hint=hint)
-
-
-class ReadOnlyConnection(sqlite3.Connection):
-    """A connection to a read-only data file: a write is refused with DataFileReadOnly, not a raw sqlite error."""
-
-    data_path: Path = Path()
-
-    def execute(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN002, ANN003, ANN201, D102
-        try:
-            return super().execute(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            raise self._refusal(exc) from exc
-
-    def executemany(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN002, ANN003, ANN201, D102
-        try:
-            return super().executemany(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            raise self._refusal(exc) from exc
-
-    def executescript(self, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: ANN002, ANN003, ANN201, D102
-        try:
-            return super().executescript(*args, **kwargs)
-        except sqlite3.OperationalError as exc:
-            raise self._refusal(exc) from exc
-
-    def _refusal(self, exc: sqlite3.OperationalError) -> Exception:
-        text = str(exc).lower()
-        if "readonly" in text or "read-only" in text:
-            return read_only_file(self.data_path)
-        return exc

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from model.core.errors import DamagedDataFile, EmptyDataFile, NewerVersionFile, StoreError
-from model.store import migrations, writer
+from model.store import changes, migrations, writer
 from model.store.backups import (  # noqa: F401 - re-exported: the store's public API
     BACKUP_DIR_NAME,
     BACKUPS_KEPT,
@@ -41,9 +41,9 @@ from model.store.backups import (  # noqa: F401 - re-exported: the store's publi
     save_copy_as,
     start_new_data_file,
 )
+from model.store.connection import DataFileConnection, DataFileDatabase, ReadOnlyConnection
 from model.store.files import (
     InstanceLock,
-    ReadOnlyConnection,
     folder_not_writable,
     has_sqlite_header,
     read_only_file,
@@ -85,6 +85,7 @@ class Store:
         db = connect(self.path, read_only=self.read_only)
         if not writer.on_writer_thread():
             db.conn.execute("PRAGMA query_only = ON")
+            db.conn.query_only = True  # type: ignore[attr-defined]  # a DataFileConnection: a write there is a bug
         return db
 
     def close(self) -> None:
@@ -104,20 +105,25 @@ def connect(path: Path, *, read_only: bool = False) -> Database:
     writes with DataFileReadOnly.
     """
     try:
-        conn: sqlite3.Connection
+        conn: DataFileConnection
         if read_only:
-            ro = sqlite3.connect(f"{real_path(Path(path)).as_uri()}?mode=ro", uri=True,
-                                 timeout=BUSY_TIMEOUT_MS / 1000, factory=ReadOnlyConnection)
-            ro.data_path = Path(path)
-            conn = ro
+            conn = sqlite3.connect(f"{real_path(Path(path)).as_uri()}?mode=ro", uri=True,
+                                   timeout=BUSY_TIMEOUT_MS / 1000, factory=ReadOnlyConnection)
         else:
-            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000)
+            # No statement cache: SQLite's authorizer, which records what each write changes
+            # (model.store.changes), runs when a statement is prepared, so each must be.
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, factory=DataFileConnection,
+                                   cached_statements=0)
+            changes.watch(conn)
+        conn.data_path = Path(path)
+        if not writer.on_writer_thread():
+            conn.wait_for_own_writes = writer.WRITER.wait_idle
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     except sqlite3.Error as exc:
         raise store_error(exc, path) from exc
-    return Database(conn)
+    return DataFileDatabase(conn)
 
 
 def open_store(path: Path | str, *, check_integrity: bool = True) -> Store:

@@ -54,6 +54,15 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
 
 
 @pytest.fixture(autouse=True, scope="package")
+def focus_style_as_the_app_has_it(qapp) -> None:
+    """As gui.app.make_app does: the strong focus outline (gui/focus_style.py)."""
+    from gui import focus_style
+
+    if not isinstance(qapp.style(), focus_style.FocusStyle):
+        focus_style.install(qapp)
+
+
+@pytest.fixture(autouse=True, scope="package")
 def garbage_on_the_gui_thread(qapp) -> Iterator[None]:
     """As the app does (gui/garbage.py): no worker thread may free Qt objects. Package scope:
     the model tests that run after these get CPython's automatic collection back."""

@@ -62,11 +62,14 @@ def test_start_up_on_an_empty_file_quit_leaves_it_as_it_was(qtbot, tmp_path, dia
 def test_start_up_on_a_damaged_file_skips_a_cut_short_backup(qtbot, tmp_path, dialog_log):
     path, good = _file_with_backups(tmp_path)
     path.write_bytes(b"SQLite format 3\x00" + b"\x5a" * 9000)
+    dialog_log.choice = 0  # the named action "Restore the latest good backup"
     store = app._open_start_store(path, demo=False)
     assert store is not None
     store.close()
     [(kind, _title, text)] = dialog_log.calls
-    assert kind == "ask" and good.name in text
+    assert kind == "choose" and good.name in text
+    assert dialog_log.offered == [[app.RESTORE_LATEST, app.QUIT]]
+    assert text.count("Restore the latest good backup") == 0  # the advice is the buttons, said once
     assert len(list_preserved(path)) == 1  # the damaged original was kept, apart from the rotation
     path.write_bytes(b"SQLite format 3\x00" + b"\x5a" * 9000)  # damaged again: offered the good one again
     dialog_log.calls.clear()
@@ -142,3 +145,20 @@ def test_window_restores_a_backup_and_reopens_the_file(qtbot, ctx, dialog_log):
     window._restore_backup(bad)  # refused with a message; the data file opens again as it was
     assert dialog_log.kinds()[-1] == "error" and "cannot be restored" in dialog_log.calls[-1][2]
     assert ctx.store.db["audits"].count == 4
+
+
+def test_start_up_on_a_newer_file_offers_named_actions_and_quit_leaves_it_byte_identical(qtbot, tmp_path,
+                                                                                          dialog_log):
+    import sqlite3
+
+    path, good = _file_with_backups(tmp_path)
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                   "VALUES ('auditloop', 'm999_from_the_future', '2027-01-01')")
+    before = path.read_bytes()
+    dialog_log.choice = 1  # Quit
+    assert app._open_start_store(path, demo=False) is None
+    [(kind, _title, text)] = dialog_log.calls
+    assert kind == "choose" and "newer version" in text and good.name in text
+    assert dialog_log.offered == [[app.RESTORE_LATEST, app.QUIT]]
+    assert path.read_bytes() == before and list_preserved(path) == []

@@ -24,6 +24,7 @@ from model.benchmark.benchmark_compare import save_identity
 from model.benchmark.benchmark_import import parse_file, propose_wide_mapping
 from model.benchmark.benchmark_store import (
     delete_dataset,
+    links_for_audit,
     list_datasets,
     list_profiles,
     measures,
@@ -395,6 +396,20 @@ def test_the_period_chosen_when_linking_is_remembered(qtbot, ctx, shared_data):
     again.load(VTE, cycle_id)
     qtbot.waitUntil(lambda: again.comparison is not None, timeout=10000)
     assert again.comparison.period == "2020/21"
+    # Another period chosen in the comparison is remembered with the link too.
+    box = again.compare_period_box
+    other = next(box.itemText(i) for i in range(box.count()) if box.itemText(i) != "2020/21")
+    box.setCurrentIndex(box.findText(other))
+    again.comparison = None
+    box.activated.emit(box.currentIndex())
+    qtbot.waitUntil(lambda: again.comparison is not None, timeout=10000)
+    assert again.comparison.period == other
+    assert list(links_for_audit(ctx.store.db, VTE)["period"]) == [other]
+    third = BenchmarkPage(ctx)
+    qtbot.addWidget(third)
+    third.load(VTE, cycle_id)
+    qtbot.waitUntil(lambda: third.comparison is not None, timeout=10000)
+    assert third.comparison.period == other
 
 
 def test_deleting_a_national_file_asks_first_and_removes_its_links(qtbot, ctx, page, dialog_log):

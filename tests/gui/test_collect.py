@@ -225,14 +225,16 @@ def test_case_list_filter_edit_delete_and_undo(qtbot, ctx, qtmodeltester):
     assert not page.undo_button.isEnabled()
 
 
-def test_half_entered_case_is_autosaved_before_editing_another(qtbot, ctx):
+def test_half_entered_case_is_saved_when_asked_before_editing_another(qtbot, ctx, dialog_log):
     page = open_collect(qtbot, ctx, 2)
+    dialog_log.choice = 0  # Save (asked first: never a silent save of half a case)
     form = page.form
     before = count_cases(ctx.store.db, page.cycle_id)
     form.case_ref.setText("AUTO1")
     form.first_criterion_field().setFocus()
     qtbot.keyClick(form.first_criterion_field(), Qt.Key_N)
     page.open_case(page.case_model.case_id(0))
+    assert dialog_log.offered == [["Save", "Discard", "Cancel"]]
     assert count_cases(ctx.store.db, page.cycle_id) == before + 1
     assert "AUTO1" in [c.case_ref for c in list_cases(ctx.store.db, page.cycle_id)]
 

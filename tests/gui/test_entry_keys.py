@@ -92,6 +92,21 @@ def test_a_on_a_numeric_criterion_without_exceptions_does_nothing(qtbot, ctx):
     assert hb.field.value.text() == "70" and not hb.field.is_na() and hb.result.text() == "Met"
 
 
+def test_y_or_n_in_a_number_box_says_what_to_type_instead_of_vanishing(qtbot, ctx):
+    form = open_form(qtbot, ctx, timed_audit(ctx))
+    abx, hb, _route = form.rows
+    focus(qtbot, hb.field.value)
+    qtbot.keyClick(hb.field.value, Qt.Key_Y)
+    assert hb.field.value.text() == "" and "Type a number" in hb.result.text() and "Yes/No" in hb.result.text()
+    assert "N/A" not in hb.result.text()  # Hb has no exceptions
+    assert hb.field.accessibleDescription() == "" and hb.result.accessibleDescription() == hb.result.text()
+    focus(qtbot, abx.field.value)
+    qtbot.keyClick(abx.field.value, Qt.Key_N)
+    assert "minutes" in abx.result.text() and "A for N/A" in abx.result.text() and not abx.field.is_na()
+    qtbot.keyClicks(abx.field.value, "30")
+    assert abx.result.text() == "Met"  # typing a value replaces the hint with the outcome
+
+
 def test_choices_by_keyboard_with_n_a_when_the_criterion_has_exceptions(qtbot, ctx):
     form = open_form(qtbot, ctx, timed_audit(ctx))
     route = form.rows[2]

@@ -68,3 +68,29 @@ def test_wizards_and_dialogs_fit_the_screen_with_their_buttons_on_it(qtbot, ctx)
                 corner = button.mapTo(dialog, button.rect().bottomRight())
                 assert dialog.rect().contains(corner), f"{type(dialog).__name__}: {button.text()} off the dialog"
         dialog.close()
+
+
+@pytest.mark.parametrize("screen", ["1366x768@125%", "1366x768@150%"])
+def test_criteria_names_are_never_cut_off_in_the_list(qtbot, ctx, screen):
+    """The criteria list beside the editor is narrow on a small screen: a long name wraps onto
+    more lines instead of ending in "…" (the sepsis demo's names are the longest)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QFontMetrics
+
+    from gui.stages.criteria import CriteriaTableModel
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.resize(SCREENS[screen])
+    window.show()
+    window.open_audit(2)
+    page = window.workspace.show_stage("criteria")
+    QApplication.processEvents()
+    table, column = page.table, CriteriaTableModel.COL_NAME
+    metrics = QFontMetrics(table.font())
+    for row in range(table.model().rowCount()):
+        index = table.model().index(row, column)
+        rect = table.visualRect(index)
+        text = index.data()
+        needed = metrics.boundingRect(0, 0, rect.width() - 8, 10_000, int(Qt.TextWordWrap), text)
+        assert needed.height() <= rect.height(), f"{text!r} needs {needed.height()} px, has {rect.height()}"

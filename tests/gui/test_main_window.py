@@ -170,7 +170,10 @@ def test_every_stage_fits_a_1024_pixel_screen(qtbot, ctx):
 
 
 def test_a_change_reloads_only_the_pages_that_show_it(qtbot, ctx):
-    from gui.workspace import AFFECTS
+    """The workspace reloads the stages that show the tables written (model.store.changes), not
+    every page: a new action reloads Plan, Compare and Report, not Criteria or Results."""
+    from model.act.actions import ActionItem, add_action
+    from model.plan.stages import TABLE_STAGES
 
     window = make_window(qtbot, ctx)
     window.open_audit(1)
@@ -181,8 +184,14 @@ def test_a_change_reloads_only_the_pages_that_show_it(qtbot, ctx):
         original = page.load
         page.load = lambda *a, k=key, f=original: (loads.append(k), f(*a))[1]  # type: ignore[method-assign]
     window.workspace.show_stage("actions")
+    add_action(ctx.store.db, ActionItem(audit_id=1, text="Teach the ward", original_deadline="2026-09-01"))
     window.workspace.pages["actions"].data_changed.emit()
     for key in STAGE_KEYS:
         window.workspace.show_stage(key)
-    assert set(loads) == AFFECTS["actions"] - {"actions"}
+    assert set(loads) == TABLE_STAGES["actions"] - {"actions"}
     assert "criteria" not in loads and "compare" in loads
+    loads.clear()
+    window.workspace.pages["actions"].data_changed.emit()  # nothing written since: nothing reloads
+    for key in STAGE_KEYS:
+        window.workspace.show_stage(key)
+    assert loads == []

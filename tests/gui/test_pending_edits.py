@@ -146,3 +146,24 @@ def test_stage_change_audit_change_and_new_case_ask_first(qtbot, ctx, dialog_log
     assert window.open_audit(2)
     assert "PENDING1" in refs(ctx.store.db, page.cycle_id)
     assert CRASHES == []
+
+
+def test_opening_another_case_from_the_list_asks_instead_of_saving_silently(qtbot, ctx, dialog_log):
+    window = window_at(qtbot, ctx, 1, "collect")
+    page, form = type_a_case(qtbot, window)
+    other = list_cases(ctx.store.db, page.cycle_id)[0]
+    dialog_log.choice = 2  # Cancel: the half-typed case stays on the form, unsaved
+    page.open_case(other.id)
+    assert dialog_log.offered == [["Save", "Discard", "Cancel"]]
+    assert form.case_ref.text() == "PENDING1" and form.dirty and page.tabs.currentWidget() is form
+    assert "PENDING1" not in refs(ctx.store.db, page.cycle_id)
+    dialog_log.choice = 1  # Discard: the other case opens, nothing saved
+    page.open_case(other.id)
+    assert form.case_ref.text() == other.case_ref and not form.dirty
+    assert "PENDING1" not in refs(ctx.store.db, page.cycle_id)
+    form.new_case()
+    type_a_case(qtbot, window)
+    dialog_log.choice = 0  # Save: stored, then the other case opens
+    page.open_case(other.id)
+    assert "PENDING1" in refs(ctx.store.db, page.cycle_id) and form.case_ref.text() == other.case_ref
+    assert CRASHES == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -101,12 +102,21 @@ def test_revision_needs_reason_and_a_date(db, audit_id):
 # --- status -----------------------------------------------------------------------------------
 
 
+def set_status(db, action_id: int, status: str, *, reason: str = "", on: date | None = None) -> act.ActionItem:
+    """What the action editor does when the status is changed: cancelled needs `reason`; a new
+    completion is dated `on` (a completion kept as complete keeps its date)."""
+    action = act.get_action(db, action_id)
+    completed = action.completed_on if action.status == "complete" and status == "complete" else None
+    return act.update_action(db, replace(action, status=status, cancelled_reason=reason, completed_on=completed),
+                             today=on)
+
+
 def test_cancel_needs_a_reason(db, audit_id):
     a = _action(db, audit_id)
     with pytest.raises(KnownError, match="needs a reason"):
-        act.set_status(db, a.id, "cancelled")
+        set_status(db, a.id, "cancelled")
     assert act.get_action(db, a.id).status == "not_started"
-    done = act.set_status(db, a.id, "cancelled", reason="Replaced by the new e-obs alert")
+    done = set_status(db, a.id, "cancelled", reason="Replaced by the new e-obs alert")
     assert (done.status, done.cancelled_reason) == ("cancelled", "Replaced by the new e-obs alert")
     assert act.action_plan(db, audit_id, TODAY)[0].rag == "cancelled"
     with pytest.raises(KnownError, match="needs a reason"):
@@ -115,9 +125,9 @@ def test_cancel_needs_a_reason(db, audit_id):
 
 def test_complete_records_completed_on_and_reopening_clears_it(db, audit_id):
     a = _action(db, audit_id)
-    done = act.set_status(db, a.id, "complete", on=date(2026, 6, 3))
+    done = set_status(db, a.id, "complete", on=date(2026, 6, 3))
     assert act.get_action(db, a.id).completed_on == "2026-06-03" == done.completed_on
-    act.set_status(db, a.id, "in_progress")
+    set_status(db, a.id, "in_progress")
     assert act.get_action(db, a.id).completed_on is None
 
 

@@ -18,9 +18,11 @@ from model.plan.criteria import Criterion, add_criterion, delete_criterion
 from model.plan.cycles import Cycle, create_cycle
 from model.store.case_answers import (
     OUTCOMES,
+    PACKED_COLUMNS,
     Answer,
     AnswerColumn,
     answers_long,
+    answers_sum,
     case_answers,
     column_from_values,
     pack,
@@ -54,8 +56,9 @@ def test_pack_and_unpack_round_trip():
     answers = {12: Answer("met", "Yes"), 3: Answer("not_met", "45 min", 45.0), 7: Answer("missing")}
     packed = pack(answers)
     assert packed == {"answer_criteria": "3,7,12", "outcomes": "N-M",
-                      "answer_raws": '["45 min", null, "Yes"]', "answer_values": "[45.0, null, null]"}
-    assert unpack(*packed.values()) == {3: Answer("not_met", "45 min", 45.0), 7: Answer("missing"),
+                      "answer_raws": '["45 min", null, "Yes"]', "answer_values": "[45.0, null, null]",
+                      "answers_sum": answers_sum("3,7,12", "N-M", '["45 min", null, "Yes"]', "[45.0, null, null]")}
+    assert unpack(*[packed[c] for c in PACKED_COLUMNS]) == {3: Answer("not_met", "45 min", 45.0), 7: Answer("missing"),
                                         12: Answer("met", "Yes")}
 
 

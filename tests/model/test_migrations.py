@@ -21,7 +21,7 @@ from sqlite_utils.migrations import Migrations
 
 from model.benchmark.benchmark_store import _stored_cells, values_for_measure
 from model.store import migrations
-from model.store.case_answers import Answer, write_case_answers
+from model.store.case_answers import PACKED_COLUMNS, Answer, pack, unpack, write_case_answers
 from model.store.store import open_memory, open_store
 
 NAMES = migrations.known_names()
@@ -49,8 +49,13 @@ def _answer(db: Database, case_id: int, criterion_id: int, answer: dict[str, obj
     """One answer: a row of the answers table up to m007, packed on the case row from m008."""
     if db.execute("SELECT type FROM sqlite_master WHERE name = 'answers'").fetchone() == ("table",):
         _insert(db, "answers", {"case_id": case_id, "criterion_id": criterion_id, **answer})
-    else:
+    elif "answers_sum" in db["cases"].columns_dict:
         write_case_answers(db, case_id, {criterion_id: Answer(**answer)})  # type: ignore[arg-type]
+    else:  # m008..m017: packed, without the sum m018 added
+        row = db.execute(f"SELECT {', '.join(PACKED_COLUMNS)} FROM cases WHERE id = ?", [case_id]).fetchone()
+        packed = pack(unpack(*row) | {criterion_id: Answer(**answer)})  # type: ignore[arg-type]
+        db.execute(f"UPDATE cases SET {' , '.join(c + ' = ?' for c in PACKED_COLUMNS)} WHERE id = ?",
+                   [*(packed[c] for c in PACKED_COLUMNS), case_id])
 
 
 def _fill_core(db: Database) -> None:
