@@ -2,7 +2,7 @@
 
 import sys
 
-from model.version import __version__
+from model.core.version import __version__
 
 __all__ = ["__version__"]
 
