@@ -149,3 +149,43 @@ def test_the_app_does_not_import_scipy():
                  if re.search(r"^\s*(from|import) scipy\b", p.read_text(), re.M)]
     assert offenders == []
     assert '"scipy"' in (ROOT / "build.spec").read_text()
+
+
+def _spec_helpers() -> dict:
+    """build.spec's definitions above `a = Analysis(...)` (the filters), run without PyInstaller's build."""
+    text = (ROOT / "build.spec").read_text()
+    namespace = {"SPECPATH": str(ROOT)}
+    exec(compile(text[:text.index("\na = Analysis(")], "build.spec", "exec"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize(("dest", "kept"), [
+    ("PySide6/Qt/lib/libQt6Core.so.6", True),
+    ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
+    ("PySide6/Qt/plugins/platforms/libqoffscreen.so", True),
+    ("PySide6/Qt/plugins/platforms/libqwayland.so", False),
+    ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
+    ("PySide6/Qt/plugins/imageformats/libqtiff.so", False),
+    ("PySide6/Qt/lib/libQt6Network.so.6", False),
+    ("PySide6/Qt/translations/qtbase_de.qm", False),
+    (r"PySide6\plugins\platforms\qwindows.dll", True),
+    (r"PySide6\plugins\styles\qmodernwindowsstyle.dll", True),
+    (r"PySide6\plugins\imageformats\qico.dll", True),
+    (r"PySide6\plugins\tls\qschannelbackend.dll", False),
+    (r"PySide6\Qt6Network.dll", False),
+    (r"PySide6\Qt6Widgets.dll", True),
+    (r"PySide6\opengl32sw.dll", False),
+    (r"PySide6\translations\qtbase_fr.qm", False),
+    ("numpy/_core/tests/data/x.npy", False),
+    ("numpy/_core/include/numpy/ndarraytypes.h", False),
+    ("resources/standards/nice_ng89_vte.json", True),
+    ("docx/templates/default-header.xml", True),
+])
+def test_build_spec_keeps_what_the_app_uses(dest: str, kept: bool):
+    assert _spec_helpers()["_kept"]((dest, "/src/" + dest, "BINARY")) is kept
+
+
+def test_build_spec_reads_the_one_version():
+    from model import __version__
+
+    assert _spec_helpers()["VERSION"] == __version__
