@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import cli
+from model.core.version import __version__
 
 
 def gui_parser() -> argparse.ArgumentParser:
@@ -33,6 +34,7 @@ def gui_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", type=Path, help="data file to open (default: the per-user data folder)")
     parser.add_argument("--data-dir", type=Path, help="use this folder instead of the per-user data folder")
     parser.add_argument("--self-test", action="store_true", help="check the installation and exit")
+    parser.add_argument("--version", action="version", version=f"AuditLoop {__version__}")
     parser.add_argument("--quit-after", type=int, default=0, metavar="MS", help=argparse.SUPPRESS)
     return parser
 

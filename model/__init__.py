@@ -2,7 +2,9 @@
 
 import sys
 
-__version__ = "0.1.0"
+from model.core.version import __version__
+
+__all__ = ["__version__"]
 
 
 def _import_sqlite_utils_lean() -> None:

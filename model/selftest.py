@@ -1,8 +1,10 @@
 """`main.py --self-test`: prove the installation works without a display.
 
-Opens a temporary store (running every migration), computes a small compliance result,
-renders one chart to PNG in memory and round-trips an xlsx. Used by CI on the frozen
-build, and by support staff on a locked-down laptop.
+Opens a temporary store (running every migration), computes a small compliance result and
+the statistics (funnel limits, Fisher, χ²: DOMAIN.md's worked figures), renders one chart to
+PNG in memory, round-trips an xlsx and writes the demo's report as Word and PDF in a
+temporary folder. Used by CI on the frozen build (a file the bundle left out fails here),
+and by a trust's IT after deploying it (README, "Deploying AuditLoop in a trust").
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ def run_self_test(out: TextIO | None = None) -> int:
     """Run every check; print one line each; 0 when all pass."""
     out = out or sys.stdout
     checks = (("store and migrations", _check_store), ("compliance", _check_compliance),
-              ("chart rendering", _check_chart), ("Excel round trip", _check_xlsx))
+              ("statistics", _check_statistics), ("chart rendering", _check_chart), ("Excel round trip", _check_xlsx),
+              ("Word and PDF reports", _check_reports))
     failed = 0
     for name, check in checks:
         try:
@@ -52,6 +55,17 @@ def _check_compliance() -> str:
     return f"{compliance:.1%}"
 
 
+def _check_statistics() -> str:
+    from model.benchmark.benchmarks import binomial_limit
+    from model.core.stats import compare_proportions
+
+    lower = float(binomial_limit(0.85, [20], 0.001)[0])  # DOMAIN.md §6: 0.5348
+    fisher = compare_proportions(6, 10, 9, 10).fisher_p
+    if round(lower, 4) != 0.5348 or not 0.0 < fisher <= 1.0:
+        raise AssertionError(f"funnel limit {lower}, Fisher p {fisher}")
+    return f"funnel limit {lower:.4f}, Fisher p {fisher:.3f}"
+
+
 def _check_chart() -> str:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -81,3 +95,20 @@ def _check_xlsx() -> str:
     if frame.iloc[0, 0] != "001":
         raise AssertionError(f"read back {frame.iloc[0, 0]!r}")
     return "written and read back"
+
+
+def _check_reports() -> str:
+    from model.demo import build_demo
+    from model.report.generate import write_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = build_demo(Path(tmp) / "demo.sqlite")
+        try:
+            cycle_id = int(store.db.execute("SELECT MIN(id) FROM cycles").fetchone()[0])
+            paths = [Path(tmp) / f"report.{fmt}" for fmt in ("docx", "pdf")]
+            for path in paths:
+                write_report(store.db, cycle_id, path.suffix[1:], path)
+            sizes = [path.stat().st_size for path in paths]
+        finally:
+            store.close()
+    return f"{sizes[0]:,} bytes .docx, {sizes[1]:,} bytes .pdf"

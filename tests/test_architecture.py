@@ -77,7 +77,7 @@ def test_self_test_exits_zero():
                           timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "self-test passed" in done.stdout
-    assert done.stdout.count("ok   ") == 4
+    assert done.stdout.count("ok   ") == 6
 
 
 def test_automatic_garbage_collection_is_on_outside_the_gui_tests():

@@ -27,8 +27,8 @@ from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom, norm
 
+from model.core.distributions import binom_cdf, binom_ppf, normal_quantile
 from model.core.errors import KnownError
 
 Overdispersion = Literal["multiplicative", "additive"]
@@ -128,13 +128,9 @@ def binomial_limit(target: float, n: _ArrayLike, p: float) -> np.ndarray:
         # flag every unit sitting exactly on the target.
         return np.where(valid, float(target), np.nan)
     nn = np.where(valid, nn, 1.0)
-    r = binom.ppf(p, nn, target)
-    # WORKAROUND: ppf is computed numerically; nudge r so it is exactly the smallest r with
-    # P(R ≤ r) ≥ p (one step either way is all floating point can be off by).
-    r = np.where(binom.cdf(r - 1, nn, target) >= p, r - 1, r)
-    r = np.where(binom.cdf(r, nn, target) < p, r + 1, r)
-    cdf_r = binom.cdf(r, nn, target)
-    cdf_below = binom.cdf(r - 1, nn, target)
+    r = binom_ppf(np.full(nn.shape, p), nn, target)  # the smallest r with P(R ≤ r) ≥ p
+    cdf_r = binom_cdf(r, nn, target)
+    cdf_below = binom_cdf(r - 1, nn, target)
     with np.errstate(divide="ignore", invalid="ignore"):
         alpha = np.where(cdf_r > cdf_below, (cdf_r - p) / (cdf_r - cdf_below), 0.0)
     limits = np.clip((r - alpha) / nn, 0.0, 1.0)
@@ -157,7 +153,7 @@ def _limits(
     scale = phi if mode == "multiplicative" else 1.0
     extra = tau2 if mode == "additive" and tau2 is not None else 0.0
     return {
-        name: _normal_limits(target, n, float(norm.ppf(p)), extra, scale or 1.0) for name, p in names.items()
+        name: _normal_limits(target, n, normal_quantile(p), extra, scale or 1.0) for name, p in names.items()
     }
 
 

@@ -44,7 +44,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import binom
 
 from model.compare.spc_limits import (
     LIMITS_BELOW,
@@ -74,6 +73,7 @@ from model.compare.spc_results import (
     SpcResult,
 )
 from model.compare.spc_rules import assess_assurance, finish_chart, runs
+from model.core.distributions import binom_ppf
 
 __all__ = [
     "LIMITS_BELOW",
@@ -234,5 +234,5 @@ def anhoej_limits(n: int) -> tuple[int, int]:
     """
     # log2 of an integer is never exactly x.5, so Python's banker's rounding agrees with R here.
     run_max = round(math.log2(n)) + 3
-    cross_min = int(binom.ppf(0.05, n - 1, 0.5))
+    cross_min = int(binom_ppf(np.array(0.05), np.array(n - 1), 0.5))
     return run_max, cross_min

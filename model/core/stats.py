@@ -3,7 +3,7 @@
 Everything here follows DOMAIN.md §2 and §4 and is Qt-free. Proportions are 0–1
 throughout; only `rag` takes percentages (0–100), because targets are written that way.
 
-The normal quantile is the exact one (`scipy.stats.norm.ppf`, 1.959964 for 95%), as R's
+The normal quantile is the exact one (AS 241, 1.959964 for 95%), as R's
 `qnorm` gives; every worked example in DOMAIN.md reproduces with it to four decimals.
 """
 
@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 import numpy as np
+
+from model.core.distributions import (
+    bisect_root,
+    chi2_2x2,
+    chi2_sf,
+    fisher_exact_2x2,
+    normal_cdf,
+    normal_quantile,
+)
 
 Direction = Literal["higher", "lower"]
 Rag = Literal["green", "amber", "red"]
@@ -38,8 +47,7 @@ def z_value(confidence: float = 0.95) -> float:
     """
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be between 0 and 1 (exclusive), got {confidence!r}")
-    from scipy import stats  # lazily: keeps scipy off the start-up path
-    return float(stats.norm.ppf((1.0 + confidence) / 2.0))
+    return normal_quantile((1.0 + confidence) / 2.0)
 
 
 def wilson_intervals(
@@ -159,8 +167,7 @@ def _power_two_proportions(p1: float, p2: float, n1: int, n2: int, z_alpha: floa
     se1 = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
     if se1 == 0.0:
         return 1.0 if abs(p2 - p1) > z_alpha * se0 else 0.0
-    from scipy import stats  # lazily: keeps scipy off the start-up path
-    return float(stats.norm.cdf((abs(p2 - p1) - z_alpha * se0) / se1))
+    return normal_cdf((abs(p2 - p1) - z_alpha * se0) / se1)
 
 
 def detectable_difference(p1: float, n1: int, n2: int, *, power: float = 0.8, alpha: float = 0.05) -> float:
@@ -183,16 +190,14 @@ def detectable_difference(p1: float, n1: int, n2: int, *, power: float = 0.8, al
     """
     if n1 <= 0 or n2 <= 0 or not 0.0 <= p1 <= 1.0:
         return math.nan
-    from scipy import stats  # lazily: keeps scipy off the start-up path
-    z_alpha = float(stats.norm.ppf(1 - alpha / 2))
+    z_alpha = normal_quantile(1 - alpha / 2)
     found: list[float] = []
     for sign, room in ((1.0, 1.0 - p1), (-1.0, p1)):
         def gap(d: float, sign: float = sign) -> float:
             return _power_two_proportions(p1, p1 + sign * d, n1, n2, z_alpha) - power
 
         if room > 1e-9 and gap(room) >= 0:
-            from scipy import optimize  # lazily: keeps scipy off the start-up path
-            found.append(optimize.brentq(gap, 1e-9, room, xtol=1e-6))
+            found.append(bisect_root(gap, 1e-9, room, xtol=1e-9))
     return min(found) if found else math.nan
 
 
@@ -209,13 +214,12 @@ def _two_by_two_tests(table: np.ndarray) -> tuple[float, float, float, float]:
     """(chi2_p, yates_p, fisher_p, min_expected) for a 2×2 table with non-empty rows."""
     rows, cols, total = table.sum(axis=1), table.sum(axis=0), table.sum()
     expected = np.outer(rows, cols) / total
-    from scipy import stats  # lazily: keeps scipy off the start-up path
-    fisher_p = float(stats.fisher_exact(table, alternative="two-sided").pvalue)
+    fisher_p = fisher_exact_2x2(table)
     if np.any(expected == 0):
         # A zero margin (everyone met, or no one): χ² is undefined, Fisher gives p = 1.
         return math.nan, math.nan, fisher_p, float(expected.min())
-    chi2_p = float(stats.chi2_contingency(table, correction=False).pvalue)
-    yates_p = float(stats.chi2_contingency(table, correction=True).pvalue)
+    chi2_p = chi2_2x2(table, correction=False)
+    yates_p = chi2_2x2(table, correction=True)
     return chi2_p, yates_p, fisher_p, float(expected.min())
 
 
@@ -363,8 +367,7 @@ def chi2_k_by_2(
     valid = (groups >= 2) & np.all(cols > 0, axis=1)
     statistic = np.where(valid, cells.sum(axis=(1, 2)), np.nan)
     dof = np.maximum(groups - 1, 0)
-    from scipy import stats  # lazily: keeps scipy off the start-up path
-    p_value = np.where(valid, stats.chi2.sf(statistic, np.maximum(dof, 1)), np.nan)
+    p_value = np.where(valid, chi2_sf(statistic, np.maximum(dof, 1)), np.nan)
     small = np.any(used[:, :, None] & (expected < MIN_EXPECTED), axis=(1, 2)) & valid
     return statistic, dof, p_value, small
 
@@ -392,7 +395,6 @@ def heterogeneity_test(met: np.ndarray, not_met: np.ndarray) -> Heterogeneity:
     if groups == 2 and small[0]:
         used = (m + nm)[0] > 0
         table = np.column_stack([m[0, used], nm[0, used]])
-        from scipy import stats  # lazily: keeps scipy off the start-up path
-        fisher_p = float(stats.fisher_exact(table).pvalue)
+        fisher_p = fisher_exact_2x2(table)
         return Heterogeneity(float(statistic[0]), 1, fisher_p, "fisher", True, groups)
     return Heterogeneity(float(statistic[0]), int(dof[0]), float(p_value[0]), "chi2", bool(small[0]), groups)

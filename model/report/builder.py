@@ -21,6 +21,7 @@ from model.act.actions import ACTION_STATUSES, PRIORITIES
 from model.core.documents import KeyValues
 from model.core.progress import Progress
 from model.core.util import parse_iso_date
+from model.core.version import __version__
 from model.plan.audits import AUDIT_TYPES
 from model.plan.cycles import METHODS, SAMPLING_METHODS, recorded_selection
 from model.report.blocks import PageBreak, ReportDocument
@@ -88,7 +89,8 @@ def _front_page(doc: ReportDocument, data: ReportData) -> None:
              ("Supervisor", audit.supervisor or "not recorded"),
              ("Audit type", AUDIT_TYPES.get(audit.audit_type, audit.audit_type)),
              ("Data collection", _period(cycle.period_start, cycle.period_end)),
-             ("Date of report", long_date(data.today)), ("Version", str(data.version)), ("Status", status)]
+             ("Date of report", long_date(data.today)), ("Version", str(data.version)), ("Status", status),
+             ("Produced with", f"AuditLoop {__version__}")]
     distribution = data.sections["distribution"].strip()
     pairs.append(("Distribution", distribution.replace("\n", "; ") if distribution else "not recorded"))
     doc.blocks.append(KeyValues(tuple(pairs)))

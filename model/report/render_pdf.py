@@ -22,6 +22,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from model.core.documents import Heading, KeyValues, Paragraph, write_document
+from model.core.version import __version__
 from model.report.blocks import Block, Chart, PageBreak, ReportDocument, Table, chart_png
 
 _MARGIN_MM = 18
@@ -225,7 +226,8 @@ def pdf_bytes(doc: ReportDocument) -> bytes:
     margin = _MARGIN_MM * mm
     template = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=margin, rightMargin=margin, topMargin=margin,
                                  bottomMargin=margin, title=doc.title, author=doc.author or "AuditLoop",
-                                 subject=doc.subject, creator="AuditLoop", keywords=["clinical audit", doc.status],
+                                 subject=doc.subject, creator=f"AuditLoop {__version__}",
+                                 keywords=["clinical audit", doc.status],
                                  lang=doc.language, initialFontName=_FONT)
     outline = _Outline()
     template.afterFlowable = lambda flowable: outline(template, flowable)

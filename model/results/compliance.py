@@ -16,8 +16,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from model.core.distributions import fisher_exact_2x2
 from model.core.errors import KnownError
 from model.core.stats import chi2_k_by_2, rag_many, wilson_intervals
 
@@ -261,7 +261,7 @@ def _heterogeneity(met: np.ndarray, not_met: np.ndarray) -> dict[str, np.ndarray
     # loops over criteria (tens), never over answers.
     for i in np.flatnonzero(small & (used.sum(axis=1) == 2)):
         table = np.column_stack([met[i, used[i]], not_met[i, used[i]]])
-        p_value[i] = stats.fisher_exact(table).pvalue
+        p_value[i] = fisher_exact_2x2(table)
         test[i] = "fisher"
     return {"heterogeneity_p": p_value, "heterogeneity_test": test, "heterogeneity_small_expected": small}
 

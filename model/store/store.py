@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from model.core import settings
 from model.core.errors import DamagedDataFile, EmptyDataFile, NewerVersionFile, StoreError
 from model.store import changes, migrations, writer
 from model.store.backups import (  # noqa: F401 - re-exported: the store's public API
@@ -156,6 +157,7 @@ def open_store(path: Path | str, *, check_integrity: bool = True) -> Store:
             else:
                 _enable_wal(db, path)
                 backup = _migrate(db, path, existed)
+                settings.stamp_version(db, new_file=not existed)
         except BaseException:
             db.close()
             raise

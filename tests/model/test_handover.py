@@ -248,3 +248,16 @@ def test_the_store_will_not_open_a_package_as_a_data_file(demo, tmp_path):
     with pytest.raises(StoreError, match="audit package"):
         open_store(path)
     assert path.read_bytes() == before
+
+
+def test_the_package_names_the_auditloop_version_that_wrote_it(demo, tmp_path):
+    import sqlite3
+
+    from model import __version__
+
+    con = sqlite3.connect(_exported(demo, tmp_path))
+    try:
+        info = dict(con.execute("SELECT key, value FROM package_info").fetchall())
+    finally:
+        con.close()
+    assert info["auditloop_version"] == __version__

@@ -148,7 +148,7 @@ def test_save_copy_as_is_a_consistent_database(tmp_path):
     finally:
         store.close()
     copy = sqlite3.connect(tmp_path / "copy.sqlite")
-    assert copy.execute("SELECT value FROM settings").fetchone() == ("Demo",)
+    assert copy.execute("SELECT value FROM settings WHERE key = 'trust_name'").fetchone() == ("Demo",)
     copy.close()
 
 
