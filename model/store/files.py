@@ -122,6 +122,16 @@ def identity_lock_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"auditloop-locks-{user}"
 
 
+def folder_not_reachable(path: Path) -> FolderNotWritable:
+    """The plain message for a data file in a folder this user may not open or create."""
+    return FolderNotWritable(
+        "AuditLoop is not allowed to open the folder the data file is in (or a folder above it), "
+        "nor to create it. Nothing was changed.",
+        where=str(Path(path).parent),
+        hint="Open a data file in your Documents folder, or ask whoever manages that folder for access.",
+    )
+
+
 def folder_not_writable(path: Path, *, existing: bool) -> FolderNotWritable:
     """The plain message for a data file whose folder AuditLoop cannot write to."""
     if existing:

@@ -45,6 +45,7 @@ from model.store.backups import (  # noqa: F401 - re-exported: the store's publi
 from model.store.connection import DataFileConnection, DataFileDatabase, ReadOnlyConnection
 from model.store.files import (
     InstanceLock,
+    folder_not_reachable,
     folder_not_writable,
     has_sqlite_header,
     read_only_file,
@@ -185,6 +186,8 @@ def _writable_or_read_only(path: Path) -> bool:
     real = real_path(path)
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
+    except PermissionError as exc:  # the folder, or one it is in, may not be opened by this user
+        raise folder_not_reachable(path) from exc
     except OSError as exc:
         raise folder_not_writable(path, existing=False) from exc
     folder_ok = os.access(real.parent, os.W_OK)
