@@ -23,6 +23,10 @@ from model.core.util import today
 from model.plan import audits as audits_model
 from model.plan import register
 
+# Columns fit the first rows' contents, not all of them: measuring every cell of a
+# 1,000-audit register took most of a second each time it was shown.
+RESIZE_ROWS = 30
+
 
 class RegisterPage(QWidget):
     """The list of audits.
@@ -85,6 +89,7 @@ class RegisterPage(QWidget):
         keyboard.select_on_focus(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setResizeContentsPrecision(RESIZE_ROWS)
         header.setSectionResizeMode(RegisterTableModel.COL_TITLE, QHeaderView.Stretch)
         self.new_button = QPushButton("New audit…")
         self.open_button = QPushButton("Open")
@@ -132,7 +137,7 @@ class RegisterPage(QWidget):
         self._refill(self.status, "All statuses", [(k, v) for k, v in audits_model.STATUSES.items()])
         self._refill(self.lead, "All leads", [(s, s) for s in audits_model.leads(db)])
         self._apply_filters()
-        self.reminders.reload()
+        self.reminders.reload_in_background()
 
     @staticmethod
     def _refill(box: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:

@@ -250,22 +250,27 @@ def is_hidden(reminder: Reminder, state: ReminderState | None, today: date) -> b
     return state.dismissed_on is not None and state.due == reminder.due
 
 
+def split_reminders(db: Database, today: date) -> tuple[list[Reminder], list[tuple[Reminder, ReminderState]]]:
+    """(the reminders to show, the snoozed or dismissed ones each with its state), from one computation."""
+    states = _states(db)
+    shown, hidden = [], []
+    for r in compute_reminders(db, today):
+        state = states.get((r.kind, r.audit_id, r.ref))
+        if is_hidden(r, state, today) and state is not None:
+            hidden.append((r, state))
+        else:
+            shown.append(r)
+    return shown, hidden
+
+
 def reminders(db: Database, today: date) -> list[Reminder]:
     """The reminders to show on `today`: `compute_reminders` less the snoozed and dismissed."""
-    states = _states(db)
-    return [r for r in compute_reminders(db, today)
-            if not is_hidden(r, states.get((r.kind, r.audit_id, r.ref)), today)]
+    return split_reminders(db, today)[0]
 
 
 def hidden_reminders(db: Database, today: date) -> list[tuple[Reminder, ReminderState]]:
     """The reminders the data still raises that are snoozed or dismissed, each with its state (to restore)."""
-    states = _states(db)
-    found = []
-    for r in compute_reminders(db, today):
-        state = states.get((r.kind, r.audit_id, r.ref))
-        if state is not None and is_hidden(r, state, today):
-            found.append((r, state))
-    return found
+    return split_reminders(db, today)[1]
 
 
 def state_text(state: ReminderState) -> str:

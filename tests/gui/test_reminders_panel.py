@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt
 
-from gui import reminders_panel
+from gui import reminders_panel, tasks
 from gui.main_window import MainWindow
 from model.act import reminders as rem
 from model.act.actions import ActionItem, add_action
@@ -23,6 +23,7 @@ def _window(qtbot, ctx) -> MainWindow:
     qtbot.waitExposed(window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+    tasks.settle()  # the register computes its reminders in the background
     return window
 
 
@@ -73,6 +74,8 @@ def test_snooze_hides_it_and_is_remembered(qtbot, ctx):
     assert "Book the consent teaching" not in [r.subject for r in panel.shown()]
     again = MainWindow(ctx)  # a fresh window reads the snooze back from the data file
     qtbot.addWidget(again)
+    tasks.settle()
+    assert again.register.reminders.shown()
     assert "Book the consent teaching" not in [r.subject for r in again.register.reminders.shown()]
     state = rem.state_of(ctx.store.db, next(r for r in rem.compute_reminders(ctx.store.db, today())
                                             if r.subject == "Book the consent teaching"))
