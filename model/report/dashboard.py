@@ -187,7 +187,7 @@ def _by(group: str, audits: Iterable[AuditFacts], key: Callable[[AuditFacts], st
         names: dict[str, str] | None = None) -> list[Figure]:
     found: dict[str, list[Row]] = {k: [] for k in names or {}}
     for audit in audits:
-        found.setdefault(key(audit), []).append(_row(audit))
+        found.setdefault(key(audit), []).append(_row(audit, STATUSES.get(audit.status, audit.status)))
     order = list(names) if names else sorted(found, key=lambda k: (k == "", k.lower()))
     labels = names or {}
     return [Figure(group, k or NOT_GIVEN, labels.get(k, k or NOT_GIVEN), tuple(found[k])) for k in order]
