@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlite_utils import Database
@@ -30,7 +31,10 @@ def day(text: Any) -> date | None:
         return None
 
 
-@dataclass(frozen=True)
+_day = day
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through object.__setattr__
 class CycleFacts:
     """One cycle: its dates and what its cases hold."""
 
@@ -62,7 +66,7 @@ class CycleFacts:
         return self.label or f"Cycle {self.number} ({'baseline' if self.number == 1 else 're-audit'})"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ActionFacts:
     """One action with its current deadline (the latest revision, else the original)."""
 
@@ -178,9 +182,14 @@ SELECT audit_id, MAX(t) FROM (
 """
 
 
-def gather(db: Database) -> dict[int, AuditFacts]:
-    """Every audit not in the bin (abandoned and complete ones included), by id."""
-    last = {int(a): day(t) for a, t in db.execute(_LAST_ACTIVITY).fetchall()}
+def gather(db: Database, *, activity: bool = True) -> dict[int, AuditFacts]:
+    """Every audit not in the bin (abandoned and complete ones included), by id.
+
+    `activity=False` leaves `last_activity` out (None): it reads every case and criterion row,
+    and only the reminders' inactivity rule needs it.
+    """
+    day = lru_cache(maxsize=8192)(_day)  # a department's deadlines fall on a few hundred days
+    last = {int(a): day(t) for a, t in db.execute(_LAST_ACTIVITY).fetchall()} if activity else {}
     audits = {r[0]: AuditFacts(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], day(r[9]), day(r[10]),
                                day(r[11]), last.get(r[0])) for r in db.execute(
         "SELECT id, title, status, specialty, directorate, priority, audit_type, lead, abandoned_reason, "

@@ -291,7 +291,7 @@ def dashboard(db: Database, today: date, *, year: FinancialYear | None = None, d
     year before); by default the one `today` falls in. `facts` (from `gather`) saves a re-read.
     """
     year = year or financial_year_of(today)
-    audits = [a for a in (gather(db) if facts is None else facts).values()
+    audits = [a for a in (gather(db, activity=False) if facts is None else facts).values()
               if (not directorate or a.directorate == directorate) and (not specialty or a.specialty == specialty)]
     abandoned = tuple(_row(a, a.abandoned_reason or "no reason recorded") for a in audits if a.status == "abandoned")
     figures = [
