@@ -69,7 +69,7 @@ class ReauditTab(QWidget):
         layout.addWidget(self.all_radio)
         layout.addWidget(self.missed_radio)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.versions, 1)
+        layout.addWidget(self.versions, 2)  # when shown, the side by side needs the room
         layout.addWidget(self.period)
         layout.addWidget(self.start_button)
         self.interval.currentIndexChanged.connect(self._refresh)
