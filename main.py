@@ -8,6 +8,7 @@ The command line lives here, in one place: the GUI by default, or a headless sub
     python main.py import-benchmark FILE --json [--dry-run] [--db FILE]
     python main.py report AUDIT --format docx|pdf --out PATH [--cycle N] --db FILE
     python main.py reminders [--today YYYY-MM-DD] [--db FILE] [--json] [--ics FILE]
+    python main.py dashboard [--year 2025/26] [--db FILE] [--json] [--xlsx FILE] [--quality-account FILE]
     python main.py demo FILE
     python main.py export-audit AUDIT --out FILE [--db FILE] [--from NAME --to NAME --done … --next …]
     python main.py import-audit FILE [--db FILE] [--dry-run] --json

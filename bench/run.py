@@ -5,7 +5,8 @@
 Each line is `name: value` (see FORMAT below); tests check the format, never the timings.
 Start-up: launch → first paint of the main window on the demo data, against a bare
 PySide6 hello-window (goal ≤ 1.2×), and launch → the register filled from the data file.
-Later sections add import, results and chart timings.
+Later sections add import, results and chart timings; `department` times the dashboard,
+the reminders and the register on a generated file of 1,000 audits (bench/department.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio", "startup.
           "results.answers", "results.model_s", "results.spc_draw_s",
           "excel_import.cases", "excel_import.raw_calamine_s", "excel_import.end_to_end_ratio",
           "excel_import.read_ratio", "excel_import.peak_mib", "excel_import.read_excel_s",
-          "excel_import.end_to_end_vs_read_excel")
+          "excel_import.end_to_end_vs_read_excel",
+          "department.audits", "department.plain_read_s", "department.dashboard_s", "department.dashboard_ratio",
+          "department.reminders_s", "department.reminders_ratio", "department.register_ready_ms",
+          "department.register_ready_ratio")
 
 
 def _launch_ms(cmd: list[str], env: dict[str, str], event: str = "first-paint") -> float:
@@ -164,6 +168,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "benchmark_import": bench_benchmark_import,
     "results": bench_results,
     "excel_import": lambda args: _excel_import(args),
+    "department": lambda args: _department(args),
 }
 
 
@@ -172,6 +177,13 @@ def _excel_import(args: argparse.Namespace) -> dict[str, float]:
     from excel_import import bench_excel_import
 
     return bench_excel_import(args.quick, 1 if args.quick else 3)
+
+
+def _department(args: argparse.Namespace) -> dict[str, float]:
+    """A department of 1,000 audits: dashboard and reminders (goal ≤ 0.3 s), register ready (goal ≤ 2×)."""
+    from department import bench_department
+
+    return bench_department(args.quick, 1 if args.quick else args.runs)
 
 
 def main(argv: list[str] | None = None) -> int:

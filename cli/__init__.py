@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, str] = {
     "scan-identifiers": "cli.scan_identifiers",
     "report": "cli.report",
     "reminders": "cli.reminders",
+    "dashboard": "cli.dashboard",
     "demo": "cli.demo",
     "export-audit": "cli.export_audit",
     "import-audit": "cli.import_audit",

@@ -139,6 +139,8 @@ class MainWindow(QMainWindow):
         self.register.open_requested.connect(self.open_audit)
         self.register.open_stage_requested.connect(self._on_register_open_stage_requested)
         self.register.new_requested.connect(self.new_audit)
+        self.register.dashboard_requested.connect(self.show_dashboard)
+        self.dashboard: QWidget | None = None  # built when first shown (gui.dashboard)
         self.workspace.back_requested.connect(self.show_register)
         self.workspace.audit_changed.connect(self.register.reload)
 
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow):
         self.go_menu = self.menuBar().addMenu("&Go")
         self._add(self.go_menu, "&Register of audits", self.show_register, "Alt+Left")
         self._add(self.go_menu, "&Find an audit", self._on_find_action_triggered, QKeySequence.Find)
+        self._add(self.go_menu, "Department &dashboard", self.show_dashboard, "Ctrl+D")
         self.go_menu.addSeparator()
 
     def _add_stage_actions(self) -> None:
@@ -243,6 +246,23 @@ class MainWindow(QMainWindow):
         self.register.table.setFocus()
 
     @Slot()
+    def show_dashboard(self) -> None:
+        """The department dashboard (counted afresh each time it is shown)."""
+        from gui.dashboard import DashboardPage
+
+        if not self.flush():
+            return
+        if self.dashboard is None:
+            self.dashboard = page = DashboardPage(self.ctx)
+            self.stack.addWidget(page)
+            page.open_requested.connect(self.open_audit)
+            page.back_requested.connect(self.show_register)
+        assert isinstance(self.dashboard, DashboardPage)
+        self.dashboard.load()
+        self.stack.setCurrentWidget(self.dashboard)
+        self.dashboard.tree.setFocus()
+
+    @Slot()
     def new_audit(self) -> None:
         """Register a new audit (with its baseline cycle) and open it at the Plan stage."""
         from gui.new_audit import NewAuditDialog
@@ -283,9 +303,10 @@ class MainWindow(QMainWindow):
         if remember:
             self.ctx.recent = recent.remember(self.ctx.data_dir, store.path)
         self._show_file_identity()
-        for page in (self.register, self.workspace):
-            self.stack.removeWidget(page)
-            page.deleteLater()
+        for page in (self.register, self.workspace, self.dashboard):
+            if page is not None:
+                self.stack.removeWidget(page)
+                page.deleteLater()
         self._make_pages()
         self.stack.setCurrentWidget(self.register)
         for warning in store.warnings:

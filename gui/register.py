@@ -23,6 +23,10 @@ from model.core.util import today
 from model.plan import audits as audits_model
 from model.plan import register
 
+# Columns fit the first rows' contents, not all of them: measuring every cell of a
+# 1,000-audit register took most of a second each time it was shown.
+RESIZE_ROWS = 30
+
 
 class RegisterPage(QWidget):
     """The list of audits.
@@ -31,11 +35,13 @@ class RegisterPage(QWidget):
         open_requested(int): open this audit's workspace.
         open_stage_requested(int, str): open this audit at this stage (from a reminder).
         new_requested(): the user wants to register a new audit.
+        dashboard_requested(): show the department dashboard.
     """
 
     open_requested = Signal(int)
     open_stage_requested = Signal(int, str)
     new_requested = Signal()
+    dashboard_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,6 +91,7 @@ class RegisterPage(QWidget):
         keyboard.select_on_focus(self.table)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setResizeContentsPrecision(RESIZE_ROWS)
         header.setSectionResizeMode(RegisterTableModel.COL_TITLE, QHeaderView.Stretch)
         self.new_button = QPushButton("New audit…")
         self.open_button = QPushButton("Open")
@@ -92,6 +99,9 @@ class RegisterPage(QWidget):
         self.undo_button = QPushButton("Undo delete")
         self.undo_button.setEnabled(False)
         self.bin_button = QPushButton("Bin…")
+        self.dashboard_button = QPushButton("Dashboard")
+        self.dashboard_button.setAccessibleName("Department dashboard")
+        self.dashboard_button.setToolTip("Figures for the whole department (Ctrl+D)")
         self.count_label = QLabel()
         self.empty_hint = QLabel("<p><b>No audits registered yet.</b> Press <b>New audit…</b> (Ctrl+N) to "
                                  "register your first: a title is all it needs to start. AuditLoop then takes "
@@ -99,7 +109,8 @@ class RegisterPage(QWidget):
                                  "and re-audit.</p>", wordWrap=True)
         self.empty_hint.hide()
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.open_button, self.delete_button, self.undo_button, self.bin_button):
+        for b in (self.new_button, self.open_button, self.delete_button, self.undo_button, self.bin_button,
+                  self.dashboard_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.count_label)
@@ -123,6 +134,7 @@ class RegisterPage(QWidget):
         self.delete_button.clicked.connect(self._on_delete_button_clicked)
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.bin_button.clicked.connect(self._on_bin_button_clicked)
+        self.dashboard_button.clicked.connect(self.dashboard_requested)
 
     def reload(self) -> None:
         """Re-read the register from the store, keeping the filters."""
@@ -132,7 +144,7 @@ class RegisterPage(QWidget):
         self._refill(self.status, "All statuses", [(k, v) for k, v in audits_model.STATUSES.items()])
         self._refill(self.lead, "All leads", [(s, s) for s in audits_model.leads(db)])
         self._apply_filters()
-        self.reminders.reload()
+        self.reminders.reload_in_background()
 
     @staticmethod
     def _refill(box: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:

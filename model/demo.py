@@ -199,7 +199,8 @@ def _vte_audit() -> Audit:
         aim="To check that adults admitted to the medical take are assessed for VTE risk and given "
             "prophylaxis when indicated, as NICE NG89 recommends.",
         objectives="Measure compliance with three NG89 criteria; agree actions; re-audit within a year.",
-        specialty="Acute medicine", lead="Dr A. Patel (ST4)", supervisor="Dr R. Okafor (consultant)",
+        specialty="Acute medicine", directorate="Medicine", lead="Dr A. Patel (ST4)",
+        supervisor="Dr R. Okafor (consultant)",
         team="Dr J. Smith (FY2), Sr K. Evans", registration_number="CA-2025-014", audit_type="new",
         priority="trust", status="reaudit_due", registered_on="2024-11-04", approved_on="2024-11-18",
         collection_start="2024-12-01", collection_end="2026-08-31", report_due="2026-10-31",
@@ -213,7 +214,8 @@ def _sepsis_audit() -> Audit:
         title="Sepsis six within the hour on the acute medical unit",
         aim="To measure whether adults with suspected sepsis are screened and treated within an hour.",
         objectives="Measure four NG51 criteria; compare with the national picture.",
-        specialty="Emergency medicine", lead="Dr L. Chen (CT2)", supervisor="Dr M. Hughes (consultant)",
+        specialty="Emergency medicine", directorate="Urgent and emergency care", lead="Dr L. Chen (CT2)",
+        supervisor="Dr M. Hughes (consultant)",
         team="Dr S. Ahmed (FY1)", registration_number="CA-2025-031", audit_type="re_audit",
         priority="national", status="action_planning", registered_on="2025-05-12",
         approved_on="2025-05-20", collection_start="2025-06-01", collection_end="2026-09-30",
@@ -224,6 +226,7 @@ def _sepsis_audit() -> Audit:
 def _proposed_audit(db: Database) -> None:
     create_audit(db, Audit(
         title="Consent for elective orthopaedic surgery", specialty="Trauma and orthopaedics",
+        directorate="Surgery",
         lead="Dr P. Green (CT1)", supervisor="Mr T. Ward (consultant)", audit_type="new",
         priority="local", status="proposed", report_due="2027-02-28",
         aim="To check consent forms meet GMC and Montgomery standards.",
@@ -237,7 +240,7 @@ def _falls_audit_record() -> Audit:
             "multifactorial falls risk assessment within 24 hours, as NICE QS86 and NG249 recommend.",
         objectives="Monitor the assessment rate monthly on Wards 12, 14 and 15; show whether the new falls "
                    "proforma (February 2025) raised it; compare with the National Audit of Inpatient Falls.",
-        specialty="Elderly care", lead="Sr M. Byrne (falls lead nurse)",
+        specialty="Elderly care", directorate="Medicine", lead="Sr M. Byrne (falls lead nurse)",
         supervisor="Dr E. Walsh (consultant geriatrician)", team="Ward managers of Wards 12, 14 and 15",
         registration_number="CA-2023-052", audit_type="ward_monitoring", priority="national",
         status="data_collection", registered_on="2023-09-12", approved_on="2023-09-26",

@@ -1,10 +1,12 @@
 """Save a screenshot of the main window on the demo data.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshot.py OUT.png [--audit ID] [--stage KEY]
-        [--cycle N] [--size 1280x800] [--call "method_name"]
+        [--cycle N] [--size 1280x800] [--call "method_name"] [--dashboard [--figure KEY]]
 
 Run it under Xvfb (DISPLAY set) to see a real window, or offscreen for a quick look.
 `--call` names a zero-argument method of the stage page to run first (e.g. to open a tab).
+`--dashboard` shows the department dashboard instead, `--figure` choosing the figure whose
+audits it lists (e.g. `by_directorate:Medicine`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def main() -> int:
     parser.add_argument("--cycle", type=int, help="1-based cycle number to choose")
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--call", action="append", default=[])
+    parser.add_argument("--dashboard", action="store_true")
+    parser.add_argument("--figure")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     tmp = Path(tempfile.mkdtemp())
@@ -39,7 +43,11 @@ def main() -> int:
     width, height = (int(x) for x in args.size.split("x"))
     window.resize(width, height)
     window.show()
-    if args.audit:
+    if args.dashboard:
+        window.show_dashboard()
+        if args.figure:
+            window.dashboard.show_figure(args.figure)
+    elif args.audit:
         window.open_audit(args.audit, args.stage)
         if args.cycle:
             window.workspace.cycle_box.setCurrentIndex(args.cycle - 1)

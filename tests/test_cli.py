@@ -103,6 +103,33 @@ def test_reminders_json_has_exactly_the_public_fields(tmp_path):
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and not (tmp_path / "none.sqlite").exists()
 
 
+DASHBOARD_KEYS = ["today", "year", "last_year", "filters", "audits", "by_status", "by_directorate", "by_specialty",
+                  "by_priority", "by_type", "registered", "loops_closed", "median_months_cycle_1_to_2",
+                  "cycle_1_to_2_audits", "overdue_actions", "overdue_actions_by_owner",
+                  "overdue_actions_by_directorate", "reaudits", "no_action_plan", "reports_not_filed", "abandoned"]
+
+
+def test_dashboard_json_has_exactly_the_documented_fields(tmp_path):
+    data = tmp_path / "demo.sqlite"
+    assert run("demo", str(data)).returncode == 0
+    done = run("dashboard", "--db", str(data), "--year", "2025/26", "--today", "2026-06-01", "--json",
+               "--xlsx", str(tmp_path / "d.xlsx"), "--quality-account", str(tmp_path / "qa.docx"))
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert list(found) == DASHBOARD_KEYS
+    assert (found["year"], found["last_year"], found["today"]) == ("2025/26", "2024/25", "2026-06-01")
+    assert found["audits"] == 4 and sum(found["by_status"].values()) == 4
+    assert set(found["reaudits"]) == {"overdue", "due_30_days", "due_90_days"}
+    assert set(found["loops_closed"]) == set(found["registered"]) == {"this_year", "last_year"}
+    assert (tmp_path / "d.xlsx").stat().st_size > 0 and (tmp_path / "qa.docx").stat().st_size > 0
+    medicine = json.loads(run("dashboard", "--db", str(data), "--directorate", "Medicine", "--json").stdout)
+    assert medicine["audits"] == 2 and medicine["filters"] == {"directorate": "Medicine", "specialty": None}
+    assert run("dashboard", "--db", str(data), "--year", "2025/27").returncode == 2
+    assert run("dashboard", "--db", str(data), "--quality-account", str(tmp_path / "qa.pdf")).returncode == 2
+    missing = run("dashboard", "--db", str(tmp_path / "none.sqlite"), "--json")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
 def test_export_then_import_audit_json_and_exit_codes(tmp_path):
     import json
 

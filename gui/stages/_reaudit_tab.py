@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 
 from gui import a11y, dialogs, keyboard
 from gui.context import AppContext
+from gui.stages._standard_versions import StandardVersionsPanel
 from model.act import reaudit
+from model.act.reaudit_standard import check_standard
 from model.core.errors import KnownError
 from model.core.util import today, uk_date_text
 
@@ -55,6 +57,7 @@ class ReauditTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
         keyboard.tab_leaves(self.table)
+        self.versions = StandardVersionsPanel()
         self.period = QLabel()
         self.start_button = QPushButton("Start re-audit cycle…")
         row = QHBoxLayout()
@@ -66,6 +69,7 @@ class ReauditTab(QWidget):
         layout.addWidget(self.all_radio)
         layout.addWidget(self.missed_radio)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.versions, 2)  # when shown, the side by side needs the room
         layout.addWidget(self.period)
         layout.addWidget(self.start_button)
         self.interval.currentIndexChanged.connect(self._refresh)
@@ -77,6 +81,7 @@ class ReauditTab(QWidget):
     def load(self, audit_id: int, cycle_id: int | None = None) -> None:
         """Show the re-audit proposal for an audit (its latest cycle is the one re-audited)."""
         self.audit_id = audit_id
+        self.versions.show_check(check_standard(self.ctx.store.db, audit_id))
         self._refresh()
 
     def _only_missed(self) -> bool:
@@ -119,9 +124,9 @@ class ReauditTab(QWidget):
             return
         try:
             cycle = reaudit.start_reaudit(self.ctx.store.db, self.audit_id, only_missed=self._only_missed(),
-                                          today=today())
+                                          today=today(), standard_decisions=self.versions.decisions())
         except KnownError as exc:
             dialogs.show_known_error(self, exc)
             return
         self.started.emit(int(cycle.id or 0))
-        self._refresh()
+        self.load(self.audit_id)

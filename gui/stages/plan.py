@@ -49,7 +49,8 @@ from model.plan.audits import AUDIT_TESTS, AUDIT_TYPES, KEEP_IDENTIFIERS_WARNING
 from model.plan.cycles import list_cycles, standard_version_notes
 from model.plan.standards import list_standards
 
-TEXT_FIELDS = ("title", "specialty", "lead", "supervisor", "team", "registration_number", "abandoned_reason")
+TEXT_FIELDS = ("title", "specialty", "directorate", "lead", "supervisor", "team", "registration_number",
+               "abandoned_reason")
 LONG_TEXT_FIELDS = ("aim", "objectives", "ig_notes", "notes")
 DATE_LABELS = {"registered_on": "Registered", "approved_on": "Approved", "collection_start": "Data collection starts",
                "collection_end": "Data collection ends", "report_due": "Report due", "reaudit_due": "Re-audit due"}
@@ -143,6 +144,7 @@ class AuditDetailsPanel(QWidget):
         row.addWidget(self.library_button)
         return self._form("The audit", [self._row("Title", "title"), self._row("Aim", "aim"),
                                         self._row("Objectives", "objectives"), self._row("Specialty", "specialty"),
+                                        self._row("Directorate", "directorate"),
                                         ("Standard", None, standard_row)])
 
     def _people_group(self) -> QGroupBox:

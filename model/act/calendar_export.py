@@ -5,6 +5,11 @@ stable UID per action and per audit's re-audit (the audit's uid travels with its
 importing the file again updates the entries rather than doubling them. Lines end CRLF and
 are folded at 75 octets; text is escaped as the RFC requires. No patient data goes in:
 only audit titles, action text and owners.
+
+Why not the `icalendar` package the issue names (7.3.0 is available): what is written is a
+handful of all-day events, whose folding, escaping and CRLF rules are tested here; the package
+would be one more dependency to pin, bundle into the PyInstaller folder and clear for the
+trust's locked-down laptops, for no change in the file Outlook reads.
 """
 
 from __future__ import annotations

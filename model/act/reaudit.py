@@ -18,12 +18,13 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
+from model.act.reaudit_standard import apply_decisions, check_standard
 from model.act.reminders import add_months
 from model.core.errors import KnownError
 from model.core.util import now_iso, parse_iso_date, saved
 from model.plan.audits import Audit, get_audit, update_audit
 from model.plan.criteria import criterion_label, list_criteria
-from model.plan.cycles import Cycle, list_cycles, start_next_cycle
+from model.plan.cycles import Cycle, get_cycle, list_cycles, start_next_cycle
 
 DEFAULT_INTERVAL_MONTHS = 3
 INTERVALS_MONTHS = (1, 3, 6, 12)
@@ -183,10 +184,14 @@ def propose_reaudit(db: Database, audit_id: int, *, only_missed: bool = False,
     return ReauditProposal(audit_id, previous, only_missed, choices, start, end)
 
 
-def start_reaudit(db: Database, audit_id: int, *, only_missed: bool = False, today: date | None = None) -> Cycle:
+def start_reaudit(db: Database, audit_id: int, *, only_missed: bool = False, today: date | None = None,
+                  standard_decisions: dict[str, str] | None = None) -> Cycle:
     """Create the next cycle from the last (`start_next_cycle`: same lineage, method, standard and
     sampling), keep all criteria or only those that missed their target or had actions, and record
-    each choice. The period is proposed from the last cycle (`propose_reaudit`).
+    each choice. The period is proposed from the last cycle (`propose_reaudit`). When the library
+    holds a newer version of the standard, `standard_decisions` (by criterion key, see
+    `model.act.reaudit_standard`) says what to do with each criterion; without them every
+    criterion keeps the wording the last cycle used.
 
     Raises:
         KnownError: no cycle to re-audit, or no criterion would be re-measured.
@@ -197,6 +202,7 @@ def start_reaudit(db: Database, audit_id: int, *, only_missed: bool = False, tod
                          hint="Re-audit all criteria instead, or add the actions first.")
     keep = {c.lineage for c in proposal.included}
     stamp = now_iso()
+    check = check_standard(db, audit_id)
     with db.atomic():
         cycle = start_next_cycle(
             db, audit_id, period_start=proposal.period_start.isoformat() if proposal.period_start else None,
@@ -208,7 +214,9 @@ def start_reaudit(db: Database, audit_id: int, *, only_missed: bool = False, tod
         db.table("reaudit_choices").insert_all([
             {"cycle_id": cycle.id, "lineage": c.lineage, "scope": "missed" if only_missed else "all",
              "included": int(c.included), "reason": c.reason, "created_at": stamp} for c in proposal.choices])
-    return cycle
+        if check is not None:
+            apply_decisions(db, saved(cycle.id), check, standard_decisions or {})
+    return get_cycle(db, saved(cycle.id))
 
 
 def recorded_choices(db: Database, cycle_id: int) -> list[tuple[str, bool, str]]:

@@ -24,8 +24,9 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from model.act.audit_facts import AuditFacts, day, gather
 from model.core.errors import KnownError
-from model.core.util import now_iso, parse_iso_date
+from model.core.util import now_iso
 from model.plan.stages import current_stage
 
 KINDS: dict[str, str] = {
@@ -44,7 +45,6 @@ COLLECTION_ENDING_DAYS = 7
 REPORT_MONTHS = 3          # a report should be filed within 3 months of the end of data collection
 INACTIVE_MONTHS = 6
 JSON_KEYS = ("kind", "audit_id", "audit_title", "subject", "due", "days")
-_OPEN_ACTION = "status NOT IN ('complete', 'cancelled')"
 
 
 @dataclass(frozen=True)
@@ -158,127 +158,60 @@ def inactive_rule(last_activity: date | None, today: date) -> str | None:
 # --------------------------------------------------------------------------- facts from the store
 
 
-def _day(text: Any) -> date | None:
-    try:
-        return parse_iso_date(str(text)) if text else None
-    except ValueError:  # a hand-edited date proves nothing
-        return None
-
-
 def _days(due: date | None, today: date) -> int | None:
     return None if due is None else (due - today).days
 
 
-def _cycle_title(number: int, label: str) -> str:
-    return label or f"Cycle {number} ({'baseline' if number == 1 else 're-audit'})"
-
-
-def _audits(db: Database) -> list[dict[str, Any]]:
-    return list(db.query("SELECT id, title, status, reaudit_due, collection_end, updated_at FROM audits "
-                         "WHERE deleted_at IS NULL AND status != 'abandoned' ORDER BY id"))
-
-
-def _action_reminders(db: Database, titles: dict[int, str], today: date) -> list[Reminder]:
-    rows = db.query(
-        "SELECT a.id, a.audit_id, a.text, a.owner, a.status, COALESCE((SELECT v.deadline FROM "
-        "action_deadline_revisions v WHERE v.action_id = a.id ORDER BY v.revised_on DESC, v.id DESC LIMIT 1), "
-        f"a.original_deadline) AS deadline FROM actions a WHERE a.{_OPEN_ACTION} ORDER BY a.id")
+def _action_reminders(audit: AuditFacts, today: date) -> list[Reminder]:
     found = []
-    for r in rows:
-        if r["audit_id"] not in titles:
-            continue
-        deadline = _day(r["deadline"])
-        kind = action_rule(r["status"], deadline, today)
+    for a in audit.actions:
+        kind = action_rule(a.status, a.deadline, today)
         if kind:
-            subject = r["text"] + (f" ({r['owner']})" if r["owner"] else "")
-            found.append(Reminder(kind, r["audit_id"], titles[r["audit_id"]], subject, deadline,
-                                  _days(deadline, today), "actions", f"action:{r['id']}"))
+            subject = a.text + (f" ({a.owner})" if a.owner else "")
+            found.append(Reminder(kind, audit.id, audit.title, subject, a.deadline, _days(a.deadline, today),
+                                  "actions", f"action:{a.id}"))
     return found
 
 
-def _latest_cycles(db: Database, audit_id: int) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(latest cycle, latest cycle with results), each with has_results; None when there is none."""
-    rows = list(db.query(
-        "SELECT y.id, y.number, y.label, y.period_end, y.created_at, EXISTS (SELECT 1 FROM cases c WHERE "
-        "c.cycle_id = y.id AND c.deleted_at IS NULL AND c.outcomes GLOB '*[MN]*') AS has_results "
-        "FROM cycles y WHERE y.audit_id = ? ORDER BY y.number DESC", [audit_id]))
-    latest = rows[0] if rows else None
-    measured = next((r for r in rows if r["has_results"]), None)
-    return latest, measured
-
-
-def last_activity(db: Database, audit_id: int) -> date | None:
-    """The date of the latest change to an audit, its cycles, criteria, cases, actions or reports."""
-    row = db.execute(
-        "SELECT MAX(t) FROM (SELECT updated_at AS t FROM audits WHERE id = :a "
-        "UNION ALL SELECT updated_at FROM cycles WHERE audit_id = :a "
-        "UNION ALL SELECT c.updated_at FROM criteria c JOIN cycles y ON y.id = c.cycle_id WHERE y.audit_id = :a "
-        "UNION ALL SELECT c.updated_at FROM cases c JOIN cycles y ON y.id = c.cycle_id WHERE y.audit_id = :a "
-        "UNION ALL SELECT updated_at FROM actions WHERE audit_id = :a "
-        "UNION ALL SELECT n.noted_on FROM action_notes n JOIN actions a ON a.id = n.action_id WHERE a.audit_id = :a "
-        "UNION ALL SELECT g.created_at FROM generated_reports g JOIN cycles y ON y.id = g.cycle_id "
-        "WHERE y.audit_id = :a)", {"a": audit_id}).fetchone()
-    return _day(row[0]) if row else None
-
-
-def _actions_for_cycle(db: Database, audit_id: int, cycle: dict[str, Any]) -> int:
-    """Actions (not cancelled) answering a cycle: through a recommendation of it, or added since it began."""
-    return int(db.execute(
-        "SELECT COUNT(*) FROM actions a LEFT JOIN recommendations r ON r.id = a.recommendation_id "
-        "WHERE a.audit_id = ? AND a.status != 'cancelled' AND (r.cycle_id = ? OR "
-        "(r.cycle_id IS NULL AND a.created_at >= ?))", [audit_id, cycle["id"], cycle["created_at"]]).fetchone()[0])
-
-
-def _report_filed(db: Database, cycle_id: int) -> bool:
-    return db.execute("SELECT 1 FROM generated_reports WHERE cycle_id = ? AND status = 'final' LIMIT 1",
-                      [cycle_id]).fetchone() is not None
-
-
-def _audit_reminders(db: Database, audit: dict[str, Any], today: date) -> list[Reminder]:
-    audit_id, title = audit["id"], audit["title"]
-    latest, measured = _latest_cycles(db, audit_id)
+def _audit_reminders(db: Database, audit: AuditFacts, today: date) -> list[Reminder]:
+    latest, measured = audit.latest, audit.measured
     found: list[Reminder] = []
 
     def add(kind: str | None, subject: str, due: date | None, stage: str, ref: str = "") -> None:
         if kind:
-            found.append(Reminder(kind, audit_id, title, subject, due, _days(due, today), stage, ref))
+            found.append(Reminder(kind, audit.id, audit.title, subject, due, _days(due, today), stage, ref))
 
-    latest_end = _day(latest["period_end"]) if latest else None
-    if latest is not None and latest_end is None:
-        latest_end = _day(audit["collection_end"])  # the register's dates stand in for the cycle's
+    latest_end = audit.latest_end()
     if latest is not None:
-        name = _cycle_title(latest["number"], latest["label"])
-        add(collection_rule(latest_end, today), f"Data collection for {name}", latest_end, "collect",
-            f"cycle:{latest['id']}")
-    pending = (measured is not None and latest is not None and measured["id"] == latest["id"]
-               and not (latest_end is not None and latest_end >= today))
-    reaudit = _day(audit["reaudit_due"])
-    add(reaudit_rule(reaudit, pending, today), "Re-audit", reaudit, "report")
+        add(collection_rule(latest_end, today), f"Data collection for {latest.title}", latest_end, "collect",
+            f"cycle:{latest.id}")
+    add(reaudit_rule(audit.reaudit_due, audit.reaudit_pending(today), today), "Re-audit", audit.reaudit_due,
+        "report")
     if measured is not None:
-        name = _cycle_title(measured["number"], measured["label"])
-        end = _day(measured["period_end"]) or (latest_end if measured is latest else None)
-        filed = _report_filed(db, measured["id"])
-        add(report_rule(end, True, filed, today), f"Report for {name}", report_due(end) if end else None,
-            "report", f"cycle:{measured['id']}")
-        add(no_action_plan_rule(True, end, _actions_for_cycle(db, audit_id, measured), today),
-            f"Action plan for {name}", end, "actions", f"cycle:{measured['id']}")
-    last = last_activity(db, audit_id)
+        end = audit.measured_end()
+        add(report_rule(end, True, measured.final_report, today), f"Report for {measured.title}",
+            report_due(end) if end else None, "report", f"cycle:{measured.id}")
+        add(no_action_plan_rule(True, end, audit.actions_for(measured), today),
+            f"Action plan for {measured.title}", end, "actions", f"cycle:{measured.id}")
+    last = audit.last_activity
     if inactive_rule(last, today) and last is not None:
         add("inactive", f"No changes since {last.strftime('%d %b %Y')}", add_months(last, INACTIVE_MONTHS),
-            current_stage(db, audit_id, status=audit["status"]))
+            current_stage(db, audit.id, status=audit.status))
     return found
 
 
-def compute_reminders(db: Database, today: date) -> list[Reminder]:
+def compute_reminders(db: Database, today: date, facts: dict[int, AuditFacts] | None = None) -> list[Reminder]:
     """Every reminder the data raises on `today`, snoozed and dismissed ones included.
 
     Sorted most urgent first (most overdue, then soonest due; those with no date last).
+    `facts` (from `model.act.audit_facts.gather`) saves reading the store again.
     """
-    audits = _audits(db)
-    titles = {a["id"]: a["title"] for a in audits}
-    found = _action_reminders(db, titles, today)
-    for audit in audits:
-        if audit["status"] != "complete":
+    found: list[Reminder] = []
+    for audit in (gather(db) if facts is None else facts).values():
+        if audit.status == "abandoned":
+            continue
+        found.extend(_action_reminders(audit, today))
+        if audit.status != "complete":
             found.extend(_audit_reminders(db, audit, today))
     return sorted(found, key=lambda r: (r.days is None, r.days or 0, r.audit_id, list(KINDS).index(r.kind), r.ref))
 
@@ -304,8 +237,8 @@ def _states(db: Database) -> dict[tuple[str, int, str], ReminderState]:
         return {}
     rows = db.query("SELECT * FROM reminder_states")
     return {(r["kind"], r["audit_id"], r["ref"]): ReminderState(
-        r["kind"], r["audit_id"], r["ref"], _day(r["snoozed_until"]), _day(r["dismissed_on"]),
-        r["dismissed_reason"], _day(r["due"])) for r in rows}
+        r["kind"], r["audit_id"], r["ref"], day(r["snoozed_until"]), day(r["dismissed_on"]),
+        r["dismissed_reason"], day(r["due"])) for r in rows}
 
 
 def is_hidden(reminder: Reminder, state: ReminderState | None, today: date) -> bool:
@@ -317,11 +250,42 @@ def is_hidden(reminder: Reminder, state: ReminderState | None, today: date) -> b
     return state.dismissed_on is not None and state.due == reminder.due
 
 
+def split_reminders(db: Database, today: date) -> tuple[list[Reminder], list[tuple[Reminder, ReminderState]]]:
+    """(the reminders to show, the snoozed or dismissed ones each with its state), from one computation."""
+    states = _states(db)
+    shown, hidden = [], []
+    for r in compute_reminders(db, today):
+        state = states.get((r.kind, r.audit_id, r.ref))
+        if is_hidden(r, state, today) and state is not None:
+            hidden.append((r, state))
+        else:
+            shown.append(r)
+    return shown, hidden
+
+
 def reminders(db: Database, today: date) -> list[Reminder]:
     """The reminders to show on `today`: `compute_reminders` less the snoozed and dismissed."""
-    states = _states(db)
-    return [r for r in compute_reminders(db, today)
-            if not is_hidden(r, states.get((r.kind, r.audit_id, r.ref)), today)]
+    return split_reminders(db, today)[0]
+
+
+def hidden_reminders(db: Database, today: date) -> list[tuple[Reminder, ReminderState]]:
+    """The reminders the data still raises that are snoozed or dismissed, each with its state (to restore)."""
+    return split_reminders(db, today)[1]
+
+
+def state_text(state: ReminderState) -> str:
+    """'snoozed until 08 Dec 2026' or 'dismissed on 01 Dec 2026: re-audit agreed for next year'."""
+    if state.dismissed_on is not None:
+        return f"dismissed on {state.dismissed_on.strftime('%d %b %Y')}: {state.dismissed_reason}"
+    until = state.snoozed_until.strftime("%d %b %Y") if state.snoozed_until else "?"
+    return f"snoozed until {until}"
+
+
+def restore(db: Database, reminder: Reminder) -> None:
+    """Forget the snooze or dismissal of a reminder: it shows again."""
+    with db.atomic():
+        db.execute("DELETE FROM reminder_states WHERE kind = ? AND audit_id = ? AND ref = ?",
+                   [reminder.kind, reminder.audit_id, reminder.ref])
 
 
 def _save_state(db: Database, reminder: Reminder, values: dict[str, Any]) -> None:

@@ -59,6 +59,7 @@ class Audit:
     aim: str = ""
     objectives: str = ""
     specialty: str = ""
+    directorate: str = ""
     lead: str = ""
     supervisor: str = ""
     team: str = ""
@@ -294,6 +295,14 @@ def specialties(db: Database) -> list[str]:
     """Distinct specialties in use, for the register's filter."""
     rows = db.execute(
         "SELECT DISTINCT specialty FROM audits WHERE deleted_at IS NULL AND specialty != '' ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def directorates(db: Database) -> list[str]:
+    """Distinct directorates in use, for the dashboard's filter."""
+    rows = db.execute(
+        "SELECT DISTINCT directorate FROM audits WHERE deleted_at IS NULL AND directorate != '' ORDER BY 1"
     ).fetchall()
     return [r[0] for r in rows]
 

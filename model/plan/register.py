@@ -9,7 +9,7 @@ from sqlite_utils import Database
 
 from model.core.util import saved
 from model.plan.audits import AUDIT_TYPES, PRIORITIES, STATUSES, Audit, list_audits
-from model.plan.stages import current_stage
+from model.plan.stages import current_stages
 
 DUE_FILTERS = ("any", "due_30", "overdue")
 
@@ -51,15 +51,17 @@ class RegisterRow:
 def register_rows(db: Database, today: date) -> list[RegisterRow]:
     """Every live audit as a register row (overdue judged against `today`)."""
     counts = dict(db.execute("SELECT audit_id, COUNT(*) FROM cycles GROUP BY audit_id").fetchall())
-    return [_row(db, a, counts.get(a.id, 0), today) for a in list_audits(db)]
+    audits = list_audits(db)
+    stages = current_stages(db, {saved(a.id): a.status for a in audits})
+    return [_row(a, counts.get(a.id, 0), stages[saved(a.id)], today) for a in audits]
 
 
-def _row(db: Database, audit: Audit, cycles: int, today: date) -> RegisterRow:
+def _row(audit: Audit, cycles: int, stage: str, today: date) -> RegisterRow:
     due = audit.next_due()
     return RegisterRow(
         audit_id=saved(audit.id), title=audit.title, registration_number=audit.registration_number,
         specialty=audit.specialty, lead=audit.lead, audit_type=audit.audit_type, priority=audit.priority,
-        status=audit.status, stage=current_stage(db, saved(audit.id), status=audit.status), cycles=cycles,
+        status=audit.status, stage=stage, cycles=cycles,
         next_due_label=due[0] if due else "", next_due=due[1] if due else None,
         overdue=audit.is_overdue(today),
     )

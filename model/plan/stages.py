@@ -76,27 +76,43 @@ _STATUS_STAGE = {
 }
 
 
-def current_stage(db: Database, audit_id: int, *, status: str | None = None) -> str:
-    """The stage this audit is at, from its data (not only its typed status).
+def stage_from(status: str, cycle: tuple[int | None, int, int] | None) -> str:
+    """The stage from the status and the latest cycle's (planned sample, criteria, live cases).
 
     No cycle or no criteria → plan/criteria; a cycle with criteria but fewer cases than
-    planned → collect; otherwise the status decides. Callers that already hold the audit
-    (the register, for every row) pass its `status` and save reading it again.
+    planned → collect; otherwise the status decides.
     """
-    status = status or get_audit(db, audit_id).status
-    cycle = db.execute("SELECT id, planned_sample FROM cycles WHERE audit_id = ? ORDER BY number DESC LIMIT 1",
-                       [audit_id]).fetchone()
     if cycle is None:
         return "plan"
-    n_criteria = db.execute("SELECT COUNT(*) FROM criteria WHERE cycle_id = ?", [cycle[0]]).fetchone()[0]
+    planned, n_criteria, n_cases = cycle
     if n_criteria == 0:
         return "criteria"
-    n_cases = db.execute("SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL",
-                         [cycle[0]]).fetchone()[0]
-    if n_cases == 0 or (cycle[1] and n_cases < cycle[1] and status in ("proposed", "approved", "data_collection")):
+    if n_cases == 0 or (planned and n_cases < planned and status in ("proposed", "approved", "data_collection")):
         return "collect"
     by_status = _STATUS_STAGE[status]
     return by_status if STAGE_KEYS.index(by_status) >= STAGE_KEYS.index("results") else "results"
+
+
+_LATEST_CYCLES = (
+    "SELECT y.audit_id, y.planned_sample, (SELECT COUNT(*) FROM criteria c WHERE c.cycle_id = y.id), "
+    "(SELECT COUNT(*) FROM cases k WHERE k.cycle_id = y.id AND k.deleted_at IS NULL) FROM cycles y "
+    "WHERE {where} y.number = (SELECT MAX(z.number) FROM cycles z WHERE z.audit_id = y.audit_id)")
+
+
+def current_stage(db: Database, audit_id: int, *, status: str | None = None) -> str:
+    """The stage this audit is at, from its data (not only its typed status): `stage_from`.
+
+    Callers that already hold the audit pass its `status` and save reading it again.
+    """
+    status = status or get_audit(db, audit_id).status
+    row = db.execute(_LATEST_CYCLES.format(where="y.audit_id = ? AND"), [audit_id]).fetchone()
+    return stage_from(status, None if row is None else (row[1], row[2], row[3]))
+
+
+def current_stages(db: Database, statuses: dict[int, str]) -> dict[int, str]:
+    """`current_stage` of many audits (by id, with their statuses) in one query: the register's rows."""
+    cycles = {r[0]: (r[1], r[2], r[3]) for r in db.execute(_LATEST_CYCLES.format(where="")).fetchall()}
+    return {audit_id: stage_from(status, cycles.get(audit_id)) for audit_id, status in statuses.items()}
 
 
 # Statuses the data can vouch for, earliest first, with what the workspace says about them.

@@ -78,6 +78,8 @@ def test_every_control_of_every_page_has_an_accessible_name(qtbot, ctx):
         for key in STAGE_KEYS:
             missing[f"{audit_id}/{key}"] = unnamed_controls(window.workspace.show_stage(key))
         missing[f"{audit_id}/workspace"] = [u for u in unnamed_controls(window.workspace) if "Page" not in u]
+    window.show_dashboard()
+    missing["dashboard"] = unnamed_controls(window.dashboard)
     assert {where: found for where, found in missing.items() if found} == {}
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt
 
-from gui import reminders_panel
+from gui import a11y, reminders_panel, tasks
 from gui.main_window import MainWindow
 from model.act import reminders as rem
 from model.act.actions import ActionItem, add_action
@@ -23,6 +23,7 @@ def _window(qtbot, ctx) -> MainWindow:
     qtbot.waitExposed(window)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
+    tasks.settle()  # the register computes its reminders in the background
     return window
 
 
@@ -73,6 +74,8 @@ def test_snooze_hides_it_and_is_remembered(qtbot, ctx):
     assert "Book the consent teaching" not in [r.subject for r in panel.shown()]
     again = MainWindow(ctx)  # a fresh window reads the snooze back from the data file
     qtbot.addWidget(again)
+    tasks.settle()
+    assert again.register.reminders.shown()
     assert "Book the consent teaching" not in [r.subject for r in again.register.reminders.shown()]
     state = rem.state_of(ctx.store.db, next(r for r in rem.compute_reminders(ctx.store.db, today())
                                             if r.subject == "Book the consent teaching"))
@@ -89,3 +92,46 @@ def test_dismiss_asks_why_and_cancel_keeps_it(qtbot, ctx, dialog_log):
     qtbot.mouseClick(panel.dismiss_button, Qt.LeftButton)
     assert "Book the consent teaching" not in [r.subject for r in panel.shown()]
     assert [k for k in dialog_log.kinds() if k == "ask_text"] == ["ask_text", "ask_text"]
+
+
+def test_the_calendar_button_writes_an_ics_file(qtbot, ctx, dialog_log, tmp_path):
+    window = _window(qtbot, ctx)
+    panel = window.register.reminders
+    assert panel.ics_button.isVisible() and panel.ics_button.isEnabled()
+    dialog_log.save_path = str(tmp_path / "deadlines")  # the .ics ending is added
+    panel.ics_button.setFocus(Qt.TabFocusReason)
+    qtbot.keyClick(panel.ics_button, Qt.Key_Space)
+    text = (tmp_path / "deadlines.ics").read_text(encoding="utf-8")
+    assert text.startswith("BEGIN:VCALENDAR") and "Book the consent teaching" in text
+    assert dialog_log.kinds()[-2:] == ["save_file", "inform"]
+
+
+def test_dismissed_and_snoozed_reminders_can_be_shown_and_restored(qtbot, ctx, dialog_log):
+    window = _window(qtbot, ctx)
+    panel = window.register.reminders
+    assert not panel.restore_button.isVisible() and not panel.show_hidden.isEnabled()  # nothing hidden yet
+    panel.list.setCurrentRow(_row_of(panel, "Book the consent teaching"))
+    dialog_log.text = "Teaching moved to the trust induction"
+    qtbot.mouseClick(panel.dismiss_button, Qt.LeftButton)
+    panel.list.setCurrentRow(0)
+    snoozed = panel.current()
+    qtbot.mouseClick(panel.snooze_button, Qt.LeftButton)
+    assert "snoozed or dismissed" in panel.title()
+    panel.show_hidden.setFocus(Qt.TabFocusReason)
+    qtbot.keyClick(panel.show_hidden, Qt.Key_Space)  # by keyboard
+    assert panel.showing_hidden() and panel.restore_button.isVisible()
+    texts = [panel.list.item(i).text() for i in range(panel.list.count())]
+    assert any("Book the consent teaching" in t and "dismissed on" in t and "trust induction" in t for t in texts)
+    assert any("snoozed until" in t for t in texts) and len(texts) == 2
+    assert not panel.snooze_button.isEnabled() and not panel.dismiss_button.isEnabled()
+    assert a11y.unnamed_controls(panel) == []
+    panel.list.setCurrentRow(_row_of(panel, "Book the consent teaching"))
+    panel.restore_button.setFocus(Qt.TabFocusReason)
+    qtbot.keyClick(panel.restore_button, Qt.Key_Space)
+    assert rem.state_of(ctx.store.db, next(r for r in rem.compute_reminders(ctx.store.db, today())
+                                            if r.subject == "Book the consent teaching")) is None
+    assert [r.subject for r in panel.shown()] == [snoozed.subject]  # still listing the hidden one left
+    panel.list.setCurrentRow(0)
+    qtbot.mouseClick(panel.restore_button, Qt.LeftButton)
+    assert not panel.showing_hidden()  # nothing left hidden: back to the active reminders
+    assert {"Book the consent teaching", snoozed.subject} <= {r.subject for r in panel.shown()}

@@ -7,7 +7,7 @@ by AuditLoop with them (model.store.case_answers) and compared by "Check data fi
 (model.store.answer_check). The default is the sum of no answers, so a case inserted without
 answers is stamped correctly by SQLite itself.
 
-Number 17 is left to the merge work of issue 17. Self-contained on purpose: a migration must
+Self-contained on purpose: a migration must
 not import code that may change later (tests keep `_sum` equal to the model's `answers_sum`).
 """
 
