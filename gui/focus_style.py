@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QProxyStyle, QStyle, QStyleOption, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QProxyStyle, QStyle, QStyleOption, QWidget
 
 FOCUS_COLOUR = QColor("#005eb8")  # NHS Blue
 FOCUS_WIDTH = 2
@@ -27,7 +27,10 @@ class FocusStyle(QProxyStyle):
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter,
                       widget: QWidget | None = None) -> None:
         super().drawPrimitive(element, option, painter, widget)
-        if element in _FRAMES and option.state & QStyle.State_HasFocus:
+        # In a table or list the whole view is outlined (its frame, below) and the current row
+        # is highlighted: a second outline round the row would cover its text.
+        in_view = element == QStyle.PE_FrameFocusRect and isinstance(widget, QAbstractItemView)
+        if element in _FRAMES and option.state & QStyle.State_HasFocus and not in_view:
             _outline(painter, option.rect)
 
     def drawControl(self, element: QStyle.ControlElement, option: QStyleOption, painter: QPainter,

@@ -37,6 +37,9 @@ def main() -> int:
     parser.add_argument("--figure")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from gui import focus_style
+
+    focus_style.install(app)  # as gui.app.make_app does
     tmp = Path(tempfile.mkdtemp())
     store = build_demo(tmp / "demo.sqlite")
     window = MainWindow(AppContext(store=store, data_dir=tmp / "data"))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QHideEvent
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -25,8 +23,9 @@ from gui import dialogs
 from gui.context import AppContext
 from gui.copy_criteria_dialog import CopyCriteriaDialog
 from gui.criterion_form import CriterionForm
+from gui.stages._criteria_models import _REMOVED, CriteriaTableModel, criterion_row
 from gui.stages.base import StagePage
-from gui.table_models import Index, RowTableModel, read_only_table
+from gui.table_models import read_only_table
 from gui.tasks import default_error, run_task
 from model.collect import rederive
 from model.core.errors import KnownError
@@ -35,81 +34,6 @@ from model.plan import criteria as crit
 from model.plan.cycles import Cycle, criteria_changes, get_cycle, list_cycles
 from model.plan.protocol import export_protocol
 from model.store.store import Store
-
-_ANSWER_SHORT = {"yes_no": "Yes/No", "numeric": "Number", "time_diff": "Time", "choice": "Choice"}
-_REMOVED = "removed in this cycle"
-
-
-@dataclass
-class CriterionRow:
-    """One line of the criteria list: the criterion, what stops it being measured, what changed."""
-
-    criterion: crit.Criterion
-    problems: list[str]
-    change: str = ""
-
-
-def criterion_row(c: crit.Criterion, change: str = "") -> CriterionRow:
-    """The list row of a criterion, with its validation problems worked out."""
-    return CriterionRow(c, crit.validate(c) + crit.answer_problems(c), change)
-
-
-class CriteriaTableModel(RowTableModel):
-    """The cycle's criteria in order."""
-
-    COL_ORDER, COL_NAME, COL_TARGET, COL_DIRECTION, COL_ANSWER, COL_CHECK, COL_CHANGE = range(7)
-    HEADERS = ("#", "Criterion", "Target", "Direction", "Answer", "Check", "Changed")
-
-    def update_row(self, row: CriterionRow) -> None:
-        """Replace the row of the same criterion (after an edit), without resetting the view."""
-        for i, old in enumerate(self.rows):
-            if old.criterion.id == row.criterion.id:
-                self.rows[i] = row
-                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.HEADERS) - 1))
-                return
-
-    def data(self, index: Index, role: int = Qt.DisplayRole) -> Any:
-        # The "#" column is the row's place in the list, which the row itself does not know.
-        if role == Qt.DisplayRole and index.isValid() and index.column() == self.COL_ORDER:
-            return str(index.row() + 1)
-        return super().data(index, role)
-
-    def display(self, row: CriterionRow, col: int) -> str:
-        c = row.criterion
-        target = "—" if c.target is None else f"{c.target:g}%"
-        values = ("", c.label or "(new criterion)", target, "Should" if c.direction == "higher" else "Should not",
-                  _ANSWER_SHORT.get(c.answer_type, "?"), "⚠" if row.problems else "✓", row.change)
-        return values[col]
-
-    def role_data(self, row: CriterionRow, col: int, role: int) -> Any:
-        if role == Qt.ToolTipRole:
-            return self._tooltip(row, col)
-        if role == Qt.ForegroundRole and col == self.COL_CHECK and row.problems:
-            return QBrush(QColor("#b3261e"))
-        if role == Qt.ForegroundRole and col == self.COL_CHANGE and row.change:
-            return QBrush(QColor("#8a5a00"))
-        if role == Qt.TextAlignmentRole and col in (self.COL_ORDER, self.COL_TARGET, self.COL_CHECK):
-            return int(Qt.AlignCenter)
-        if role == Qt.UserRole:
-            return row.criterion.id
-        return None
-
-    def _tooltip(self, row: CriterionRow, col: int) -> str | None:
-        if col == self.COL_CHECK:
-            return "\n".join(row.problems) if row.problems else "Ready to measure."
-        if col == self.COL_NAME:
-            return row.criterion.statement or None
-        if col == self.COL_CHANGE and row.change:
-            return f"Since the previous cycle: {row.change}"
-        return None
-
-    def criterion(self, row: int) -> crit.Criterion:
-        """The criterion at a row."""
-        return self.rows[row].criterion
-
-    def row_of(self, criterion_id: int | None) -> int:
-        """The row of a criterion id, or -1."""
-        return next((i for i, r in enumerate(self.rows) if r.criterion.id == criterion_id), -1)
 
 
 def _export_task(progress: Progress, store: Store, audit_id: int, cycle_id: int | None, path: Path) -> Path:

@@ -63,7 +63,7 @@ def test_add_three_criteria_through_the_form(qtbot, ctx, page, new_cycle):
         (s, d, n, float(t)) for s, d, n, t in specs]
     assert [c.position for c in rows] == [0, 1, 2]
     assert page.table_model.rowCount() == 3
-    assert page.table_model.index(2, CriteriaTableModel.COL_TARGET).data() == "90%"
+    assert page.table_model.index(2, CriteriaTableModel.COL_TARGET).data() == "≥ 90%"
 
 
 def test_typing_is_saved_after_a_pause(qtbot, ctx, page, new_cycle):
