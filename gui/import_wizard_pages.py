@@ -309,6 +309,9 @@ class PreviewPage(QWizardPage):
                 f"{len(plan.unrecognised)} unreadable answers left missing.")
         if self.wiz.session.replace_import_id is not None:
             text += " The cases of the earlier import of this file will be replaced."
+        # What the import does on the user's behalf (NHS numbers pseudonymised where they were
+        # mapped as something else) is said before Import is pressed, not only in the record.
+        text += "".join(f"<br><span style='color:#8a5a00'>⚠ {escape(w)}</span>" for w in plan.warnings)
         self.summary.setText(text)
         self.counts_model.set_frame(plan.counts.reset_index())
         self.rejected_model.set_frame(plan.rejected)

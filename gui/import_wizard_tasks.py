@@ -90,8 +90,10 @@ def plan_task(progress: Progress, store: Store, cycle_id: int, table: SheetTable
     progress.report(0, 1, "Checking every row…")
     with store.connect() as db:
         audit = get_audit(db, get_cycle(db, cycle_id).audit_id)
-        needs_key = not audit.keep_identifiers and bool({"nhs_number", "hospital_number"} & set(mapping.values()))
-        key = load_or_create_key(key_path_for(store.path, audit.uid)) if needs_key else None
+        # Any column may turn out to hold NHS numbers (a case reference, a ward): they are
+        # pseudonymised whatever they are mapped to, so the key is needed whenever identifiers
+        # are not kept, not only when a column is mapped as the NHS or hospital number.
+        key = None if audit.keep_identifiers else load_or_create_key(key_path_for(store.path, audit.uid))
         return ci.plan_import(db, cycle_id, table, mapping, decisions, keep_identifiers=bool(audit.keep_identifiers),
                               key=key, replace_import_id=replace_import_id, merges=merges)
 

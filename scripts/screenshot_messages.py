@@ -201,10 +201,54 @@ def scenarios(tmp: Path) -> dict[str, Callable[[], object]]:
         store.close()
         return None
 
+    def nhs_numbers_as_case_reference() -> object:
+        import time
+
+        from gui.context import AppContext
+        from gui.main_window import MainWindow
+        from gui.tasks import settle
+        from model.demo import build_demo
+
+        def wait_until(done: Callable[[], bool], seconds: float = 30) -> None:
+            end = time.monotonic() + seconds
+            while not done() and time.monotonic() < end:
+                QApplication.processEvents()
+                time.sleep(0.02)
+
+        sheet = folder("nhs") / "ward_sheet.csv"
+        numbers = ["943 476 5919", "999 000 0018", "401 023 2137", "999 000 0026"]
+        sheet.write_text("Case no.,Screening tool used,Antibiotics ≤1 h,Cultures before antibiotics,Lactate ≤1 h\n"
+                         + "".join(f"{n},Yes,No,Yes,Yes\n" for n in numbers), encoding="utf-8")
+        store = build_demo(tmp / "nhs" / "demo.sqlite")
+        window = MainWindow(AppContext(store=store, data_dir=tmp / "data"))
+        window.resize(1093, 580)
+        window.show()
+        window.open_audit(2, "collect")
+        wizard = window.workspace.pages["collect"].start_import()
+        wizard.open_path(sheet)
+        wait_until(wizard.file_page.isComplete)
+        wizard.next()
+        wait_until(wizard.sheet_page.isComplete)
+        wizard.next()
+        wizard.mapping_page.set_target("Case no.", "case_ref")  # the user maps NHS numbers as the reference
+        wizard.next()
+        wait_until(wizard.values_page.isComplete)
+        wizard.next()
+        wait_until(wizard.preview_page.isComplete)
+        settle()
+        QApplication.processEvents()
+        SHOTS.append(OUT / "nhs-numbers-as-case-reference-1.png")
+        wizard.grab().save(str(SHOTS[-1]))
+        wizard.close()
+        window.close()
+        store.close()
+        return None
+
     return {"empty-data-file": empty, "damaged-data-file": damaged, "missing-data-file": missing,
             "newer-version-file": newer, "read-only-file": read_only_file, "read-only-folder": read_only_folder,
             "locked-by-another-program": locked, "same-file-through-a-link": same_file_through_a_link,
-            "check-data-file": changed_case, "purged-audit-still-in-backups": purged_audit_in_backups}
+            "check-data-file": changed_case, "purged-audit-still-in-backups": purged_audit_in_backups,
+            "nhs-numbers-as-case-reference": nhs_numbers_as_case_reference}
 
 
 OUT = Path()

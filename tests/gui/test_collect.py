@@ -537,3 +537,29 @@ def test_nhs_numbers_are_masked_in_every_preview_of_the_wizard(qtbot, ctx, ward_
     shown |= {mapping.item(r, sample).text().replace(" ", "") for r in range(mapping.rowCount())}
     assert not any(n in text for n in numbers for text in shown)
     assert any(text.startswith("•••••••") for text in shown)  # masked: only the last two digits show
+
+
+def test_nhs_numbers_mapped_as_the_case_reference_import_pseudonymised(qtbot, ctx, tmp_path):
+    """No column is mapped as the NHS number, yet the case references are NHS numbers: the
+    wizard gets the audit's key and pseudonymises them (it used to stop: "key not available")."""
+    sheet = tmp_path / "ward_sheet.csv"
+    numbers = ["943 476 5919", "999 000 0018", "401 023 2137", "999 000 0026"]
+    sheet.write_text("Case no.,Screening tool used,Antibiotics ≤1 h,Cultures before antibiotics,Lactate ≤1 h\n"
+                     + "".join(f"{n},Yes,No,Yes,Yes\n" for n in numbers), encoding="utf-8")
+    page = open_collect(qtbot, ctx, 2)
+    wizard = page.start_import()
+    wizard.open_path(sheet)
+    qtbot.waitUntil(wizard.file_page.isComplete, timeout=20000)
+    wizard.next()
+    qtbot.waitUntil(wizard.sheet_page.isComplete)
+    wizard.next()
+    wizard.mapping_page.set_target("Case no.", "case_ref")
+    wizard.next()
+    qtbot.waitUntil(wizard.values_page.isComplete, timeout=20000)
+    wizard.next()
+    qtbot.waitUntil(wizard.preview_page.isComplete, timeout=20000)
+    assert any("'Case no.' holds NHS numbers" in w for w in wizard.session.plan.warnings)
+    assert "holds NHS numbers" in wizard.preview_page.summary.text()  # said before Import is pressed
+    refs = set(wizard.session.plan.cases["case_ref"])
+    assert not refs & {n.replace(" ", "") for n in numbers} and not refs & set(numbers)
+    wizard.reject()
