@@ -42,7 +42,9 @@ def _shown_dialogs(monkeypatch) -> list[DataCheckDialog]:
 
 
 def _check_action(window: MainWindow):
-    [action] = [a for a in window.menuBar().actions()[-1].menu().actions() if "Check data file" in a.text()]
+    from PySide6.QtGui import QAction
+
+    [action] = [a for a in window.findChildren(QAction) if "Check data file" in a.text()]
     return action
 
 
