@@ -230,7 +230,8 @@ def _actions_for_cycle(db: Database, audit_id: int, cycle: dict[str, Any]) -> in
 
 
 def _report_filed(db: Database, cycle_id: int) -> bool:
-    return db.execute("SELECT 1 FROM generated_reports WHERE cycle_id = ? AND status = 'final' LIMIT 1",
+    return db.execute("SELECT 1 FROM generated_reports WHERE cycle_id = ? AND kind = 'report' AND status = 'final' "
+                      "LIMIT 1",
                       [cycle_id]).fetchone() is not None
 
 

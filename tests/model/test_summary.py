@@ -194,3 +194,21 @@ def test_team_api_checks_input_and_keeps_reflections(demo):
     with pytest.raises(KnownError, match="not a reflection question"):
         save_reflections(demo.db, aid, "Dr C. Cole", {"why": "?"})
     assert len(REFLECTION_QUESTIONS) == 5
+
+
+def test_every_short_document_is_recorded_with_its_own_versions(demo, tmp_path):
+    from model.report.generate import list_reports
+    from model.report.handouts import generate_handout
+
+    cycle_id = int(list_cycles(demo.db, 2)[-1].id)
+    first = generate_handout(demo.db, cycle_id, "summary", tmp_path / "s.pdf", today=TODAY)
+    second = generate_handout(demo.db, cycle_id, "summary", tmp_path / "s.png", today=TODAY)
+    poster = generate_handout(demo.db, cycle_id, "poster", tmp_path / "p.pdf", today=TODAY)
+    evidence = generate_handout(demo.db, cycle_id, "evidence", tmp_path / "e.docx", today=TODAY)
+    listed = list_reports(demo.db, cycle_id)
+    assert [(r.kind, r.version, r.format, r.status) for r in listed] == [
+        ("evidence", 1, "docx", ""), ("poster", 1, "pdf", ""), ("summary", 2, "png", ""), ("summary", 1, "pdf", "")]
+    import hashlib
+
+    assert listed[2].sha256 == hashlib.sha256(second.path.read_bytes()).hexdigest()
+    assert {first.id, second.id, poster.id, evidence.id} == {r.id for r in listed}
