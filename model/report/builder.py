@@ -5,9 +5,11 @@
     REPORT_SECTIONS                                          the level-1 headings, in order
 
 Order: front page (trust, specialty, title, registration number, lead, team, supervisor,
-date, version, draft/final, distribution) → executive summary → background → aims and
-objectives → standards and criteria → method → results → data quality → discussion →
-conclusions → recommendations → action plan → re-audit → acknowledgements → references.
+date, version, draft/final, distribution) → contents (a `Contents` block: kept only when the
+report runs past eight pages, see `model.report.render_pdf.needs_contents`) → executive
+summary → background → aims and objectives → standards and criteria → method → results →
+data quality → discussion → conclusions → recommendations → action plan → re-audit →
+acknowledgements → references → appendix A, the proforma → appendix B, the sample selection.
 A section with nothing to show says so in a sentence ("Not available: …").
 """
 
@@ -23,14 +25,15 @@ from model.core.progress import Progress
 from model.core.util import parse_iso_date
 from model.plan.audits import AUDIT_TYPES
 from model.plan.cycles import METHODS, SAMPLING_METHODS, recorded_selection
-from model.report.blocks import PageBreak, ReportDocument
+from model.report.appendices import APPENDICES, add_appendices
+from model.report.blocks import Contents, PageBreak, ReportDocument
 from model.report.content import ReportData, gather_report
 from model.report.results_section import add_data_quality, add_results
 
 REPORT_SECTIONS: tuple[str, ...] = (
     "Executive summary", "Background", "Aims and objectives", "Standards and criteria", "Method", "Results",
     "Data quality", "Discussion", "Conclusions", "Recommendations", "Action plan", "Re-audit",
-    "Acknowledgements", "References",
+    "Acknowledgements", "References", *APPENDICES,
 )
 NOT_WRITTEN = "Not yet written: add this section on the Report page before the report is final."
 ACTION_RAG_WORDS = {"red": "Red: overdue", "amber": "Amber: at risk", "green": "Green: on track",
@@ -58,6 +61,7 @@ def build_from_data(data: ReportData) -> ReportDocument:
     doc = ReportDocument(title=audit.title, trust=data.trust, author=audit.lead,
                          subject=f"Clinical audit report: {data.cycle.title}", status=data.status)
     _front_page(doc, data)
+    doc.blocks += [Contents(), PageBreak()]
     _text_section(doc, "Executive summary", data.sections["executive_summary"])
     _text_section(doc, "Background", data.sections["background"])
     _aims(doc, data)
@@ -72,6 +76,7 @@ def build_from_data(data: ReportData) -> ReportDocument:
     _reaudit(doc, data)
     _text_section(doc, "Acknowledgements", data.sections["acknowledgements"])
     _references(doc, data)
+    add_appendices(doc, data)
     return doc
 
 

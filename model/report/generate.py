@@ -37,7 +37,7 @@ from model.plan.cycles import Cycle, list_cycles
 from model.report.builder import build_report
 from model.report.narrative import missing_for_final
 from model.report.render_docx import render_docx
-from model.report.render_pdf import render_pdf
+from model.report.render_pdf import needs_contents, render_pdf
 
 FORMATS = ("docx", "pdf")
 STATUSES = ("draft", "final")
@@ -99,6 +99,9 @@ def write_report(db: Database, cycle_id: int, fmt: str, path: Path | str, *, sta
             raise KnownError("The report cannot be final yet: " + " ".join(gaps),
                              hint="Complete these, or generate a draft.")
     doc = build_report(db, cycle_id, status=status, version=version, today=today, progress=progress)
+    report(progress, 4, 5, "Laying out the pages")
+    if not needs_contents(doc):  # the same rule for both formats: a contents list past eight pages
+        doc = doc.without_contents()
     report(progress, 4, 5, f"Writing the {fmt.upper()} file")
     path = Path(path)
     (render_docx if fmt == "docx" else render_pdf)(doc, path)

@@ -2,7 +2,8 @@
 
 Per criterion: eligible n, met, not met, exceptions, missing, compliance with its Wilson 95%
 interval, target and RAG as words; the compliance chart; the comparison with the previous
-cycle (Newcombe interval, indicative p-value, verdict); the SPC chart and its reading when
+cycle (Newcombe interval, indicative p-value, verdict); the results by subgroup, small numbers
+suppressed (`model.report.subgroups_section`); the SPC chart and its reading when
 there is a monthly series; the national comparison for a linked criterion. What is not
 available is said in a sentence, never left out silently.
 """
@@ -18,6 +19,7 @@ from model.compare.spc import SpcResult
 from model.compare.spc_drawing import draw_run_chart, draw_spc
 from model.report.blocks import ReportDocument
 from model.report.content import ReportData
+from model.report.subgroups_section import add_subgroups
 from model.results.narrative import DASH, describe_difference, format_p, format_pct
 from model.results.result_charts import draw_comparison, draw_compliance_bars
 
@@ -85,6 +87,7 @@ def add_results(doc: ReportDocument, data: ReportData) -> None:
                   f"the black mark is the target. Source: AuditLoop, {data.cycle.title}.")
         for r in table.itertuples():
             doc.paragraph(f"{r.short_name}: {r.sentence}")
+    add_subgroups(doc, data)
     _add_comparison(doc, data)
     _add_spc(doc, data)
     _add_national(doc, data)
