@@ -29,6 +29,7 @@ from model.report.appendices import APPENDICES, add_appendices
 from model.report.blocks import Contents, PageBreak, ReportDocument
 from model.report.content import ReportData, gather_report
 from model.report.results_section import add_data_quality, add_results
+from model.report.team import person_label
 
 REPORT_SECTIONS: tuple[str, ...] = (
     "Executive summary", "Background", "Aims and objectives", "Standards and criteria", "Method", "Results",
@@ -89,7 +90,7 @@ def _front_page(doc: ReportDocument, data: ReportData) -> None:
     doc.paragraph(f"Clinical audit report: {cycle.title}")
     status = "FINAL" if data.status == "final" else "DRAFT: not for circulation as the final report"
     pairs = [("Registration number", audit.registration_number or "not registered"),
-             ("Audit lead", audit.lead or "not recorded"), ("Team", audit.team or "not recorded"),
+             ("Audit lead", audit.lead or "not recorded"), ("Team", _team(data) or "not recorded"),
              ("Supervisor", audit.supervisor or "not recorded"),
              ("Audit type", AUDIT_TYPES.get(audit.audit_type, audit.audit_type)),
              ("Data collection", _period(cycle.period_start, cycle.period_end)),
@@ -98,6 +99,13 @@ def _front_page(doc: ReportDocument, data: ReportData) -> None:
     pairs.append(("Distribution", distribution.replace("\n", "; ") if distribution else "not recorded"))
     doc.blocks.append(KeyValues(tuple(pairs)))
     doc.blocks.append(PageBreak())
+
+
+def _team(data: ReportData) -> str:
+    """The recorded team with their roles (the grade once), else the audit's team field."""
+    if data.members:
+        return "; ".join(person_label(m.name, "lead" if m.role == "led" else "") for m in data.members)
+    return data.audit.team
 
 
 def _period(start: str | None, end: str | None) -> str:
@@ -189,7 +197,7 @@ def _action_plan(doc: ReportDocument, data: ReportData) -> None:
     rows = []
     for row in data.actions:
         a = row.action
-        owner = ", ".join(x for x in (a.owner, a.owner_role) if x) or "not assigned"
+        owner = (person_label(a.owner, a.owner_role) if a.owner.strip() else a.owner_role) or "not assigned"
         revised = f" (revised {row.revisions}×)" if row.revisions else ""
         rows.append((row.recommendation or "—", a.text, owner, PRIORITIES.get(a.priority, a.priority),
                      long_date(a.original_deadline) or "none", (long_date(row.current_deadline) or "none") + revised,

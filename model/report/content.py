@@ -31,6 +31,7 @@ from model.plan.criteria import Criterion, list_criteria
 from model.plan.cycles import Cycle, get_cycle, list_cycles, recorded_selection
 from model.plan.standards import Standard, get_standard
 from model.report.narrative import get_sections
+from model.report.team import TeamMember, list_members
 from model.results.compliance import NOT_RECORDED
 from model.results.cycle_results import (
     SUBGROUP_FIELDS,
@@ -87,6 +88,7 @@ class ReportData:
         today: the report's date (action RAGs are worked out on it).
         changes: definition changes of the cycle's criteria (`criterion_changes`).
         subgroups: per `SUBGROUP_FIELDS` key with any recorded value, its `cycle_subgroups` frame.
+        members: the team recorded with the audit (`model.report.team`), [] when none is.
         selection_identifying: the recorded sample's case references include an NHS or hospital
             number (the appendix then leaves the list out).
         version: the report's version number.
@@ -111,6 +113,7 @@ class ReportData:
     today: date
     changes: pd.DataFrame
     subgroups: dict[str, pd.DataFrame] = field(default_factory=dict)
+    members: list[TeamMember] = field(default_factory=list)
     selection_identifying: bool = False
     version: int = 1
     status: str = "draft"
@@ -216,7 +219,8 @@ def gather_report(db: Database, cycle_id: int, *, today: date | None = None, sta
         quality=quality, recommendations=list_recommendations(db, cycle.audit_id),
         actions=action_plan(db, cycle.audit_id, day), sections=get_sections(db, cycle_id),
         trust=load_identity(db).name, today=day, changes=criterion_changes(db, cycle_id),
-        subgroups=_subgroups(db, cycle_id), selection_identifying=_selection_identifying(db, cycle), version=version,
+        subgroups=_subgroups(db, cycle_id), members=list_members(db, cycle.audit_id),
+        selection_identifying=_selection_identifying(db, cycle), version=version,
         status=status,
     )
 
