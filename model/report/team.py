@@ -7,7 +7,7 @@ the one-page summary can name who did what; the Report stage's Team tab edits th
     TeamMember(audit_id, name, role="contributed", tasks="", is_trainee=False, id=None)
     list_members(db, audit_id) -> list[TeamMember]            in the order added
     add_member(db, member) -> TeamMember                      returns it with its id
-    update_member(db, member) -> None                         by member.id
+    update_member(db, member) -> None                         by member.id (a new name takes their reflection along)
     delete_member(db, member_id) -> None
     find_member(db, audit_id, name) -> TeamMember | None       case-insensitive, trimmed
 
@@ -142,10 +142,16 @@ def update_member(db: Database, member: TeamMember) -> None:
     """
     _check_member(db, member)
     with db.atomic():
+        before = db.execute("SELECT name FROM team_members WHERE id = ?", [member.id]).fetchone()
         cursor = db.execute("UPDATE team_members SET name = ?, role = ?, tasks = ?, is_trainee = ? WHERE id = ?",
                             [member.name.strip(), member.role, member.tasks.strip(), int(member.is_trainee),
                              member.id])
-    if cursor.rowcount == 0:
+        updated = cursor.rowcount
+        if before is not None and " ".join(str(before[0]).split()) != " ".join(member.name.split()):
+            # A reflection is kept by the person's name: a corrected name takes it along.
+            db.execute("UPDATE OR REPLACE reflections SET person = ? WHERE audit_id = ? AND person = ? COLLATE NOCASE",
+                       [" ".join(member.name.split()), member.audit_id, " ".join(str(before[0]).split())])
+    if updated == 0:
         raise KnownError("This team member no longer exists.", hint="Reopen the audit.")
 
 
