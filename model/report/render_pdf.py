@@ -1,7 +1,7 @@
 """Render a `ReportDocument` as an A4 PDF (reportlab platypus).
 
     render_pdf(doc: ReportDocument, path) -> Path
-    pdf_bytes(doc, *, charts=True) -> bytes
+    pdf_bytes(doc, *, charts=True) -> bytes     charts False: their boxes left empty (counting pages)
     page_count(doc) -> int              the pages it takes (charts laid out but not drawn: quick)
     needs_contents(doc) -> bool         over `CONTENTS_OVER_PAGES` pages without its contents list
 
@@ -11,9 +11,9 @@ shown when the file opens; a running header (trust, title, draft/final) and "Pag
 footer on every page but the front page; tables repeat their header row on each page; a
 `Contents` block becomes a contents list with page numbers and links (two layout passes).
 
-Charts are embedded as PNG rasterised at `CHART_DPI` (220 dpi), not as vectors: reportlab
-cannot place matplotlib's PDF or SVG output without an extra library (svglib, pdfrw), so
-the raster fallback keeps the dependency list as it is; at 220 dpi the charts print sharply.
+Charts are vectors: the layout leaves each chart's box empty and `model.report.pdf_charts` lays
+matplotlib's own PDF of the figure on it (reportlab cannot place a PDF or SVG itself), so they
+print sharply at any size and their labels are text.
 Text uses DejaVu Sans (shipped with matplotlib), embedded, so ≥, ≤, χ², − and → print as
 typed instead of as missing glyphs.
 """
@@ -26,7 +26,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from model.core.documents import Heading, KeyValues, Paragraph, write_document
-from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table, chart_png
+from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table
+from model.report.pdf_charts import ChartBoxes
 
 #: A report longer than this (without its contents list) gets one (NHS trusts' templates: "over 8 pages").
 CONTENTS_OVER_PAGES = 8
@@ -122,7 +123,7 @@ def _contents(block: Contents, styles: dict[str, Any]) -> list[Any]:
     return [_para(block.title, styles["h1"]), toc]
 
 
-def _flowables(block: Block, styles: dict[str, Any], width: float, charts: bool = True) -> list[Any]:
+def _flowables(block: Block, styles: dict[str, Any], width: float, boxes: ChartBoxes | None) -> list[Any]:
     from reportlab.platypus import PageBreak as PdfPageBreak
 
     if isinstance(block, Heading):
@@ -144,7 +145,7 @@ def _flowables(block: Block, styles: dict[str, Any], width: float, charts: bool 
     if isinstance(block, Chart):
         from reportlab.platypus import Spacer
 
-        return [_chart(block, styles, width, charts), Spacer(1, 6)]
+        return [_chart(block, styles, width, boxes), Spacer(1, 6)]
     if isinstance(block, PageBreak):
         return [PdfPageBreak()]
     raise TypeError(f"unknown block {block!r}")
@@ -190,18 +191,16 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool) -> list[Any
     return [table, Spacer(1, 8)]
 
 
-def _chart(block: Chart, styles: dict[str, Any], width: float, draw: bool = True) -> Any:
+def _chart(block: Chart, styles: dict[str, Any], width: float, boxes: ChartBoxes | None) -> Any:
     from reportlab.lib.units import cm
-    from reportlab.platypus import Image, Spacer, TableStyle
+    from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
 
     shown = min(block.width_cm * cm, width)
-    if draw:
-        png, ratio = chart_png(block)
-        image: Any = Image(io.BytesIO(png), width=shown, height=shown * ratio)
-    else:  # laid out only (counting pages): the same box, nothing rasterised
-        fig_w, fig_h = block.figure.get_size_inches()
-        image = Spacer(shown, shown * float(fig_h / fig_w))
+    fig_w, fig_h = block.figure.get_size_inches()
+    height = shown * float(fig_h / fig_w)
+    # The chart's box: filled with the vector figure afterwards, or left empty when only counting pages.
+    image = boxes.flowable(block, shown, height) if boxes is not None else Spacer(shown, height)
     cell = [image] + ([_para(block.caption, styles["caption"])] if block.caption else [])
     # One cell holding the picture and its caption: a one-row table never splits, so they stay together.
     frame = PdfTable([[cell]], colWidths=[width], hAlign="LEFT")
@@ -263,16 +262,23 @@ def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | N
                                  subject=doc.subject, creator="AuditLoop", keywords=["clinical audit", doc.status],
                                  lang=doc.language, initialFontName=_FONT)
     outline = _Outline()
+    boxes = ChartBoxes() if charts else None
     template.afterFlowable = lambda flowable: outline(template, flowable)
     styles = _styles()
-    template.beforeDocument = outline.reset
-    story = [flow for block in doc.blocks for flow in _flowables(block, styles, template.width, charts)]
+
+    def before_pass() -> None:  # every layout pass (a contents list takes two) starts afresh
+        outline.reset()
+        if boxes is not None:
+            boxes.reset()
+
+    template.beforeDocument = before_pass
+    story = [flow for block in doc.blocks for flow in _flowables(block, styles, template.width, boxes)]
     canvas = _numbered_canvas(doc, totals if totals is not None else [])
     if any(isinstance(b, Contents) for b in doc.blocks):
         template.multiBuild(story, canvasmaker=canvas)
     else:
         template.build(story, canvasmaker=canvas)
-    return buffer.getvalue()
+    return boxes.overlay(buffer.getvalue()) if boxes is not None else buffer.getvalue()
 
 
 def page_count(doc: ReportDocument) -> int:

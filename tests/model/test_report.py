@@ -118,6 +118,11 @@ def test_pdf_carries_the_same_numbers_outline_and_metadata(demo, tmp_path):
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[1:] == SECTIONS
     assert "Page 1 of" in reader.pages[0].extract_text()
+    # Charts are vectors: no picture on any page, and their labels are text.
+    for page in reader.pages:
+        objects = page["/Resources"].get("/XObject", {})
+        assert not [x for x in objects.values() if x.get_object().get("/Subtype") == "/Image"]
+    assert "Compliance (bars), 95% confidence interval (whiskers)" in text
 
 
 def test_every_report_is_recorded_with_a_new_version(demo, tmp_path):
