@@ -38,6 +38,7 @@ from gui.table_models import RowTableModel, read_only_table
 from gui.tasks import default_error, run_task
 from model.core.errors import KnownError
 from model.core.progress import Progress
+from model.plan.cycles import get_cycle
 from model.report.generate import KINDS, GeneratedReport, list_reports
 from model.report.narrative import (
     SECTION_TITLES,
@@ -109,6 +110,7 @@ class ReportTab(QWidget):
         self.editors: dict[str, TextBox] = {}
         self.missing: list[str] = []
         self.job = DocumentJob(ctx, self)
+        self.preview: QWidget | None = None  # the preview window, when open
         self._dirty: set[str] = set()
         self._loading = False
         self._token = 0  # a new load drops what an earlier one started
@@ -194,6 +196,8 @@ class ReportTab(QWidget):
         self.summary_button.setToolTip("The one-page A4 landscape summary, PDF or PNG (legible when projected)")
         self.poster_button = QPushButton("Poster…")
         self.poster_button.setToolTip("The A1 portrait QI poster, vector PDF or PNG")
+        self.preview_button = QPushButton("Preview report")
+        self.preview_button.setToolTip("See what the report will say, charts included, before writing a file")
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.PlainText)
@@ -203,11 +207,12 @@ class ReportTab(QWidget):
         self.folder_button.setToolTip("Open the folder the document was saved in")
         generate = QGroupBox("Generate")
         grid = QGridLayout(generate)
-        grid.addWidget(self.final_box, 0, 0, 1, 2)
+        grid.addWidget(self.final_box, 0, 0)
         grid.addWidget(self.word_button, 1, 0)
         grid.addWidget(self.pdf_button, 1, 1)
         grid.addWidget(self.summary_button, 2, 0)
         grid.addWidget(self.poster_button, 2, 1)
+        grid.addWidget(self.preview_button, 0, 1)
         grid.addWidget(self.status, 3, 0, 1, 2)
         grid.addWidget(self.open_button, 4, 0)
         grid.addWidget(self.folder_button, 4, 1)
@@ -228,6 +233,7 @@ class ReportTab(QWidget):
         self.pdf_button.clicked.connect(lambda: self.generate("pdf"))
         self.summary_button.clicked.connect(lambda: self.generate_handout("summary"))
         self.poster_button.clicked.connect(lambda: self.generate_handout("poster"))
+        self.preview_button.clicked.connect(self._on_preview_button_clicked)
         self.job.started.connect(self._on_job_started)
         self.job.finished.connect(self._on_job_finished)
         self.open_button.clicked.connect(self._on_open_button_clicked)
@@ -326,7 +332,8 @@ class ReportTab(QWidget):
         busy = self.job.busy
         for widget in (*self.editors.values(), self.draft_button, self.final_box):
             widget.setEnabled(has_cycle)
-        for button in (self.word_button, self.pdf_button, self.summary_button, self.poster_button):
+        for button in (self.word_button, self.pdf_button, self.summary_button, self.poster_button,
+                       self.preview_button):
             button.setEnabled(has_cycle and not busy)
         self.draft_button.setEnabled(has_cycle and not busy)
         for button in (self.open_button, self.folder_button):
@@ -337,6 +344,30 @@ class ReportTab(QWidget):
             return
         self._dirty.add(key)
         self._timer.start()
+
+    @Slot()
+    def _on_preview_button_clicked(self) -> None:
+        from gui.report_preview import PreviewDialog, preview_task
+
+        if self.cycle_id is None:
+            return
+        self.save_pending()
+        token, status = self._token, "final" if self.final_box.isChecked() else "draft"
+        self.preview_button.setEnabled(False)
+
+        def show(preview: object) -> None:
+            self._set_enabled()
+            if self._alive(token):
+                self.preview = PreviewDialog(preview, get_cycle(self.ctx.store.db, self.cycle_id).title, self)
+                self.preview.show()
+
+        def failed(exc: BaseException) -> None:
+            if self._alive():
+                self._set_enabled()
+                default_error(self, exc)
+
+        run_task(self, preview_task, self.ctx.store, self.cycle_id, status, title="Preparing the preview…",
+                 on_success=show, on_error=failed)
 
     @Slot(str)
     def _on_job_started(self, name: str) -> None:

@@ -240,3 +240,22 @@ def test_the_stage_holds_the_report_and_the_reaudit_tabs(qtbot, ctx):
     tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
     assert tabs == ["Report", "Team", "Re-audit"]
     assert isinstance(page.reaudit, ReauditTab) and page.reaudit.audit_id == 1
+
+
+def test_preview_shows_the_report_content_before_a_file_is_written(qtbot, ctx, page):
+    from gui.a11y import unnamed_controls
+
+    save_section(ctx.store.db, latest_cycle(ctx), "background", "VTE <kills> & harms.")
+    qtbot.mouseClick(page.report.preview_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.report.preview is not None and page.report.preview.isVisible(), timeout=60_000)
+    dialog = page.report.preview
+    text = dialog.browser.toPlainText()
+    for words in ("Executive summary", "Results by subgroup", "Appendix A: data-collection proforma",
+                  "VTE <kills> & harms.", "89.7%"):
+        assert words in text, words
+    assert dialog.browser.document().resource(3, "chart-1.png") is not None  # QTextDocument.ImageResource
+    assert unnamed_controls(dialog) == []
+    assert list_reports(ctx.store.db, latest_cycle(ctx)) == []  # a preview records nothing
+    free = QApplication.primaryScreen().availableGeometry()
+    assert dialog.width() <= free.width() and dialog.height() <= free.height()
+    dialog.close()

@@ -310,3 +310,31 @@ def test_a_report_over_eight_pages_gets_a_contents_list_in_both_formats(demo, tm
     assert "Contents" not in pypdf.PdfReader(str(generate_report(demo.db, 6, "pdf", tmp_path / "short.pdf",
                                                                  today=TODAY).path)).pages[1].extract_text()
     assert page_count(build_report(demo.db, 6, today=TODAY).without_contents()) <= 8
+
+
+@pytest.mark.parametrize("cycle_id", [2, 6])  # VTE (bars, dumbbell, SPC), falls (and its funnel plot)
+def test_every_chart_names_its_measure_and_its_source(demo, cycle_id):
+    from model.report.blocks import Chart
+    from model.report.builder import build_report
+
+    charts = [b for b in build_report(demo.db, cycle_id, today=TODAY).blocks if isinstance(b, Chart)]
+    assert len(charts) >= 3
+    for chart in charts:
+        assert "Source: " in chart.caption
+        assert "compliance (%)" in chart.caption.lower() or "national measure" in chart.caption
+        assert chart.alt_text.strip()
+
+
+def test_the_preview_holds_the_same_blocks_escaped(demo):
+    from model.report.builder import build_report
+    from model.report.render_html import preview_html
+
+    save_section(demo.db, 2, "discussion", "Good <practice> & more")
+    doc = build_report(demo.db, 2, today=TODAY)
+    preview = preview_html(doc)
+    assert "Good &lt;practice&gt; &amp; more" in preview.html
+    charts = sum(1 for b in doc.blocks if type(b).__name__ == "Chart")
+    assert len(preview.images) == charts and all(png[:4] == b"\x89PNG" for png in preview.images.values())
+    positions = [preview.html.index(f">{title}<") for title in SECTIONS]
+    assert positions == sorted(positions)
+    save_section(demo.db, 2, "discussion", "")
