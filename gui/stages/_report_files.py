@@ -43,7 +43,11 @@ def write_task(progress: Progress, store: Store, cycle_id: int, kind: str, fmt: 
         if kind == "report":
             return write_report(db, cycle_id, fmt, path, status=status, version=version, progress=progress)
         progress.report(0, 1, f"Drawing the {KIND_WORDS[kind]}…")
-        return handout_record(db, cycle_id, kind, path, person=person, version=version)
+        written = handout_record(db, cycle_id, kind, path, person=person, version=version)
+    if progress.cancelled:  # Cancel while drawing: the file goes and nothing is recorded
+        Path(path).unlink(missing_ok=True)
+        raise Cancelled()
+    return written
 
 
 def safe_name(text: str, limit: int = 80) -> str:

@@ -161,11 +161,21 @@ def _method(doc: ReportDocument, data: ReportData) -> None:
              ("Sample selection", _selection(cycle)),
              ("Period", _period(cycle.period_start, cycle.period_end)),
              ("Data collection", METHODS.get(cycle.method, cycle.method)),
+             ("Collected by", _collected_by(data)),
              ("Data source", "; ".join(sorted({c.data_location for c in data.criteria if c.data_location}))
               or "not recorded")]
     doc.blocks.append(KeyValues(tuple(pairs)))
     if cycle.notes.strip():
         doc.paragraph(cycle.notes)
+
+
+def _collected_by(data: ReportData) -> str:
+    """"HCA T. Idowu (412 cases), Sr K. Evans (349 cases)": who collected, from the cases themselves."""
+    if not data.collectors:
+        return "not recorded"
+    shown = [f"{name} ({n} case{'s' if n != 1 else ''})" for name, n in data.collectors[:6]]
+    more = len(data.collectors) - len(shown)
+    return ", ".join(shown) + (f" and {more} others" if more else "")
 
 
 def _selection(cycle: object) -> str:

@@ -88,6 +88,7 @@ class ReportData:
         today: the report's date (action RAGs are worked out on it).
         changes: definition changes of the cycle's criteria (`criterion_changes`).
         subgroups: per `SUBGROUP_FIELDS` key with any recorded value, its `cycle_subgroups` frame.
+        collectors: who collected the cycle's cases and how many each, most first.
         members: the team recorded with the audit (`model.report.team`), [] when none is.
         selection_identifying: the recorded sample's case references include an NHS or hospital
             number (the appendix then leaves the list out).
@@ -114,6 +115,7 @@ class ReportData:
     changes: pd.DataFrame
     subgroups: dict[str, pd.DataFrame] = field(default_factory=dict)
     members: list[TeamMember] = field(default_factory=list)
+    collectors: list[tuple[str, int]] = field(default_factory=list)
     selection_identifying: bool = False
     version: int = 1
     status: str = "draft"
@@ -170,6 +172,13 @@ def _subgroups(db: Database, cycle_id: int) -> dict[str, pd.DataFrame]:
     return frames
 
 
+def _collectors(db: Database, cycle_id: int) -> list[tuple[str, int]]:
+    rows = db.execute("SELECT trim(collector), COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL AND "
+                      "trim(COALESCE(collector, '')) <> '' GROUP BY trim(collector) ORDER BY COUNT(*) DESC, 1",
+                      [cycle_id]).fetchall()
+    return [(str(name), int(n)) for name, n in rows]
+
+
 def _selection_identifying(db: Database, cycle: Cycle) -> bool:
     """Whether the recorded sample lists a case by an NHS number or one of the cycle's hospital numbers."""
     chosen = recorded_selection(cycle)
@@ -220,6 +229,7 @@ def gather_report(db: Database, cycle_id: int, *, today: date | None = None, sta
         actions=action_plan(db, cycle.audit_id, day), sections=get_sections(db, cycle_id),
         trust=load_identity(db).name, today=day, changes=criterion_changes(db, cycle_id),
         subgroups=_subgroups(db, cycle_id), members=list_members(db, cycle.audit_id),
+        collectors=_collectors(db, cycle_id),
         selection_identifying=_selection_identifying(db, cycle), version=version,
         status=status,
     )

@@ -165,3 +165,28 @@ def test_default_file_names_say_what_the_document_is():
     assert default_file_name("VTE", 1, 1, "docx", False, "evidence", "Dr J. Smith (FY2)") == \
         "VTE - cycle 1 evidence pack Dr J. Smith (FY2) v1.docx"
     assert default_file_name("VTE", 1, 2, "docx", True) == "VTE - cycle 1 report v2.docx"
+
+
+def test_cancelling_a_summary_keeps_no_file_and_records_nothing(qtbot, ctx, page, dialog_log, tmp_path,
+                                                               monkeypatch):
+    from gui.stages import _report_files
+
+    real = _report_files.handout_record
+
+    def cancelled_while_drawing(*args, **kwargs):
+        done = real(*args, **kwargs)
+        progress_holder[0].cancel()
+        return done
+
+    progress_holder = []
+    real_task = _report_files.write_task
+    monkeypatch.setattr(_report_files, "handout_record", cancelled_while_drawing)
+    monkeypatch.setattr(_report_files, "write_task",
+                        lambda progress, *a: progress_holder.append(progress) or real_task(progress, *a))
+    page.tabs.setCurrentWidget(page.report)
+    dialog_log.save_path = str(tmp_path / "summary.pdf")
+    qtbot.mouseClick(page.report.summary_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.report.word_button.isEnabled(), timeout=60_000)
+    assert not (tmp_path / "summary.pdf").exists()
+    assert list_reports(ctx.store.db, latest_cycle(ctx)) == []
+    assert "Cancelled" in page.report.status.text()

@@ -85,6 +85,10 @@ def test_docx_has_every_section_in_order_and_the_computed_numbers(demo, tmp_path
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Compliance rose from 62%" in text  # the verdict against cycle 1
     assert "Not available: no criterion of this cycle is linked to a national measure." in text
+    collected = demo.db.execute("SELECT collector, COUNT(*) FROM cases WHERE cycle_id = 2 AND deleted_at IS NULL "
+                                "GROUP BY collector ORDER BY COUNT(*) DESC").fetchall()
+    method = {r.cells[0].text: r.cells[1].text for t in word.tables for r in t.rows if len(r.cells) == 2}
+    assert method["Collected by"].startswith(f"{collected[0][0]} ({collected[0][1]} cases)")
 
 
 def test_docx_is_accessible_and_a4(demo, tmp_path):
