@@ -41,7 +41,7 @@ from model.report.render_pdf import needs_contents, render_pdf
 
 FORMATS = ("docx", "pdf")
 STATUSES = ("draft", "final")
-#: What `generated_reports.kind` holds (m017): the full report and the short documents.
+#: What `generated_reports.kind` holds (m019): the full report and the short documents.
 KINDS: dict[str, str] = {"report": "Report", "summary": "Summary", "poster": "Poster", "evidence": "Evidence pack"}
 
 

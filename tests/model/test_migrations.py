@@ -373,9 +373,9 @@ def test_m009_values_read_back_identically_through_the_store(tmp_path):
         store.close()
 
 
-def test_m017_keeps_the_reports_and_records_every_kind_of_document(tmp_path):
+def test_m019_keeps_the_reports_and_records_every_kind_of_document(tmp_path):
     path = tmp_path / "m016.sqlite"
-    db = _database_at(path, NAMES.index("m017_generated_documents"))
+    db = _database_at(path, NAMES.index("m019_generated_documents"))
     _fill_core(db)
     _insert(db, "generated_reports", {"cycle_id": 1, "version": 1, "created_at": STAMP, "format": "pdf",
                                       "sha256": "ab" * 32, "status": "final", "path_name": "r.pdf"})

@@ -1,4 +1,4 @@
-"""Migration 17: every generated document is recorded, not only the full report.
+"""Migration 19: every generated document is recorded, not only the full report.
 
 `generated_reports` (m012) allowed only the Word and PDF report. The one-page summary, the QI
 poster and the trainee's evidence pack are documents the department also files (the summary
