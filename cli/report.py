@@ -5,7 +5,8 @@ cycle is reported. docx and pdf write the full report and record it in the data 
 (generated_reports); summary writes the one-page A4 landscape summary (PDF, or PNG when
 --out ends in .png); poster the A1 QI poster (PDF or PNG); evidence the trainee's one-page
 ePortfolio evidence pack (PDF, or Word when --out ends in .docx) for --person, default the
-audit lead. --final applies to the full report only.
+audit lead. --final applies to the full report only. Every file written is recorded in the
+data file with its version and SHA-256.
 Exit codes: 0 written; 2 a known problem (unknown or ambiguous audit, no cycle, gaps before
 a final report, file not writable), with the message on stderr.
 """
@@ -35,7 +36,7 @@ def main(argv: Sequence[str]) -> int:
     except SystemExit as exc:  # argparse has printed the usage message
         return int(exc.code or 0)
     from model.report.generate import generate_report, resolve_audit, resolve_cycle
-    from model.report.handouts import write_handout
+    from model.report.handouts import generate_handout
     from model.store.store import open_store
 
     try:
@@ -50,8 +51,8 @@ def main(argv: Sequence[str]) -> int:
                                        status="final" if opts.final else "draft")
                 line = f"Wrote {done.path} ({audit.title}, {cycle.title}, version {done.version}, {done.status})."
             else:
-                path = write_handout(store.db, int(cycle.id or 0), opts.format, opts.out, person=opts.person)
-                line = f"Wrote {path} ({opts.format}: {audit.title}, {cycle.title})."
+                done = generate_handout(store.db, int(cycle.id or 0), opts.format, opts.out, person=opts.person)
+                line = f"Wrote {done.path} ({opts.format}: {audit.title}, {cycle.title}, version {done.version})."
         finally:
             store.close()
     except KnownError as exc:

@@ -2,20 +2,18 @@
 
 The team writes the sections numbers cannot (kept with the cycle as they type, so a report can be
 regenerated at any time); "Draft from data" offers the executive summary and conclusions and never
-replaces written text without asking; Word and PDF reports are written off the GUI thread (a
-read-only connection) and recorded with their SHA-256 once written.
+replaces written text without asking; Word and PDF reports, the one-page summary and the QI poster
+are written off the GUI thread (`gui.stages._report_files.DocumentJob`, a read-only connection) and
+recorded with their SHA-256 once written; the table lists every document of the cycle.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QFrame,
@@ -35,13 +33,13 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.criterion_form import SAVE_DELAY_MS, TextBox
+from gui.stages._report_files import FORMAT_WORDS, DocumentJob, open_url, saved_text
 from gui.table_models import RowTableModel, read_only_table
 from gui.tasks import default_error, run_task
 from model.core.errors import KnownError
-from model.core.progress import Cancelled, Progress
-from model.plan.audits import get_audit
+from model.core.progress import Progress
 from model.plan.cycles import get_cycle
-from model.report.generate import GeneratedReport, list_reports, next_version, record_report, write_report
+from model.report.generate import KINDS, GeneratedReport, list_reports
 from model.report.narrative import (
     SECTION_TITLES,
     SECTIONS,
@@ -52,8 +50,6 @@ from model.report.narrative import (
 )
 from model.store.store import Store
 
-FILTERS = {"docx": "Word document (*.docx)", "pdf": "PDF document (*.pdf)"}
-FORMAT_WORDS = {"docx": "Word", "pdf": "PDF"}
 DRAFTED = ("executive_summary", "conclusions")  # what draft_from_data fills
 READY = "Nothing: this report can be issued as final."
 _LINES = {"executive_summary": 5, "background": 4, "discussion": 5, "conclusions": 4}
@@ -72,38 +68,20 @@ def draft_task(progress: Progress, store: Store, cycle_id: int) -> dict[str, str
         return draft_from_data(db, cycle_id)
 
 
-def write_task(progress: Progress, store: Store, cycle_id: int, fmt: str, path: str, status: str,
-               version: int) -> GeneratedReport:
-    """Background: build and write the report file (recorded afterwards, on the GUI thread)."""
-    with store.connect() as db:
-        return write_report(db, cycle_id, fmt, path, status=status, version=version, progress=progress)
-
-
-def default_file_name(audit_title: str, cycle_number: int, version: int, fmt: str, final: bool) -> str:
-    """'VTE risk assessment - cycle 2 report v3 (draft).docx': safe on Windows, macOS and Linux."""
-    title = re.sub(r'[<>:"/\\|?*\x00-\x1f]+', " ", audit_title)
-    title = " ".join(title.split()).strip(" .")[:80] or "Audit"
-    return f"{title} - cycle {cycle_number} report v{version}{'' if final else ' (draft)'}.{fmt}"
-
-
-def open_url(url: QUrl) -> bool:
-    """Open a file or folder with the system's own application (only ever on a click)."""
-    return QDesktopServices.openUrl(url)
-
-
 class ReportsModel(RowTableModel):
-    """The reports generated for the cycle, newest first."""
+    """The documents generated for the cycle (reports, summaries, posters, evidence packs), newest first."""
 
-    HEADERS = ("Version", "Date", "Format", "Status", "SHA-256", "File")
-    HEADER_TIPS = {4: "The first 12 characters of the file's SHA-256 checksum: the same file gives the same code."}
+    HEADERS = ("Document", "Version", "Date", "Format", "Status", "SHA-256", "File")
+    HEADER_TIPS = {5: "The first 12 characters of the file's SHA-256 checksum: the same file gives the same code."}
 
     def display(self, row: GeneratedReport, col: int) -> str:
-        values = (f"v{row.version}", _when(row.created_at), FORMAT_WORDS.get(row.format, row.format),
-                  row.status.capitalize(), row.sha256[:12], row.path_name)
+        values = (KINDS.get(row.kind, row.kind), f"v{row.version}", _when(row.created_at),
+                  FORMAT_WORDS.get(row.format, row.format), row.status.capitalize() or "—", row.sha256[:12],
+                  row.path_name)
         return values[col]
 
     def role_data(self, row: GeneratedReport, col: int, role: int) -> Any:
-        if role == Qt.ToolTipRole and col == 4:
+        if role == Qt.ToolTipRole and col == 5:
             return row.sha256
         return None
 
@@ -131,12 +109,12 @@ class ReportTab(QWidget):
         self.cycle_id: int | None = None
         self.editors: dict[str, TextBox] = {}
         self.missing: list[str] = []
-        self.last_path: Path | None = None
+        self.job = DocumentJob(ctx, self)
+        self.preview: QWidget | None = None  # the preview window, when open
         self._dirty: set[str] = set()
         self._loading = False
         self._token = 0  # a new load drops what an earlier one started
         self._gaps_token = 0  # only the latest gaps are shown
-        self._busy = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
@@ -155,7 +133,7 @@ class ReportTab(QWidget):
         splitter.setStretchFactor(1, 2)
         self.reports_model = ReportsModel()
         self.reports_table = read_only_table(self.reports_model)
-        self.reports_table.setAccessibleName("Generated reports")
+        self.reports_table.setAccessibleName("Generated documents")
         self.reports_table.setWordWrap(False)
         self.reports_table.setMinimumHeight(70)
         self.reports_table.setMaximumHeight(110)
@@ -165,7 +143,7 @@ class ReportTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter, 1)
-        layout.addWidget(QLabel("Generated reports (newest first):"))
+        layout.addWidget(QLabel("Generated documents (newest first):"))
         layout.addWidget(self.reports_table)
 
     def _sections(self) -> QWidget:
@@ -214,21 +192,30 @@ class ReportTab(QWidget):
         self.final_box.setToolTip("A final report needs everything in the list above done")
         self.word_button = QPushButton("Word report…")
         self.pdf_button = QPushButton("PDF report…")
+        self.summary_button = QPushButton("Summary…")
+        self.summary_button.setToolTip("The one-page A4 landscape summary, PDF or PNG (legible when projected)")
+        self.poster_button = QPushButton("Poster…")
+        self.poster_button.setToolTip("The A1 portrait QI poster, vector PDF or PNG")
+        self.preview_button = QPushButton("Preview report")
+        self.preview_button.setToolTip("See what the report will say, charts included, before writing a file")
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.PlainText)
         self.open_button = QPushButton("Open")
-        self.open_button.setToolTip("Open the report just written")
+        self.open_button.setToolTip("Open the document just written")
         self.folder_button = QPushButton("Show in folder")
-        self.folder_button.setToolTip("Open the folder the report was saved in")
+        self.folder_button.setToolTip("Open the folder the document was saved in")
         generate = QGroupBox("Generate")
         grid = QGridLayout(generate)
-        grid.addWidget(self.final_box, 0, 0, 1, 2)
+        grid.addWidget(self.final_box, 0, 0)
         grid.addWidget(self.word_button, 1, 0)
         grid.addWidget(self.pdf_button, 1, 1)
-        grid.addWidget(self.status, 2, 0, 1, 2)
-        grid.addWidget(self.open_button, 3, 0)
-        grid.addWidget(self.folder_button, 3, 1)
+        grid.addWidget(self.summary_button, 2, 0)
+        grid.addWidget(self.poster_button, 2, 1)
+        grid.addWidget(self.preview_button, 0, 1)
+        grid.addWidget(self.status, 3, 0, 1, 2)
+        grid.addWidget(self.open_button, 4, 0)
+        grid.addWidget(self.folder_button, 4, 1)
         side = QWidget()
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 0, 0)
@@ -244,6 +231,11 @@ class ReportTab(QWidget):
         self.draft_button.clicked.connect(self._on_draft_button_clicked)
         self.word_button.clicked.connect(lambda: self.generate("docx"))
         self.pdf_button.clicked.connect(lambda: self.generate("pdf"))
+        self.summary_button.clicked.connect(lambda: self.generate_handout("summary"))
+        self.poster_button.clicked.connect(lambda: self.generate_handout("poster"))
+        self.preview_button.clicked.connect(self._on_preview_button_clicked)
+        self.job.started.connect(self._on_job_started)
+        self.job.finished.connect(self._on_job_finished)
         self.open_button.clicked.connect(self._on_open_button_clicked)
         self.folder_button.clicked.connect(self._on_folder_button_clicked)
 
@@ -254,7 +246,7 @@ class ReportTab(QWidget):
         self.save_pending()
         self.cycle_id = cycle_id
         self._token += 1
-        self.last_path = None
+        self.job.last_path = None
         self.status.setText("")
         texts = get_sections(self.ctx.store.db, cycle_id) if cycle_id is not None else dict.fromkeys(SECTIONS, "")
         self._loading = True
@@ -297,34 +289,24 @@ class ReportTab(QWidget):
 
     def generate(self, fmt: str) -> None:
         """Ask where, then write the Word ("docx") or PDF ("pdf") report in the background."""
-        if self.cycle_id is None or self._busy:
+        if self.cycle_id is None or self.job.busy:
             return
         self.save_pending()
-        db = self.ctx.store.db
         final = self.final_box.isChecked()
         if final:
-            gaps = missing_for_final(db, self.cycle_id)
+            gaps = missing_for_final(self.ctx.store.db, self.cycle_id)
             if gaps:
                 dialogs.warn(self, "Not ready to be final",
                              "The report cannot be final yet. Before it can be final:\n\n"
                              + "\n".join(f"• {gap}" for gap in gaps) + "\n\nComplete these, or generate a draft.")
                 return
-        cycle = get_cycle(db, self.cycle_id)
-        version = next_version(db, self.cycle_id)
-        name = default_file_name(get_audit(db, cycle.audit_id).title, cycle.number, version, fmt, final)
-        path = dialogs.save_file(self, f"Save the {FORMAT_WORDS[fmt]} report", FILTERS[fmt], name)
-        if not path:
-            return
-        if not path.lower().endswith(f".{fmt}"):
-            path += f".{fmt}"
-        self._busy = True
-        self._set_enabled()
-        self.status.setText(f"Writing {Path(path).name}…")
-        token, cycle_id = self._token, self.cycle_id
-        run_task(self, write_task, self.ctx.store, cycle_id, fmt, path, "final" if final else "draft", version,
-                 title=f"Writing the {FORMAT_WORDS[fmt]} report…",
-                 on_success=lambda written: self._on_written(token, written),
-                 on_error=self._on_write_failed)
+        self.job.start(self.cycle_id, "report", fmt, final=final)
+
+    def generate_handout(self, kind: str) -> None:
+        """Ask where, then write the one-page summary or the poster ("summary", "poster") in the background."""
+        if self.cycle_id is not None and not self.job.busy:
+            self.save_pending()
+            self.job.start(self.cycle_id, kind)
 
     # --- internals ----------------------------------------------------------------------
 
@@ -347,13 +329,15 @@ class ReportTab(QWidget):
 
     def _set_enabled(self) -> None:
         has_cycle = self.cycle_id is not None
+        busy = self.job.busy
         for widget in (*self.editors.values(), self.draft_button, self.final_box):
             widget.setEnabled(has_cycle)
-        for button in (self.word_button, self.pdf_button):
-            button.setEnabled(has_cycle and not self._busy)
-        self.draft_button.setEnabled(has_cycle and not self._busy)
+        for button in (self.word_button, self.pdf_button, self.summary_button, self.poster_button,
+                       self.preview_button):
+            button.setEnabled(has_cycle and not busy)
+        self.draft_button.setEnabled(has_cycle and not busy)
         for button in (self.open_button, self.folder_button):
-            button.setEnabled(self.last_path is not None)
+            button.setEnabled(self.job.last_path is not None)
 
     def _on_section_text_changed(self, key: str) -> None:
         if self._loading or self.cycle_id is None:
@@ -361,34 +345,51 @@ class ReportTab(QWidget):
         self._dirty.add(key)
         self._timer.start()
 
-    def _on_written(self, token: int, written: GeneratedReport) -> None:
-        self._busy = False
-        try:
-            recorded = record_report(self.ctx.store.db, written)
-        except KnownError as exc:
-            self._set_enabled()
-            dialogs.show_known_error(self, exc)
-            return
-        if self._alive(token):
-            self.last_path = written.path
-            self.status.setText(f"Saved version {recorded.version} ({recorded.status}, "
-                                f"{FORMAT_WORDS[recorded.format]}) as {recorded.path_name}.")
-            self._refresh_reports()
-        self._set_enabled()
-        self.data_changed.emit()
+    @Slot()
+    def _on_preview_button_clicked(self) -> None:
+        from gui.report_preview import PreviewDialog, preview_task
 
-    def _on_write_failed(self, exc: BaseException) -> None:
+        if self.cycle_id is None:
+            return
+        self.save_pending()
+        token, status = self._token, "final" if self.final_box.isChecked() else "draft"
+        self.preview_button.setEnabled(False)
+
+        def show(preview: object) -> None:
+            self._set_enabled()
+            if self._alive(token):
+                self.preview = PreviewDialog(preview, get_cycle(self.ctx.store.db, self.cycle_id).title, self)
+                self.preview.show()
+
+        def failed(exc: BaseException) -> None:
+            if self._alive():
+                self._set_enabled()
+                default_error(self, exc)
+
+        run_task(self, preview_task, self.ctx.store, self.cycle_id, status, title="Preparing the preview…",
+                 on_success=show, on_error=failed)
+
+    @Slot(str)
+    def _on_job_started(self, name: str) -> None:
+        self.status.setText(f"Writing {name}…")
+        self._set_enabled()
+
+    @Slot(object)
+    def _on_job_finished(self, recorded: GeneratedReport | None) -> None:
         if not self._alive():
             return
-        self._busy = False
-        self.status.setText("Cancelled: no report was saved." if isinstance(exc, Cancelled)
-                            else "The report was not saved.")
+        if recorded is None:
+            self.status.setText("Cancelled: nothing was saved." if self.job.last_error == "Cancelled"
+                                else "The document was not saved.")
+        else:
+            self.status.setText(saved_text(recorded))
+            self._refresh_reports()
+            self.data_changed.emit()
         self._set_enabled()
-        default_error(self, exc)
 
     @Slot()
     def _on_draft_button_clicked(self) -> None:
-        if self.cycle_id is None or self._busy:
+        if self.cycle_id is None or self.job.busy:
             return
         self.save_pending()
         cycle_id = self.cycle_id
@@ -430,13 +431,13 @@ class ReportTab(QWidget):
 
     @Slot()
     def _on_open_button_clicked(self) -> None:
-        if self.last_path is not None:
-            open_url(QUrl.fromLocalFile(str(self.last_path)))
+        if self.job.last_path is not None:
+            open_url(QUrl.fromLocalFile(str(self.job.last_path)))
 
     @Slot()
     def _on_folder_button_clicked(self) -> None:
-        if self.last_path is not None:
-            open_url(QUrl.fromLocalFile(str(self.last_path.parent)))
+        if self.job.last_path is not None:
+            open_url(QUrl.fromLocalFile(str(self.job.last_path.parent)))
 
 
 def _join(titles: list[str]) -> str:

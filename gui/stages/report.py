@@ -1,4 +1,5 @@
-"""The Re-audit / Report stage: the cycle's report (gui/stages/_report_tab.py) and the re-audit
+"""The Re-audit / Report stage: the cycle's report (gui/stages/_report_tab.py), the team with its
+presentations, reflections and evidence pack (gui/stages/_team_tab.py) and the re-audit
 (gui/stages/_reaudit_tab.py), one tab per job.
 
 The shell only holds the tabs; each tab is its own module. The tab bar's corner also points to
@@ -13,11 +14,12 @@ from PySide6.QtWidgets import QPushButton, QTabWidget, QVBoxLayout, QWidget
 from gui.context import AppContext
 from gui.stages._reaudit_tab import ReauditTab
 from gui.stages._report_tab import ReportTab
+from gui.stages._team_tab import TeamTab
 from gui.stages.base import StagePage
 
 
 class ReportPage(StagePage):
-    """Tabs for the cycle's report and the re-audit.
+    """Tabs for the cycle's report, the team and the re-audit.
 
     Signals:
         reaudit_requested(): the user wants to start the re-audit cycle (on Plan › Cycles).
@@ -35,6 +37,8 @@ class ReportPage(StagePage):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Re-audit and report")
         self.tabs.addTab(self.report, "Report")
+        self.team = TeamTab(ctx)
+        self.tabs.addTab(self.team, "Team")
         self.reaudit = ReauditTab(ctx)
         self.tabs.addTab(self.reaudit, "Re-audit")
         self.tabs.setCornerWidget(self.reaudit_button, Qt.TopRightCorner)
@@ -42,15 +46,17 @@ class ReportPage(StagePage):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.report.data_changed.connect(self.data_changed)
+        self.team.data_changed.connect(self.data_changed)
         self.reaudit_button.clicked.connect(self.reaudit_requested)
         self.reaudit.started.connect(lambda _cycle_id: self.data_changed.emit())
 
     def load(self, audit_id: int | None, cycle_id: int | None) -> None:
         super().load(audit_id, cycle_id)
         self.report.load(cycle_id)
+        self.team.load(audit_id, cycle_id)
         if audit_id is not None:
             self.reaudit.load(audit_id, cycle_id)
 
     def flush(self) -> bool:
         super().flush()  # the focused section's focus-out saves it
-        return self.report.flush()
+        return self.report.flush() and self.team.flush()

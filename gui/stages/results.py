@@ -1,4 +1,5 @@
-"""Results stage: compliance per criterion, the bar chart, subgroups, and the Excel export."""
+"""Results stage: compliance per criterion, the bar chart, subgroups, the Excel export of the tables
+and of the case data (pseudonymised; `gui.case_export_dialog` asks about suppression and identifiers)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from gui.tasks import run_task
 from model.core.progress import Progress
 from model.plan.audits import get_audit
 from model.plan.cycles import get_cycle
+from model.results.case_export import CaseExport, export_cases
 from model.results.compliance import NOT_RECORDED
 from model.results.cycle_results import (
     SUBGROUP_FIELDS,
@@ -76,6 +78,14 @@ def export_results_task(progress: Progress, store: Store, cycle_id: int, path: s
         title = get_audit(db, get_cycle(db, cycle_id).audit_id).title
         return export_results(path, results, subgroups=frames, comparisons=comparisons,
                               threshold=results.small_number_threshold, title=title)
+
+
+def export_cases_task(progress: Progress, store: Store, cycle_id: int, path: str, identifiers: bool,
+                      suppress: bool) -> CaseExport:
+    """Background: the cycle's cases to a workbook (read-only connection)."""
+    progress.report(0, 1, "Writing the cases…")
+    with store.connect() as db:
+        return export_cases(db, cycle_id, path, include_identifiers=identifiers, suppress=suppress)
 
 
 def results_reading(results: CycleResults) -> str:
@@ -186,7 +196,11 @@ class ResultsPage(ResultTablesPage):
         layout.addWidget(self.heading)
         layout.addWidget(self.completeness)
         layout.addWidget(self.tabs, 1)
-        layout.addLayout(self._export_row("Export tables to Excel…", "results-chart.png"))
+        export_row = self._export_row("Export tables to Excel…", "results-chart.png")
+        self.cases_button = QPushButton("Export case data…")
+        self.cases_button.setToolTip("The cycle's cases to Excel, pseudonymised, with a README sheet")
+        export_row.insertWidget(1, self.cases_button)
+        layout.addLayout(export_row)
 
     def _build_criteria_tab(self) -> QWidget:
         self.table = results_table_view(self.table_model)
@@ -235,6 +249,7 @@ class ResultsPage(ResultTablesPage):
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.by_box.currentIndexChanged.connect(self._on_by_box_current_index_changed)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+        self.cases_button.clicked.connect(self._on_cases_button_clicked)
         self._connect_export_signals()
 
     # --- public ---------------------------------------------------------------------
@@ -328,6 +343,37 @@ class ResultsPage(ResultTablesPage):
         if self.cycle_id is not None:
             self._export_tables("Export results tables", "results.xlsx", "Exporting the results…",
                                 export_results_task, self.cycle_id)
+
+    def _set_exports_enabled(self, enabled: bool) -> None:
+        super()._set_exports_enabled(enabled)
+        self.cases_button.setEnabled(enabled)
+
+    def _on_cases_button_clicked(self) -> None:
+        from gui.case_export_dialog import WARNING, CaseExportDialog
+
+        if self.cycle_id is None or self.results is None:
+            return
+        choice = CaseExportDialog(self.results.small_number_threshold, self)
+        if choice.exec() != CaseExportDialog.Accepted:
+            return
+        identifiers, suppress = choice.identifiers(), choice.suppress()
+        if identifiers and not dialogs.ask(self, "Include identifiers?", WARNING + "\n\nWrite NHS and hospital "
+                                           "numbers into the workbook?"):
+            return
+        path = dialogs.save_file(self, "Export case data", EXCEL_FILTER, "cases.xlsx")
+        if not path:
+            return
+        self.status.setText("Exporting the cases…")
+        token = self._token
+        run_task(self, export_cases_task, self.ctx.store, self.cycle_id, path, identifiers, suppress,
+                 title="Exporting the cases…",
+                 on_success=lambda done: self._on_cases_exported(token, done, suppress))
+
+    def _on_cases_exported(self, token: int, done: CaseExport, suppress: bool) -> None:
+        if self._alive(token):
+            how = "with NHS and hospital numbers" if done.identifiers else "pseudonymised"
+            small = ", small numbers suppressed" if suppress else ""
+            self.status.setText(f"Saved {done.path.name}: {done.cases} cases, {how}{small}.")
 
 
 def _escape(text: object) -> str:

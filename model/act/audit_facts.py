@@ -148,7 +148,7 @@ class AuditFacts:
 _CYCLES = """
 SELECT y.id, y.audit_id, y.number, y.label, y.period_start, y.period_end, y.created_at,
        COALESCE(k.measured, 0), COALESCE(k.met, 0), COALESCE(k.not_met, 0),
-       EXISTS (SELECT 1 FROM generated_reports g WHERE g.cycle_id = y.id AND g.status = 'final')
+       EXISTS (SELECT 1 FROM generated_reports g WHERE g.cycle_id = y.id AND g.kind = 'report' AND g.status = 'final')
 FROM cycles y LEFT JOIN (
     SELECT cycle_id, SUM(outcomes GLOB '*[MN]*') AS measured,
            SUM(length(outcomes) - length(replace(outcomes, 'M', ''))) AS met,

@@ -5,7 +5,9 @@ modulus-11 check digit is right, standing alone or inside longer text (a JSON re
 digits inside a longer run of letters and digits (a hex pseudonym) do not count. The scan opens
 every file read-only and changes nothing.
 
-Also here: which backups still hold an audit that was deleted for good (an audit that kept
+Also here: the identifiers of some cycles' cases and the one redaction rule every export
+applies to text (`known_identifiers`, `holds_identifier`, `redact_identifiers`: the audit
+package, the case-data workbook), and which backups still hold an audit that was deleted for good (an audit that kept
 identifiers leaves them in every backup taken before), and deleting those backups.
 """
 
@@ -16,13 +18,48 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from model.collect.answers import is_valid_nhs_number
+from sqlite_utils import Database
+
+from model.collect.answers import is_valid_nhs_number, normalise_nhs_number
 from model.core.errors import StoreError
 from model.store.backups import list_backups, list_preserved
 from model.store.files import real_path
 
 DATA_FILE = "data file"
 _NHS_SHAPED = re.compile(r"(?<![A-Za-z0-9])(\d{3}[ -]?\d{3}[ -]?\d{4})(?![A-Za-z0-9.])")
+_NHS_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(\d{3}[ -]?\d{3}[ -]?\d{4})(?![A-Za-z0-9])")
+REDACTED = "[identifier removed]"
+MIN_HOSPITAL_NUMBER = 5  # shorter "hospital numbers" would redact ordinary words and numbers
+
+
+def known_identifiers(db: Database, cycle_ids: Iterable[int]) -> set[str]:
+    """The NHS and hospital numbers of these cycles' cases, as stored and (NHS) as 10 digits, 3-3-4
+    with spaces and with hyphens: none of them may leave in an export."""
+    found: set[str] = set()
+    ids = list(cycle_ids)
+    rows = db.execute(f"SELECT nhs_number, hospital_number FROM cases WHERE cycle_id IN ({','.join('?' * len(ids))})",
+                      ids).fetchall() if ids else []
+    for nhs, hospital in rows:
+        for value in (nhs, hospital):
+            text = str(value).strip() if value is not None else ""
+            if len(text) >= MIN_HOSPITAL_NUMBER:
+                found.add(text)
+                if (digits := normalise_nhs_number(text)) is not None:
+                    spaced = f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+                    found |= {digits, spaced, spaced.replace(" ", "-")}
+    return found
+
+
+def holds_identifier(value: str, identifiers: set[str]) -> bool:
+    """True when text holds a valid NHS number or one of `identifiers`."""
+    return holds_nhs_number(value) or any(i in value for i in identifiers)
+
+
+def redact_identifiers(value: str, identifiers: set[str]) -> str:
+    """`value` with each of `identifiers`, and any valid NHS number, replaced by `REDACTED`."""
+    for identifier in sorted(identifiers, key=len, reverse=True):
+        value = value.replace(identifier, REDACTED)
+    return _NHS_IN_TEXT.sub(lambda m: REDACTED if holds_nhs_number(m.group(1)) else m.group(1), value)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:

@@ -39,6 +39,11 @@ FORMAT = "auditloop-proforma-1"
 # (target, header, width) of the case columns, in sheet order.
 CASE_COLUMNS = (("case_ref", "Case ref", 12), ("case_date", "Case date", 13), ("age", "Age", 7),
                 ("sex", "Sex", 9), ("ward", "Ward", 14), ("collector", "Collector", 16))
+#: What the instructions say goes in each case column (the report's proforma appendix prints them).
+CASE_COLUMN_HELP = {"case_ref": "A reference for the case (never a name or NHS number).",
+                    "case_date": "The date of the case (admission, procedure or visit), dd/mm/yyyy.",
+                    "age": "Age in completed years.", "sex": "Sex as recorded.",
+                    "ward": "The ward or unit.", "collector": "Who collected the data for this case."}
 YES_NO_LIST = '"Yes,No,N/A"'
 DEFAULT_ROWS = 200
 MAX_LIST_CHARS = 255  # Excel's limit on a typed drop-down list
@@ -92,6 +97,17 @@ def _headers(criteria: list[Criterion]) -> list[str]:
         seen.add(header)
         out.append(header)
     return out
+
+
+def proforma_columns(criteria: list[Criterion]) -> list[tuple[str, str]]:
+    """(header, what to enter) of every column of the proforma's Data sheet, in sheet order.
+
+    The same headers and notes `export_proforma` writes, so the report's appendix shows the
+    form the data was collected on.
+    """
+    rows = [(header, CASE_COLUMN_HELP.get(target, "")) for target, header, _w in CASE_COLUMNS]
+    rows += [(header, _criterion_note(c)) for c, header in zip(criteria, _headers(criteria), strict=True)]
+    return rows
 
 
 def export_proforma(db: Database, cycle_id: int, path: str | Path, *, rows: int = DEFAULT_ROWS) -> Path:

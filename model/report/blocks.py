@@ -13,20 +13,22 @@ Blocks:
     Table(headers, rows, caption, widths)   header row repeated on every page
     Chart(figure, alt_text, caption, width_cm)   a matplotlib Figure (OO API)
     PageBreak()
+    Contents(title="Contents")   the contents list of the level-1 and level-2 headings after it
+                                 (page numbers in the PDF; a TOC field in Word, updated on opening)
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from matplotlib.figure import Figure
 
 from model.core.documents import Heading, KeyValues, Paragraph
 
-__all__ = ["CHART_DPI", "Block", "Chart", "Heading", "KeyValues", "PageBreak", "Paragraph", "ReportDocument",
-           "Table", "chart_png"]
+__all__ = ["CHART_DPI", "Block", "Chart", "Contents", "Heading", "KeyValues", "PageBreak", "Paragraph",
+           "ReportDocument", "Table", "chart_png", "contents_entries"]
 
 #: Charts are rasterised at this resolution for both formats (print quality).
 CHART_DPI = 220
@@ -57,7 +59,14 @@ class PageBreak:
     """Start a new page."""
 
 
-Block = Heading | Paragraph | KeyValues | Table | Chart | PageBreak
+@dataclass(frozen=True)
+class Contents:
+    """The contents list: every level-1 and level-2 heading of the document with its page."""
+
+    title: str = "Contents"
+
+
+Block = Heading | Paragraph | KeyValues | Table | Chart | PageBreak | Contents
 
 
 @dataclass
@@ -118,7 +127,24 @@ class ReportDocument:
                 lines += [block.caption, *(" | ".join(r) for r in (block.headers, *block.rows))]
             elif isinstance(block, Chart):
                 lines += [block.caption, block.alt_text]
+            elif isinstance(block, Contents):
+                lines.append(block.title)
         return "\n".join(line for line in lines if line)
+
+    def without_contents(self) -> ReportDocument:
+        """The same document with no contents list, nor the page break after it (a short report needs none)."""
+        kept: list[Block] = []
+        for i, block in enumerate(self.blocks):
+            after_contents = i > 0 and isinstance(self.blocks[i - 1], Contents)
+            if not isinstance(block, Contents) and not (after_contents and isinstance(block, PageBreak)):
+                kept.append(block)
+        return replace(self, blocks=kept)
+
+
+def contents_entries(doc: ReportDocument) -> list[tuple[int, str]]:
+    """(level, text) of the headings a contents list shows: levels 1 and 2 after the contents block."""
+    start = next((i for i, b in enumerate(doc.blocks) if isinstance(b, Contents)), len(doc.blocks))
+    return [(b.level, b.text) for b in doc.blocks[start:] if isinstance(b, Heading) and 1 <= b.level <= 2]
 
 
 def chart_png(chart: Chart, dpi: int = CHART_DPI) -> tuple[bytes, float]:

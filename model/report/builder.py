@@ -5,9 +5,11 @@
     REPORT_SECTIONS                                          the level-1 headings, in order
 
 Order: front page (trust, specialty, title, registration number, lead, team, supervisor,
-date, version, draft/final, distribution) → executive summary → background → aims and
-objectives → standards and criteria → method → results → data quality → discussion →
-conclusions → recommendations → action plan → re-audit → acknowledgements → references.
+date, version, draft/final, distribution) → contents (a `Contents` block: kept only when the
+report runs past eight pages, see `model.report.render_pdf.needs_contents`) → executive
+summary → background → aims and objectives → standards and criteria → method → results →
+data quality → discussion → conclusions → recommendations → action plan → re-audit →
+acknowledgements → references → appendix A, the proforma → appendix B, the sample selection.
 A section with nothing to show says so in a sentence ("Not available: …").
 """
 
@@ -24,14 +26,16 @@ from model.core.util import parse_iso_date
 from model.core.version import __version__
 from model.plan.audits import AUDIT_TYPES
 from model.plan.cycles import METHODS, SAMPLING_METHODS, recorded_selection
-from model.report.blocks import PageBreak, ReportDocument
+from model.report.appendices import APPENDICES, add_appendices
+from model.report.blocks import Contents, PageBreak, ReportDocument
 from model.report.content import ReportData, gather_report
 from model.report.results_section import add_data_quality, add_results
+from model.report.team import person_label
 
 REPORT_SECTIONS: tuple[str, ...] = (
     "Executive summary", "Background", "Aims and objectives", "Standards and criteria", "Method", "Results",
     "Data quality", "Discussion", "Conclusions", "Recommendations", "Action plan", "Re-audit",
-    "Acknowledgements", "References",
+    "Acknowledgements", "References", *APPENDICES,
 )
 NOT_WRITTEN = "Not yet written: add this section on the Report page before the report is final."
 ACTION_RAG_WORDS = {"red": "Red: overdue", "amber": "Amber: at risk", "green": "Green: on track",
@@ -59,6 +63,7 @@ def build_from_data(data: ReportData) -> ReportDocument:
     doc = ReportDocument(title=audit.title, trust=data.trust, author=audit.lead,
                          subject=f"Clinical audit report: {data.cycle.title}", status=data.status)
     _front_page(doc, data)
+    doc.blocks += [Contents(), PageBreak()]
     _text_section(doc, "Executive summary", data.sections["executive_summary"])
     _text_section(doc, "Background", data.sections["background"])
     _aims(doc, data)
@@ -73,6 +78,7 @@ def build_from_data(data: ReportData) -> ReportDocument:
     _reaudit(doc, data)
     _text_section(doc, "Acknowledgements", data.sections["acknowledgements"])
     _references(doc, data)
+    add_appendices(doc, data)
     return doc
 
 
@@ -85,7 +91,7 @@ def _front_page(doc: ReportDocument, data: ReportData) -> None:
     doc.paragraph(f"Clinical audit report: {cycle.title}")
     status = "FINAL" if data.status == "final" else "DRAFT: not for circulation as the final report"
     pairs = [("Registration number", audit.registration_number or "not registered"),
-             ("Audit lead", audit.lead or "not recorded"), ("Team", audit.team or "not recorded"),
+             ("Audit lead", audit.lead or "not recorded"), ("Team", _team(data) or "not recorded"),
              ("Supervisor", audit.supervisor or "not recorded"),
              ("Audit type", AUDIT_TYPES.get(audit.audit_type, audit.audit_type)),
              ("Data collection", _period(cycle.period_start, cycle.period_end)),
@@ -95,6 +101,13 @@ def _front_page(doc: ReportDocument, data: ReportData) -> None:
     pairs.append(("Distribution", distribution.replace("\n", "; ") if distribution else "not recorded"))
     doc.blocks.append(KeyValues(tuple(pairs)))
     doc.blocks.append(PageBreak())
+
+
+def _team(data: ReportData) -> str:
+    """The recorded team with their roles (the grade once), else the audit's team field."""
+    if data.members:
+        return "; ".join(person_label(m.name, "lead" if m.role == "led" else "") for m in data.members)
+    return data.audit.team
 
 
 def _period(start: str | None, end: str | None) -> str:
@@ -150,11 +163,21 @@ def _method(doc: ReportDocument, data: ReportData) -> None:
              ("Sample selection", _selection(cycle)),
              ("Period", _period(cycle.period_start, cycle.period_end)),
              ("Data collection", METHODS.get(cycle.method, cycle.method)),
+             ("Collected by", _collected_by(data)),
              ("Data source", "; ".join(sorted({c.data_location for c in data.criteria if c.data_location}))
               or "not recorded")]
     doc.blocks.append(KeyValues(tuple(pairs)))
     if cycle.notes.strip():
         doc.paragraph(cycle.notes)
+
+
+def _collected_by(data: ReportData) -> str:
+    """"HCA T. Idowu (412 cases), Sr K. Evans (349 cases)": who collected, from the cases themselves."""
+    if not data.collectors:
+        return "not recorded"
+    shown = [f"{name} ({n} case{'s' if n != 1 else ''})" for name, n in data.collectors[:6]]
+    more = len(data.collectors) - len(shown)
+    return ", ".join(shown) + (f" and {more} others" if more else "")
 
 
 def _selection(cycle: object) -> str:
@@ -186,7 +209,7 @@ def _action_plan(doc: ReportDocument, data: ReportData) -> None:
     rows = []
     for row in data.actions:
         a = row.action
-        owner = ", ".join(x for x in (a.owner, a.owner_role) if x) or "not assigned"
+        owner = (person_label(a.owner, a.owner_role) if a.owner.strip() else a.owner_role) or "not assigned"
         revised = f" (revised {row.revisions}×)" if row.revisions else ""
         rows.append((row.recommendation or "—", a.text, owner, PRIORITIES.get(a.priority, a.priority),
                      long_date(a.original_deadline) or "none", (long_date(row.current_deadline) or "none") + revised,

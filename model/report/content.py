@@ -9,7 +9,7 @@ generates and says what is missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -19,6 +19,7 @@ from model.act.actions import ActionRow, Recommendation, action_plan, list_recom
 from model.benchmark.benchmark_compare import BenchmarkComparison, compare_link, load_identity
 from model.benchmark.benchmark_store import links_for_audit
 from model.collect.data_quality import DataQuality, check_cycle
+from model.collect.identifier_scan import holds_nhs_number
 from model.compare.spc import SpcResult
 from model.compare.spc_series import SpcSeries, criterion_series
 from model.compare.spc_series_charts import PhasedRunChart, build_chart, choose_chart
@@ -27,15 +28,19 @@ from model.core.errors import KnownError
 from model.core.progress import Progress, report
 from model.plan.audits import Audit, get_audit
 from model.plan.criteria import Criterion, list_criteria
-from model.plan.cycles import Cycle, get_cycle, list_cycles
+from model.plan.cycles import Cycle, get_cycle, list_cycles, recorded_selection
 from model.plan.standards import Standard, get_standard
 from model.report.narrative import get_sections
+from model.report.team import TeamMember, list_members
+from model.results.compliance import NOT_RECORDED
 from model.results.cycle_results import (
+    SUBGROUP_FIELDS,
     CriterionComparison,
     CycleResults,
     compare_cycles,
     comparison_partners,
     cycle_results,
+    cycle_subgroups,
 )
 
 #: A monthly series needs at least this many months with data to be charted in the report.
@@ -82,6 +87,11 @@ class ReportData:
         trust: the organisation's name ("who we are"), '' when not set.
         today: the report's date (action RAGs are worked out on it).
         changes: definition changes of the cycle's criteria (`criterion_changes`).
+        subgroups: per `SUBGROUP_FIELDS` key with any recorded value, its `cycle_subgroups` frame.
+        collectors: who collected the cycle's cases and how many each, most first.
+        members: the team recorded with the audit (`model.report.team`), [] when none is.
+        selection_identifying: the recorded sample's case references include an NHS or hospital
+            number (the appendix then leaves the list out).
         version: the report's version number.
         status: "draft" or "final".
     """
@@ -103,6 +113,10 @@ class ReportData:
     trust: str
     today: date
     changes: pd.DataFrame
+    subgroups: dict[str, pd.DataFrame] = field(default_factory=dict)
+    members: list[TeamMember] = field(default_factory=list)
+    collectors: list[tuple[str, int]] = field(default_factory=list)
+    selection_identifying: bool = False
     version: int = 1
     status: str = "draft"
 
@@ -148,6 +162,34 @@ def _national_parts(db: Database, audit_id: int, cycle_id: int, criteria: list[C
     return parts
 
 
+def _subgroups(db: Database, cycle_id: int) -> dict[str, pd.DataFrame]:
+    """The cycle's results split by every subgroup field someone filled in (a field nobody did adds nothing)."""
+    frames = {}
+    for by in SUBGROUP_FIELDS:
+        frame = cycle_subgroups(db, cycle_id, by)
+        if (frame["subgroup"] != NOT_RECORDED).any():
+            frames[by] = frame
+    return frames
+
+
+def _collectors(db: Database, cycle_id: int) -> list[tuple[str, int]]:
+    rows = db.execute("SELECT trim(collector), COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL AND "
+                      "trim(COALESCE(collector, '')) <> '' GROUP BY trim(collector) ORDER BY COUNT(*) DESC, 1",
+                      [cycle_id]).fetchall()
+    return [(str(name), int(n)) for name, n in rows]
+
+
+def _selection_identifying(db: Database, cycle: Cycle) -> bool:
+    """Whether the recorded sample lists a case by an NHS number or one of the cycle's hospital numbers."""
+    chosen = recorded_selection(cycle)
+    if not chosen:
+        return False
+    refs = {str(x).strip() for x in chosen.get("selected", [])}
+    numbers = {str(r[0]).strip() for r in db.execute(
+        "SELECT hospital_number FROM cases WHERE cycle_id = ? AND hospital_number IS NOT NULL", [cycle.id])}
+    return bool(refs & numbers) or any(holds_nhs_number(ref) for ref in refs)
+
+
 def gather_report(db: Database, cycle_id: int, *, today: date | None = None, status: str = "draft",
                   version: int = 1, progress: Progress | None = None) -> ReportData:
     """Read everything the report of one cycle says.
@@ -185,7 +227,10 @@ def gather_report(db: Database, cycle_id: int, *, today: date | None = None, sta
         criteria=criteria, results=results, previous=previous, comparisons=comparisons, spc=spc, national=national,
         quality=quality, recommendations=list_recommendations(db, cycle.audit_id),
         actions=action_plan(db, cycle.audit_id, day), sections=get_sections(db, cycle_id),
-        trust=load_identity(db).name, today=day, changes=criterion_changes(db, cycle_id), version=version,
+        trust=load_identity(db).name, today=day, changes=criterion_changes(db, cycle_id),
+        subgroups=_subgroups(db, cycle_id), members=list_members(db, cycle.audit_id),
+        collectors=_collectors(db, cycle_id),
+        selection_identifying=_selection_identifying(db, cycle), version=version,
         status=status,
     )
 

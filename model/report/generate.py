@@ -9,8 +9,9 @@ API (for the Report page and `main.py report`):
         build + write only (a read-only background connection is enough) …
     record_report(db, generated) -> GeneratedReport
         … then record it on the writer (returns it with its id)
-    next_version(db, cycle_id) -> int
-    list_reports(db, cycle_id) -> list[GeneratedReport]     newest first
+    next_version(db, cycle_id, kind="report") -> int
+    list_reports(db, cycle_id) -> list[GeneratedReport]     every document of the cycle, newest first
+    file_record(cycle_id, kind, fmt, path, *, status, version) -> GeneratedReport   (the SHA-256 of a written file)
     resolve_audit(db, text) -> Audit      id, registration number or exact title
     resolve_cycle(db, audit_id, number=None) -> Cycle      the latest cycle when number is None
 
@@ -36,15 +37,20 @@ from model.plan.cycles import Cycle, list_cycles
 from model.report.builder import build_report
 from model.report.narrative import missing_for_final
 from model.report.render_docx import render_docx
-from model.report.render_pdf import render_pdf
+from model.report.render_pdf import needs_contents, render_pdf
 
 FORMATS = ("docx", "pdf")
 STATUSES = ("draft", "final")
+#: What `generated_reports.kind` holds (m019): the full report and the short documents.
+KINDS: dict[str, str] = {"report": "Report", "summary": "Summary", "poster": "Poster", "evidence": "Evidence pack"}
 
 
 @dataclass(frozen=True)
 class GeneratedReport:
-    """A report file written: what `generated_reports` holds about it (id None until recorded)."""
+    """A document written: what `generated_reports` holds about it (id None until recorded).
+
+    `kind` is one of `KINDS`; `status` is "draft" or "final" for a report, '' for the short documents.
+    """
 
     cycle_id: int
     version: int
@@ -55,12 +61,20 @@ class GeneratedReport:
     created_at: str
     id: int | None = None
     path: Path | None = None
+    kind: str = "report"
 
 
-def next_version(db: Database, cycle_id: int) -> int:
-    """The version number the cycle's next report gets (1 for the first)."""
-    row = db.execute("SELECT MAX(version) FROM generated_reports WHERE cycle_id = ?", [cycle_id]).fetchone()
+def next_version(db: Database, cycle_id: int, kind: str = "report") -> int:
+    """The version number the cycle's next document of this kind gets (1 for the first)."""
+    row = db.execute("SELECT MAX(version) FROM generated_reports WHERE cycle_id = ? AND kind = ?",
+                     [cycle_id, kind]).fetchone()
     return int(row[0] or 0) + 1
+
+
+def file_record(cycle_id: int, kind: str, fmt: str, path: Path, *, status: str, version: int) -> GeneratedReport:
+    """The record of a file just written (its SHA-256 read back from the disk), not yet stored."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return GeneratedReport(cycle_id, version, fmt, status, digest, path.name, now_iso(), path=path, kind=kind)
 
 
 def _check(fmt: str, status: str) -> None:
@@ -85,22 +99,24 @@ def write_report(db: Database, cycle_id: int, fmt: str, path: Path | str, *, sta
             raise KnownError("The report cannot be final yet: " + " ".join(gaps),
                              hint="Complete these, or generate a draft.")
     doc = build_report(db, cycle_id, status=status, version=version, today=today, progress=progress)
+    report(progress, 4, 5, "Laying out the pages")
+    if not needs_contents(doc):  # the same rule for both formats: a contents list past eight pages
+        doc = doc.without_contents()
     report(progress, 4, 5, f"Writing the {fmt.upper()} file")
     path = Path(path)
     (render_docx if fmt == "docx" else render_pdf)(doc, path)
     report(progress, 5, 5, "Done")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return GeneratedReport(cycle_id, version, fmt, status, digest, path.name, now_iso(), path=path)
+    return file_record(cycle_id, "report", fmt, path, status=status, version=version)
 
 
 def record_report(db: Database, generated: GeneratedReport) -> GeneratedReport:
-    """Record a written report in `generated_reports`; returns it with its id."""
+    """Record a written document in `generated_reports`; returns it with its id."""
     with db.atomic():
         cursor = db.execute(
-            "INSERT INTO generated_reports (cycle_id, version, created_at, format, sha256, status, path_name) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", [generated.cycle_id, generated.version, generated.created_at,
-                                            generated.format, generated.sha256, generated.status,
-                                            generated.path_name])
+            "INSERT INTO generated_reports (cycle_id, kind, version, created_at, format, sha256, status, path_name) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [generated.cycle_id, generated.kind, generated.version,
+                                               generated.created_at, generated.format, generated.sha256,
+                                               generated.status, generated.path_name])
     return replace(generated, id=int(cursor.lastrowid or 0))
 
 
@@ -126,10 +142,11 @@ def generate_report(db: Database, cycle_id: int, fmt: str, path: Path | str, *, 
 
 
 def list_reports(db: Database, cycle_id: int) -> list[GeneratedReport]:
-    """The reports generated for a cycle, newest first."""
-    rows = db.execute("SELECT cycle_id, version, format, status, sha256, path_name, created_at, id "
+    """The documents generated for a cycle (reports, summaries, posters, evidence packs), newest first."""
+    rows = db.execute("SELECT cycle_id, version, format, status, sha256, path_name, created_at, id, kind "
                       "FROM generated_reports WHERE cycle_id = ? ORDER BY id DESC", [cycle_id]).fetchall()
-    return [GeneratedReport(*row) for row in rows]
+    return [GeneratedReport(cycle_id=row[0], version=row[1], format=row[2], status=row[3], sha256=row[4],
+                            path_name=row[5], created_at=row[6], id=row[7], kind=row[8]) for row in rows]
 
 
 def resolve_audit(db: Database, text: str) -> Audit:

@@ -2,11 +2,16 @@
 
     HANDOUT_FORMATS = ("summary", "poster", "evidence")
     write_handout(db, cycle_id, fmt, path, *, person=None, today=None) -> Path
+    handout_record(db, cycle_id, fmt, path, *, person=None, today=None) -> GeneratedReport
+        write it and return its record (store it with `model.report.generate.record_report`)
+    generate_handout(db, cycle_id, fmt, path, *, person=None, today=None) -> GeneratedReport
+        write and record, in one call (needs a writable connection)
 
 summary: A4 landscape, PDF (or PNG when `path` ends in .png); poster: A1 portrait, vector
 PDF (or PNG); evidence: one-page PDF (or Word when `path` ends in .docx) for `person`,
-default the audit lead. Unlike the full report these are not recorded in
-`generated_reports`: they are views of the same data, regenerated whenever wanted.
+default the audit lead. Like the full report, each file written is recorded in
+`generated_reports` (kind summary/poster/evidence, its own version count, SHA-256), with no
+draft/final status: only a report is issued as draft or final.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from sqlite_utils import Database
 
 from model.core.errors import KnownError
 from model.report.evidence import write_evidence
+from model.report.generate import GeneratedReport, file_record, next_version, record_report
 from model.report.render_summary import render_poster, render_summary
 from model.report.summary_content import gather_summary
 
@@ -43,3 +49,20 @@ def write_handout(db: Database, cycle_id: int, fmt: str, path: Path | str, *, pe
         return write_evidence(db, cycle_id, path, person=person, today=today)
     summary = gather_summary(db, cycle_id, today=today)
     return (render_summary if fmt == "summary" else render_poster)(summary, path)
+
+
+def handout_record(db: Database, cycle_id: int, fmt: str, path: Path | str, *, person: str | None = None,
+                   today: date | None = None, version: int | None = None) -> GeneratedReport:
+    """Write a short document (as `write_handout`) and return its record, not yet stored.
+
+    A read-only connection is enough; `version` defaults to the next one of its kind.
+    """
+    version = next_version(db, cycle_id, fmt) if version is None else version
+    written = write_handout(db, cycle_id, fmt, path, person=person, today=today)
+    return file_record(cycle_id, fmt, written.suffix.lower().lstrip("."), written, status="", version=version)
+
+
+def generate_handout(db: Database, cycle_id: int, fmt: str, path: Path | str, *, person: str | None = None,
+                     today: date | None = None) -> GeneratedReport:
+    """Write a short document and record it in `generated_reports` (a writable connection)."""
+    return record_report(db, handout_record(db, cycle_id, fmt, path, person=person, today=today))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +17,13 @@ from typing import Any
 from sqlite_utils import Database
 
 from model import __version__
-from model.collect.answers import normalise_nhs_number
-from model.collect.identifier_scan import holds_nhs_number
+from model.collect.identifier_scan import (
+    MIN_HOSPITAL_NUMBER,
+    REDACTED,
+    holds_identifier,
+    known_identifiers,
+    redact_identifiers,
+)
 from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.report.handover import (
@@ -34,9 +38,7 @@ from model.store import migrations
 from model.store.files import fsync_file
 from model.store.package_format import PACKAGE_APPLICATION_ID
 
-REDACTED = "[identifier removed]"
-_NHS_SHAPED = re.compile(r"(?<![A-Za-z0-9])(\d{3}[ -]?\d{3}[ -]?\d{4})(?![A-Za-z0-9])")
-_MIN_HOSPITAL_NUMBER = 5  # shorter "hospital numbers" would redact ordinary words and numbers
+__all__ = ["REDACTED", "ExportResult", "export_audit", "summary_counts"]
 
 
 @dataclass
@@ -114,30 +116,15 @@ def _copy(src: Database, out: Database, table: str, where: str, audit_id: int) -
 
 def _identifiers(src: Database, audit_id: int) -> set[str]:
     """The audit's NHS and hospital numbers, as stored and as 10 digits: none may reach the package."""
-    found: set[str] = set()
-    rows = src.execute("SELECT nhs_number, hospital_number FROM cases WHERE cycle_id IN "
-                       "(SELECT id FROM cycles WHERE audit_id = ?)", [audit_id])
-    for nhs, hospital in rows:
-        for value in (nhs, hospital):
-            text = str(value).strip() if value is not None else ""
-            if len(text) >= _MIN_HOSPITAL_NUMBER:
-                found.add(text)
-                if (digits := normalise_nhs_number(text)) is not None:
-                    found.add(digits)
-                    found.add(f"{digits[:3]} {digits[3:6]} {digits[6:]}")
-                    found.add(f"{digits[:3]}-{digits[3:6]}-{digits[6:]}")
-    return found
-
-
-def _holds_identifier(value: str, identifiers: set[str]) -> bool:
-    return holds_nhs_number(value) or any(i in value for i in identifiers)
+    cycles = [int(r[0]) for r in src.execute("SELECT id FROM cycles WHERE audit_id = ?", [audit_id])]
+    return known_identifiers(src, cycles)
 
 
 def _replace_identifying_case_refs(out: Database, identifiers: set[str]) -> None:
     """A case reference that is an NHS or hospital number becomes a neutral one (from its uuid)."""
     rows = out.execute("SELECT id, case_ref, uuid FROM cases").fetchall()
     changed = [(f"case-{uid[:12]}", case_id) for case_id, ref, uid in rows
-               if isinstance(ref, str) and _holds_identifier(ref, identifiers)]
+               if isinstance(ref, str) and holds_identifier(ref, identifiers)]
     out.conn.executemany("UPDATE cases SET case_ref = ? WHERE id = ?", changed)
 
 
@@ -148,18 +135,12 @@ def _scrub(out: Database, identifiers: set[str]) -> int:
         text_columns = [c.name for c in out[copied.table].columns if c.type == "TEXT" and c.name != "uuid"]
         for column in text_columns:
             rows = out.execute(f'SELECT rowid, "{column}" FROM "{copied.table}" WHERE "{column}" IS NOT NULL '
-                               "AND length(\"" + column + "\") >= ?", [_MIN_HOSPITAL_NUMBER]).fetchall()
-            fixed = [(_redact(value, identifiers), rowid) for rowid, value in rows
-                     if isinstance(value, str) and _holds_identifier(value, identifiers)]
+                               "AND length(\"" + column + "\") >= ?", [MIN_HOSPITAL_NUMBER]).fetchall()
+            fixed = [(redact_identifiers(value, identifiers), rowid) for rowid, value in rows
+                     if isinstance(value, str) and holds_identifier(value, identifiers)]
             out.conn.executemany(f'UPDATE "{copied.table}" SET "{column}" = ? WHERE rowid = ?', fixed)
             redacted += len(fixed)
     return redacted
-
-
-def _redact(value: str, identifiers: set[str]) -> str:
-    for identifier in sorted(identifiers, key=len, reverse=True):
-        value = value.replace(identifier, REDACTED)
-    return _NHS_SHAPED.sub(lambda m: REDACTED if holds_nhs_number(m.group(1)) else m.group(1), value)
 
 
 def summary_counts(counts: dict[str, Any]) -> str:

@@ -8,7 +8,10 @@ list work); the document language en-GB on the default style and in the core pro
 title, author, subject and keywords in the core properties; a running header with the trust
 and the title; "Page N of M" in the footer (PAGE and NUMPAGES fields); every table's header
 row marked to repeat on each page (w:tblHeader); every chart a PNG at `CHART_DPI` (220 dpi)
-with its alt text in the picture's docPr `descr` (and `title`), and a caption under it.
+with its alt text in the picture's docPr `descr` (and `title`), and a caption under it. A
+`Contents` block is Word's own TOC field over Heading 1–2, its cached text the headings (so it
+reads before Word has laid the pages out); the settings ask Word to update fields on opening,
+which fills in the page numbers.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from model.core.documents import Heading, KeyValues, Paragraph, write_error
 from model.core.version import __version__
-from model.report.blocks import Block, Chart, PageBreak, ReportDocument, Table, chart_png
+from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table, chart_png, contents_entries
 from model.report.render_pdf import column_widths
 
 if TYPE_CHECKING:
@@ -40,7 +43,10 @@ def render_docx(doc: ReportDocument, path: Path | str) -> Path:
     word = docx.Document()
     _setup(word, doc)
     for block in doc.blocks:
-        _block(word, block)
+        if isinstance(block, Contents):
+            _contents(word, block, contents_entries(doc))
+        else:
+            _block(word, block)
     try:
         word.save(str(path))
     except OSError as exc:
@@ -120,6 +126,44 @@ def _field(paragraph: object, code: str) -> None:
             placeholder = OxmlElement("w:t")
             placeholder.text = text
             run._r.append(placeholder)
+
+
+def _contents(word: WordDocument, block: Contents, entries: list[tuple[int, str]]) -> None:
+    """A TOC field (Heading 1–2, links) whose cached result lists the headings; Word updates it on opening."""
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    word.add_paragraph(block.title, style="TOC Heading")
+    for level in (1, 2):
+        if f"TOC {level}" not in [s.name for s in word.styles]:
+            style = word.styles.add_style(f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH)
+            style.base_style = word.styles["Normal"]
+            style.paragraph_format.left_indent = Mm(6 * (level - 1))
+    paragraphs = [word.add_paragraph(text, style=f"TOC {level}") for level, text in entries] or [word.add_paragraph()]
+
+    def char(kind: str) -> object:
+        element = OxmlElement("w:fldChar")
+        element.set(qn("w:fldCharType"), kind)
+        return element
+
+    first = paragraphs[0]._p
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = ' TOC \\o "1-2" \\h \\z \\u '
+    runs = [OxmlElement("w:r") for _ in range(3)]
+    for run, child in zip(runs, (char("begin"), instr, char("separate")), strict=True):
+        run.append(child)
+    for run in reversed(runs):
+        first.insert(1 if first.pPr is not None else 0, run)
+    end = OxmlElement("w:r")
+    end.append(char("end"))
+    paragraphs[-1]._p.append(end)
+    settings = word.settings.element
+    update = OxmlElement("w:updateFields")
+    update.set(qn("w:val"), "true")
+    settings.append(update)
 
 
 def _block(word: WordDocument, block: Block) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from model.core.documents import write_document
 from model.report.blocks import ReportDocument
+from model.report.pdf_charts import ChartBoxes
 from model.report.render_pdf import _FONT, _flowables, _register_fonts, _styles
 
 _MARGIN_MM = 14
@@ -38,11 +39,12 @@ def one_page_bytes(doc: ReportDocument) -> bytes:
                                   spaceAfter=2, textColor=styles["h0"].textColor)
     styles["body"] = ParagraphStyle("body_page", parent=styles["body"], fontSize=9, leading=11.5, spaceAfter=2.5)
     styles["note"] = ParagraphStyle("note_page", parent=styles["note"], fontSize=8.5, leading=11, spaceAfter=2.5)
-    story = [flow for block in doc.blocks for flow in _flowables(block, styles, template.width)]
+    boxes = ChartBoxes()
+    story = [flow for block in doc.blocks for flow in _flowables(block, styles, template.width, boxes)]
     # A small negative tolerance: the frame's own padding must never push the content onto a second page.
     fitted = KeepInFrame(template.width - 1, template.height - 14, story, mode="shrink")
     template.build([fitted])
-    return buffer.getvalue()
+    return boxes.overlay(buffer.getvalue())
 
 
 def render_one_page_pdf(doc: ReportDocument, path: Path | str) -> Path:

@@ -1,15 +1,19 @@
 """Render a `ReportDocument` as an A4 PDF (reportlab platypus).
 
     render_pdf(doc: ReportDocument, path) -> Path
+    pdf_bytes(doc, *, charts=True) -> bytes     charts False: their boxes left empty (counting pages)
+    page_count(doc) -> int              the pages it takes (charts laid out but not drawn: quick)
+    needs_contents(doc) -> bool         over `CONTENTS_OVER_PAGES` pages without its contents list
 
 A4 portrait, 18 mm margins; title, author, subject, keywords, creator and language in the
 PDF metadata; a bookmark (outline entry) for every heading, nested by level, and the outline
 shown when the file opens; a running header (trust, title, draft/final) and "Page N of M"
-footer on every page but the front page; tables repeat their header row on each page.
+footer on every page but the front page; tables repeat their header row on each page; a
+`Contents` block becomes a contents list with page numbers and links (two layout passes).
 
-Charts are embedded as PNG rasterised at `CHART_DPI` (220 dpi), not as vectors: reportlab
-cannot place matplotlib's PDF or SVG output without an extra library (svglib, pdfrw), so
-the raster fallback keeps the dependency list as it is; at 220 dpi the charts print sharply.
+Charts are vectors: the layout leaves each chart's box empty and `model.report.pdf_charts` lays
+matplotlib's own PDF of the figure on it (reportlab cannot place a PDF or SVG itself), so they
+print sharply at any size and their labels are text.
 Text uses DejaVu Sans (shipped with matplotlib), embedded, so ≥, ≤, χ², − and → print as
 typed instead of as missing glyphs.
 """
@@ -23,7 +27,11 @@ from xml.sax.saxutils import escape
 
 from model.core.documents import Heading, KeyValues, Paragraph, write_document
 from model.core.version import __version__
-from model.report.blocks import Block, Chart, PageBreak, ReportDocument, Table, chart_png
+from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table
+from model.report.pdf_charts import ChartBoxes
+
+#: A report longer than this (without its contents list) gets one (NHS trusts' templates: "over 8 pages").
+CONTENTS_OVER_PAGES = 8
 
 _MARGIN_MM = 18
 _FONT, _BOLD = "AuditLoopSans", "AuditLoopSans-Bold"
@@ -84,6 +92,10 @@ class _Outline:
     def __init__(self) -> None:
         self.count = 0
 
+    def reset(self) -> None:
+        """A new layout pass starts (a contents list needs two): bookmarks are made afresh."""
+        self.count = 0
+
     def __call__(self, template: Any, flowable: Any) -> None:
         level = getattr(flowable, "outline_level", None)
         if level is None:
@@ -92,19 +104,38 @@ class _Outline:
         key = f"h{self.count}"
         canvas = template.canv
         canvas.bookmarkPage(key)
-        canvas.addOutlineEntry(flowable.getPlainText(), key, level=level, closed=False)
+        text = flowable.getPlainText()
+        canvas.addOutlineEntry(text, key, level=level, closed=False)
         if self.count == 1:
             canvas.showOutline()
+        toc_level = getattr(flowable, "toc_level", None)
+        if toc_level is not None:
+            template.notify("TOCEntry", (toc_level, text, canvas.getPageNumber(), key))
 
 
-def _flowables(block: Block, styles: dict[str, Any], width: float) -> list[Any]:
+def _contents(block: Contents, styles: dict[str, Any]) -> list[Any]:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus.tableofcontents import TableOfContents
+
+    toc = TableOfContents(dotsMinLevel=0)
+    toc.levelStyles = [ParagraphStyle("toc1", parent=styles["body"], fontName=_BOLD, leftIndent=0, spaceBefore=3,
+                                      spaceAfter=0),
+                       ParagraphStyle("toc2", parent=styles["body"], leftIndent=14, fontSize=9, spaceAfter=0)]
+    return [_para(block.title, styles["h1"]), toc]
+
+
+def _flowables(block: Block, styles: dict[str, Any], width: float, boxes: ChartBoxes | None) -> list[Any]:
     from reportlab.platypus import PageBreak as PdfPageBreak
 
     if isinstance(block, Heading):
         level = min(block.level, 2)
         flow = _para(block.text, styles[f"h{level}"])
         flow.outline_level = max(level - 1, 0)  # the title and the sections at the top, subsections under
+        if 1 <= block.level <= 2:
+            flow.toc_level = block.level - 1
         return [flow]
+    if isinstance(block, Contents):
+        return _contents(block, styles)
     if isinstance(block, Paragraph):
         return [_para(block.text, styles["note" if block.note else "body"])]
     if isinstance(block, KeyValues):
@@ -115,7 +146,7 @@ def _flowables(block: Block, styles: dict[str, Any], width: float) -> list[Any]:
     if isinstance(block, Chart):
         from reportlab.platypus import Spacer
 
-        return [_chart(block, styles, width), Spacer(1, 6)]
+        return [_chart(block, styles, width, boxes), Spacer(1, 6)]
     if isinstance(block, PageBreak):
         return [PdfPageBreak()]
     raise TypeError(f"unknown block {block!r}")
@@ -161,14 +192,16 @@ def _table(rows: list[list[Any]], widths: list[float], header: bool) -> list[Any
     return [table, Spacer(1, 8)]
 
 
-def _chart(block: Chart, styles: dict[str, Any], width: float) -> Any:
+def _chart(block: Chart, styles: dict[str, Any], width: float, boxes: ChartBoxes | None) -> Any:
     from reportlab.lib.units import cm
-    from reportlab.platypus import Image, TableStyle
+    from reportlab.platypus import Spacer, TableStyle
     from reportlab.platypus import Table as PdfTable
 
-    png, ratio = chart_png(block)
     shown = min(block.width_cm * cm, width)
-    image = Image(io.BytesIO(png), width=shown, height=shown * ratio)
+    fig_w, fig_h = block.figure.get_size_inches()
+    height = shown * float(fig_h / fig_w)
+    # The chart's box: filled with the vector figure afterwards, or left empty when only counting pages.
+    image = boxes.flowable(block, shown, height) if boxes is not None else Spacer(shown, height)
     cell = [image] + ([_para(block.caption, styles["caption"])] if block.caption else [])
     # One cell holding the picture and its caption: a one-row table never splits, so they stay together.
     frame = PdfTable([[cell]], colWidths=[width], hAlign="LEFT")
@@ -177,7 +210,7 @@ def _chart(block: Chart, styles: dict[str, Any], width: float) -> Any:
     return frame
 
 
-def _numbered_canvas(doc: ReportDocument) -> type:
+def _numbered_canvas(doc: ReportDocument, totals: list[int]) -> type:
     from reportlab.pdfgen.canvas import Canvas
 
     header = " · ".join(x for x in (doc.trust, doc.title, "DRAFT" if doc.status != "final" else "Final") if x)
@@ -195,6 +228,7 @@ def _numbered_canvas(doc: ReportDocument) -> type:
 
         def save(self) -> None:
             total = len(self._pages)
+            totals.append(total)
             for state in self._pages:
                 self.__dict__.update(state)
                 self._decorate(total)
@@ -215,8 +249,8 @@ def _numbered_canvas(doc: ReportDocument) -> type:
     return NumberedCanvas
 
 
-def pdf_bytes(doc: ReportDocument) -> bytes:
-    """The report as PDF bytes."""
+def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | None = None) -> bytes:
+    """The report as PDF bytes (`charts` False: boxes where the charts go; `totals` gets the page count)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
@@ -230,11 +264,35 @@ def pdf_bytes(doc: ReportDocument) -> bytes:
                                  keywords=["clinical audit", doc.status],
                                  lang=doc.language, initialFontName=_FONT)
     outline = _Outline()
+    boxes = ChartBoxes() if charts else None
     template.afterFlowable = lambda flowable: outline(template, flowable)
     styles = _styles()
-    story = [flow for block in doc.blocks for flow in _flowables(block, styles, template.width)]
-    template.build(story, canvasmaker=_numbered_canvas(doc))
-    return buffer.getvalue()
+
+    def before_pass() -> None:  # every layout pass (a contents list takes two) starts afresh
+        outline.reset()
+        if boxes is not None:
+            boxes.reset()
+
+    template.beforeDocument = before_pass
+    story = [flow for block in doc.blocks for flow in _flowables(block, styles, template.width, boxes)]
+    canvas = _numbered_canvas(doc, totals if totals is not None else [])
+    if any(isinstance(b, Contents) for b in doc.blocks):
+        template.multiBuild(story, canvasmaker=canvas)
+    else:
+        template.build(story, canvasmaker=canvas)
+    return boxes.overlay(buffer.getvalue()) if boxes is not None else buffer.getvalue()
+
+
+def page_count(doc: ReportDocument) -> int:
+    """How many A4 pages the document takes (laid out with its charts' boxes, not drawn)."""
+    totals: list[int] = []
+    pdf_bytes(doc, charts=False, totals=totals)
+    return totals[-1]
+
+
+def needs_contents(doc: ReportDocument) -> bool:
+    """True when the document runs past `CONTENTS_OVER_PAGES` pages without its contents list."""
+    return page_count(doc.without_contents()) > CONTENTS_OVER_PAGES
 
 
 def render_pdf(doc: ReportDocument, path: Path | str) -> Path:

@@ -2,7 +2,8 @@
 
 Per criterion: eligible n, met, not met, exceptions, missing, compliance with its Wilson 95%
 interval, target and RAG as words; the compliance chart; the comparison with the previous
-cycle (Newcombe interval, indicative p-value, verdict); the SPC chart and its reading when
+cycle (Newcombe interval, indicative p-value, verdict); the results by subgroup, small numbers
+suppressed (`model.report.subgroups_section`); the SPC chart and its reading when
 there is a monthly series; the national comparison for a linked criterion. What is not
 available is said in a sentence, never left out silently.
 """
@@ -18,6 +19,7 @@ from model.compare.spc import SpcResult
 from model.compare.spc_drawing import draw_run_chart, draw_spc
 from model.report.blocks import ReportDocument
 from model.report.content import ReportData
+from model.report.subgroups_section import add_subgroups
 from model.results.narrative import DASH, describe_difference, format_p, format_pct
 from model.results.result_charts import draw_comparison, draw_compliance_bars
 
@@ -81,13 +83,19 @@ def add_results(doc: ReportDocument, data: ReportData) -> None:
                   widths=(3.2, 1, 0.8, 0.9, 1.1, 1, 1.2, 1.5, 0.9, 1.6))
         fig = _figure(1.0 + 0.55 * len(table))
         draw_compliance_bars(fig, table)
-        doc.chart(fig, _bars_alt(data), caption=f"Figure: compliance by criterion with 95% confidence intervals; "
-                  f"the black mark is the target. Source: AuditLoop, {data.cycle.title}.")
+        doc.chart(fig, _bars_alt(data), caption=f"Figure: compliance (%) by criterion with 95% confidence intervals; "
+                  f"the black mark is the target. Source: {_source(data)}, {data.cycle.title}.")
         for r in table.itertuples():
             doc.paragraph(f"{r.short_name}: {r.sentence}")
+    add_subgroups(doc, data)
     _add_comparison(doc, data)
     _add_spc(doc, data)
     _add_national(doc, data)
+
+
+def _source(data: ReportData) -> str:
+    """Where a chart's numbers come from (every chart names its measure and its data source)."""
+    return f"AuditLoop audit data, {data.trust}" if data.trust else "AuditLoop audit data"
 
 
 def _bars_alt(data: ReportData) -> str:
@@ -120,7 +128,8 @@ def _add_comparison(doc: ReportDocument, data: ReportData) -> None:
         draw_comparison(fig, compared)
         doc.chart(fig, "Dumbbell chart, previous cycle against this cycle: " + "; ".join(
             f"{c.name} {pct_text(c.comparison.p1)} to {pct_text(c.comparison.p2)}" for c in compared
-            if c.comparison is not None) + ".", caption="Figure: compliance in the two cycles with 95% intervals.")
+            if c.comparison is not None) + ".", caption=f"Figure: compliance (%) by criterion in {data.previous.title} "
+            f"and {data.cycle.title}, with 95% confidence intervals. Source: {_source(data)}.")
     for c in data.comparisons:
         extra = " ".join(x for x in (c.definition_change and f"Definition change: {c.definition_change}.",
                                       c.standard_change) if x)
@@ -146,8 +155,8 @@ def _add_spc(doc: ReportDocument, data: ReportData) -> None:
             draw_run_chart(fig, part.series, part.result)
             kind = "run chart"
         doc.chart(fig, f"Monthly {kind} of compliance for {part.name}. {part.reading}",
-                  caption=f"Figure: {part.name}, monthly compliance ({kind}, Making Data Count style), "
-                          "all cycles.")
+                  caption=f"Figure: {part.name}, monthly compliance (%) ({kind}, Making Data Count style), "
+                          f"all cycles. Source: {_source(data)}.")
         doc.paragraph(f"{part.name}: {part.reading}")
 
 

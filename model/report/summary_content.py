@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from model.act.actions import ActionRow
 from model.report.content import ReportData, SpcPart, gather_report
-from model.report.team import list_members
+from model.report.team import list_members, person_label
 from model.results.cycle_results import cycle_results
 from model.results.narrative import format_pct
 
@@ -92,7 +92,7 @@ def headline(data: ReportData) -> tuple[str, str]:
 
 def _action_line(row: ActionRow) -> str:
     a = row.action
-    owner = ", ".join(x for x in (a.owner, a.owner_role) if x)
+    owner = person_label(a.owner, a.owner_role) if a.owner.strip() else a.owner_role
     due = row.current_deadline
     parts = [x for x in (owner, f"by {due.day} {due:%b %Y}" if due else "", "done" if a.status == "complete" else "")
              if x]
@@ -106,13 +106,18 @@ def top_actions(rows: list[ActionRow], count: int = 3) -> list[ActionRow]:
 
 
 def team_line(db: Database, data: ReportData) -> str:
-    """The team as printed: the recorded members with their role, else the audit's lead and team fields."""
-    members = list_members(db, int(data.audit.id or 0))
+    """The team as printed: the recorded members (the lead marked), else the audit's lead and team fields,
+    then the supervisor; each person's grade once (`person_label`)."""
+    audit = data.audit
+    members = list_members(db, int(audit.id or 0))
     if members:
-        return "; ".join(f"{m.name} ({'lead' if m.role == 'led' else 'team'})" for m in members)
-    names = [x for x in (data.audit.lead and f"{data.audit.lead} (lead)", data.audit.team,
-                         data.audit.supervisor and f"supervisor {data.audit.supervisor}") if x]
-    return "; ".join(names)
+        people = [person_label(m.name, "lead" if m.role == "led" else "") for m in members]
+    else:
+        people = [x for x in (audit.lead and person_label(audit.lead, "lead"), audit.team.strip()) if x]
+    listed = " ".join(m.name for m in members).casefold()
+    if audit.supervisor.strip() and audit.supervisor.strip().casefold() not in listed:
+        people.append(person_label(audit.supervisor, "supervisor"))
+    return "; ".join(people)
 
 
 def _reaudit(data: ReportData) -> str:

@@ -1,13 +1,13 @@
 """The audit's team, its presentations and the trainees' reflections (migration m014).
 
 Kept with the audit so a trainee's ePortfolio evidence pack (`model.report.evidence`) and
-the one-page summary can name who did what. No GUI uses it yet; the API is small:
+the one-page summary can name who did what; the Report stage's Team tab edits them. The API:
 
     ROLES = {"led": "Led the audit", "contributed": "Contributed to the audit"}
     TeamMember(audit_id, name, role="contributed", tasks="", is_trainee=False, id=None)
     list_members(db, audit_id) -> list[TeamMember]            in the order added
     add_member(db, member) -> TeamMember                      returns it with its id
-    update_member(db, member) -> None                         by member.id
+    update_member(db, member) -> None                         by member.id (a new name takes their reflection along)
     delete_member(db, member_id) -> None
     find_member(db, audit_id, name) -> TeamMember | None       case-insensitive, trimmed
 
@@ -19,11 +19,14 @@ the one-page summary can name who did what. No GUI uses it yet; the API is small
     get_reflections(db, audit_id, person) -> dict[str, str]    every key, '' when not written
     save_reflections(db, audit_id, person, texts: Mapping[str, str]) -> None
 
+    person_label(name, *notes) -> str        "Dr A. Patel (ST4)" + "lead" -> "Dr A. Patel (ST4, lead)"
+
 Every write checks its input and raises `KnownError` with a hint for what the user can fix.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -43,6 +46,28 @@ REFLECTION_QUESTIONS: dict[str, str] = {
     "do_differently": "What will you do differently in your practice?",
     "impact": "How did it affect patients and colleagues?",
 }
+
+
+_TRAILING_NOTE = re.compile(r"^(?P<name>.*?)\s*\((?P<notes>[^()]*)\)\s*$")
+
+
+def person_label(name: str, *notes: str) -> str:
+    """A person as a team line prints them: one bracket of notes, none repeated.
+
+    People are often recorded with their grade in the name ("Dr A. Patel (ST4)") and again as
+    an action owner's role ("ST4"): the grade is printed once. Notes join the name's own
+    bracket ("Dr A. Patel (ST4, lead)") rather than opening a second one; a note the name
+    already holds (case-insensitive) is left out; empty notes are ignored.
+    """
+    name = " ".join(name.split())
+    match = _TRAILING_NOTE.match(name)
+    base, held = (match["name"], [n.strip() for n in match["notes"].split(",") if n.strip()]) if match else (name, [])
+    words = {n.casefold() for n in held} | {w.casefold() for w in re.findall(r"[\w-]+", base)}
+    for note in (" ".join(n.split()) for n in notes):
+        if note and note.casefold() not in words:
+            held.append(note)
+            words.add(note.casefold())
+    return f"{base} ({', '.join(held)})" if held else base
 
 
 @dataclass(frozen=True)
@@ -117,10 +142,16 @@ def update_member(db: Database, member: TeamMember) -> None:
     """
     _check_member(db, member)
     with db.atomic():
+        before = db.execute("SELECT name FROM team_members WHERE id = ?", [member.id]).fetchone()
         cursor = db.execute("UPDATE team_members SET name = ?, role = ?, tasks = ?, is_trainee = ? WHERE id = ?",
                             [member.name.strip(), member.role, member.tasks.strip(), int(member.is_trainee),
                              member.id])
-    if cursor.rowcount == 0:
+        updated = cursor.rowcount
+        if before is not None and " ".join(str(before[0]).split()) != " ".join(member.name.split()):
+            # A reflection is kept by the person's name: a corrected name takes it along.
+            db.execute("UPDATE OR REPLACE reflections SET person = ? WHERE audit_id = ? AND person = ? COLLATE NOCASE",
+                       [" ".join(member.name.split()), member.audit_id, " ".join(str(before[0]).split())])
+    if updated == 0:
         raise KnownError("This team member no longer exists.", hint="Reopen the audit.")
 
 

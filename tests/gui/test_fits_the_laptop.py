@@ -48,6 +48,7 @@ def test_wizards_and_dialogs_fit_the_screen_with_their_buttons_on_it(qtbot, ctx)
     from PySide6.QtWidgets import QWizard
 
     from gui.benchmark_import_wizard import BenchmarkImportWizard
+    from gui.case_export_dialog import CaseExportDialog
     from gui.import_wizard import ImportWizard
     from gui.new_audit import NewAuditDialog
     from gui.standards_dialog import StandardsDialog
@@ -57,7 +58,7 @@ def test_wizards_and_dialogs_fit_the_screen_with_their_buttons_on_it(qtbot, ctx)
     qtbot.addWidget(window)
     cycle_id = window.ctx.store.db.execute("SELECT id FROM cycles WHERE audit_id = 2 ORDER BY number").fetchone()[0]
     for dialog in (ImportWizard(ctx, cycle_id, window), BenchmarkImportWizard(ctx, window),
-                   NewAuditDialog(ctx, window), StandardsDialog(ctx, window)):
+                   NewAuditDialog(ctx, window), StandardsDialog(ctx, window), CaseExportDialog(5, window)):
         qtbot.addWidget(dialog)
         dialog.show()
         QApplication.processEvents()

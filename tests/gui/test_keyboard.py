@@ -87,6 +87,7 @@ def test_every_control_of_the_dialogs_and_wizards_has_an_accessible_name(qtbot, 
     from gui.a11y import unnamed_controls
     from gui.backups import BackupsDialog
     from gui.benchmark_import_wizard import BenchmarkImportWizard
+    from gui.case_export_dialog import CaseExportDialog
     from gui.import_wizard import ImportWizard
     from gui.new_audit import NewAuditDialog
     from gui.standards_dialog import StandardsDialog
@@ -96,7 +97,7 @@ def test_every_control_of_the_dialogs_and_wizards_has_an_accessible_name(qtbot, 
     missing = {}
     for make in (lambda: ImportWizard(ctx, cycle_id, window), lambda: BenchmarkImportWizard(ctx, window),
                  lambda: NewAuditDialog(ctx, window), lambda: StandardsDialog(ctx, window),
-                 lambda: BackupsDialog(ctx, window)):
+                 lambda: BackupsDialog(ctx, window), lambda: CaseExportDialog(5, window)):
         dialog = make()
         qtbot.addWidget(dialog)
         dialog.show()

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from gui.stages import _report_tab
+from gui.stages import _report_files
 from gui.stages.report import ReportPage
 from model.core.progress import Cancelled
 from model.report.generate import list_reports
@@ -137,7 +137,7 @@ def test_a_word_report_is_written_recorded_and_listed(qtbot, ctx, page, dialog_l
     import docx
 
     opened: list[str] = []
-    monkeypatch.setattr(_report_tab.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    monkeypatch.setattr(_report_files.QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
     path = generate(qtbot, page, dialog_log, tmp_path)
     saves = [c for c in dialog_log.calls if c[0] == "save_file"]
     assert saves and "Word" in saves[0][1]
@@ -147,7 +147,8 @@ def test_a_word_report_is_written_recorded_and_listed(qtbot, ctx, page, dialog_l
     model = page.report.reports_model
     assert model.rowCount() == 1
     cells = [model.index(0, c).data() for c in range(model.columnCount())]
-    assert cells[0] == "v1" and cells[2] == "Word" and cells[3] == "Draft" and cells[4] == reports[0].sha256[:12]
+    assert cells[:2] == ["Report", "v1"] and cells[3] == "Word" and cells[4] == "Draft"
+    assert cells[5] == reports[0].sha256[:12]
     assert "report.docx" in page.report.status.text()
     assert opened == []  # nothing opens by itself
     qtbot.mouseClick(page.report.open_button, Qt.LeftButton)
@@ -182,7 +183,7 @@ def test_cancel_stores_nothing(qtbot, ctx, page, dialog_log, tmp_path, monkeypat
     def cancelled(*_args, **_kwargs):
         raise Cancelled()
 
-    monkeypatch.setattr(_report_tab, "write_report", cancelled)
+    monkeypatch.setattr(_report_files, "write_report", cancelled)
     path = generate(qtbot, page, dialog_log, tmp_path)
     assert not path.exists()
     assert list_reports(ctx.store.db, latest_cycle(ctx)) == []
@@ -215,7 +216,7 @@ def test_no_navigation_toolbar_and_every_control_named(page):
     name_unnamed(page)
     assert page.findChildren(NavigationToolbar2QT) == []
     assert unnamed_controls(page) == []
-    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Report", "Re-audit"]
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Report", "Team", "Re-audit"]
 
 
 def test_no_cycle_turns_the_tab_off(qtbot, ctx):
@@ -237,5 +238,24 @@ def test_the_stage_holds_the_report_and_the_reaudit_tabs(qtbot, ctx):
     window.open_audit(1)
     page = window.workspace.show_stage("report")
     tabs = [page.tabs.tabText(i) for i in range(page.tabs.count())]
-    assert tabs == ["Report", "Re-audit"]
+    assert tabs == ["Report", "Team", "Re-audit"]
     assert isinstance(page.reaudit, ReauditTab) and page.reaudit.audit_id == 1
+
+
+def test_preview_shows_the_report_content_before_a_file_is_written(qtbot, ctx, page):
+    from gui.a11y import unnamed_controls
+
+    save_section(ctx.store.db, latest_cycle(ctx), "background", "VTE <kills> & harms.")
+    qtbot.mouseClick(page.report.preview_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.report.preview is not None and page.report.preview.isVisible(), timeout=60_000)
+    dialog = page.report.preview
+    text = dialog.browser.toPlainText()
+    for words in ("Executive summary", "Results by subgroup", "Appendix A: data-collection proforma",
+                  "VTE <kills> & harms.", "89.7%"):
+        assert words in text, words
+    assert dialog.browser.document().resource(3, "chart-1.png") is not None  # QTextDocument.ImageResource
+    assert unnamed_controls(dialog) == []
+    assert list_reports(ctx.store.db, latest_cycle(ctx)) == []  # a preview records nothing
+    free = QApplication.primaryScreen().availableGeometry()
+    assert dialog.width() <= free.width() and dialog.height() <= free.height()
+    dialog.close()

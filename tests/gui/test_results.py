@@ -125,3 +125,52 @@ def test_models_pass_qt_checks(qtbot, ctx, qtmodeltester):
     page.tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: page.subgroup_model.rowCount() > 0, timeout=10000)
     qtmodeltester.check(page.subgroup_model)
+
+
+def _answer_dialog(monkeypatch, *, identifiers: bool = False, suppress: bool = True, accept: bool = True):
+    """Stand in for the user at the case-export dialog: tick the boxes (by keyboard-free clicks) and Save."""
+    from gui import case_export_dialog
+
+    seen = []
+
+    def run(dialog):
+        seen.append(dialog)
+        assert not dialog.identifiers_box.isChecked() and dialog.suppress_box.isChecked()  # the safe defaults
+        dialog.identifiers_box.setChecked(identifiers)
+        assert dialog.warning.isVisibleTo(dialog) is identifiers
+        dialog.suppress_box.setChecked(suppress)
+        return case_export_dialog.CaseExportDialog.Accepted if accept else case_export_dialog.CaseExportDialog.Rejected
+
+    monkeypatch.setattr(case_export_dialog.CaseExportDialog, "exec", run)
+    return seen
+
+
+def test_case_data_export_is_pseudonymised_by_default(qtbot, ctx, dialog_log, tmp_path, monkeypatch):
+    page, cycle_id = open_page(qtbot, ctx)
+    seen = _answer_dialog(monkeypatch)
+    dialog_log.save_path = str(tmp_path / "cases.xlsx")
+    qtbot.mouseClick(page.cases_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Saved" in page.status.text(), timeout=10000)
+    assert seen and "ask" not in dialog_log.kinds()
+    book = load_workbook(tmp_path / "cases.xlsx")
+    assert book.sheetnames == ["README", "Cases", "Criteria"]
+    header = next(book["Cases"].iter_rows(values_only=True))
+    assert "NHS number" not in header and "Age" not in header  # suppression on: no exact ages
+    live = ctx.store.db.execute("SELECT COUNT(*) FROM cases WHERE cycle_id = ? AND deleted_at IS NULL",
+                                [cycle_id]).fetchone()[0]
+    assert book["Cases"].max_row == live + 1
+    assert "pseudonymised, small numbers suppressed" in page.status.text()
+
+
+def test_identifiers_need_the_box_and_a_second_yes(qtbot, ctx, dialog_log, tmp_path, monkeypatch):
+    page, _ = open_page(qtbot, ctx)
+    _answer_dialog(monkeypatch, identifiers=True, suppress=False)
+    dialog_log.answer = False  # "Include identifiers?" → No: nothing is written
+    dialog_log.save_path = str(tmp_path / "named.xlsx")
+    qtbot.mouseClick(page.cases_button, Qt.LeftButton)
+    assert "save_file" not in dialog_log.kinds() and not (tmp_path / "named.xlsx").exists()
+    dialog_log.answer = True
+    qtbot.mouseClick(page.cases_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "Saved" in page.status.text(), timeout=10000)
+    header = next(load_workbook(tmp_path / "named.xlsx")["Cases"].iter_rows(values_only=True))
+    assert "NHS number" in header and "with NHS and hospital numbers" in page.status.text()

@@ -379,3 +379,28 @@ def test_m009_values_read_back_identically_through_the_store(tmp_path):
         assert last == 1505 + 5 and min(new_ids) == last + 1
     finally:
         store.close()
+
+
+def test_m019_keeps_the_reports_and_records_every_kind_of_document(tmp_path):
+    path = tmp_path / "m016.sqlite"
+    db = _database_at(path, NAMES.index("m019_generated_documents"))
+    _fill_core(db)
+    _insert(db, "generated_reports", {"cycle_id": 1, "version": 1, "created_at": STAMP, "format": "pdf",
+                                      "sha256": "ab" * 32, "status": "final", "path_name": "r.pdf"})
+    uid = db.execute("SELECT uuid FROM generated_reports").fetchone()[0]
+    db.close()
+    store = open_store(path)
+    try:
+        db = store.db
+        assert db.execute("SELECT kind, status, uuid FROM generated_reports").fetchall() == [("report", "final", uid)]
+        _insert(db, "generated_reports", {"cycle_id": 1, "kind": "summary", "version": 1, "created_at": STAMP,
+                                          "format": "png", "sha256": "cd" * 32, "status": "", "path_name": "s.png"})
+        assert db.execute("SELECT uuid FROM generated_reports WHERE kind = 'summary'").fetchone()[0]  # the trigger
+        with pytest.raises(sqlite3.IntegrityError):  # a report is always draft or final
+            _insert(db, "generated_reports", {"cycle_id": 1, "version": 2, "created_at": STAMP, "format": "pdf",
+                                              "sha256": "ef" * 32, "status": ""})
+        with pytest.raises(sqlite3.IntegrityError):
+            _insert(db, "generated_reports", {"cycle_id": 1, "kind": "letter", "version": 1, "created_at": STAMP,
+                                              "format": "pdf", "sha256": "ef" * 32, "status": ""})
+    finally:
+        store.close()

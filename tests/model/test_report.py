@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -25,7 +26,8 @@ TODAY = date(2026, 3, 5)
 # Written out here, not imported: the order DOMAIN.md §9 asks for.
 SECTIONS = ["Executive summary", "Background", "Aims and objectives", "Standards and criteria", "Method", "Results",
             "Data quality", "Discussion", "Conclusions", "Recommendations", "Action plan", "Re-audit",
-            "Acknowledgements", "References"]
+            "Acknowledgements", "References", "Appendix A: data-collection proforma",
+            "Appendix B: sample-selection record"]
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +85,10 @@ def test_docx_has_every_section_in_order_and_the_computed_numbers(demo, tmp_path
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Compliance rose from 62%" in text  # the verdict against cycle 1
     assert "Not available: no criterion of this cycle is linked to a national measure." in text
+    collected = demo.db.execute("SELECT collector, COUNT(*) FROM cases WHERE cycle_id = 2 AND deleted_at IS NULL "
+                                "GROUP BY collector ORDER BY COUNT(*) DESC").fetchall()
+    method = {r.cells[0].text: r.cells[1].text for t in word.tables for r in t.rows if len(r.cells) == 2}
+    assert method["Collected by"].startswith(f"{collected[0][0]} ({collected[0][1]} cases)")
 
 
 def test_docx_is_accessible_and_a4(demo, tmp_path):
@@ -116,6 +122,11 @@ def test_pdf_carries_the_same_numbers_outline_and_metadata(demo, tmp_path):
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[1:] == SECTIONS
     assert "Page 1 of" in reader.pages[0].extract_text()
+    # Charts are vectors: no picture on any page, and their labels are text.
+    for page in reader.pages:
+        objects = page["/Resources"].get("/XObject", {})
+        assert not [x for x in objects.values() if x.get_object().get("/Subtype") == "/Image"]
+    assert "Compliance (bars), 95% confidence interval (whiskers)" in text
 
 
 def test_every_report_is_recorded_with_a_new_version(demo, tmp_path):
@@ -151,7 +162,8 @@ def test_a_report_with_missing_pieces_generates_and_says_so(demo, tmp_path):
     text = "\n".join(p.text for p in word.paragraphs)
     for phrase in ("is the first cycle of this audit", "no actions have been agreed",
                    "no criterion of this cycle is linked to a national measure", "no re-audit date",
-                   "No standard is recorded"):
+                   "No standard is recorded", "so the results cannot be split by subgroup",
+                   "was not drawn in AuditLoop, so there is no selection record"):
         assert phrase.lower() in text.lower(), phrase
     row = [r for r in _results_table(word).rows if r.cells[0].text == "Copy"][0]
     assert row.cells[6].text == "—" and row.cells[9].text.startswith("Not available")
@@ -206,3 +218,140 @@ def test_reports_name_the_auditloop_version_that_wrote_them(demo, tmp_path):
     reader = pypdf.PdfReader(str(generate_report(demo.db, 2, "pdf", tmp_path / "v.pdf", today=TODAY).path))
     assert reader.metadata.creator == f"AuditLoop {__version__}"
     assert f"AuditLoop {__version__}" in reader.pages[0].extract_text()
+
+
+def _word_text(word) -> str:
+    return "\n".join([p.text for p in word.paragraphs] + [c.text for t in word.tables for row in t.rows
+                                                            for c in row.cells])
+
+
+def _expected_subgroups(db, cycle_id: int, column: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(subgroup, criterion) -> (met, met + not met), counted here from the cases and their answers."""
+    answers = answers_long(db, [cycle_id])
+    groups = dict(db.execute(f"SELECT id, {column} FROM cases WHERE cycle_id = ? AND deleted_at IS NULL",
+                             [cycle_id]).fetchall())
+    counts: dict[tuple[str, str], list[int]] = {}
+    names = {c.id: c.label for c in list_criteria(db, cycle_id)}
+    for row in answers.itertuples():
+        if row.case_id in groups and row.outcome in ("met", "not_met"):
+            key = (str(groups[row.case_id]), names[row.criterion_id])
+            counts.setdefault(key, [0, 0])
+            counts[key][0] += row.outcome == "met"
+            counts[key][1] += 1
+    return {k: (v[0], v[1]) for k, v in counts.items()}
+
+
+@pytest.mark.parametrize(("column", "header"), [("sex", "Sex"), ("ward", "Ward"), ("ethnicity", "Ethnicity")])
+def test_subgroup_tables_hold_the_computed_numbers_and_never_a_small_count(demo, tmp_path, column, header):
+    word = docx.Document(str(generate_report(demo.db, 2, "docx", tmp_path / "s.docx", today=TODAY).path))
+    table = next(t for t in word.tables if t.rows[0].cells[0].text == header)
+    criteria = [c.text for c in table.rows[0].cells[1:]]
+    expected = _expected_subgroups(demo.db, 2, column)
+    body = [r for r in table.rows[1:] if not r.cells[0].text.startswith("Difference")]
+    assert {r.cells[0].text for r in body} == {g for g, _ in expected}
+    shown = 0
+    for i, name in enumerate(criteria, start=1):
+        hidden = 0
+        for row in body:
+            met, n = expected[(row.cells[0].text, name)]
+            text = row.cells[i].text
+            if n < 5:
+                assert text == "<5"
+            elif 0 < met < 5 or 0 < n - met < 5:
+                assert text == f"not shown (n = {n})"  # a small met or not-met count is never printed
+                hidden += 1
+            elif text.startswith("not shown"):
+                assert text == f"not shown (n = {n})"  # the next smallest, so a lone one cannot be subtracted
+                hidden += 1
+            else:
+                assert text == f"{_pct(met / n)} ({met}/{n})"
+                shown += 1
+        assert hidden != 1
+    assert shown  # the demo has subgroups large enough to show
+    if column == "sex":
+        pdf = pypdf.PdfReader(str(generate_report(demo.db, 2, "pdf", tmp_path / "s.pdf", today=TODAY).path))
+        text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+        assert "Results by subgroup" in text and "Table: compliance by sex, Cycle 2 (re-audit)" in text
+        for (group, name), (met, n) in expected.items():
+            if n >= 5 and met >= 5 and n - met >= 5 and group == "Female" and name == "Reassessed ≤24 h":
+                assert f"{_pct(met / n)} ({met}/{n})" in text
+
+
+def test_the_proforma_and_sample_selection_are_appended(demo, tmp_path):
+    from model.plan.cycles import get_cycle, record_selection
+    from model.plan.sampling import select_random
+
+    cycle_id = _bare_audit(demo.db)
+    record_selection(demo.db, cycle_id, select_random([f"B{i}" for i in range(40)], 12, seed=2024))
+    word = docx.Document(str(generate_report(demo.db, cycle_id, "docx", tmp_path / "a.docx", today=TODAY).path))
+    text = _word_text(word)
+    headings = [p.text for p in word.paragraphs if p.style.name == "Heading 1"]
+    assert headings[-2:] == ["Appendix A: data-collection proforma", "Appendix B: sample-selection record"]
+    proforma = next(t for t in word.tables if t.rows[0].cells[0].text == "Column")
+    columns = [r.cells[0].text for r in proforma.rows[1:]]
+    assert columns == ["Case ref", "Case date", "Age", "Sex", "Ward", "Collector", "Signed", "Copy"]
+    assert "Consent form signed" in proforma.rows[7].cells[1].text
+    selected = get_cycle(demo.db, cycle_id).sampling_json
+    assert "2024" in text and "Simple random sample of 12 from 40 eligible cases (seed 2024)." in text
+    assert all(ref in text for ref in __import__("json").loads(selected)["selected"])
+    record_selection(demo.db, cycle_id, select_random(["943 476 5919", *[f"B{i}" for i in range(9)]], 5, seed=1))
+    word = docx.Document(str(generate_report(demo.db, cycle_id, "docx", tmp_path / "b.docx", today=TODAY).path))
+    text = _word_text(word)
+    assert "943 476 5919" not in text and "it names cases by NHS or hospital number" in text
+
+
+def test_a_report_over_eight_pages_gets_a_contents_list_in_both_formats(demo, tmp_path):
+    from model.report.builder import build_report
+    from model.report.render_pdf import page_count
+
+    save_section(demo.db, 6, "background", "\n".join(f"Paragraph {i}: " + "Falls matter. " * 60 for i in range(40)))
+    done = generate_report(demo.db, 6, "pdf", tmp_path / "long.pdf", today=TODAY)
+    reader = pypdf.PdfReader(str(done.path))
+    contents = re.sub(r"[\s.]+", " ", reader.pages[1].extract_text())  # dot leaders and line ends
+    assert contents.startswith("Contents ")
+    pages = {}
+    for i, page in enumerate(reader.pages, start=1):
+        for title in SECTIONS:
+            if title in page.extract_text() and title not in pages and i > 2:
+                pages[title] = i
+    for title in ("Results", "Action plan", "Appendix B: sample-selection record"):
+        # pypdf reads a right-aligned page number before its entry; a layout reader after it
+        assert f"{pages[title]} {title}" in contents or f"{title} {pages[title]}" in contents, title
+    word = docx.Document(str(generate_report(demo.db, 6, "docx", tmp_path / "long.docx", today=TODAY).path))
+    assert [p.text for p in word.paragraphs if p.style.name == "TOC Heading"] == ["Contents"]
+    assert [p.text for p in word.paragraphs if p.style.name == "TOC 1"] == SECTIONS
+    assert 'TOC \\o "1-2"' in word.element.xml and word.settings.element.find(qn("w:updateFields")) is not None
+    save_section(demo.db, 6, "background", "Short.")
+    short = docx.Document(str(generate_report(demo.db, 6, "docx", tmp_path / "short.docx", today=TODAY).path))
+    assert not [p for p in short.paragraphs if p.style.name == "TOC Heading"]
+    assert "Contents" not in pypdf.PdfReader(str(generate_report(demo.db, 6, "pdf", tmp_path / "short.pdf",
+                                                                 today=TODAY).path)).pages[1].extract_text()
+    assert page_count(build_report(demo.db, 6, today=TODAY).without_contents()) <= 8
+
+
+@pytest.mark.parametrize("cycle_id", [2, 6])  # VTE (bars, dumbbell, SPC), falls (and its funnel plot)
+def test_every_chart_names_its_measure_and_its_source(demo, cycle_id):
+    from model.report.blocks import Chart
+    from model.report.builder import build_report
+
+    charts = [b for b in build_report(demo.db, cycle_id, today=TODAY).blocks if isinstance(b, Chart)]
+    assert len(charts) >= 3
+    for chart in charts:
+        assert "Source: " in chart.caption
+        assert "compliance (%)" in chart.caption.lower() or "national measure" in chart.caption
+        assert chart.alt_text.strip()
+
+
+def test_the_preview_holds_the_same_blocks_escaped(demo):
+    from model.report.builder import build_report
+    from model.report.render_html import preview_html
+
+    save_section(demo.db, 2, "discussion", "Good <practice> & more")
+    doc = build_report(demo.db, 2, today=TODAY)
+    preview = preview_html(doc)
+    assert "Good &lt;practice&gt; &amp; more" in preview.html
+    charts = sum(1 for b in doc.blocks if type(b).__name__ == "Chart")
+    assert len(preview.images) == charts and all(png[:4] == b"\x89PNG" for png in preview.images.values())
+    positions = [preview.html.index(f">{title}<") for title in SECTIONS]
+    assert positions == sorted(positions)
+    save_section(demo.db, 2, "discussion", "")

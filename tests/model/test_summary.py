@@ -80,7 +80,8 @@ def test_summary_is_one_a4_landscape_page_with_the_headline_and_numbers(demo, tm
     for cycle in cycles:  # every cycle's compliance is on the chart
         for value in cycle_results(demo.db, int(cycle.id)).table["compliance"]:
             assert format_pct(float(value)) in text
-    for words in ("Aim", "Standard", "Key actions", "Re-audit due 31 March 2027", TRAINEE, "Source: AuditLoop"):
+    for words in ("Aim", "Standard", "Key actions", "Re-audit due 31 March 2027", "Dr J. Smith (FY2, lead)",
+                  "Dr R. Okafor (consultant, supervisor)", "Source: AuditLoop"):
         assert words in text
     png = write_handout(demo.db, int(cycles[-1].id), "summary", tmp_path / "summary.png", today=TODAY)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -194,3 +195,53 @@ def test_team_api_checks_input_and_keeps_reflections(demo):
     with pytest.raises(KnownError, match="not a reflection question"):
         save_reflections(demo.db, aid, "Dr C. Cole", {"why": "?"})
     assert len(REFLECTION_QUESTIONS) == 5
+
+
+def test_every_short_document_is_recorded_with_its_own_versions(demo, tmp_path):
+    from model.report.generate import list_reports
+    from model.report.handouts import generate_handout
+
+    cycle_id = int(list_cycles(demo.db, 2)[-1].id)
+    first = generate_handout(demo.db, cycle_id, "summary", tmp_path / "s.pdf", today=TODAY)
+    second = generate_handout(demo.db, cycle_id, "summary", tmp_path / "s.png", today=TODAY)
+    poster = generate_handout(demo.db, cycle_id, "poster", tmp_path / "p.pdf", today=TODAY)
+    evidence = generate_handout(demo.db, cycle_id, "evidence", tmp_path / "e.docx", today=TODAY)
+    listed = list_reports(demo.db, cycle_id)
+    assert [(r.kind, r.version, r.format, r.status) for r in listed] == [
+        ("evidence", 1, "docx", ""), ("poster", 1, "pdf", ""), ("summary", 2, "png", ""), ("summary", 1, "pdf", "")]
+    import hashlib
+
+    assert listed[2].sha256 == hashlib.sha256(second.path.read_bytes()).hexdigest()
+    assert {first.id, second.id, poster.id, evidence.id} == {r.id for r in listed}
+
+
+def test_a_team_line_names_each_grade_once():
+    from model.report.team import person_label
+
+    assert person_label("Dr A. Patel (ST4)", "lead") == "Dr A. Patel (ST4, lead)"
+    assert person_label("Dr A. Patel (ST4)", "ST4") == "Dr A. Patel (ST4)"
+    assert person_label("Dr A. Patel", "ST4") == "Dr A. Patel (ST4)"
+    assert person_label("Dr  A. Patel ( st4 )", "ST4", "", "lead") == "Dr A. Patel (st4, lead)"
+    assert person_label("Sr K. Evans") == "Sr K. Evans"
+    assert person_label("Dr R. Okafor, Consultant", "consultant") == "Dr R. Okafor, Consultant"
+
+
+def test_team_lines_in_every_document_repeat_no_grade(demo, tmp_path):
+    from model.act.actions import list_actions, update_action
+
+    cycle_id = int(list_cycles(demo.db, 1)[-1].id)
+    action = next(a for a in list_actions(demo.db, 1) if a.owner == "Dr A. Patel")
+    update_action(demo.db, __import__("dataclasses").replace(action, owner="Dr A. Patel (ST4)"))
+    summary = gather_summary(demo.db, cycle_id, today=TODAY)
+    everything = " ".join([summary.team, *summary.actions])
+    assert "Dr A. Patel (ST4)" in everything and "ST4), ST4" not in everything and ") (" not in everything
+    word = docx.Document(str(generate_report_docx(demo.db, cycle_id, tmp_path)))
+    cells = [c.text for t in word.tables for row in t.rows for c in row.cells]
+    assert "Dr A. Patel (ST4)" in cells and not [c for c in cells if "ST4), ST4" in c or "ST4, ST4" in c]
+    assert "Dr J. Smith (FY2, lead); Sr K. Evans" in cells  # the front page's team, from the recorded members
+
+
+def generate_report_docx(db, cycle_id: int, tmp_path):
+    from model.report.generate import generate_report
+
+    return generate_report(db, cycle_id, "docx", tmp_path / "team.docx", today=TODAY).path
