@@ -30,7 +30,8 @@ FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio", "startup.
           "results.answers", "results.model_s", "results.spc_draw_s",
           "excel_import.cases", "excel_import.raw_calamine_s", "excel_import.end_to_end_ratio",
           "excel_import.read_ratio", "excel_import.peak_mib", "excel_import.read_excel_s",
-          "excel_import.end_to_end_vs_read_excel")
+          "excel_import.end_to_end_vs_read_excel",
+          "reader.cases", "reader.raw_calamine_s", "reader.ratio", "reader.wide_columns", "reader.wide_analyse_s")
 
 
 def _launch_ms(cmd: list[str], env: dict[str, str], event: str = "first-paint") -> float:
@@ -159,11 +160,41 @@ def bench_results(args: argparse.Namespace) -> dict[str, float]:
             "results.spc_draw_s": _best_of(runs, draw)}
 
 
+def bench_reader(args: argparse.Namespace) -> dict[str, float]:
+    """The one reader (``read_raw_sheets``) on the 100,000 × 8 workbook against python-calamine's
+    bare read of the same sheet (goal ≤ 1.1×), and ``analyse-sheet`` of a 16,384-column sheet
+    (goal ≤ 2 s; first call, every header scored afresh)."""
+    from excel_import import FULL_CASES, QUICK_CASES, generate_workbook, raw_calamine
+
+    from model.collect import sheet_analysis
+    from model.collect.sheet_files import read_raw_sheets
+    from tests.generators import WIDE_COLUMNS, generate_wide_workbook
+
+    cases = QUICK_CASES if args.quick else FULL_CASES
+    columns = 1_000 if args.quick else WIDE_COLUMNS
+    runs = 1 if args.quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        path = generate_workbook(Path(tmp) / "cases.xlsx", cases)
+        raw_calamine(path)  # warm the OS file cache and first-call imports
+        raw = _best_of(runs, lambda: raw_calamine(path))
+        read = _best_of(runs, lambda: read_raw_sheets(path))
+        wide = generate_wide_workbook(Path(tmp) / "wide.xlsx", columns)
+
+        def analyse() -> None:
+            sheet_analysis._KNOWN_ROLES.clear()  # as in a fresh process
+            sheet_analysis.analyse_sheet(wide)
+
+        wide_s = _best_of(runs, analyse)
+    return {"reader.cases": float(cases), "reader.raw_calamine_s": raw, "reader.ratio": read / raw,
+            "reader.wide_columns": float(columns), "reader.wide_analyse_s": wide_s}
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "startup": lambda args: bench_startup(args.runs),
     "benchmark_import": bench_benchmark_import,
     "results": bench_results,
     "excel_import": lambda args: _excel_import(args),
+    "reader": bench_reader,
 }
 
 

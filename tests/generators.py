@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import numpy as np
 import pandas as pd
@@ -70,3 +74,107 @@ def generate_fingertips_csv(path: Path | str, rows: int, seed: int = 0) -> Path:
         # 25 fields per data row: the trailing "Compared to goal" field is missing, as published.
         frame.to_csv(handle, header=False, index=False, lineterminator="\r\n")
     return path
+
+
+# ---------------------------------------------------------------------------
+# Workbooks written as SpreadsheetML directly: every quirk an .xlsx may carry (16,384 columns,
+# rows without r=, formulas without saved values, zip members that inflate far), in a few ms
+# ---------------------------------------------------------------------------
+
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/></Relationships>'
+)
+SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def column_letter(index: int) -> str:
+    """0 -> "A", 16383 -> "XFD"."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_xml(ref: str, value: object) -> str:
+    """One <c> element: numbers as numbers, text as an inline string, None as nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
+
+
+def rows_xml(rows: Sequence[Sequence[object]], *, numbered: bool = True) -> str:
+    """<row> elements for `rows` (row 1 first); `numbered=False` leaves out every r= (valid OOXML)."""
+    out = []
+    for r, row in enumerate(rows, start=1):
+        cells = "".join(cell_xml(f"{column_letter(c)}{r}", v) for c, v in enumerate(row))
+        if not numbered:
+            cells = re.sub(r' r="[A-Z]+\d+"', "", cells)
+        out.append(f'<row r="{r}">{cells}</row>' if numbered else f"<row>{cells}</row>")
+    return "".join(out)
+
+
+def write_sheet_xml(path: Path | str, sheet_data: str, *, sheet: str = "Data",
+                    compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A one-sheet .xlsx whose <sheetData> content is `sheet_data` (raw XML, written as given)."""
+    path = Path(path)
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="{SHEET_NS}">'
+           f"<sheetData>{sheet_data}</sheetData></worksheet>")
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK.format(name=escape(sheet)))
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", xml)
+    return path
+
+
+WIDE_COLUMNS = 16_384
+WIDE_EMPTY_EVERY = 97  # every 97th column has no header and no cell: skipped, never guessed
+
+
+def generate_wide_workbook(path: Path | str, columns: int = WIDE_COLUMNS, cases: int = 6) -> Path:
+    """A sheet as wide as Excel allows: "Case no." in A, then one answer column per question
+    ("Q2" … with Yes/No/N/A and an unreadable "Yse" in row 3 of every 10th), empty columns every
+    `WIDE_EMPTY_EVERY`, and "Comments" in the last column."""
+    header: list[object] = ["Case no."]
+    body: list[list[object]] = [[i + 1] for i in range(cases)]
+    answers = ("Yes", "No", "N/A", "Yes", "yes", "No")
+    for c in range(1, columns):
+        empty = c % WIDE_EMPTY_EVERY == 0
+        last = c == columns - 1
+        header.append(None if empty else "Comments" if last else f"Q{c + 1}")
+        for r, row in enumerate(body):
+            value = "see notes" if last else answers[(r + c) % len(answers)]
+            if not last and r == 1 and c % 10 == 0:
+                value = "Yse"
+            row.append(None if empty else value)
+    return write_sheet_xml(path, rows_xml([header, *body]))
