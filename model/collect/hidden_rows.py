@@ -1,26 +1,31 @@
 """Which rows of an .xlsx sheet are hidden, read from the sheet's XML (calamine does not report them).
 
-We scan the sheet's XML for ``<row ... hidden="1">`` when the sheet part is at most
-``HIDDEN_ROW_SCAN_BYTES`` uncompressed; otherwise the sheet carries a warning that hidden
-rows were not checked.
+The sheet part is streamed out of the zip (never inflated whole) when it is at most
+``HIDDEN_ROW_SCAN_BYTES`` unpacked; otherwise the sheet carries a warning that hidden rows
+were not checked. Most sheets hide nothing, and the word "hidden" never occurs in their XML:
+a memchr-fast search of the inflated pieces says so without parsing. When it does occur, the
+part is parsed with lxml's ``iterparse``, row element by row element, so that rows are
+numbered as Excel numbers them, including rows written without an ``r=`` attribute (valid
+OOXML: each such row follows the one before).
 """
 
 from __future__ import annotations
 
-import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO
 from xml.etree import ElementTree
 
+from lxml import etree  # a pinned runtime dependency (also reads HTML tables)
+
+from model.core.input_files import ZIP_MAGIC
+
 HIDDEN_ROW_SCAN_BYTES = 64 * 1024 * 1024
-_ZIP_MAGIC = b"PK\x03\x04"
 _SCAN_PIECE = 1 << 18  # bytes of XML searched at a time
-_ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
-_HIDDEN_ATTR_RE = re.compile(rb'hidden\s*=\s*["\'](?:1|true)["\']')
-_ROW_NUM_RE = re.compile(rb'\br\s*=\s*["\'](\d+)["\']')
+_ROW_TAG = "{*}row"  # any namespace: transitional and strict OOXML name it differently
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
@@ -39,26 +44,59 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
 
 
 def _hidden_rows_xlsx(path: Path, name: str) -> tuple[frozenset[int], tuple[str, ...]]:
-    """0-based positions of rows hidden in an .xlsx sheet (a cheap scan of the row tags)."""
+    """0-based positions of rows hidden in an .xlsx sheet."""
     try:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, name)
             if part is None:
                 return frozenset(), ()
-            if archive.getinfo(part).file_size > HIDDEN_ROW_SCAN_BYTES:
+            info = archive.getinfo(part)
+            if info.file_size > HIDDEN_ROW_SCAN_BYTES:
                 return frozenset(), ("The sheet is very large, so hidden rows were not checked.",)
-            hidden = _hidden_rows_in(_member_pieces(path, archive, archive.getinfo(part)))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError, zlib.error):
+            if not _mentions_hidden(_member_pieces(path, archive, info)):
+                return frozenset(), ()
+            with archive.open(info) as stream:
+                hidden = _hidden_rows_in(stream)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, etree.XMLSyntaxError, OSError, zlib.error):
         return frozenset(), ("Hidden rows could not be checked.",)
     return frozenset(hidden), ()
+
+
+def _mentions_hidden(pieces: Iterable[bytes]) -> bool:
+    """True when the word "hidden" occurs in the XML (a piece's tail is kept, so a word cut
+    between two pieces is still found)."""
+    tail = b""
+    for piece in pieces:
+        if b"hidden" in piece or b"hidden" in tail + piece[:8]:
+            return True
+        tail = (tail + piece)[-8:]
+    return False
+
+
+def _hidden_rows_in(stream: IO[bytes]) -> set[int]:
+    """Rows hidden in a sheet's XML, 0-based, streamed with lxml (each row element freed once read)."""
+    hidden: set[int] = set()
+    number = 0
+    for _event, row in etree.iterparse(stream, events=("end",), tag=_ROW_TAG, resolve_entities=False,
+                                      no_network=True):
+        given = row.get("r")
+        number = int(given) if given and given.isdigit() else number + 1
+        if row.get("hidden") in ("1", "true"):
+            hidden.add(number - 1)
+        row.clear()
+        while row.getprevious() is not None:
+            del row.getparent()[0]
+    return hidden
 
 
 def _member_pieces(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """A zip member's bytes, piece by piece.
 
     A deflated member is inflated straight from the file, a third cheaper than ``ZipFile.open``
-    (which re-copies its unconsumed input on every read) and without its CRC check: the scan only
-    looks for hidden rows, and calamine reads (and checks) the same member anyway.
+    (which re-copies its unconsumed input on every read) and without its CRC check: the search
+    only looks for the word "hidden", and calamine reads (and checks) the same member anyway.
+    The inflated pieces never exceed the size the zip declares (``model.core.input_files``
+    checked that size before reading): a member that inflates further is cut off there.
     """
     if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 1:  # stored or encrypted
         with archive.open(info) as stream:
@@ -68,48 +106,20 @@ def _member_pieces(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) 
     with path.open("rb") as fh:
         fh.seek(info.header_offset)
         header = fh.read(30)
-        if len(header) < 30 or header[:4] != _ZIP_MAGIC:
+        if len(header) < 30 or header[:4] != ZIP_MAGIC:
             raise zipfile.BadZipFile("bad local file header")
         name_size, extra_size = struct.unpack("<HH", header[26:30])
         fh.seek(info.header_offset + 30 + name_size + extra_size)
         inflate = zlib.decompressobj(-zlib.MAX_WBITS)
-        left = info.compress_size
+        left, room = info.compress_size, info.file_size
         while left > 0:
             data = fh.read(min(left, _SCAN_PIECE // 8))  # sheet XML compresses about 10:1
             if not data:
                 raise zipfile.BadZipFile("truncated member")
             left -= len(data)
-            yield inflate.decompress(data)
+            piece = inflate.decompress(data)  # at most ~1,000 times 32 KB, whatever the file says
+            room -= len(piece)
+            if room < 0:
+                raise zipfile.BadZipFile("the member inflates beyond its declared size")
+            yield piece
         yield inflate.flush()
-
-
-def _hidden_rows_in(pieces: Iterable[bytes]) -> set[int]:
-    """Scan a sheet's XML piece by piece (no 40 MB bytes object to fill, and each piece is
-    searched while in the CPU cache). The text is cut before the last "<" of what has been read,
-    so every tag lies whole inside one searched piece."""
-    hidden: set[int] = set()
-    carry = b""
-    for chunk in pieces:
-        xml = carry + chunk if carry else chunk
-        cut = xml.rfind(b"<")
-        if cut <= 0:
-            carry = xml
-            continue
-        _hidden_rows_of(xml[:cut], hidden)
-        carry = xml[cut:]
-    _hidden_rows_of(carry, hidden)
-    return hidden
-
-
-def _hidden_rows_of(xml: bytes, hidden: set[int]) -> None:
-    """Add the rows a piece of sheet XML hides (0-based) to ``hidden``."""
-    # Hidden rows are rare: find the word with bytes.find (memchr-fast, where a regex scan of a
-    # 40 MB sheet takes a third of a second), then check it is a hidden="1" inside a <row> tag.
-    at = xml.find(b"hidden")
-    while at >= 0:
-        attr = _HIDDEN_ATTR_RE.match(xml, at)
-        tag = _ROW_TAG_RE.match(xml, xml.rfind(b"<", 0, at)) if attr and xml[at - 1:at].isspace() else None
-        num = _ROW_NUM_RE.search(tag.group(0)) if tag and tag.end() > at else None
-        if num:
-            hidden.add(int(num.group(1)) - 1)
-        at = xml.find(b"hidden", at + 6)

@@ -1,6 +1,7 @@
 """Opening spreadsheet files and reading their sheets as text grids (``RawSheet``).
 
-Files are checked (missing, empty, too large, unknown extension) and sniffed (what they really
+Files are checked (``model.core.input_files``: missing, a folder, unreadable, empty, too large,
+a workbook that would inflate too far; then an unknown extension) and sniffed (what they really
 are, whatever their name) before reading. Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) go
 through python-calamine, the engine pandas' ``read_excel(engine="calamine")`` uses; we call it
 directly because it also tells us about merged cells and gives typed cells, which
@@ -27,11 +28,11 @@ import python_calamine
 
 from model.collect.cell_codes import ColumnCodes
 from model.collect.cell_text import _cells_of_rows, _grid_of_cells, _text_grid
-from model.collect.hidden_rows import _ZIP_MAGIC, _hidden_rows_xlsx
+from model.collect.hidden_rows import _hidden_rows_xlsx
 from model.core.errors import ImportProblem
-from model.core.text_table import csv_rows, decode_text, lock_file_problem, sniff_delimiter
+from model.core.input_files import MAX_FILE_BYTES, ZIP_MAGIC, check_input_file, check_zip_sizes
+from model.core.text_table import csv_rows, decode_text, sniff_delimiter
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -63,31 +64,9 @@ class RawSheet:
     codes: tuple[ColumnCodes, ...] | None = field(default=None, repr=False)
 
 
-def _size_text(size: int) -> str:
-    """1536 -> "1.5 KB"; 104857600 -> "100 MB"."""
-    for unit, scale in (("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{size} bytes"
-
-
 def _check_file(path: Path, max_bytes: int) -> int:
-    """Refuse missing, empty, oversized or unknown files before reading anything."""
-    lock = lock_file_problem(path)
-    if lock is not None:
-        raise lock
-    if not path.is_file():
-        raise ImportProblem("The file does not exist.", where=str(path), hint="Choose the file again.")
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportProblem("The file is empty (0 bytes).", where=str(path),
-                            hint="Check you chose the right file; it may not have been saved.")
-    if size > max_bytes:
-        raise ImportProblem(
-            f"The file is too large to import ({_size_text(size)}; the limit is {_size_text(max_bytes)}).",
-            where=str(path),
-            hint="Save only the data sheet, or only the columns the audit needs, as a new workbook.",
-        )
+    """Refuse missing, unreadable, empty, oversized or unknown files before reading anything."""
+    size = check_input_file(path, max_bytes)
     suffix = path.suffix.lower()
     if suffix not in WORKBOOK_SUFFIXES | TEXT_SUFFIXES:
         raise ImportProblem(
@@ -104,7 +83,7 @@ def _sniff(path: Path) -> str:
         head = fh.read(8192)
     if head.startswith(_OLE2_MAGIC):
         return "ole2"
-    if head.startswith(_ZIP_MAGIC):
+    if head.startswith(ZIP_MAGIC):
         return "zip"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered and b"<workbook" in lowered:
@@ -152,6 +131,8 @@ def _kind_for(path: Path, max_bytes: int) -> str:
     _check_file(path, max_bytes)
     kind = _sniff(path)
     _problem_for_kind(path, kind)
+    if kind == "zip":
+        check_zip_sizes(path)  # from the declared sizes, before calamine inflates anything
     if kind == "zip" and path.suffix.lower() in TEXT_SUFFIXES:
         return "zip"  # an Excel workbook named .csv: read it as the workbook it is
     if kind == "ole2" and path.suffix.lower() in TEXT_SUFFIXES:

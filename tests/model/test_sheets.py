@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
@@ -33,6 +34,7 @@ from model.collect.sheets import (
     read_table,
 )
 from model.core.errors import ImportProblem
+from tests.generators import rows_xml, write_sheet_xml
 from tests.model.sheet_fixtures import OLE2_MAGIC, nhs_test_numbers, write_csv, write_xlsx
 
 HEADER = ["Case no.", "NHS number", "Ward", "Date", "S1 done?", "S2 done?"]
@@ -816,14 +818,32 @@ def test_cells_read_row_by_row_are_those_to_python_gives(tmp_path: Path, rows: l
 def test_hidden_rows_found_across_piece_boundaries() -> None:
     xml = ("<worksheet><sheetData>" + "".join(
         f'<row r="{r}" spans="1:3"{" hidden=" + chr(34) + "1" + chr(34) if r % 7 == 3 else ""}>'
-        f'<c r="A{r}" t="inlineStr"><is><t>hidden {r}</t></is></c></row>' for r in range(1, 200))
+        f'<c r="A{r}" t="inlineStr"><is><t>row {r}</t></is></c></row>' for r in range(1, 200))
         + "</sheetData></worksheet>").encode()
-    whole: set[int] = set()
-    hidden_rows._hidden_rows_of(xml, whole)
-    assert whole == {r - 1 for r in range(1, 200) if r % 7 == 3}
+    assert hidden_rows._hidden_rows_in(io.BytesIO(xml)) == {r - 1 for r in range(1, 200) if r % 7 == 3}
     for size in (1, 5, 17, 64, 1000):
         pieces = [xml[i: i + size] for i in range(0, len(xml), size)]
-        assert hidden_rows._hidden_rows_in(pieces) == whole
+        assert hidden_rows._mentions_hidden(pieces)
+    assert not hidden_rows._mentions_hidden([xml.replace(b"hidden", b"shown!")[i: i + 5] for i in range(0, 999, 5)])
+
+
+def test_hidden_rows_without_r_attributes_are_numbered_as_excel_does(tmp_path: Path) -> None:
+    parts = rows_xml([HEADER, *_cases(6)], numbered=False).split("<row>")[1:]
+    # Rows 4 and 6 hidden; no row (or cell) carries r=, so their numbers come from their order.
+    sheet = "".join(f'<row hidden="1">{p}' if i in (3, 5) else f"<row>{p}" for i, p in enumerate(parts))
+    path = write_sheet_xml(tmp_path / "nr.xlsx", sheet)
+    table = read_table(path)
+    assert table.excel_rows == [2, 3, 5, 7]
+    assert [d.row for d in table.dropped_rows if d.reason == "hidden in Excel"] == [4, 6]
+
+
+def test_hidden_rows_in_a_strict_ooxml_sheet(tmp_path: Path) -> None:
+    path = write_sheet_xml(tmp_path / "strict.xlsx", rows_xml([HEADER, *_cases(4)]).replace(
+        '<row r="3">', '<row r="3" hidden="true">'))
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").replace(
+            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    assert hidden_rows._hidden_rows_in(io.BytesIO(xml)) == {2}
 
 
 def test_hidden_rows_of_a_stored_sheet_part(tmp_path: Path) -> None:
