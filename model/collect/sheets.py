@@ -29,9 +29,10 @@ import pandas as pd
 from model.collect.cell_codes import ColumnCodes, _Cells
 from model.collect.data_sheet import guess_data_sheet, guess_sheet
 from model.collect.header_detection import HeaderGuess, _explicit_header, find_header
-from model.collect.sheet_files import MAX_FILE_BYTES, RawSheet, list_sheets, read_raw_sheets
+from model.collect.sheet_files import RawSheet, list_sheets, read_raw_sheets
 from model.collect.sheet_rows import _CASE, _EMPTY, _REASONS, _classify_rows, _is_column_numbers
 from model.core.errors import ImportProblem
+from model.core.input_files import MAX_FILE_BYTES
 
 __all__ = [
     "EXCEL_MAX_ROWS",
