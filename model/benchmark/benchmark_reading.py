@@ -63,8 +63,8 @@ def _excel_grid(path: Path) -> tuple[list[list[str]], str]:
     """The sheet with the most filled cells, as stripped text, and its name.
 
     Read by the one spreadsheet reader (``model.collect.sheet_files``): the same size, zip
-    and format checks as a case import, the same cell texts (whole numbers without ".0",
-    ISO dates), and its warnings (formula cells without saved values) become problems here.
+    and format checks as a case import, and the same cell texts (whole numbers without ".0",
+    ISO dates).
     """
     sheets = read_raw_sheets(path)
     if not sheets:

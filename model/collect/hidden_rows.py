@@ -1,9 +1,11 @@
-"""Which rows of an .xlsx sheet are hidden, read from the sheet's XML (calamine does not report them).
+"""Which rows of an .xlsx sheet are hidden, and which formula cells have no saved value, read from
+the sheet's XML (calamine reports neither: a formula without a saved value reads as an empty cell).
 
 The sheet part is streamed out of the zip (never inflated whole) when it is at most
 ``HIDDEN_ROW_SCAN_BYTES`` unpacked; otherwise the sheet carries a warning that hidden rows
 were not checked. Most sheets hide nothing, and the word "hidden" never occurs in their XML:
-a memchr-fast search of the inflated pieces says so without parsing. When it does occur, the
+a memchr-fast search of the inflated pieces says so without parsing (nor do formulas occur in a
+typical export). When either does occur, the
 part is parsed with lxml's ``iterparse``, row element by row element, so that rows are
 numbered as Excel numbers them, including rows written without an ``r=`` attribute (valid
 OOXML: each such row follows the one before).
@@ -25,6 +27,8 @@ from model.core.input_files import ZIP_MAGIC
 
 HIDDEN_ROW_SCAN_BYTES = 64 * 1024 * 1024
 _SCAN_PIECE = 1 << 18  # bytes of XML searched at a time
+# Either word sends the sheet to the XML parser: a hidden row, or a formula (whose saved value may be missing).
+_WORTH_PARSING = (b"hidden", b"<f>", b"<f ")
 _ROW_TAG = "{*}row"  # any namespace: transitional and strict OOXML name it differently
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -44,7 +48,8 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
 
 
 def _hidden_rows_xlsx(path: Path, name: str) -> tuple[frozenset[int], tuple[str, ...]]:
-    """0-based positions of rows hidden in an .xlsx sheet."""
+    """0-based positions of rows hidden in an .xlsx sheet, and warnings (formula cells that
+    hold no saved value, which every reader sees as empty)."""
     try:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, name)
@@ -53,29 +58,42 @@ def _hidden_rows_xlsx(path: Path, name: str) -> tuple[frozenset[int], tuple[str,
             info = archive.getinfo(part)
             if info.file_size > HIDDEN_ROW_SCAN_BYTES:
                 return frozenset(), ("The sheet is very large, so hidden rows were not checked.",)
-            if not _mentions_hidden(_member_pieces(path, archive, info)):
+            if not _mentions(_member_pieces(path, archive, info), _WORTH_PARSING):
                 return frozenset(), ()
             with archive.open(info) as stream:
-                hidden = _hidden_rows_in(stream)
+                hidden, unsaved = _scan_rows(stream)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, etree.XMLSyntaxError, OSError, zlib.error):
         return frozenset(), ("Hidden rows could not be checked.",)
-    return frozenset(hidden), ()
+    return frozenset(hidden), _unsaved_warning(name, unsaved)
 
 
-def _mentions_hidden(pieces: Iterable[bytes]) -> bool:
-    """True when the word "hidden" occurs in the XML (a piece's tail is kept, so a word cut
-    between two pieces is still found)."""
+def _mentions(pieces: Iterable[bytes], words: tuple[bytes, ...]) -> bool:
+    """True when one of ``words`` (at most 8 bytes each) occurs in the XML; a piece's tail is
+    kept, so a word cut between two pieces is still found."""
     tail = b""
     for piece in pieces:
-        if b"hidden" in piece or b"hidden" in tail + piece[:8]:
+        joint = tail + piece[:8]
+        if any(word in piece or word in joint for word in words):
             return True
         tail = (tail + piece)[-8:]
     return False
 
 
+def _mentions_hidden(pieces: Iterable[bytes]) -> bool:
+    """True when the word "hidden" occurs in the XML."""
+    return _mentions(pieces, (b"hidden",))
+
+
 def _hidden_rows_in(stream: IO[bytes]) -> set[int]:
-    """Rows hidden in a sheet's XML, 0-based, streamed with lxml (each row element freed once read)."""
+    """Rows hidden in a sheet's XML, 0-based."""
+    return _scan_rows(stream)[0]
+
+
+def _scan_rows(stream: IO[bytes]) -> tuple[set[int], list[tuple[int, int]]]:
+    """(hidden rows, formula cells without a saved value) of a sheet's XML, as 0-based (row,
+    column) positions; streamed with lxml, each row element freed once read."""
     hidden: set[int] = set()
+    unsaved: list[tuple[int, int]] = []
     number = 0
     for _event, row in etree.iterparse(stream, events=("end",), tag=_ROW_TAG, resolve_entities=False,
                                       no_network=True):
@@ -83,10 +101,60 @@ def _hidden_rows_in(stream: IO[bytes]) -> set[int]:
         number = int(given) if given and given.isdigit() else number + 1
         if row.get("hidden") in ("1", "true"):
             hidden.add(number - 1)
+        column = -1
+        for cell in row:
+            column = _column_of(cell.get("r"), column + 1)
+            if _formula_without_value(cell):
+                unsaved.append((number - 1, column))
         row.clear()
         while row.getprevious() is not None:
             del row.getparent()[0]
-    return hidden
+    return hidden, unsaved
+
+
+def _column_of(ref: str | None, otherwise: int) -> int:
+    """0-based column of a cell reference ("AB12" -> 27); ``otherwise`` when it has none."""
+    letters = (ref or "").rstrip("0123456789")
+    if not letters.isalpha() or not letters.isascii():
+        return otherwise
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def _formula_without_value(cell: etree._Element) -> bool:
+    """A cell with a formula (``<f>``) and no saved result (no ``<v>``, or an empty one)."""
+    formula = value = False
+    for child in cell:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        local = tag.rsplit("}", 1)[-1]
+        if local == "f":
+            formula = True
+        elif local in ("v", "is") and (local == "is" or (child.text or "") != ""):
+            value = True
+    return formula and not value
+
+
+def _unsaved_warning(sheet: str, unsaved: list[tuple[int, int]]) -> tuple[str, ...]:
+    if not unsaved:
+        return ()
+    shown = ", ".join(f"row {r + 1} column {_letter(c)}" for r, c in unsaved[:5])
+    more = f" and {len(unsaved) - 5:,} more" if len(unsaved) > 5 else ""
+    return (
+        f"Sheet '{sheet}': {len(unsaved):,} cell{'s' if len(unsaved) != 1 else ''} hold a formula with no saved "
+        f"value ({shown}{more}), so they read as empty. The file was saved by a program that does not calculate "
+        "formulas: open it in Excel or LibreOffice, let it calculate, save it and import it again.",
+    )
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
 
 
 def _member_pieces(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:

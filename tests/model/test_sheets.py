@@ -866,3 +866,22 @@ def test_summary_block_follows_the_cell_by_cell_rule(cases: int, block: int) -> 
     expected = _spec_reasons(body, names, set(), 1)
     assert [(d.row, d.reason) for d in table.dropped_rows] == [(i + 2, r) for i, r in enumerate(expected) if r]
     assert ("summary rows below the data" in expected) == (block <= 5 and cases >= 2 * block)
+
+
+def test_formula_cells_without_saved_values_are_warned_about_with_sheet_row_and_column(tmp_path: Path) -> None:
+    sheet = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Case no.</t></is></c>'
+             '<c r="B1" t="inlineStr"><is><t>Score</t></is></c></row>'
+             '<row r="2"><c r="A2"><v>1</v></c><c r="B2"><f>SUM(X2:Z2)</f></c></row>'
+             '<row r="3"><c r="A3"><v>2</v></c><c r="B3"><f>SUM(X3:Z3)</f><v>7</v></c></row>'
+             '<row r="4"><c r="A4"><v>3</v></c><c r="B4"><f t="shared" si="0"/><v></v></c></row>')
+    path = write_sheet_xml(tmp_path / "f.xlsx", sheet, sheet="Ward data")
+    table = read_table(path)
+    [warning] = [w for w in table.warnings if "formula" in w]
+    assert "'Ward data'" in warning and "row 2 column B" in warning and "row 4 column B" in warning
+    assert "row 3" not in warning and warning.startswith("Sheet 'Ward data': 2 cells")
+    assert table.data["Score"].tolist()[1] == "7"
+
+
+def test_formulas_with_saved_values_raise_no_warning(tmp_path: Path) -> None:
+    sheet = rows_xml([["Case no.", "Score"], [1, 5]]).replace("<v>5</v>", "<f>2+3</f><v>5</v>")
+    assert not [w for w in read_table(write_sheet_xml(tmp_path / "ok.xlsx", sheet)).warnings if "formula" in w]
