@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, str] = {
     "demo": "cli.demo",
     "export-audit": "cli.export_audit",
     "import-audit": "cli.import_audit",
+    "import-cases": "cli.import_cases",
 }
 
 
