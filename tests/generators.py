@@ -178,3 +178,72 @@ def generate_wide_workbook(path: Path | str, columns: int = WIDE_COLUMNS, cases:
                 value = "Yse"
             row.append(None if empty else value)
     return write_sheet_xml(path, rows_xml([header, *body]))
+
+
+# ---------------------------------------------------------------------------
+# OpenDocument spreadsheets (.ods), written as their content.xml directly
+# ---------------------------------------------------------------------------
+
+_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"')
+_ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def ods_cell(value: object, *, span: int = 1) -> str:
+    """One <table:table-cell>: numbers, dates, booleans and text (line breaks become paragraphs)."""
+    spanned = f' table:number-columns-spanned="{span}"' if span > 1 else ""
+    covered = "<table:covered-table-cell/>" * (span - 1)
+    if value is None:
+        return f"<table:table-cell{spanned}/>{covered}"
+    if isinstance(value, bool):
+        kind = f'office:value-type="boolean" office:boolean-value="{str(value).lower()}"'
+        return f"<table:table-cell {kind}{spanned}><text:p>{str(value).upper()}</text:p></table:table-cell>{covered}"
+    if isinstance(value, int | float):
+        return (f'<table:table-cell office:value-type="float" office:value="{value}"{spanned}>'
+                f"<text:p>{value}</text:p></table:table-cell>{covered}")
+    if hasattr(value, "isoformat"):
+        return (f'<table:table-cell office:value-type="date" office:date-value="{value.isoformat()}"{spanned}>'
+                f"<text:p>{value}</text:p></table:table-cell>{covered}")
+    paragraphs = "".join(f"<text:p>{escape(line)}</text:p>" for line in str(value).split("\n"))
+    return f'<table:table-cell office:value-type="string"{spanned}>{paragraphs}</table:table-cell>{covered}'
+
+
+def write_ods(path: Path | str, sheets: dict[str, Sequence[Sequence[object]]], *,
+              hidden_rows: Sequence[int] = (), merged: Sequence[tuple[int, int, int]] = (),
+              trailing_empty_rows: int = 0, main: str | None = None) -> Path:
+    """An .ods file: each sheet's rows (row 1 first). On the `main` sheet (default: the first),
+    `hidden_rows` (1-based) are collapsed, `merged` (1-based row, first column, span) merges cells
+    across columns, and `trailing_empty_rows` empty rows follow, written as one repeated row as
+    LibreOffice does."""
+    tables = []
+    main = main or next(iter(sheets))
+    for name, rows in sheets.items():
+        number = 0 if name == main else 1
+        spans = {(r, c): n for r, c, n in merged} if number == 0 else {}
+        xml_rows = []
+        for r, row in enumerate(rows, start=1):
+            cells, c = [], 0
+            while c < len(row):
+                span = spans.get((r, c + 1), 1)
+                cells.append(ods_cell(row[c], span=span))
+                c += span
+            hide = ' table:visibility="collapse"' if number == 0 and r in hidden_rows else ""
+            xml_rows.append(f"<table:table-row{hide}>{''.join(cells)}</table:table-row>")
+        if number == 0 and trailing_empty_rows:
+            xml_rows.append(f'<table:table-row table:number-rows-repeated="{trailing_empty_rows}">'
+                            '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+        tables.append(f'<table:table table:name="{escape(name)}">{"".join(xml_rows)}</table:table>')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS}><office:body>'
+               f'<office:spreadsheet>{"".join(tables)}</office:spreadsheet></office:body></office:document-content>')
+    path = Path(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+        archive.writestr("content.xml", content)
+    return path

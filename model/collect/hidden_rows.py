@@ -191,3 +191,69 @@ def _member_pieces(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) 
                 raise zipfile.BadZipFile("the member inflates beyond its declared size")
             yield piece
         yield inflate.flush()
+
+
+# ---------------------------------------------------------------------------
+# OpenDocument (.ods): calamine reports neither hidden rows nor merged cells for them
+# ---------------------------------------------------------------------------
+
+_ODS_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_WORTH_PARSING = (b"visibility", b"spanned")
+_REPEAT_LIMIT = 100_000  # a run of repeated rows longer than this is empty padding, never cases
+
+
+def _ods_sheet_facts(path: Path, name: str) -> tuple[frozenset[int], tuple[tuple[int, int, int, int], ...],
+                                                     tuple[str, ...]]:
+    """(hidden rows, merged ranges, warnings) of one table of an .ods file, from its content.xml.
+
+    Rows and columns are counted as the file repeats them (``number-rows-repeated``,
+    ``number-columns-repeated``); merged ranges come from ``number-columns-spanned`` and
+    ``number-rows-spanned``, as (first_row, first_col, last_row, last_col), 0-based.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("content.xml")
+            if info.file_size > HIDDEN_ROW_SCAN_BYTES:
+                return frozenset(), (), ("The sheet is very large, so hidden rows were not checked.",)
+            if not _mentions(_member_pieces(path, archive, info), _ODS_WORTH_PARSING):
+                return frozenset(), (), ()
+            with archive.open(info) as stream:
+                hidden, merged = _ods_rows(stream, name)
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError, OSError, zlib.error, ValueError):
+        return frozenset(), (), ("Hidden rows could not be checked.",)
+    return frozenset(hidden), tuple(merged), ()
+
+
+def _ods_rows(stream: IO[bytes], name: str) -> tuple[set[int], list[tuple[int, int, int, int]]]:
+    table, row_tag, cell_tags = f"{{{_ODS_TABLE}}}table", f"{{{_ODS_TABLE}}}table-row", {
+        f"{{{_ODS_TABLE}}}table-cell", f"{{{_ODS_TABLE}}}covered-table-cell"}
+    hidden: set[int] = set()
+    merged: list[tuple[int, int, int, int]] = []
+    inside, row = False, 0
+    for event, element in etree.iterparse(stream, events=("start", "end"), tag=(table, row_tag),
+                                          resolve_entities=False, no_network=True):
+        if element.tag == table:
+            if event == "start":
+                inside, row = element.get(f"{{{_ODS_TABLE}}}name") == name, 0
+            elif inside:
+                break
+            continue
+        if event == "start" or not inside:
+            if event == "end":
+                element.clear()
+            continue
+        repeat = int(element.get(f"{{{_ODS_TABLE}}}number-rows-repeated", "1") or 1)
+        if element.get(f"{{{_ODS_TABLE}}}visibility") in ("collapse", "filter") and repeat <= _REPEAT_LIMIT:
+            hidden.update(range(row, row + repeat))
+        column = 0
+        for cell in element:
+            if cell.tag not in cell_tags:
+                continue
+            across = int(cell.get(f"{{{_ODS_TABLE}}}number-columns-spanned", "1") or 1)
+            down = int(cell.get(f"{{{_ODS_TABLE}}}number-rows-spanned", "1") or 1)
+            if across > 1 or down > 1:
+                merged.append((row, column, row + down - 1, column + across - 1))
+            column += int(cell.get(f"{{{_ODS_TABLE}}}number-columns-repeated", "1") or 1)
+        row += repeat
+        element.clear()
+    return hidden, merged

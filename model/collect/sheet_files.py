@@ -9,8 +9,9 @@ directly because it also tells us about merged cells and gives typed cells, whic
 
 CSV files are decoded as UTF-8 (with or without BOM) or, failing a strict UTF-8 decode, cp1252;
 the delimiter (comma, semicolon, tab) is sniffed. HTML tables saved as ``.xls`` (a common
-"Export to Excel" from web systems) are read with lxml. Hidden rows of .xlsx sheets come from
-``model.collect.hidden_rows``.
+"Export to Excel" from web systems) are read with lxml. Hidden rows of .xlsx sheets (and
+formula cells without saved values), and hidden rows and merged cells of .ods sheets, which
+calamine does not report, come from ``model.collect.hidden_rows``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import python_calamine
 
 from model.collect.cell_codes import ColumnCodes
 from model.collect.cell_text import _cells_of_rows, _grid_of_cells, _text_grid
-from model.collect.hidden_rows import _hidden_rows_xlsx
+from model.collect.hidden_rows import _hidden_rows_xlsx, _ods_sheet_facts
 from model.core.errors import ImportProblem
 from model.core.input_files import MAX_FILE_BYTES, ZIP_MAGIC, check_input_file, check_zip_sizes
 from model.core.text_table import csv_rows, decode_text, sniff_delimiter
@@ -48,7 +49,7 @@ class RawSheet:
         grid: text cells (NaN for empty); index and columns are 0-based positions, so Excel
             row = index + 1 and the column letter comes from the column position.
         merged: merged ranges as (first_row, first_col, last_row, last_col), 0-based inclusive.
-        hidden_rows: 0-based positions of rows hidden in Excel (only known for .xlsx/.xlsm).
+        hidden_rows: 0-based positions of rows hidden in Excel (only known for .xlsx/.xlsm/.ods).
         warnings: things the reader could not check or had to guess.
         visible: False for a sheet hidden in the workbook.
         codes: per grid column, its cells as ``ColumnCodes``, made while reading so that
@@ -208,7 +209,9 @@ def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, nam
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The hidden-row scan is mostly zlib, which runs without the GIL: in a thread it
         # overlaps calamine's parse instead of adding a tenth of a second to a big sheet.
-        scan = pool.submit(_hidden_rows_xlsx, path, name) if path.suffix.lower() in {".xlsx", ".xlsm"} else None
+        suffix = path.suffix.lower()
+        scan = pool.submit(_hidden_rows_xlsx, path, name) if suffix in {".xlsx", ".xlsm"} else None
+        ods = pool.submit(_ods_sheet_facts, path, name) if suffix == ".ods" else None
         try:
             sheet = book.get_sheet_by_name(name)
             cells = _sheet_cells(sheet)
@@ -218,7 +221,10 @@ def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, nam
         grid, codes = _grid_of_cells(cells)
         del cells  # the typed cells are not needed once they are text
         hidden, warnings = scan.result() if scan is not None else (frozenset(), ())
-    merged = tuple((a[0], a[1], b[0], b[1]) for a, b in merged_raw)
+        merged = tuple((a[0], a[1], b[0], b[1]) for a, b in merged_raw)
+        if ods is not None:  # calamine gives neither hidden rows nor merged cells for .ods
+            hidden, ods_merged, warnings = ods.result()
+            merged = merged or ods_merged
     visible = next((str(m.visible).endswith("Visible") for m in book.sheets_metadata if m.name == name), True)
     return RawSheet(name=name, grid=grid, merged=merged, hidden_rows=hidden, warnings=warnings, visible=visible,
                     codes=codes)
