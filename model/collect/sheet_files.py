@@ -32,7 +32,7 @@ from model.collect.cell_text import _cells_of_rows, _grid_of_cells, _text_grid
 from model.collect.hidden_rows import _hidden_rows_xlsx, _ods_sheet_facts
 from model.core.errors import ImportProblem
 from model.core.input_files import MAX_FILE_BYTES, ZIP_MAGIC, check_input_file, check_zip_sizes
-from model.core.text_table import csv_rows, decode_text, sniff_delimiter
+from model.core.text_table import MAX_COLUMNS, MAX_ROWS, csv_rows, decode_text, sniff_delimiter, too_big_problem
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
@@ -214,6 +214,9 @@ def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, nam
         ods = pool.submit(_ods_sheet_facts, path, name) if suffix == ".ods" else None
         try:
             sheet = book.get_sheet_by_name(name)
+            top, left = sheet.start or (0, 0)
+            if top + sheet.height > MAX_ROWS or left + sheet.width > MAX_COLUMNS:
+                raise too_big_problem(path, top + sheet.height, left + sheet.width)
             cells = _sheet_cells(sheet)
             merged_raw = sheet.merged_cell_ranges or []
         except python_calamine.CalamineError as exc:

@@ -33,7 +33,8 @@ def size_text(size: int) -> str:
     """1536 -> "1.5 KB"; 104857600 -> "100 MB"; 2**30 -> "1 GB"."""
     for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if size >= scale:
-            return f"{size / scale:.3g} {unit}"
+            value = size / scale
+            return f"{value:.3g} {unit}" if value < 1000 else f"{value:,.0f} {unit}"
     return f"{size} bytes"
 
 

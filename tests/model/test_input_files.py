@@ -123,3 +123,21 @@ def test_an_ods_bomb_is_refused_too(tmp_path: Path) -> None:
             for _ in range(40):
                 member.write(b" " * (1 << 20))
     _both_refuse(path, "refused before reading")
+
+
+def test_more_columns_than_excel_allows_is_refused_by_both_readers(tmp_path: Path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"Q{i}" for i in range(16_385)) + "\n" + ",".join("Y" * 16_385) + "\n", encoding="utf-8")
+    _both_refuse(path, "more than 16,384")
+
+
+def test_more_rows_than_excel_allows_is_refused_once_past_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("Case,Done\n" + "1,Y\n" * 1_048_576, encoding="utf-8")  # 1,048,577 rows with the header
+    with pytest.raises(ImportProblem, match="more than 1,048,576 rows"):
+        read_table(path)
+    with pytest.raises(ImportProblem):  # the national reader refuses it too (here already for its layout)
+        parse_file(path)
+    ok = tmp_path / "fits.csv"
+    ok.write_text("Case,Done\n" + "".join(f"{i},Y\n" for i in range(1, 2000)), encoding="utf-8")
+    assert len(read_table(ok).data) == 1999
