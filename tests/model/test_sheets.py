@@ -885,3 +885,22 @@ def test_formula_cells_without_saved_values_are_warned_about_with_sheet_row_and_
 def test_formulas_with_saved_values_raise_no_warning(tmp_path: Path) -> None:
     sheet = rows_xml([["Case no.", "Score"], [1, 5]]).replace("<v>5</v>", "<f>2+3</f><v>5</v>")
     assert not [w for w in read_table(write_sheet_xml(tmp_path / "ok.xlsx", sheet)).warnings if "formula" in w]
+
+
+def test_workbook_quirks_together_rows_without_r_hidden_formulas_nul_and_totals(tmp_path: Path) -> None:
+    """Each quirk has its own test; here they come in one sheet, as real exports combine them."""
+    header = ["Case no.", "Ward", "Score", "Screening done?"]
+    cases = [[i, "AMU_x0000_", None, "Yes" if i % 2 else "No"] for i in range(1, 9)]
+    body = rows_xml([["Sepsis audit (title)"], [None], header, *cases, ["TOTAL", None, None, 4]], numbered=False)
+    parts = body.split("<row>")[1:]
+    # Row 6 (case 3) hidden; every Score cell a formula with no saved value.
+    parts = [f'<row hidden="1">{p}' if i == 5 else f"<row>{p}" for i, p in enumerate(parts)]
+    ward = '<c t="inlineStr"><is><t xml:space="preserve">AMU_x0000_</t></is></c>'
+    sheet = "".join(parts).replace(ward, ward + "<c><f>SUM(Z1:Z2)</f></c>")
+    table = read_table(write_sheet_xml(tmp_path / "all.xlsx", sheet))
+    assert table.header_row == 3 and list(table.columns) == header
+    assert table.excel_rows == [4, 5, 7, 8, 9, 10, 11]  # row 6 hidden, the TOTAL row dropped
+    reasons = {d.row: d.reason for d in table.dropped_rows}
+    assert reasons[6] == "hidden in Excel" and reasons[12] == "totals row"
+    assert any("8 cells hold a formula with no saved value" in w and "row 4 column C" in w for w in table.warnings)
+    assert any("Column B (Ward): 8 cells hold NUL characters" in w for w in table.warnings)  # the hidden row too
