@@ -27,8 +27,10 @@ from model.core.input_files import ZIP_MAGIC
 
 HIDDEN_ROW_SCAN_BYTES = 64 * 1024 * 1024
 _SCAN_PIECE = 1 << 18  # bytes of XML searched at a time
-# Either word sends the sheet to the XML parser: a hidden row, or a formula (whose saved value may be missing).
-_WORTH_PARSING = (b"hidden", b"<f>", b"<f ")
+# Either word sends the sheet to the XML parser: a hidden row, or a formula (whose saved value may be
+# missing). "f>" ends every <f>…</f>; a shared formula's copies (<f t="shared" si="0"/>) come with it.
+# Two short searches: patterns starting with "<" are slow to search for (every tag starts so).
+_WORTH_PARSING = (b"hidden", b"f>")
 _ROW_TAG = "{*}row"  # any namespace: transitional and strict OOXML name it differently
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
@@ -75,7 +77,7 @@ def _mentions(pieces: Iterable[bytes], words: tuple[bytes, ...]) -> bool:
         joint = tail + piece[:8]
         if any(word in piece or word in joint for word in words):
             return True
-        tail = (tail + piece)[-8:]
+        tail = piece[-8:] if len(piece) >= 8 else (tail + piece)[-8:]  # no copy of a whole piece
     return False
 
 
