@@ -59,7 +59,9 @@ def test_registered_and_listed_in_help() -> None:
 def test_unreadable_answers_stop_it_and_are_listed(data_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(capsys, str(WARD), "--audit", "1", "--db", str(data_file), "--json")
     assert code == 2 and not out["applied"] and _cases(data_file) == 0
-    assert out["cases"] == WARD_CASES == 84
+    assert out["cases"] == WARD_CASES == 84  # the "% compliance" row is not a case
+    fields = {m["letter"]: (m["field"], m["how"]) for m in out["mapping"]}
+    assert fields["A"] == ("case_ref", "auto")  # auto-mapping finds the case-reference column
     [stop] = out["stopped"]
     assert set(stop["values"]) == {"Noo", "Yse", "yes?", "?", "see notes"} and "--value" in stop["what_to_do"]
     assert "nothing stored" in err
