@@ -37,7 +37,9 @@ FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio", "startup.
           "department.reminders_s", "department.reminders_ratio", "department.register_ready_ms",
           "department.register_ready_ratio",
           "report.build_s", "report.charts_png_s", "report.charts_pdf_s", "report.docx_s", "report.pdf_s",
-          "report.docx_ratio", "report.pdf_ratio")
+          "report.docx_ratio", "report.pdf_ratio",
+          "reader.cases", "reader.raw_calamine_s", "reader.ratio", "reader.wide_columns", "reader.wide_analyse_s")
+
 
 
 def _launch_ms(cmd: list[str], env: dict[str, str], event: str = "first-paint") -> float:
@@ -202,6 +204,35 @@ def bench_report(args: argparse.Namespace) -> dict[str, float]:
             "report.pdf_ratio": pdf / vector}
 
 
+def bench_reader(args: argparse.Namespace) -> dict[str, float]:
+    """The one reader (``read_raw_sheets``) on the 100,000 × 8 workbook against python-calamine's
+    bare read of the same sheet (goal ≤ 1.1×), and ``analyse-sheet`` of a 16,384-column sheet
+    (goal ≤ 2 s; first call, every header scored afresh)."""
+    from excel_import import FULL_CASES, QUICK_CASES, generate_workbook, raw_calamine
+
+    from model.collect import sheet_analysis
+    from model.collect.sheet_files import read_raw_sheets
+    from tests.generators import WIDE_COLUMNS, generate_wide_workbook
+
+    cases = QUICK_CASES if args.quick else FULL_CASES
+    columns = 1_000 if args.quick else WIDE_COLUMNS
+    runs = 1 if args.quick else 3
+    with tempfile.TemporaryDirectory() as tmp:
+        path = generate_workbook(Path(tmp) / "cases.xlsx", cases)
+        raw_calamine(path)  # warm the OS file cache and first-call imports
+        raw = _best_of(runs, lambda: raw_calamine(path))
+        read = _best_of(runs, lambda: read_raw_sheets(path))
+        wide = generate_wide_workbook(Path(tmp) / "wide.xlsx", columns)
+
+        def analyse() -> None:
+            sheet_analysis._KNOWN_ROLES.clear()  # as in a fresh process
+            sheet_analysis.analyse_sheet(wide)
+
+        wide_s = _best_of(runs, analyse)
+    return {"reader.cases": float(cases), "reader.raw_calamine_s": raw, "reader.ratio": read / raw,
+            "reader.wide_columns": float(columns), "reader.wide_analyse_s": wide_s}
+
+
 SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "startup": lambda args: bench_startup(args.runs),
     "benchmark_import": bench_benchmark_import,
@@ -209,6 +240,7 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "excel_import": lambda args: _excel_import(args),
     "department": lambda args: _department(args),
     "report": bench_report,
+    "reader": bench_reader,
 }
 
 

@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export-audit": "cli.export_audit",
     "import-audit": "cli.import_audit",
     "check-data": "cli.check_data",
+    "import-cases": "cli.import_cases",
 }
 
 

@@ -10,10 +10,12 @@ It tells the story AuditLoop exists for, so every screen has something to show o
    (one deadline revised: amber).
 3. **Consent** (id 3): a proposed audit with no cycle yet.
 4. **Falls** (id 4): ward monitoring over 30 months whose monthly met/eligible counts are
-   exactly those of `resources/demo/falls_monthly_compliance.csv`; a new falls proforma in
-   February 2025 starts the second cycle, and its criterion is linked to the national falls
-   audit (`resources/demo/national_audit_trust_results.csv`, imported), with "who we are" set
-   to a trust in that file, so the Benchmark stage shows a funnel plot.
+   exactly those of `resources/demo/falls_monthly_compliance.csv` (the shared monthly sample);
+   a new falls proforma in August 2024, the sample's change month, starts the second cycle,
+   and its criterion (lying and standing blood pressure) is linked to measure q07 of the
+   national falls audit (`resources/demo/national_audit_trust_results.csv`, the shared
+   sample, imported), with "who we are" set to a trust in that file, so the Benchmark stage
+   shows a funnel plot.
 
 Rates are hit exactly: each cycle's counts of met, not met, exception and missing answers are
 fixed first and then shuffled over the cases, so chance cannot blur the designed change.
@@ -54,9 +56,9 @@ SHOWCASE_AUDIT, SHOWCASE_STAGE = 1, "compare"
 NATIONAL_FILE = "demo/national_audit_trust_results.csv"
 FALLS_MONTHLY_FILE = "demo/falls_monthly_compliance.csv"
 #: "Who we are": a trust present in the national file (its codes are made up).
-OUR_TRUST = ("Mereside and Fenwick NHS Foundation Trust", "RZ3", "RZ301, RZ302")
-FALLS_MEASURE = "q07"  # multifactorial falls risk assessment in the national file
-FALLS_CHANGE = date(2025, 2, 1)  # the new falls proforma; the second monitoring cycle starts here
+OUR_TRUST = ("Northcote Vale Teaching Hospitals NHS Foundation Trust", "RZ3", "RZ301, RZ302, RZ303, RZ304")
+FALLS_MEASURE = "q07"  # lying and standing blood pressure recorded, in the national file
+FALLS_CHANGE = date(2024, 8, 1)  # the new falls proforma; the second monitoring cycle starts here
 
 AGE_BANDS = ["16–39", "40–64", "65–79", "80+"]
 ETHNICITIES = ["White", "Asian or Asian British", "Black or Black British", "Mixed", "Other", "Not stated"]
@@ -135,14 +137,15 @@ SEPSIS_CYCLES = (
     _DemoCycle(date(2026, 3, 1), date(2026, 9, 30), 50, "analysing", "prospective", "Dr L. Chen"),
 )
 FALLS = _DemoCriterion(
-    "Falls risk assessed ≤24 h", "Inpatients aged 65 or over have a multifactorial falls risk assessment within "
-    "24 hours of admission.", "Inpatients aged 65 or over admitted to Wards 12, 14 and 15 for more than 24 hours",
-    "Those with a documented multifactorial falls risk assessment within 24 hours",
-    "End-of-life care; unable to mobilise at all (documented)", 95, "NICE QS86 statement 1; NICE NG249",
-    "Nursing admission assessment; falls care plan", (0.70, 0.88), evidence_grade="B")
-FALLS_DIFFERENCE = ("National: assessment at any time in the stay, all wards, patients 65+; ours: within 24 hours "
-                    "of admission, elderly care wards only. The national period (2025 report) covers our "
-                    "baseline, before the new falls proforma.")
+    "Lying and standing BP ≤24 h", "Inpatients aged 65 or over have lying and standing blood pressure recorded "
+    "within 24 hours of admission, as part of their multifactorial falls risk assessment.",
+    "Inpatients aged 65 or over admitted to Wards 12, 14 and 15 for more than 24 hours",
+    "Those with lying and standing blood pressure documented within 24 hours",
+    "End-of-life care; unable to stand (documented)", 95, "NICE QS86 statement 2; NICE NG249",
+    "Nursing admission assessment; falls care plan", (0.655, 0.85), evidence_grade="B")
+FALLS_DIFFERENCE = ("National: recorded at any time before a fall, patients who fell, all wards; ours: within "
+                    "24 hours of admission, every admission aged 65+, elderly care wards only. The national period "
+                    "(falls in 2025) lies within our second cycle, after the new falls proforma.")
 
 
 def build_demo(path: Path | str) -> Store:
@@ -236,15 +239,16 @@ def _proposed_audit(db: Database) -> None:
 def _falls_audit_record() -> Audit:
     return Audit(
         title="Falls risk assessment on the elderly care wards",
-        aim="To check, month by month, that patients aged 65 or over admitted to the elderly care wards have a "
-            "multifactorial falls risk assessment within 24 hours, as NICE QS86 and NG249 recommend.",
-        objectives="Monitor the assessment rate monthly on Wards 12, 14 and 15; show whether the new falls "
-                   "proforma (February 2025) raised it; compare with the National Audit of Inpatient Falls.",
+        aim="To check, month by month, that patients aged 65 or over admitted to the elderly care wards have "
+            "lying and standing blood pressure recorded within 24 hours, part of the multifactorial falls risk "
+            "assessment NICE QS86 and NG249 recommend.",
+        objectives="Monitor the rate monthly on Wards 12, 14 and 15; show whether the new falls proforma "
+                   "(August 2024) raised it; compare with the National Inpatient Falls Care Audit.",
         specialty="Elderly care", directorate="Medicine", lead="Sr M. Byrne (falls lead nurse)",
         supervisor="Dr E. Walsh (consultant geriatrician)", team="Ward managers of Wards 12, 14 and 15",
         registration_number="CA-2023-052", audit_type="ward_monitoring", priority="national",
-        status="data_collection", registered_on="2023-09-12", approved_on="2023-09-26",
-        collection_start="2023-10-01", report_due="2027-04-30", is_audit_confirmed=True,
+        status="data_collection", registered_on="2023-03-10", approved_on="2023-03-24",
+        collection_start="2023-04-01", report_due="2027-04-30", is_audit_confirmed=True,
         ig_notes="Monthly snapshot from the nursing admission record; no patient identifiers kept.",
     )
 
@@ -331,12 +335,12 @@ def _falls_cases(rng: np.random.Generator, monthly: list[tuple[str, int, int]]) 
 
 
 def _falls_actions(db: Database, audit_id: int) -> None:
-    rec = add_recommendation(db, audit_id, "Every admission to the elderly care wards has a multifactorial falls "
-                             "risk assessment on the new falls proforma within 24 hours.")
+    rec = add_recommendation(db, audit_id, "Every admission to the elderly care wards has lying and standing "
+                             "blood pressure recorded on the new falls proforma within 24 hours.")
     add_action(db, ActionItem(audit_id=audit_id, recommendation_id=rec, text="Introduce the new falls proforma "
                               "with a 24-hour prompt in the admission pack", owner="Sr M. Byrne",
-                              owner_role="Falls lead nurse", priority="high", original_deadline="2025-01-31",
-                              status="complete", completed_on="2025-02-01",
+                              owner_role="Falls lead nurse", priority="high", original_deadline="2024-07-31",
+                              status="complete", completed_on="2024-08-01",
                               evidence="Falls proforma v3 in admission packs on Wards 12, 14 and 15"))
     add_action(db, ActionItem(audit_id=audit_id, recommendation_id=rec, text="Train healthcare assistants to "
                               "record lying and standing blood pressure", owner="Dr E. Walsh",

@@ -9,9 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from model.benchmark.benchmark_headers import (
@@ -24,8 +22,10 @@ from model.benchmark.benchmark_headers import (
     _role,
     _unique_headers,
 )
+from model.collect.sheet_files import read_raw_sheets
 from model.core.errors import ImportProblem
-from model.core.text_table import csv_rows, decode_text, lock_file_problem
+from model.core.input_files import check_input_file
+from model.core.text_table import csv_rows, decode_text
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -34,13 +34,10 @@ _ORG_CODE = re.compile(r"^(?:[A-Z][A-Z0-9]{2}(?:[A-Z0-9]{2})?|[EWSNK]\d{8})$")
 
 
 def _read_bytes(path: Path) -> bytes:
-    lock = lock_file_problem(path)
-    if lock is not None:
-        raise lock
+    """The file's bytes, after the checks every input file gets (``model.core.input_files``)."""
+    check_input_file(path)
     try:
         data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ImportProblem("The file does not exist.", where=str(path)) from exc
     except OSError as exc:
         raise ImportProblem(
             f"The file cannot be read ({exc.strerror}).",
@@ -62,30 +59,19 @@ def _is_excel(path: Path, data: bytes) -> bool:
     return path.suffix.lower() in EXCEL_SUFFIXES or data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 
 
-def _cell_text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
 def _excel_grid(path: Path) -> tuple[list[list[str]], str]:
-    """The sheet with the most filled cells, as text, and its name."""
-    try:
-        sheets = pd.read_excel(
-            path, sheet_name=None, header=None, dtype=object, engine="calamine", keep_default_na=False
-        )
-    except Exception as exc:  # calamine raises its own types for corrupt/encrypted files
-        raise ImportProblem(
-            "The workbook cannot be opened (it may be corrupt, password-protected or not Excel).",
-            where=str(path),
-            hint="Open it in Excel and save a fresh copy as .xlsx or .csv.",
-        ) from exc
+    """The sheet with the most filled cells, as stripped text, and its name.
+
+    Read by the one spreadsheet reader (``model.collect.sheet_files``): the same size, zip
+    and format checks as a case import, and the same cell texts (whole numbers without ".0",
+    ISO dates).
+    """
+    sheets = read_raw_sheets(path)
     if not sheets:
         raise ImportProblem("The workbook has no sheets.", where=str(path))
-    name, frame = max(sheets.items(), key=lambda item: int(item[1].notna().sum().sum()))
-    grid = [[_cell_text(v) for v in row] for row in frame.itertuples(index=False)]
+    name, raw = max(sheets.items(), key=lambda item: int(item[1].grid.notna().sum().sum()))
+    cells = raw.grid.to_numpy(dtype=object)
+    grid = [["" if not isinstance(v, str) else v.strip() for v in row] for row in cells.tolist()]
     return grid, str(name)
 
 

@@ -31,6 +31,7 @@ from model.benchmark.benchmark_codec import (
     _encode,
 )
 from model.benchmark.benchmark_parsed import ParsedBenchmark, WideMapping
+from model.core import sql_values  # noqa: F401  # numpy scalars bind as numbers
 from model.core.errors import KnownError
 from model.store.rows import inserted_id
 

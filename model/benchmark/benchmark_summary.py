@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlite_utils import Database
 
 from model.benchmark.benchmark_import import parse_file
@@ -35,6 +36,33 @@ def _organisation_count(rows: Any) -> int:
     """Distinct organisations: by code, and by name for rows that have no code (national rows excluded)."""
     coded = rows["org_code"].notna()
     return int(rows.loc[coded, "org_code"].nunique() + rows.loc[~coded, "org_name"].dropna().nunique())
+
+
+_ORGANISATION_FIELDS = {"code": "org_code", "name": "org_name", "parent_code": "parent_code",
+                        "parent_name": "parent_name", "area_type": "area_type"}
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _organisation_list(values: pd.DataFrame) -> list[dict[str, str | None]]:
+    """Every organisation or area read, once, in file order: its code, name, parent and area type
+    (national rows left out; the first row of an organisation gives its parent and type)."""
+    rows = values.loc[~values["is_national"].astype(bool), list(_ORGANISATION_FIELDS.values()) + ["source_row"]]
+    rows = rows.astype(object).sort_values("source_row", kind="stable")
+    seen: set[tuple[str | None, str | None]] = set()
+    out = []
+    for record in rows.itertuples(index=False):
+        entry = {key: _text_or_none(getattr(record, column)) for key, column in _ORGANISATION_FIELDS.items()}
+        identity = (entry["code"], None if entry["code"] else entry["name"])
+        if identity not in seen:
+            seen.add(identity)
+            out.append(entry)
+    return out
 
 
 def _measure_summary(parsed: ParsedBenchmark) -> list[dict[str, Any]]:
@@ -78,6 +106,7 @@ def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str
         "encoding": prov.encoding,
         "rows": len(values),
         "organisations": _organisation_count(others),
+        "organisation_list": _organisation_list(values),
         "areas_by_type": by_type,
         "periods": list(prov.periods),
         "suppressed_cells": parsed.suppressed_count,

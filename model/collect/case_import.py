@@ -57,6 +57,7 @@ from model.collect.import_plan import (
     unrecognised_values,
 )
 from model.collect.value_merge import remember_merges
+from model.core import sql_values  # noqa: F401  # numpy scalars bind as numbers
 from model.core.progress import Progress, report
 from model.core.util import now_iso, saved
 from model.store.case_answers import pack_columns
@@ -163,12 +164,20 @@ def _sql_values(column: pd.Series) -> tuple[np.ndarray, bool]:
     return out, not blank.all()
 
 
-def _constant_literal(values: np.ndarray) -> str | None:
-    """The SQL literal of a column holding one int or text value throughout, else None."""
+def _constant(values: np.ndarray) -> tuple[object] | None:
+    """(value,) for a column holding one int or text value throughout, else None."""
     first = values[0]
     if isinstance(first, bool) or not isinstance(first, int | str) or not (values == first).all():
         return None
-    return str(first) if isinstance(first, int) else "'" + first.replace("'", "''") + "'"
+    return (first,)
+
+
+def _rows_sql(rows: int, columns: int, constants: int) -> str:
+    """``(?1, ?2, ?9), (?3, ?4, ?9)``: `rows` rows of numbered parameters, each row's own values
+    first, then the constants, bound once per statement and shared by every row."""
+    shared = [f"?{rows * columns + k + 1}" for k in range(constants)]
+    return ", ".join("(" + ", ".join([f"?{r * columns + j + 1}" for j in range(columns)] + shared) + ")"
+                     for r in range(rows))
 
 
 def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | None, done: int, total: int,
@@ -187,14 +196,15 @@ def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | 
     # An empty column whose default is NULL anyway is left out: fewer values to bind.
     no_default = {r[1] for r in db.execute(f"PRAGMA table_info({table})") if r[4] is None}
     kept = [c for c, (_v, filled) in values.items() if c not in no_default or filled] or list(values)[:1]
-    # A column with one value throughout (cycle, import, time stamps, criteria list) is written
-    # into the statement once instead of being bound for every row.
-    constants = {c: sql for c in kept if count > 1 and (sql := _constant_literal(values[c][0])) is not None}
+    # A column with one value throughout (cycle, import, time stamps, criteria list) is bound
+    # once per statement instead of once per row. Every value is bound, never written into the
+    # SQL: any text (a quote, a NUL character) is stored as it is.
+    constants = {c: one[0] for c in kept if count > 1 and (one := _constant(values[c][0])) is not None}
     columns = [c for c in kept if c not in constants]
-    per = max(1, min(ROWS_PER_STATEMENT,
-                     db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // max(len(columns), 1)))
+    shared = list(constants.values())
+    limit = db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(shared)
+    per = max(1, min(ROWS_PER_STATEMENT, limit // max(len(columns), 1)))
     head = f"INSERT INTO {table} ({', '.join([*columns, *constants])}) VALUES "
-    row = "(" + ", ".join(["?"] * len(columns) + list(constants.values())) + ")"
     buffer = np.empty((min(BATCH_ROWS, count), len(columns)), dtype=object)
     for start in range(0, count, BATCH_ROWS):
         report(progress, done, total, text)
@@ -203,9 +213,12 @@ def _insert(db: Database, table: str, frame: pd.DataFrame, progress: Progress | 
             batch[:, j] = values[column][0][start:start + len(batch)]
         full = len(batch) // per * per
         if full:
-            db.conn.executemany(head + ", ".join([row] * per), batch[:full].reshape(-1, per * len(columns)).tolist())
+            rows = batch[:full].reshape(-1, per * len(columns)).tolist()
+            db.conn.executemany(head + _rows_sql(per, len(columns), len(shared)),
+                                [row + shared for row in rows] if shared else rows)
         if full < len(batch):
-            db.conn.execute(head + ", ".join([row] * (len(batch) - full)), batch[full:].ravel().tolist())
+            db.conn.execute(head + _rows_sql(len(batch) - full, len(columns), len(shared)),
+                            batch[full:].ravel().tolist() + shared)
         done += len(batch)
     return done
 

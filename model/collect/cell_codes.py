@@ -28,10 +28,13 @@ class ColumnCodes:
         texts: the texts the codes point at. Usually distinct; a column of numbers, which are
             mostly distinct anyway, has one text per cell (and a text nobody points at may be
             there too), which costs time, never correctness.
+        shared: for the columns of a wide sheet, which all point into one ``texts``: the
+            answers to ``hits`` questions, kept for every column (None: not shared).
     """
 
     codes: np.ndarray
     texts: np.ndarray
+    shared: dict[tuple[object, str | None], np.ndarray] | None = None
 
     @classmethod
     def of(cls, values: pd.Series) -> ColumnCodes:
@@ -59,7 +62,18 @@ class ColumnCodes:
             starts: when given, the (casefolded) characters a matching text can begin with
                 after leading whitespace; texts that begin otherwise are False without calling
                 ``predicate``, so a column of 100,000 case numbers costs one numpy pass.
+
+        The columns of a wide sheet share one table of texts, and ``shared`` is then their
+        common cache: each question is answered once for all of them, not once per column.
         """
+        if self.shared is None:
+            return self._hits(predicate, starts)
+        key = (predicate, starts)
+        if key not in self.shared:
+            self.shared[key] = self._hits(predicate, starts)
+        return self.shared[key]
+
+    def _hits(self, predicate: Callable[[str], bool], starts: str | None) -> np.ndarray:
         hits = np.zeros(len(self.texts), dtype=bool)
         if starts is None:
             todo = np.arange(len(self.texts))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -26,8 +26,8 @@ from sqlite_utils import Database
 
 from model.collect.entry import choices, threshold_text
 from model.collect.import_mapping import CASE_FIELDS, CRITERION_PREFIX, criterion_target
-from model.collect.sheets import SheetTable
-from model.core.errors import KnownError
+from model.collect.sheets import SheetTable, list_sheets, read_raw_sheets
+from model.core.errors import ImportProblem, KnownError
 from model.core.excel_safety import neutralise, unneutralise
 from model.plan.audits import get_audit
 from model.plan.criteria import Criterion, list_criteria
@@ -227,20 +227,21 @@ def _meta_sheet(ws: Worksheet, audit_uid: str, cycle: Cycle, criteria: list[Crit
 
 
 def read_proforma_meta(path: str | Path) -> ProformaMeta | None:
-    """The hidden sheet's contents when `path` is an AuditLoop proforma, else None."""
+    """The hidden sheet's contents when `path` is an AuditLoop proforma, else None.
+
+    Read by the one spreadsheet reader (``model.collect.sheet_files``), with its checks: a file
+    it cannot read is not one of our proformas (the import then reports why it cannot be read).
+    """
     path = Path(path)
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         return None
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl rejects some workbooks Excel reads (odd styles: TypeError)
-        return None  # a file openpyxl cannot open is not one of our proformas; the import reads it with calamine
-    try:
-        if META_SHEET not in book.sheetnames:
+        if META_SHEET not in list_sheets(path):
             return None
-        rows = [tuple(r) for r in book[META_SHEET].iter_rows(values_only=True)]
-    finally:
-        book.close()
+        grid = read_raw_sheets(path, [META_SHEET])[META_SHEET].grid
+    except ImportProblem:
+        return None
+    rows = [tuple(v if isinstance(v, str) else None for v in r) for r in grid.to_numpy(dtype=object).tolist()]
     return _parse_meta(rows)
 
 

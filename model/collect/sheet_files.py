@@ -1,6 +1,7 @@
 """Opening spreadsheet files and reading their sheets as text grids (``RawSheet``).
 
-Files are checked (missing, empty, too large, unknown extension) and sniffed (what they really
+Files are checked (``model.core.input_files``: missing, a folder, unreadable, empty, too large,
+a workbook that would inflate too far; then an unknown extension) and sniffed (what they really
 are, whatever their name) before reading. Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods) go
 through python-calamine, the engine pandas' ``read_excel(engine="calamine")`` uses; we call it
 directly because it also tells us about merged cells and gives typed cells, which
@@ -8,8 +9,9 @@ directly because it also tells us about merged cells and gives typed cells, whic
 
 CSV files are decoded as UTF-8 (with or without BOM) or, failing a strict UTF-8 decode, cp1252;
 the delimiter (comma, semicolon, tab) is sniffed. HTML tables saved as ``.xls`` (a common
-"Export to Excel" from web systems) are read with lxml. Hidden rows of .xlsx sheets come from
-``model.collect.hidden_rows``.
+"Export to Excel" from web systems) are read with lxml. Hidden rows of .xlsx sheets (and
+formula cells without saved values), and hidden rows and merged cells of .ods sheets, which
+calamine does not report, come from ``model.collect.hidden_rows``.
 """
 
 from __future__ import annotations
@@ -27,11 +29,11 @@ import python_calamine
 
 from model.collect.cell_codes import ColumnCodes
 from model.collect.cell_text import _cells_of_rows, _grid_of_cells, _text_grid
-from model.collect.hidden_rows import _ZIP_MAGIC, _hidden_rows_xlsx
+from model.collect.hidden_rows import _hidden_rows_xlsx, _ods_sheet_facts
 from model.core.errors import ImportProblem
-from model.core.text_table import csv_rows, decode_text, lock_file_problem, sniff_delimiter
+from model.core.input_files import MAX_FILE_BYTES, ZIP_MAGIC, check_input_file, check_zip_sizes
+from model.core.text_table import MAX_COLUMNS, MAX_ROWS, csv_rows, decode_text, sniff_delimiter, too_big_problem
 
-MAX_FILE_BYTES = 100 * 1024 * 1024
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"})
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -47,7 +49,7 @@ class RawSheet:
         grid: text cells (NaN for empty); index and columns are 0-based positions, so Excel
             row = index + 1 and the column letter comes from the column position.
         merged: merged ranges as (first_row, first_col, last_row, last_col), 0-based inclusive.
-        hidden_rows: 0-based positions of rows hidden in Excel (only known for .xlsx/.xlsm).
+        hidden_rows: 0-based positions of rows hidden in Excel (only known for .xlsx/.xlsm/.ods).
         warnings: things the reader could not check or had to guess.
         visible: False for a sheet hidden in the workbook.
         codes: per grid column, its cells as ``ColumnCodes``, made while reading so that
@@ -63,31 +65,9 @@ class RawSheet:
     codes: tuple[ColumnCodes, ...] | None = field(default=None, repr=False)
 
 
-def _size_text(size: int) -> str:
-    """1536 -> "1.5 KB"; 104857600 -> "100 MB"."""
-    for unit, scale in (("MB", 1024**2), ("KB", 1024)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{size} bytes"
-
-
 def _check_file(path: Path, max_bytes: int) -> int:
-    """Refuse missing, empty, oversized or unknown files before reading anything."""
-    lock = lock_file_problem(path)
-    if lock is not None:
-        raise lock
-    if not path.is_file():
-        raise ImportProblem("The file does not exist.", where=str(path), hint="Choose the file again.")
-    size = path.stat().st_size
-    if size == 0:
-        raise ImportProblem("The file is empty (0 bytes).", where=str(path),
-                            hint="Check you chose the right file; it may not have been saved.")
-    if size > max_bytes:
-        raise ImportProblem(
-            f"The file is too large to import ({_size_text(size)}; the limit is {_size_text(max_bytes)}).",
-            where=str(path),
-            hint="Save only the data sheet, or only the columns the audit needs, as a new workbook.",
-        )
+    """Refuse missing, unreadable, empty, oversized or unknown files before reading anything."""
+    size = check_input_file(path, max_bytes)
     suffix = path.suffix.lower()
     if suffix not in WORKBOOK_SUFFIXES | TEXT_SUFFIXES:
         raise ImportProblem(
@@ -104,7 +84,7 @@ def _sniff(path: Path) -> str:
         head = fh.read(8192)
     if head.startswith(_OLE2_MAGIC):
         return "ole2"
-    if head.startswith(_ZIP_MAGIC):
+    if head.startswith(ZIP_MAGIC):
         return "zip"
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if b"urn:schemas-microsoft-com:office:spreadsheet" in lowered and b"<workbook" in lowered:
@@ -152,6 +132,8 @@ def _kind_for(path: Path, max_bytes: int) -> str:
     _check_file(path, max_bytes)
     kind = _sniff(path)
     _problem_for_kind(path, kind)
+    if kind == "zip":
+        check_zip_sizes(path)  # from the declared sizes, before calamine inflates anything
     if kind == "zip" and path.suffix.lower() in TEXT_SUFFIXES:
         return "zip"  # an Excel workbook named .csv: read it as the workbook it is
     if kind == "ole2" and path.suffix.lower() in TEXT_SUFFIXES:
@@ -227,9 +209,14 @@ def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, nam
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The hidden-row scan is mostly zlib, which runs without the GIL: in a thread it
         # overlaps calamine's parse instead of adding a tenth of a second to a big sheet.
-        scan = pool.submit(_hidden_rows_xlsx, path, name) if path.suffix.lower() in {".xlsx", ".xlsm"} else None
+        suffix = path.suffix.lower()
+        scan = pool.submit(_hidden_rows_xlsx, path, name) if suffix in {".xlsx", ".xlsm"} else None
+        ods = pool.submit(_ods_sheet_facts, path, name) if suffix == ".ods" else None
         try:
             sheet = book.get_sheet_by_name(name)
+            top, left = sheet.start or (0, 0)
+            if top + sheet.height > MAX_ROWS or left + sheet.width > MAX_COLUMNS:
+                raise too_big_problem(path, top + sheet.height, left + sheet.width)
             cells = _sheet_cells(sheet)
             merged_raw = sheet.merged_cell_ranges or []
         except python_calamine.CalamineError as exc:
@@ -237,7 +224,10 @@ def _read_workbook_sheet(path: Path, book: python_calamine.CalamineWorkbook, nam
         grid, codes = _grid_of_cells(cells)
         del cells  # the typed cells are not needed once they are text
         hidden, warnings = scan.result() if scan is not None else (frozenset(), ())
-    merged = tuple((a[0], a[1], b[0], b[1]) for a, b in merged_raw)
+        merged = tuple((a[0], a[1], b[0], b[1]) for a, b in merged_raw)
+        if ods is not None:  # calamine gives neither hidden rows nor merged cells for .ods
+            hidden, ods_merged, warnings = ods.result()
+            merged = merged or ods_merged
     visible = next((str(m.visible).endswith("Visible") for m in book.sheets_metadata if m.name == name), True)
     return RawSheet(name=name, grid=grid, merged=merged, hidden_rows=hidden, warnings=warnings, visible=visible,
                     codes=codes)

@@ -29,9 +29,10 @@ import pandas as pd
 from model.collect.cell_codes import ColumnCodes, _Cells
 from model.collect.data_sheet import guess_data_sheet, guess_sheet
 from model.collect.header_detection import HeaderGuess, _explicit_header, find_header
-from model.collect.sheet_files import MAX_FILE_BYTES, RawSheet, list_sheets, read_raw_sheets
+from model.collect.sheet_files import RawSheet, list_sheets, read_raw_sheets
 from model.collect.sheet_rows import _CASE, _EMPTY, _REASONS, _classify_rows, _is_column_numbers
 from model.core.errors import ImportProblem
+from model.core.input_files import MAX_FILE_BYTES
 
 __all__ = [
     "EXCEL_MAX_ROWS",
@@ -195,8 +196,27 @@ def build_table(
         columns=tuple(names), display_headers=tuple(guess.display[c] or n for c, n in zip(keep_cols, names,
                                                                                           strict=True)),
         letters=tuple(letters), data=data, dropped_rows=tuple(dropped),
-        warnings=raw.warnings + _table_warnings(grid, guess, row_limit),
+        warnings=raw.warnings + _table_warnings(grid, guess, row_limit)
+        + _nul_warnings(cells, keep_cols, names, letters, rows),
     )
+
+
+def _has_nul(text: str) -> bool:
+    return "\x00" in text
+
+
+def _nul_warnings(cells: _Cells, columns: Sequence[object], names: Sequence[str], letters: Sequence[str],
+                  rows: slice) -> tuple[str, ...]:
+    """Columns whose cells hold NUL characters (Excel writes them as _x0000_; a damaged or
+    binary export): kept as they are (they are bound, never written into SQL), but named."""
+    out = []
+    for column, name, letter in zip(columns, names, letters, strict=True):
+        hits = int(cells.test(column, _has_nul, rows).sum())
+        if hits:
+            out.append(f"Column {letter} ({name}): {hits:,} cell{'s' if hits != 1 else ''} hold NUL characters "
+                       "(invisible control codes from a damaged or binary export). They are kept as they are; "
+                       "check the column, or clean it in Excel with Find and Replace.")
+    return tuple(out)
 
 
 def _table_warnings(grid: pd.DataFrame, guess: HeaderGuess, row_limit: int) -> tuple[str, ...]:

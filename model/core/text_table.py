@@ -16,6 +16,11 @@ from pathlib import Path
 
 from model.core.errors import ImportProblem
 
+#: Excel's limits: a table with more rows or columns did not come from a spreadsheet and is refused
+#: as soon as the reader passes them (before the rest is held in memory).
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+
 #: Byte values that never occur in a text table (controls other than tab, LF, FF, CR and Ctrl-Z).
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 26)) + b"\x7f"
 _BINARY_SHARE = 0.01
@@ -119,7 +124,15 @@ def csv_rows(
             rows.append(row)
             if max_rows is not None and len(rows) >= max_rows:
                 break
+            if len(row) > MAX_COLUMNS or len(rows) > MAX_ROWS:
+                raise too_big_problem(path, len(rows), len(row))
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise ImportProblem(
+                f"A cell after row {len(rows):,} holds more than {csv.field_size_limit():,} characters: this is not "
+                "a table a spreadsheet wrote (a quote may be missing, or the file is not a table at all).",
+                where=f"{path}, row {len(rows) + 1:,}",
+                hint="Open the file in a text editor to see what it holds, or export it again.") from exc
         if "unexpected end of data" in str(exc) and partial:
             return rows
         if "unexpected end of data" in str(exc):
@@ -131,17 +144,38 @@ def csv_rows(
                 hint="Open the file in a text editor and add the missing double quote (\"), or export it again.",
             ) from exc
         # Looser quoting than the standard ('"a" b'): read as Excel would.
-        return csv_rows_lenient(text, delimiter, max_rows)
+        return csv_rows_lenient(text, delimiter, max_rows, path)
     return rows
 
 
-def csv_rows_lenient(text: str, delimiter: str, max_rows: int | None = None) -> list[list[str]]:
+def csv_rows_lenient(text: str, delimiter: str, max_rows: int | None = None, path: Path | None = None
+                     ) -> list[list[str]]:
     rows: list[list[str]] = []
-    for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-        rows.append(row)
-        if max_rows is not None and len(rows) >= max_rows:
-            break
+    try:
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            rows.append(row)
+            if max_rows is not None and len(rows) >= max_rows:
+                break
+            if len(row) > MAX_COLUMNS or len(rows) > MAX_ROWS:
+                raise too_big_problem(path or Path("?"), len(rows), len(row))
+    except csv.Error as exc:
+        raise ImportProblem(f"The text cannot be read as a table after row {len(rows):,} ({exc}).",
+                            where=f"{path or '?'}, row {len(rows) + 1:,}",
+                            hint="Open the file in a text editor to see what it holds, or export it again.") from exc
     return rows
+
+
+def too_big_problem(path: Path, rows: int, columns: int) -> ImportProblem:
+    """The refusal of a table larger than Excel allows (reading stopped where it went over)."""
+    if rows > MAX_ROWS:
+        what = f"more than {MAX_ROWS:,} rows"
+    else:
+        what = f"a row of {columns:,} cells (more than {MAX_COLUMNS:,})"
+    return ImportProblem(
+        f"The table has {what}, more than a spreadsheet can hold, so it is not read any further.",
+        where=f"{path}" + (f", row {rows:,}" if rows <= MAX_ROWS else ""),
+        hint="Export only the rows and columns the audit needs (a date range, one ward), or split the file.",
+    )
 
 
 def _record_start(text: str, delimiter: str, complete: int) -> int:

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, NewType
 from sqlite_utils import Database
 
 from model.core.errors import ImportProblem, KnownError
+from model.core.input_files import check_input_file
+from model.core.text_table import decode_text
 from model.core.util import now_iso, parse_iso_date, saved
 from model.plan.criteria import Criterion, add_criterion, describe_changes, list_criteria
 from model.plan.standards import Standard, is_newer
@@ -257,14 +259,10 @@ def read_case_list(path: Path | str) -> CaseList:
 
 
 def _read_text(path: Path) -> str:
+    """The file as text: the checks and the encoding decision every input file gets (model.core)."""
+    check_input_file(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportProblem(f"Could not read the file: {exc.strerror}.", where=str(path)) from exc
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportProblem("The file is not a text file.", where=str(path),  # cp1252 rarely fails; binary does
-                        hint="Save the list as plain text or CSV, one case reference per line.")
+    return decode_text(data, path)[0]

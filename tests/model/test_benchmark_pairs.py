@@ -79,6 +79,12 @@ def test_paired_columns_with_a_shared_denominator(tmp_path: Path, national_first
     assert summary["organisations"] == len(HOSPITALS)  # the national row is not an organisation
     assert summary["marker_cells"] == {"*": 2 * len(empty)}
     assert summary["areas_by_type"] == {"Site": len(HOSPITALS)}
+    # Every hospital read, once, with its trust as the parent; the national row is not among them.
+    listed = summary["organisation_list"]
+    assert [(o["name"], o["parent_name"], o["area_type"]) for o in listed] == [(h[1], h[0], "Site") for h in HOSPITALS]
+    assert all(set(o) == {"code", "name", "parent_code", "parent_name", "area_type"} for o in listed)
+    assert [(m["national"][0]["numerator"], m["national"][0]["denominator"]) for m in summary["measures"]] == \
+        [(242.0, 443.0), (338.0, 443.0)]
 
 
 @pytest.mark.parametrize(

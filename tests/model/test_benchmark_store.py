@@ -495,3 +495,20 @@ def test_categorical_text_columns_are_stored_as_plain_text_would_be(tmp_path: Pa
     assert len(stored[0]) == len(stored[1]) > 0
     for left, right in zip(*stored, strict=True):
         pd.testing.assert_frame_equal(left, right)
+
+
+def test_organisation_list_names_each_area_once_with_its_parent(shared_data: Path) -> None:
+    summary = import_benchmark_json(shared_data / "fingertips_example.csv", dry_run=True)
+    listed = summary["organisation_list"]
+    assert len(listed) == summary["organisations"] == len({o["code"] for o in listed})
+    by_type: dict[str, int] = {}
+    for org in listed:
+        by_type[org["area_type"]] = by_type.get(org["area_type"], 0) + 1
+        if org["area_type"] == "Region":
+            assert (org["parent_code"], org["parent_name"]) == ("E92000001", "England")
+        if org["area_type"] == "County & UA":
+            assert org["parent_code"].startswith("E12")
+    assert by_type == summary["areas_by_type"]
+    national = summary["measures"][0]["national"]
+    assert {n["period"] for n in national} == set(summary["periods"])
+    assert all(set(n) == {"period", "value", "numerator", "denominator"} for n in national)

@@ -619,3 +619,28 @@ def test_auto_mapping_learns_from_saved_mappings(db):
     learned = auto_mapping(db, cycle_id, table)
     assert learned["Pt ref"] == "case_ref" and learned["LAC"] == criterion_target(lactate)
     assert learned["Comments"] == "ignore"
+
+
+@pytest.mark.parametrize("ward", ["_x0000_", "AMU_x0000_", "O'Neil_x0000_ ward"])
+def test_a_constant_column_holding_nul_characters_is_bound_and_named(tmp_path: Path, ward: str) -> None:
+    from tests.generators import rows_xml, write_sheet_xml
+
+    rows = [["Case no.", "Ward", "Screening tool used"]] + [[i, ward, "Yes" if i % 2 else "No"] for i in range(1, 9)]
+    path = write_sheet_xml(tmp_path / "nul.xlsx", rows_xml(rows))
+    table = read_table(path)
+    assert [w for w in table.warnings if "Column B (Ward): 8 cells hold NUL characters" in w]
+    db = open_memory()
+    _audit, cycle_id = make_cycle(db, WARD_CRITERIA[:1])
+    mapping = auto_mapping(db, cycle_id, table)
+    assert mapping["Ward"] == "ward"
+    plan = plan_import(db, cycle_id, table, mapping, {}, keep_identifiers=False, key=KEY)
+    commit_import(db, cycle_id, plan, file_name=path.name, sha256=file_sha256(path))
+    stored = {r[0] for r in db.execute("SELECT ward FROM cases WHERE cycle_id = ?", [cycle_id])}
+    assert stored == {ward.replace("_x0000_", "\x00")} and count_cases(db, cycle_id) == 8
+
+
+def test_numpy_scalars_bind_as_numbers() -> None:
+    db = Database(memory=True)
+    db.execute("CREATE TABLE t (a INTEGER, b REAL, c INTEGER)")
+    db.execute("INSERT INTO t VALUES (?, ?, ?)", [np.int64(3), np.float32(1.5), np.bool_(True)])
+    assert db.execute("SELECT a, b, c FROM t").fetchone() == (3, 1.5, 1)

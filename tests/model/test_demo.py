@@ -22,6 +22,7 @@ from model.plan.criteria import list_criteria
 from model.plan.cycles import list_cycles
 from model.results.cycle_results import compare_cycles
 from model.store.store import open_memory
+from tests.model import shared_facts as facts
 
 VTE, SEPSIS, CONSENT, FALLS = 1, 2, 3, 4
 
@@ -85,10 +86,21 @@ def test_vte_proforma_lands_at_the_cycle_boundary_with_a_chart_note(db):
     assert after and set(after) == {"special_cause_improvement"}  # the shift after the proforma
 
 
+def test_demo_copies_are_the_shared_samples(shared_data):
+    # Kept in step: the demo bundles the current shared samples, byte for byte.
+    for bundled, shared in ((FALLS_MONTHLY_FILE, "monthly_compliance_example.csv"),
+                            (NATIONAL_FILE, "national_audit_trust_results.csv")):
+        assert resource_path(bundled).read_bytes() == (shared_data / shared).read_bytes()
+
+
+def _change_index(expected: list[tuple[str, int, int]]) -> int:
+    return [m for m, _, _ in expected].index(str(facts.monthly_facts()["change"]))
+
+
 def test_falls_series_matches_the_monthly_file_month_by_month(db, shared_data):
-    # The demo's story (the proforma in February 2025) is built on its own bundled copy of the monthly
-    # sample, which stays as it was when the shared samples are refreshed.
+    # The demo's story (the new falls proforma) starts in the sample's documented change month.
     expected = monthly_csv(resource_path(FALLS_MONTHLY_FILE))
+    change = str(facts.monthly_facts()["change"])
     (criterion,) = list_criteria(db, list_cycles(db, FALLS)[-1].id)
     assert (criterion.direction, criterion.target) == ("higher", 95.0)
     series = criterion_series(db, FALLS, criterion.lineage)
@@ -96,9 +108,9 @@ def test_falls_series_matches_the_monthly_file_month_by_month(db, shared_data):
     assert series.met.tolist() == [met for _, met, _ in expected]
     assert series.eligible.tolist() == [n for _, _, n in expected]
     assert series.undated_cases == 0
-    assert [c.on_date for c in series.cycle_starts] == ["2023-10-01", "2025-02-01"]
-    assert series.rebase_indices == (16,)  # Feb 2025, month 17
-    assert any(e.kind == "action" and e.on_date.startswith("2025-02") and "falls proforma" in e.label
+    assert [c.on_date for c in series.cycle_starts] == [expected[0][0] + "-01", change + "-01"]
+    assert series.rebase_indices == (_change_index(expected),)
+    assert any(e.kind == "action" and e.on_date.startswith(change) and "falls proforma" in e.label
                for e in series.events)
 
 
@@ -106,33 +118,38 @@ def test_falls_one_phase_shows_special_cause_improvement_and_rebased_phases_are_
     (criterion,) = list_criteria(db, list_cycles(db, FALLS)[-1].id)
     series = criterion_series(db, FALLS, criterion.lineage)
     one = build_chart(series, "p", rebase=False)
-    after = {p.point_type for p in one.points if p.index >= 16}
+    at = _change_index(monthly_csv(resource_path(FALLS_MONTHLY_FILE)))
+    after = {p.point_type for p in one.points if p.index >= at}
     assert after == {"special_cause_improvement"} and one.variation == "special_cause_improvement"
     assert any("outside_limits" in p.rules for p in one.points)
     rebased = build_chart(series, "p")
     assert len(rebased.phases) == 2
     assert {p.point_type for p in rebased.points} == {"common_cause"}
-    assert rebased.phases[0].mean == pytest.approx(0.70, abs=0.02)
-    assert rebased.phases[1].mean == pytest.approx(0.88, abs=0.02)
+    assert rebased.phases[0].mean == pytest.approx(facts.monthly_facts()["before"], abs=0.01)
+    assert rebased.phases[1].mean == pytest.approx(facts.monthly_facts()["after"], abs=0.01)
     assert rebased.assurance == "hit_and_miss"
 
 
 def test_benchmark_is_imported_linked_and_compares(db, shared_data):
-    # The demo's own copy of the national table (its trust RZ3 and measure q07), not the refreshed shared sample.
+    # The shared national table: "who we are" is its multi-site trust RZ3, the criterion linked to q07.
     assert resource_path(NATIONAL_FILE).is_file()
     datasets = list_datasets(db)
     assert datasets["file_name"].tolist() == [Path(NATIONAL_FILE).name]
     identity = load_identity(db)
-    assert (identity.code, identity.site_codes) == ("RZ3", ("RZ301", "RZ302"))
+    _header, body = facts.national_rows()
+    sites = {r[1] for r in body if r[0] == "RZ3"}
+    assert identity.code == "RZ3" and set(identity.site_codes) == sites and len(sites) > 1
     links = links_for_audit(db, FALLS)
     assert len(links) == 1 and links["measure_code"].iloc[0] == "q07"
     assert "within 24 hours" in links["definition_difference"].iloc[0]
     cycle = list_cycles(db, FALLS)[-1]
     result = compare_link(db, int(links["id"].iloc[0]), cycle.id)
-    after = [(met, n) for month, met, n in monthly_csv(resource_path(FALLS_MONTHLY_FILE)) if month >= "2025-02"]
+    change = str(facts.monthly_facts()["change"])
+    after = [(met, n) for month, met, n in monthly_csv(resource_path(FALLS_MONTHLY_FILE)) if month >= change]
     assert (result.local.met, result.local.n) == (sum(m for m, _ in after), sum(n for _, n in after))
-    assert result.national_value == pytest.approx(0.611, abs=0.001)
-    assert sorted(result.our_rows["code"]) == ["RZ301", "RZ302"] and set(result.our_rows["match_kind"]) == {"code"}
+    national = facts.national_aggregate()
+    assert result.national_value == pytest.approx(float(national[facts.national_column("q07", "p")]) / 100, abs=0.001)
+    assert set(result.our_rows["code"]) <= sites and set(result.our_rows["match_kind"]) == {"code"}
     assert not result.name_match_pending and result.funnel is not None and len(result.organisations) > 50
     assert "above the national" in result.versus.describe()
 

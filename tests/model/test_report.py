@@ -98,7 +98,7 @@ def test_docx_is_accessible_and_a4(demo, tmp_path):
     assert "re-audit" in props.subject
     section = word.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
-    assert "Mereside" in section.header.paragraphs[0].text
+    assert "Northcote Vale" in section.header.paragraphs[0].text
     assert "NUMPAGES" in section.footer._element.xml and "PAGE" in section.footer._element.xml
     lang = word.styles["Normal"].element.rPr.find(qn("w:lang"))
     assert lang.get(qn("w:val")) == "en-GB"

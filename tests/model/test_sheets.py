@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import math
 import os
@@ -33,6 +34,7 @@ from model.collect.sheets import (
     read_table,
 )
 from model.core.errors import ImportProblem
+from tests.generators import rows_xml, write_sheet_xml
 from tests.model.sheet_fixtures import OLE2_MAGIC, nhs_test_numbers, write_csv, write_xlsx
 
 HEADER = ["Case no.", "NHS number", "Ward", "Date", "S1 done?", "S2 done?"]
@@ -816,14 +818,32 @@ def test_cells_read_row_by_row_are_those_to_python_gives(tmp_path: Path, rows: l
 def test_hidden_rows_found_across_piece_boundaries() -> None:
     xml = ("<worksheet><sheetData>" + "".join(
         f'<row r="{r}" spans="1:3"{" hidden=" + chr(34) + "1" + chr(34) if r % 7 == 3 else ""}>'
-        f'<c r="A{r}" t="inlineStr"><is><t>hidden {r}</t></is></c></row>' for r in range(1, 200))
+        f'<c r="A{r}" t="inlineStr"><is><t>row {r}</t></is></c></row>' for r in range(1, 200))
         + "</sheetData></worksheet>").encode()
-    whole: set[int] = set()
-    hidden_rows._hidden_rows_of(xml, whole)
-    assert whole == {r - 1 for r in range(1, 200) if r % 7 == 3}
+    assert hidden_rows._hidden_rows_in(io.BytesIO(xml)) == {r - 1 for r in range(1, 200) if r % 7 == 3}
     for size in (1, 5, 17, 64, 1000):
         pieces = [xml[i: i + size] for i in range(0, len(xml), size)]
-        assert hidden_rows._hidden_rows_in(pieces) == whole
+        assert hidden_rows._mentions_hidden(pieces)
+    assert not hidden_rows._mentions_hidden([xml.replace(b"hidden", b"shown!")[i: i + 5] for i in range(0, 999, 5)])
+
+
+def test_hidden_rows_without_r_attributes_are_numbered_as_excel_does(tmp_path: Path) -> None:
+    parts = rows_xml([HEADER, *_cases(6)], numbered=False).split("<row>")[1:]
+    # Rows 4 and 6 hidden; no row (or cell) carries r=, so their numbers come from their order.
+    sheet = "".join(f'<row hidden="1">{p}' if i in (3, 5) else f"<row>{p}" for i, p in enumerate(parts))
+    path = write_sheet_xml(tmp_path / "nr.xlsx", sheet)
+    table = read_table(path)
+    assert table.excel_rows == [2, 3, 5, 7]
+    assert [d.row for d in table.dropped_rows if d.reason == "hidden in Excel"] == [4, 6]
+
+
+def test_hidden_rows_in_a_strict_ooxml_sheet(tmp_path: Path) -> None:
+    path = write_sheet_xml(tmp_path / "strict.xlsx", rows_xml([HEADER, *_cases(4)]).replace(
+        '<row r="3">', '<row r="3" hidden="true">'))
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").replace(
+            b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    assert hidden_rows._hidden_rows_in(io.BytesIO(xml)) == {2}
 
 
 def test_hidden_rows_of_a_stored_sheet_part(tmp_path: Path) -> None:
@@ -846,3 +866,41 @@ def test_summary_block_follows_the_cell_by_cell_rule(cases: int, block: int) -> 
     expected = _spec_reasons(body, names, set(), 1)
     assert [(d.row, d.reason) for d in table.dropped_rows] == [(i + 2, r) for i, r in enumerate(expected) if r]
     assert ("summary rows below the data" in expected) == (block <= 5 and cases >= 2 * block)
+
+
+def test_formula_cells_without_saved_values_are_warned_about_with_sheet_row_and_column(tmp_path: Path) -> None:
+    sheet = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Case no.</t></is></c>'
+             '<c r="B1" t="inlineStr"><is><t>Score</t></is></c></row>'
+             '<row r="2"><c r="A2"><v>1</v></c><c r="B2"><f>SUM(X2:Z2)</f></c></row>'
+             '<row r="3"><c r="A3"><v>2</v></c><c r="B3"><f>SUM(X3:Z3)</f><v>7</v></c></row>'
+             '<row r="4"><c r="A4"><v>3</v></c><c r="B4"><f t="shared" si="0"/><v></v></c></row>')
+    path = write_sheet_xml(tmp_path / "f.xlsx", sheet, sheet="Ward data")
+    table = read_table(path)
+    [warning] = [w for w in table.warnings if "formula" in w]
+    assert "'Ward data'" in warning and "row 2 column B" in warning and "row 4 column B" in warning
+    assert "row 3" not in warning and warning.startswith("Sheet 'Ward data': 2 cells")
+    assert table.data["Score"].tolist()[1] == "7"
+
+
+def test_formulas_with_saved_values_raise_no_warning(tmp_path: Path) -> None:
+    sheet = rows_xml([["Case no.", "Score"], [1, 5]]).replace("<v>5</v>", "<f>2+3</f><v>5</v>")
+    assert not [w for w in read_table(write_sheet_xml(tmp_path / "ok.xlsx", sheet)).warnings if "formula" in w]
+
+
+def test_workbook_quirks_together_rows_without_r_hidden_formulas_nul_and_totals(tmp_path: Path) -> None:
+    """Each quirk has its own test; here they come in one sheet, as real exports combine them."""
+    header = ["Case no.", "Ward", "Score", "Screening done?"]
+    cases = [[i, "AMU_x0000_", None, "Yes" if i % 2 else "No"] for i in range(1, 9)]
+    body = rows_xml([["Sepsis audit (title)"], [None], header, *cases, ["TOTAL", None, None, 4]], numbered=False)
+    parts = body.split("<row>")[1:]
+    # Row 6 (case 3) hidden; every Score cell a formula with no saved value.
+    parts = [f'<row hidden="1">{p}' if i == 5 else f"<row>{p}" for i, p in enumerate(parts)]
+    ward = '<c t="inlineStr"><is><t xml:space="preserve">AMU_x0000_</t></is></c>'
+    sheet = "".join(parts).replace(ward, ward + "<c><f>SUM(Z1:Z2)</f></c>")
+    table = read_table(write_sheet_xml(tmp_path / "all.xlsx", sheet))
+    assert table.header_row == 3 and list(table.columns) == header
+    assert table.excel_rows == [4, 5, 7, 8, 9, 10, 11]  # row 6 hidden, the TOTAL row dropped
+    reasons = {d.row: d.reason for d in table.dropped_rows}
+    assert reasons[6] == "hidden in Excel" and reasons[12] == "totals row"
+    assert any("8 cells hold a formula with no saved value" in w and "row 4 column C" in w for w in table.warnings)
+    assert any("Column B (Ward): 8 cells hold NUL characters" in w for w in table.warnings)  # the hidden row too
