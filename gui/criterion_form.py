@@ -14,6 +14,7 @@ from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -65,6 +67,33 @@ class TextBox(QPlainTextEdit):
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         self.editingFinished.emit()
+
+
+def text_box_column(fields: list[tuple[str, str, str, int]], min_height: int) -> tuple[QScrollArea, dict[str, TextBox]]:
+    """A scrolling column of labelled text boxes, each (key, label as rich text, accessible
+    name, lines); returns the scroll area and the boxes by key (the report's narrative
+    sections, a trainee's reflection)."""
+    inner = QWidget()
+    form = QVBoxLayout(inner)
+    form.setContentsMargins(0, 0, 6, 0)
+    editors: dict[str, TextBox] = {}
+    for key, label_text, name, lines in fields:
+        editor = TextBox(lines)
+        editor.setObjectName(key)
+        editor.setAccessibleName(name)
+        label = QLabel(label_text)
+        label.setWordWrap(True)
+        label.setBuddy(editor)
+        form.addWidget(label)
+        form.addWidget(editor)
+        editors[key] = editor
+    form.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.NoFrame)
+    scroll.setWidget(inner)
+    scroll.setMinimumHeight(min_height)
+    return scroll, editors
 
 
 def _number(text: str) -> float | None:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from model.benchmark.fingertips_import import FINGERTIPS_HEADER
+from model.core.columns import column_letter
 
 
 def generate_fingertips_csv(path: Path | str, rows: int, seed: int = 0) -> Path:
@@ -110,16 +111,6 @@ _WORKBOOK_RELS = (
     'Target="worksheets/sheet1.xml"/></Relationships>'
 )
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-def column_letter(index: int) -> str:
-    """0 -> "A", 16383 -> "XFD"."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def cell_xml(ref: str, value: object) -> str:

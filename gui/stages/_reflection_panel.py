@@ -12,19 +12,17 @@ from PySide6.QtCore import Qt, QTimer, QUrl, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from gui import dialogs
 from gui.context import AppContext
-from gui.criterion_form import SAVE_DELAY_MS, TextBox
+from gui.criterion_form import SAVE_DELAY_MS, TextBox, text_box_column
 from gui.stages._report_files import DocumentJob, open_url, saved_text
 from model.core.errors import KnownError
 from model.report.generate import GeneratedReport
@@ -57,25 +55,9 @@ class ReflectionPanel(QGroupBox):
         self.person_box.setToolTip("The trainee whose reflection and evidence pack this is")
         top = QFormLayout()
         top.addRow("Trainee:", self.person_box)
-        inner = QWidget()
-        form = QVBoxLayout(inner)
-        form.setContentsMargins(0, 0, 6, 0)
-        for key, question in REFLECTION_QUESTIONS.items():
-            editor = TextBox(3)
-            editor.setObjectName(key)
-            editor.setAccessibleName(question)
-            label = QLabel(question)
-            label.setWordWrap(True)
-            label.setBuddy(editor)
-            form.addWidget(label)
-            form.addWidget(editor)
-            self.editors[key] = editor
-        form.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setWidget(inner)
-        scroll.setMinimumHeight(120)
+        scroll, editors = text_box_column([(key, question, question, 3)
+                                            for key, question in REFLECTION_QUESTIONS.items()], 120)
+        self.editors.update(editors)
         self.evidence_button = QPushButton("Evidence pack…")
         self.evidence_button.setToolTip("The one-page ePortfolio evidence pack for this trainee, PDF or Word")
         self.open_button = QPushButton("Open")

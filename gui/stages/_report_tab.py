@@ -16,7 +16,6 @@ import shiboken6
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -32,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from gui import dialogs
 from gui.context import AppContext
-from gui.criterion_form import SAVE_DELAY_MS, TextBox
+from gui.criterion_form import SAVE_DELAY_MS, TextBox, text_box_column
 from gui.stages._report_files import FORMAT_WORDS, DocumentJob, open_url, saved_text
 from gui.table_models import RowTableModel, read_only_table
 from gui.tasks import default_error, run_task
@@ -156,25 +154,9 @@ class ReportTab(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.draft_button)
         top.addWidget(note, 1)
-        inner = QWidget()
-        form = QVBoxLayout(inner)
-        form.setContentsMargins(0, 0, 6, 0)
-        for key in SECTIONS:
-            title = SECTION_TITLES[key]
-            editor = TextBox(_LINES.get(key, 3))
-            editor.setAccessibleName(title)
-            editor.setObjectName(key)
-            label = QLabel(f"<b>{title}</b>")
-            label.setBuddy(editor)
-            form.addWidget(label)
-            form.addWidget(editor)
-            self.editors[key] = editor
-        form.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setWidget(inner)
-        scroll.setMinimumHeight(150)
+        scroll, editors = text_box_column([(key, f"<b>{SECTION_TITLES[key]}</b>", SECTION_TITLES[key],
+                                            _LINES.get(key, 3)) for key in SECTIONS], 150)
+        self.editors.update(editors)
         box = QGroupBox("Narrative")
         column = QVBoxLayout(box)
         column.addLayout(top)

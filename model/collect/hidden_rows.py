@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from lxml import etree  # a pinned runtime dependency (also reads HTML tables)
 
+from model.core.columns import column_letter
 from model.core.input_files import ZIP_MAGIC
 
 HIDDEN_ROW_SCAN_BYTES = 64 * 1024 * 1024
@@ -141,22 +142,13 @@ def _formula_without_value(cell: etree._Element) -> bool:
 def _unsaved_warning(sheet: str, unsaved: list[tuple[int, int]]) -> tuple[str, ...]:
     if not unsaved:
         return ()
-    shown = ", ".join(f"row {r + 1} column {_letter(c)}" for r, c in unsaved[:5])
+    shown = ", ".join(f"row {r + 1} column {column_letter(c)}" for r, c in unsaved[:5])
     more = f" and {len(unsaved) - 5:,} more" if len(unsaved) > 5 else ""
     return (
         f"Sheet '{sheet}': {len(unsaved):,} cell{'s' if len(unsaved) != 1 else ''} hold a formula with no saved "
         f"value ({shown}{more}), so they read as empty. The file was saved by a program that does not calculate "
         "formulas: open it in Excel or LibreOffice, let it calculate, save it and import it again.",
     )
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _member_pieces(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:

@@ -31,6 +31,7 @@ from model.collect.data_sheet import guess_data_sheet, guess_sheet
 from model.collect.header_detection import HeaderGuess, _explicit_header, find_header
 from model.collect.sheet_files import RawSheet, list_sheets, read_raw_sheets
 from model.collect.sheet_rows import _CASE, _EMPTY, _REASONS, _classify_rows, _is_column_numbers
+from model.core.columns import column_letter
 from model.core.errors import ImportProblem
 from model.core.input_files import MAX_FILE_BYTES
 
@@ -114,16 +115,6 @@ class SheetTable:
         if column is not None:
             parts.append(f"column {self.letter_of(column)} ({column})")
         return ", ".join(parts)
-
-
-def column_letter(index: int) -> str:
-    """The Excel letter(s) of a 0-based column position (0 -> "A", 27 -> "AB")."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _unique_names(names: Sequence[str], letters: Sequence[str]) -> list[str]:

@@ -27,3 +27,13 @@ def per_unique(values: pd.Series, func: Callable[[str], object], na: object = No
     mapped = np.fromiter(results, dtype=object, count=len(results))
     picked: np.ndarray = mapped[codes]
     return picked
+
+
+def column_letter(index: int) -> str:
+    """The Excel letter(s) of a 0-based column position (0 -> "A", 27 -> "AB")."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

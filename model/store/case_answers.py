@@ -192,7 +192,15 @@ def pack_columns(columns: Mapping[int, AnswerColumn], count: int) -> dict[str, o
     criteria = ",".join(str(int(i)) for i in ids)
     raws, values = _some(raw_parts, count), _some(value_parts, count)
     sums = np.empty(count, dtype=object)
-    sums[:] = [answers_sum(criteria, o, r, v) for o, r, v in zip(outcomes, raws, values, strict=True)]
+    known: dict[tuple[str, str | None, str | None], str] = {}  # most cases repeat a few answer patterns
+
+    def summed(key: tuple[str, str | None, str | None]) -> str:
+        found = known.get(key)
+        if found is None:
+            found = known[key] = answers_sum(criteria, *key)
+        return found
+
+    sums[:] = [summed(key) for key in zip(outcomes, raws, values, strict=True)]
     return {"answer_criteria": criteria, "outcomes": outcomes, "answer_raws": raws, "answer_values": values,
             SUM_COLUMN: sums}
 
