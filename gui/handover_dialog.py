@@ -117,8 +117,11 @@ def _audit_to_export(window: MainWindow) -> tuple[int, str] | None:
 
 
 def export_audit_flow(window: MainWindow) -> None:
-    """Export audit…: the audit, the handover note, the file; the package written in the background."""
-    from gui.tasks import run_task
+    """Export audit…: the audit, the handover note, the file; the package written in the background.
+
+    On the writer thread: what was sent is recorded as the merge base (m017).
+    """
+    from gui.tasks import run_write_task
 
     if not window.flush():
         return
@@ -143,7 +146,8 @@ def export_audit_flow(window: MainWindow) -> None:
                        f"{title}\n\nWritten to {result.path} ({summary_counts(result.counts)}).\n"
                        "Give this one file to the next doctor: they use File > Import audit….")
 
-    run_task(window, _export_task, window.ctx.store, audit_id, path, note, on_success=done, title="Exporting…")
+    run_write_task(window, _export_task, window.ctx.store, audit_id, path, note, on_success=done,
+                   title="Exporting…")
 
 
 def _export_task(_progress: object, store: Any, audit_id: int, path: Path, note: HandoverNote) -> Any:
@@ -151,7 +155,7 @@ def _export_task(_progress: object, store: Any, audit_id: int, path: Path, note:
 
     db = store.connect()
     try:
-        return export_audit(db, audit_id, path, handover_note=note)
+        return export_audit(db, audit_id, path, handover_note=note, remember_base=not store.read_only)
     finally:
         db.close()
 

@@ -53,7 +53,11 @@ class Copied:
 _CYCLES = "SELECT id FROM cycles WHERE audit_id = ?"
 _ACTIONS = "SELECT id FROM actions WHERE audit_id = ?"
 
-#: In dependency order (a table after those its rows point to).
+_LINKED_MEASURES = "SELECT measure_id FROM benchmark_links WHERE audit_id = ?"
+_LINKED_DATASETS = f"SELECT dataset_id FROM benchmark_measures WHERE id IN ({_LINKED_MEASURES})"
+
+#: In dependency order (a table after those its rows point to). Binned cases travel too (their
+#: `deleted_at` is how a deletion reaches the other copy).
 TABLES: tuple[Copied, ...] = (
     Copied("standards", "id IN (SELECT standard_id FROM audits WHERE id = ?1 "
                         "UNION SELECT standard_id FROM cycles WHERE audit_id = ?1)"),
@@ -62,7 +66,8 @@ TABLES: tuple[Copied, ...] = (
     Copied("criteria", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
     Copied("criterion_changes", f"criterion_id IN (SELECT id FROM criteria WHERE cycle_id IN ({_CYCLES}))",
            {"criterion_id": "criteria"}),
-    Copied("cases", f"cycle_id IN ({_CYCLES}) AND deleted_at IS NULL", {"cycle_id": "cycles"}),
+    Copied("imports", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
+    Copied("cases", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles", "import_id": "imports"}),
     Copied("recommendations", "audit_id = ?", {"audit_id": "audits", "cycle_id": "cycles"}),
     Copied("actions", "audit_id = ?", {"audit_id": "audits", "recommendation_id": "recommendations"}),
     Copied("action_deadline_revisions", f"action_id IN ({_ACTIONS})", {"action_id": "actions"}),
@@ -71,10 +76,25 @@ TABLES: tuple[Copied, ...] = (
     Copied("report_sections", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
     Copied("generated_reports", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
     Copied("handovers", "audit_id = ?", {"audit_id": "audits"}),
+    Copied("benchmark_links", "audit_id = ?", {"audit_id": "audits", "measure_id": "benchmark_measures"}),
 )
 
-#: Columns never copied into a package (identifiers; the import that brought a case in).
-LEFT_OUT = {"cases": {"nhs_number", "hospital_number", "import_id"}}
+#: The national values the audit's benchmark links use, copied with their ids (the package is
+#: otherwise empty); an import adds them through model.benchmark.benchmark_transfer.
+NATIONAL: tuple[Copied, ...] = (
+    Copied("benchmark_datasets", f"id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_areas", f"dataset_id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_periods", f"dataset_id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_details", f"dataset_id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_measures", f"id IN ({_LINKED_MEASURES})"),
+    Copied("benchmark_columns", f"measure_id IN ({_LINKED_MEASURES})"),
+)
+
+#: Deletions the package passes on (m017): the other copy must not bring these records back.
+TOMBSTONES = Copied("tombstones", "audit_uid = (SELECT uid FROM audits WHERE id = ?)")
+
+#: Columns never copied into a package (identifiers).
+LEFT_OUT = {"cases": {"nhs_number", "hospital_number"}}
 
 PACKAGE_TABLES = """
 CREATE TABLE package_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -136,7 +156,11 @@ class ImportResult:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     applied: bool = False
-    merge_needed: bool = False
+    merge_needed: bool = False  # the audit is here: a merge (see `merged`)
+    merged: bool = False
+    kept_local: dict[str, int] = field(default_factory=dict)  # changed only here since the last exchange
+    deleted: dict[str, int] = field(default_factory=dict)  # deleted (cases: binned) as the other side did
+    not_resurrected: dict[str, int] = field(default_factory=dict)  # deleted here: the other copy is ignored
     message: str = ""
     audit_id: int | None = None
     note: HandoverNote = field(default_factory=HandoverNote)
@@ -146,7 +170,8 @@ class ImportResult:
         """The CLI's JSON (docs in README: import-audit)."""
         return {"audits": self.audits, "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "conflicts": self.conflicts, "duplicates": self.duplicates, "applied": self.applied,
-                "merge_needed": self.merge_needed, "message": self.message,
+                "merge_needed": self.merge_needed, "kept_local": self.kept_local, "deleted": self.deleted,
+                "not_resurrected": self.not_resurrected, "message": self.message,
                 "handover_note": self.note.as_dict()}
 
 

@@ -24,12 +24,15 @@ from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.report.handover import (
     LEFT_OUT,
+    NATIONAL,
     PACKAGE_FORMAT,
     PACKAGE_FORMAT_VERSION,
     PACKAGE_TABLES,
     TABLES,
+    TOMBSTONES,
     HandoverNote,
 )
+from model.report.handover_sync import record_base, site_id, take_snapshot
 from model.store import migrations
 from model.store.files import fsync_file
 from model.store.package_format import PACKAGE_APPLICATION_ID
@@ -48,8 +51,14 @@ class ExportResult:
     redacted: int
 
 
-def export_audit(db: Database, audit_id: int, path: Path | str, *, handover_note: HandoverNote) -> ExportResult:
+def export_audit(db: Database, audit_id: int, path: Path | str, *, handover_note: HandoverNote,
+                 pack_cycle: int | None = None, pack_cases: bool = False,
+                 remember_base: bool = True) -> ExportResult:
     """Write audit `audit_id` with `handover_note` to the package `path` (replacing one there).
+
+    With `pack_cycle` (a cycle id) the package is a collection pack: the audit, its criteria and
+    that one cycle, with its cases only when `pack_cases` (model.report.collection_pack).
+    `remember_base` records what was sent as the merge base (m017; `db` must be writable).
 
     Raises:
         KnownError: no such audit, or the file cannot be written.
@@ -61,9 +70,15 @@ def export_audit(db: Database, audit_id: int, path: Path | str, *, handover_note
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
-        out = sqlite3.connect(str(partial))
+        out = Database(sqlite3.connect(str(partial)))
         try:
-            counts, redacted = _write(db, Database(out), audit_id, handover_note, {"uid": row[0], "title": row[1]})
+            counts, redacted = _write(db, out, audit_id, handover_note, {"uid": row[0], "title": row[1]})
+            if pack_cycle is not None:
+                counts = _prune_to_cycle(db, out, audit_id, pack_cycle, pack_cases)
+            out.execute("VACUUM")
+            if remember_base:
+                with db.atomic():
+                    record_base(db, take_snapshot(out, int(out.execute("SELECT id FROM audits").fetchone()[0])))
         finally:
             out.close()
         fsync_file(partial)
@@ -86,20 +101,37 @@ def _write(src: Database, out: Database, audit_id: int, note: HandoverNote,
     identifiers = _identifiers(src, audit_id)
     counts: dict[str, int] = {}
     with out.atomic():
-        for copied in TABLES:
+        for copied in (*TABLES, *NATIONAL, TOMBSTONES):
             counts[copied.table] = _copy(src, out, copied.table, copied.where, audit_id)
         _replace_identifying_case_refs(out, identifiers)
         redacted = _scrub(out, identifiers)
         info = {"format": PACKAGE_FORMAT, "format_version": str(PACKAGE_FORMAT_VERSION),
                 "schema_version": str(migrations.schema_version(out)), "audit_uid": audit["uid"],
                 "audit_title": audit["title"], "exported_at": now_iso(), "auditloop_version": __version__,
-                "counts": json.dumps(counts)}
+                "site_id": site_id(src), "counts": json.dumps(counts)}
         out.conn.executemany("INSERT INTO package_info (key, value) VALUES (?, ?)", list(info.items()))
         out.execute("INSERT INTO handover_note (from_name, to_name, handed_over_on, done, next_steps, contacts) "
                     "VALUES (?, ?, ?, ?, ?, ?)", [note.from_name, note.to_name, note.handed_over_on, note.done,
                                                   note.next_steps, note.contacts])
-    out.execute("VACUUM")
     return counts, redacted
+
+
+def _prune_to_cycle(src: Database, out: Database, audit_id: int, cycle_id: int, with_cases: bool) -> dict[str, int]:
+    """A collection pack: only cycle `cycle_id` stays (its cases only `with_cases`); no deletion is passed on."""
+    uuid = src.execute("SELECT uuid FROM cycles WHERE id = ? AND audit_id = ?", [cycle_id, audit_id]).fetchone()
+    if uuid is None:
+        raise KnownError(f"Cycle {cycle_id} is not a cycle of this audit.", hint="Choose a cycle of the audit.")
+    out.execute("PRAGMA foreign_keys = ON")
+    with out.atomic():
+        out.execute("DELETE FROM cycles WHERE uuid IS NOT ?", [uuid[0]])
+        if not with_cases:
+            out.execute("DELETE FROM cases")
+            out.execute("DELETE FROM imports")
+        out.execute("DELETE FROM tombstones")  # the pruning's own; the audit's real ones are copied again
+        _copy(src, out, TOMBSTONES.table, TOMBSTONES.where, audit_id)
+        out.conn.executemany("INSERT OR REPLACE INTO package_info (key, value) VALUES (?, ?)",
+                             [("kind", "collection"), ("cycle_uuid", str(uuid[0]))])
+    return {t: int(out.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]) for t in ("cycles", "criteria", "cases")}
 
 
 def _copy(src: Database, out: Database, table: str, where: str, audit_id: int) -> int:
