@@ -20,8 +20,9 @@ from sqlite_utils import Database
 from model.collect.rederive import rejudge_stored
 from model.core.util import now_iso
 from model.report.handover import TABLES, Copied
+from model.report.handover_cases import insert_cases
 from model.report.handover_merge import INCOMING, MergePlan
-from model.report.handover_sync import Snapshot, record_base
+from model.report.handover_sync import COPIED, Snapshot, key_column, record_base, rows_of
 
 #: Kinds no other record points to: inserted in bulk, their new ids not needed.
 _LEAVES = {"cases", "criterion_changes", "action_deadline_revisions", "action_notes", "chart_annotations",
@@ -34,27 +35,34 @@ _NEVER_UPDATED = {"id", "uuid", "uid", "created_at", "deleted_at", "nhs_number",
 class _Writer:
     """The translation of ids from the package to this file, and the writes."""
 
-    def __init__(self, db: Database, local: Snapshot, incoming: Snapshot, measures: dict[int, int],
-                 collector: str) -> None:
-        self.db, self.local, self.incoming, self.measures, self.collector = db, local, incoming, measures, collector
-        self.ids: dict[str, dict[str, int]] = {
-            kind: {key: int(row[0]) for key, row in table.rows.items()} for kind, table in local.tables.items()
-            if table.columns and table.columns[0] == "id"}
-        self.skipped = 0
+    def __init__(self, db: Database, package: Database, local: Snapshot, incoming: Snapshot,
+                 measures: dict[int, int], collector: str) -> None:
+        self.db, self.package, self.incoming, self.measures = db, package, incoming, measures
+        self.collector = collector
+        self.ids: dict[str, dict[str, int]] = {kind: dict(side.id_of) for kind, side in local.sides.items()}
+        self.skipped = self.renamed = 0
 
     def local_id(self, parent: str, package_id: Any) -> int | None:
         if package_id is None:
             return None
         if parent == "benchmark_measures":
             return self.measures.get(int(package_id))
-        key = self.incoming[parent].ids.get(int(package_id))
+        key = self.incoming[parent].key_of.get(int(package_id))
         return self.ids.get(parent, {}).get(key) if key is not None else None
 
-    def values(self, copied: Copied, key: str) -> dict[str, Any] | None:
-        """The incoming row with local ids, or None when a record it needs is not here."""
-        table = self.incoming[copied.table]
-        values = dict(zip(table.columns, table.rows[key], strict=True))
-        values.pop("id", None)
+    def rows(self, kind: str, keys: list[str]) -> list[tuple[str, dict[str, Any]]]:
+        """(key, the incoming row with local ids) for each record whose linked records are here."""
+        copied, out = COPIED[kind], []
+        for row in rows_of(self.package, self.incoming, kind, keys):
+            key = _key(self.incoming, kind, row)
+            row.pop("id", None)
+            if (values := self._translated(copied, row)) is None:
+                self.skipped += 1
+            else:
+                out.append((key, values))
+        return out
+
+    def _translated(self, copied: Copied, values: dict[str, Any]) -> dict[str, Any] | None:
         for column, parent in copied.parents.items():
             if column in values and values[column] is not None:
                 values[column] = self.local_id(parent, values[column])
@@ -67,48 +75,46 @@ class _Writer:
                 if None in mapped:
                     return None
                 values["answer_criteria"] = ",".join(str(i) for i in mapped)
-            values["collector"] = values.get("collector") or self.collector or None
         return values
 
-    def insert(self, copied: Copied, keys: list[str]) -> None:
-        rows = [(key, v) for key in keys if (v := self.values(copied, key)) is not None]
-        self.skipped += len(keys) - len(rows)
-        if copied.table == "standards":
+    def insert(self, kind: str, keys: list[str]) -> None:
+        if kind == "cases":  # possibly 100,000 of them: inside SQLite
+            if keys:
+                self.renamed += insert_cases(self.db, self.incoming.audit_id, self._package_ids(), only=keys,
+                                             collector=self.collector)
+            return
+        rows = self.rows(kind, keys)
+        if kind == "standards":
             rows = [(k, v) for k, v in rows if not self._known_standard(k)]
+        if kind == "cases":
+            for _k, values in rows:
+                values["collector"] = values.get("collector") or self.collector or None
         if not rows:
             return
-        if copied.table in _LEAVES:
+        if kind in _LEAVES:
             columns = list(rows[0][1])
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            marks = ", ".join("?" * len(columns))
-            self.db.conn.executemany(f'INSERT INTO "{copied.table}" ({quoted}) VALUES ({marks})',
+            quoted, marks = ", ".join(f'"{c}"' for c in columns), ", ".join("?" * len(columns))
+            self.db.conn.executemany(f'INSERT INTO "{kind}" ({quoted}) VALUES ({marks})',
                                      [[v[c] for c in columns] for _k, v in rows])
             return
         for key, values in rows:
-            if copied.table == "cycles":
+            if kind == "cycles":
                 values["number"] = self._free_cycle_number(int(values["audit_id"]), int(values["number"]))
             quoted = ", ".join(f'"{c}"' for c in values)
-            cursor = self.db.execute(f'INSERT INTO "{copied.table}" ({quoted}) VALUES ({", ".join("?" * len(values))})',
+            cursor = self.db.execute(f'INSERT INTO "{kind}" ({quoted}) VALUES ({", ".join("?" * len(values))})',
                                      list(values.values()))
-            self.ids.setdefault(copied.table, {})[key] = int(cursor.lastrowid or 0)
+            self.ids.setdefault(kind, {})[key] = int(cursor.lastrowid or 0)
 
-    def update(self, copied: Copied, keys: list[str]) -> None:
-        for key in keys:
-            values = self.values(copied, key)
-            if values is None:
-                self.skipped += 1
-                continue
-            if copied.table == "cases" and not self.incoming["cases"].named(key).get("collector"):
+    def update(self, kind: str, keys: list[str]) -> None:
+        """Overwrite with the incoming version (its stamp too, so both copies agree on the version)."""
+        for key, values in self.rows(kind, keys):
+            if kind == "cases" and not values.get("collector"):
                 values.pop("collector", None)  # no name on their side: keep ours
-            if copied.table == "report_sections":
-                self.db.execute("UPDATE report_sections SET text = ?, updated_at = ? "
-                                "WHERE cycle_id = ? AND section = ?",
-                                [values["text"], values["updated_at"], values["cycle_id"], values["section"]])
-                continue
             changed = {c: v for c, v in values.items() if c not in _NEVER_UPDATED}
             assignments = ", ".join(f'"{c}" = ?' for c in changed)
-            self.db.execute(f'UPDATE "{copied.table}" SET {assignments} WHERE id = ?',
-                            [*changed.values(), self.ids[copied.table][key]])
+            column = key_column(kind)
+            where, value = (column, key) if column is not None else ("rowid", self.ids[kind][key])
+            self.db.execute(f'UPDATE "{kind}" SET {assignments} WHERE "{where}" = ?', [*changed.values(), value])
 
     def delete(self, kind: str, keys: list[str]) -> None:
         if kind == "cases":
@@ -116,6 +122,11 @@ class _Writer:
                                      [(now_iso(), k) for k in keys])
         elif kind not in ("audits", "standards", "report_sections", "handovers"):
             self.db.conn.executemany(f'DELETE FROM "{kind}" WHERE uuid = ?', [(k,) for k in keys])
+
+    def _package_ids(self) -> dict[str, dict[int, int]]:
+        """Package id -> local id for the records cases point at."""
+        return {kind: {pkg_id: self.ids[kind][key] for pkg_id, key in self.incoming[kind].key_of.items()
+                       if key in self.ids.get(kind, {})} for kind in ("cycles", "imports", "criteria")}
 
     def _known_standard(self, key: str) -> bool:
         row = self.db.execute("SELECT id FROM standards WHERE uid = ?", [key]).fetchone()
@@ -130,24 +141,36 @@ class _Writer:
         return int(self.db.execute("SELECT MAX(number) + 1 FROM cycles WHERE audit_id = ?", [audit_id]).fetchone()[0])
 
 
-def apply_merge(db: Database, local: Snapshot, incoming: Snapshot, plan: MergePlan,
+def _key(snapshot: Snapshot, kind: str, row: dict[str, Any]) -> str:
+    if kind in ("standards", "audits"):
+        return str(row["uid"])
+    if kind == "report_sections":
+        return f"{snapshot['cycles'].key_of.get(int(row['cycle_id']), '?')}/{row['section']}"
+    if kind == "handovers":
+        return f"{row['direction']}/{row['recorded_at']}/{row['from_name']}"
+    return str(row["uuid"])
+
+
+def apply_merge(db: Database, package: Database, local: Snapshot, incoming: Snapshot, plan: MergePlan,
                 decisions: dict[tuple[str, str], str], *, measures: dict[int, int], collector: str) -> dict[str, Any]:
     """Write the plan with every conflict decided; what was taken (for the merge log)."""
-    writer = _Writer(db, local, incoming, measures, collector)
+    writer = _Writer(db, package, local, incoming, measures, collector)
     taken = [c for c in plan.conflicts if decisions[(c.kind, c.uuid)] == INCOMING]
     for copied in TABLES:
         kind = copied.table
-        writer.insert(copied, plan.added.get(kind, []))
-        writer.update(copied, plan.updated.get(kind, []) + [c.uuid for c in taken if c.kind == kind])
+        writer.insert(kind, plan.added.get(kind, []))
+        writer.update(kind, plan.updated.get(kind, []) + [c.uuid for c in taken if c.kind == kind])
     for copied in reversed(TABLES):
         writer.delete(copied.table, plan.deleted.get(copied.table, []))
     rejudged = 0
     for conflict in plan.conflicts:
         if conflict.kind == "criteria" and conflict.reason == "definition":
             rejudged += rejudge_stored(db, writer.ids["criteria"][conflict.uuid]).changed
-    record_base(db, incoming)
-    return {"added": {k: len(v) for k, v in plan.added.items()},
-            "updated": {k: v for k, v in plan.updated.items()},
-            "conflicts_taken_incoming": [c.as_json()["uuid"] for c in taken],
+    record_base(db, incoming, plan.base)
+    db.conn.executemany("INSERT OR REPLACE INTO sync_base (kind, uuid, audit_uid, rev) VALUES ('cases', ?, ?, ?)",
+                        [(uuid, plan.audit_uid, rev) for uuid, rev in plan.case_base])
+    return {"added": {k: len(v) for k, v in plan.added.items()}, "updated": dict(plan.updated),
+            "conflicts_taken_incoming": [c.uuid for c in taken],
             "conflicts_kept_local": [c.uuid for c in plan.conflicts if c not in taken],
-            "deleted": plan.deleted, "answers_rejudged": rejudged, "skipped": writer.skipped}
+            "deleted": plan.deleted, "answers_rejudged": rejudged, "skipped": writer.skipped,
+            "case_refs_renamed": writer.renamed}

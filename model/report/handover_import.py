@@ -28,11 +28,15 @@ from model.benchmark.benchmark_transfer import copy_measures
 from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.report.handover import TABLES, ImportResult, PackageSummary, opened_package
-from model.report.handover_sync import record_base, take_snapshot
+from model.report.handover_cases import attach, detach, insert_cases, package_file
+from model.report.handover_sync import COPIED, record_base, record_case_base, take_snapshot
 from model.store.backups import backup_now
 from model.store.files import store_error
 
 _CHUNK = 500
+#: Tables no other copied row points at: inserted in one batch each.
+_LEAVES = {"cases", "criterion_changes", "action_deadline_revisions", "action_notes", "chart_annotations",
+           "report_sections", "generated_reports", "handovers", "benchmark_links"}
 
 
 def import_audit(db: Database, path: Path | str, *, dry_run: bool = False, data_path: Path | None = None,
@@ -66,11 +70,15 @@ def import_audit(db: Database, path: Path | str, *, dry_run: bool = False, data_
             result.message = (f"{len(result.duplicates)} records of this package are already in your data file "
                               "under another audit. Nothing was changed.")
             return result
-        rows = {c.table: _rows(package, c.table) for c in TABLES}
+        rows = {c.table: _rows(package, c.table) for c in TABLES if c.table != "cases"}
+        rows["cases"] = []  # added inside SQLite (model.report.handover_cases)
+        case_count = int(package.execute("SELECT COUNT(*) FROM cases").fetchone()[0])
         standards = {str(r["uid"]): r for r in rows["standards"]}
         reused = {uid for uid in standards if _standard_id(db, uid) is not None}
         result.unchanged = {"standards": len(reused)} if reused else {}
         result.added = {t: len(r) for t, r in rows.items() if r and t != "standards"}
+        if case_count:
+            result.added["cases"] = case_count
         if len(standards) > len(reused):
             result.added["standards"] = len(standards) - len(reused)
         if dry_run:
@@ -79,15 +87,21 @@ def import_audit(db: Database, path: Path | str, *, dry_run: bool = False, data_
         target = data_path if data_path is not None else _file_of(db)
         if target is not None:
             result.backup = backup_now(db, target, reason="before-import-audit")
+        attach(db, package_file(package))
         try:
             with db.atomic():
                 measures = copy_measures(package, db, [int(r["measure_id"]) for r in rows["benchmark_links"]])
                 ids = _insert_all(db, rows, measures)
+                insert_cases(db, _only_audit(package), ids)
                 record_handover(db, next(iter(ids["audits"].values())), summary, sha256_of(path))
-                record_base(db, take_snapshot(package, _only_audit(package)))
+                record_base(db, take_snapshot(package, _only_audit(package), cases=False))
+                new_audit = next(iter(ids["audits"].values()))
+                record_case_base(db, summary.audits[0]["uid"], COPIED["cases"].where, [new_audit])
                 keep_tombstones(db, package)
         except sqlite3.Error as exc:
             raise store_error(exc, target or path) from exc
+        finally:
+            detach(db)
         new_audit = next(iter(ids["audits"].values()))
         result.audits[0]["id"] = new_audit
         result.audit_id = new_audit
@@ -159,6 +173,8 @@ def _insert_all(db: Database, rows: dict[str, list[dict[str, Any]]], measures: d
     ids["benchmark_measures"] = measures
     for copied in TABLES:
         have = {c.name for c in db[copied.table].columns}
+        batch: list[dict[str, Any]] = []
+        remapped: dict[str, str] = {}
         for row in rows[copied.table]:
             old_id = row.get("id")
             if copied.table == "standards" and (existing := _standard_id(db, str(row["uid"]))) is not None:
@@ -169,12 +185,23 @@ def _insert_all(db: Database, rows: dict[str, list[dict[str, Any]]], measures: d
                 if values.get(column) is not None:
                     values[column] = ids[parent].get(int(values[column]))
             if copied.table == "cases":
-                values["answer_criteria"] = _remapped_list(str(values.get("answer_criteria") or ""), ids["criteria"])
+                packed = str(values.get("answer_criteria") or "")
+                if packed not in remapped:
+                    remapped[packed] = _remapped_list(packed, ids["criteria"])
+                values["answer_criteria"] = remapped[packed]
+            if copied.table in _LEAVES:  # nothing points at these rows: no new id needed
+                batch.append(values)
+                continue
             columns = ", ".join(f'"{c}"' for c in values)
             cursor = db.execute(f'INSERT INTO "{copied.table}" ({columns}) VALUES ({", ".join("?" * len(values))})',
                                 list(values.values()))
             if old_id is not None:
                 ids[copied.table][int(old_id)] = int(cursor.lastrowid or 0)
+        if batch:
+            names = list(batch[0])
+            quoted, marks = ", ".join(f'"{c}"' for c in names), ", ".join("?" * len(names))
+            db.conn.executemany(f'INSERT INTO "{copied.table}" ({quoted}) VALUES ({marks})',
+                                [[v[c] for c in names] for v in batch])
     if len(ids["audits"]) != 1:
         raise KnownError("The package does not hold exactly one audit.", hint="Ask the sender to export it again.")
     return ids

@@ -21,6 +21,7 @@ from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.report.handover import ImportResult, PackageSummary
 from model.report.handover_apply import apply_merge
+from model.report.handover_cases import attach, detach, package_file
 from model.report.handover_merge import INCOMING, LOCAL, ON_CONFLICT, MergePlan, plan_merge
 from model.report.handover_sync import Snapshot, take_snapshot
 from model.store.backups import backup_now
@@ -37,10 +38,10 @@ def merge_package(db: Database, package: Database, summary: PackageSummary, resu
         raise KnownError(f"Unknown conflict rule {on_conflict!r}.", hint="Use stop, keep-local or take-incoming.")
     audit_id = int(result.audits[0]["id"])
     result.merge_needed, result.audit_id = True, audit_id
-    local = take_snapshot(db, audit_id)
+    local = take_snapshot(db, audit_id, cases=False)
     incoming = take_snapshot(package, int(package.execute("SELECT id FROM audits WHERE uid = ?",
-                                                          [local.audit_uid]).fetchone()[0]))
-    plan = plan_merge(db, local, incoming, package)
+                                                          [local.audit_uid]).fetchone()[0]), cases=False)
+    plan = plan_merge(db, local, incoming, package, package_file(package))
     _describe(result, plan)
     chosen = dict(decisions)
     if on_conflict in _POLICY:
@@ -59,11 +60,14 @@ def merge_package(db: Database, package: Database, summary: PackageSummary, resu
         return result
     if backup_to is not None:
         result.backup = backup_now(db, backup_to, reason="before-merge")
+    attach(db, package_file(package))
     try:
         with db.atomic():
             _apply(db, package, summary, local, incoming, plan, chosen, audit_id, merged_by)
     except sqlite3.Error as exc:
         raise store_error(exc, backup_to or summary.path) from exc
+    finally:
+        detach(db)
     result.applied, result.merged = True, True
     result.message = "The package was merged into your copy of the audit."
     return result
@@ -73,11 +77,10 @@ def _apply(db: Database, package: Database, summary: PackageSummary, local: Snap
            plan: MergePlan, chosen: dict[tuple[str, str], str], audit_id: int, merged_by: str | None) -> None:
     from model.report.handover_import import keep_tombstones, record_handover, sha256_of
 
-    links = incoming["benchmark_links"]
-    measure_at = links.columns.index("measure_id")
-    measures = copy_measures(package, db, {int(row[measure_at]) for row in links.rows.values()})
+    measures = copy_measures(package, db, [int(r[0]) for r in package.execute(
+        "SELECT measure_id FROM benchmark_links WHERE audit_id = ?", [incoming.audit_id])])
     collector = summary.note.from_name
-    taken = apply_merge(db, local, incoming, plan, chosen, measures=measures, collector=collector)
+    taken = apply_merge(db, package, local, incoming, plan, chosen, measures=measures, collector=collector)
     sha = sha256_of(summary.path)
     record_handover(db, audit_id, summary, sha)
     keep_tombstones(db, package)
@@ -111,3 +114,4 @@ def merge_log(db: Database, audit_id: int) -> list[dict[str, object]]:
     cursor = db.execute("SELECT * FROM merges WHERE audit_id = ? ORDER BY id DESC", [audit_id])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+

@@ -348,3 +348,20 @@ def test_m017_backfills_uuids_and_deletions_leave_tombstones(tmp_path):
         assert store.db.execute("SELECT kind, uuid, audit_uid FROM tombstones").fetchall() == [("actions", uuid, "a1")]
     finally:
         store.close()
+
+
+def test_two_collectors_numbering_from_one_keep_both_cases(home, tmp_path):
+    cycle = _cycle(home.db, 1, 2)
+    pack = make_collection_pack(home.db, cycle, tmp_path / "pack.auditloop", collector="").path
+    for name in ("bea", "cal"):
+        laptop = _store(tmp_path, name)
+        try:
+            audit_id = int(import_audit(laptop.db, pack).audit_id or 0)
+            _collect(laptop.db, _cycle(laptop.db, audit_id, 2), ["X1"], patient=f"pk-{name}")
+            path = _send(laptop.db, audit_id, tmp_path / f"{name}.auditloop", sender=name)
+        finally:
+            laptop.close()
+        assert import_audit(home.db, path).applied
+    rows = home.db.execute("SELECT case_ref, collector FROM cases WHERE cycle_id = ? AND case_ref LIKE 'X1%' "
+                           "ORDER BY case_ref", [cycle]).fetchall()
+    assert rows == [("X1", "bea"), ("X1-2", "cal")]

@@ -2,10 +2,15 @@
 
 - `imports` and `benchmark_links` get a `uuid` like m016's tables (backfilled, unique, an
   insert trigger fills a NULL one), so spreadsheet-import records and national links travel.
+- `rev` on every record that travels: a random stamp an AFTER UPDATE trigger renews on every
+  change, whoever makes it (code that sets `rev` itself, as a merge writing the other copy's
+  version does, keeps its value). NULL is the version a record was inserted with; existing rows
+  get a stamp now. The stamp travels with the record, so two copies of the same version agree.
 - `sync_base`: the merge base. For every record of an audit that left or entered this file in
-  a package, the content hash it had then (`kind` is the table, `uuid` the record's; audits use
-  their `uid`). A later merge compares the local hash and the incoming one with it: changed
-  only on the incoming side (take it), only here (keep it), or on both sides (a conflict).
+  a package, the stamp it had then (`kind` is the table, `uuid` the record's; audits use their
+  `uid`, report texts cycle uuid/section). A later merge compares the local stamp and the
+  incoming one with it: changed only on the incoming side (take it), only here (keep it), or on
+  both sides (a conflict).
 - `tombstones`: every record with a uuid that is deleted from this file (for good; binned cases
   keep their row with `deleted_at`) leaves its kind and uuid, written by AFTER DELETE triggers
   whatever code deletes it, so a merge never brings it back. `audit_uid` is NULL when the row
@@ -22,6 +27,11 @@ import uuid
 from sqlite_utils import Database
 
 NEW_UUID_SQL = "lower(hex(randomblob(16)))"
+NEW_REV_SQL = "lower(hex(randomblob(8)))"
+#: The tables whose records travel in a package and carry a `rev` stamp.
+STAMPED = ("audits", "cycles", "criteria", "criterion_changes", "imports", "cases", "recommendations", "actions",
+           "action_deadline_revisions", "action_notes", "chart_annotations", "report_sections", "generated_reports",
+           "benchmark_links")
 
 #: How to reach the audit's uid from a deleted row (OLD.*), per table with a uuid.
 _AUDIT_OF = {
@@ -46,7 +56,7 @@ CREATE TABLE sync_base (
     kind TEXT NOT NULL,
     uuid TEXT NOT NULL,
     audit_uid TEXT NOT NULL,
-    hash TEXT NOT NULL,
+    rev TEXT NOT NULL,
     PRIMARY KEY (kind, uuid)
 ) WITHOUT ROWID;
 CREATE INDEX sync_base_audit ON sync_base(audit_uid, kind);
@@ -91,6 +101,15 @@ def migrate(db: Database) -> None:
     """uuids on imports and benchmark links; the merge base, tombstones, the merge log, the site id."""
     for table in ("imports", "benchmark_links"):
         _add_uuid(db, table)
+    for table in STAMPED:
+        db.execute(f"ALTER TABLE {table} ADD COLUMN rev TEXT")
+        db.execute(f"UPDATE {table} SET rev = {NEW_REV_SQL}")
+        db.execute(f"""
+            CREATE TRIGGER {table}_new_rev AFTER UPDATE ON {table} FOR EACH ROW WHEN NEW.rev IS OLD.rev
+            BEGIN
+                UPDATE {table} SET rev = {NEW_REV_SQL} WHERE rowid = NEW.rowid;
+            END
+        """)
     for statement in TABLES_SQL.split(";"):
         db.execute(statement)
     for table, audit_sql in _AUDIT_OF.items():
