@@ -161,17 +161,27 @@ class ImportResult:
     kept_local: dict[str, int] = field(default_factory=dict)  # changed only here since the last exchange
     deleted: dict[str, int] = field(default_factory=dict)  # deleted (cases: binned) as the other side did
     not_resurrected: dict[str, int] = field(default_factory=dict)  # deleted here: the other copy is ignored
+    key_available: bool | None = None  # the audit's pseudonymisation key is beside the data file (None: unknown)
     message: str = ""
     audit_id: int | None = None
     note: HandoverNote = field(default_factory=HandoverNote)
     backup: Path | None = None
+
+    def key_note(self) -> str:
+        """What the receiver must know when the audit's key did not come (re-identification unavailable)."""
+        if self.key_available is not False:
+            return ""
+        return ("The pseudonymisation key is not in this data file: you see every case, but a patient cannot be "
+                "re-identified, and NHS numbers you enter will not link to the patients already in the audit. "
+                "Ask the sender for File > Export key… (and its passphrase, by phone), then use File > Import key….")
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's JSON (docs in README: import-audit)."""
         return {"audits": self.audits, "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "conflicts": self.conflicts, "duplicates": self.duplicates, "applied": self.applied,
                 "merge_needed": self.merge_needed, "kept_local": self.kept_local, "deleted": self.deleted,
-                "not_resurrected": self.not_resurrected, "message": self.message,
+                "not_resurrected": self.not_resurrected, "key_available": self.key_available,
+                "message": self.message,
                 "handover_note": self.note.as_dict()}
 
 

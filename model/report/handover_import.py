@@ -25,6 +25,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from model.benchmark.benchmark_transfer import copy_measures
+from model.collect.key_transfer import key_available
 from model.core.errors import KnownError
 from model.core.util import now_iso
 from model.report.handover import TABLES, ImportResult, PackageSummary, opened_package
@@ -54,6 +55,16 @@ def import_audit(db: Database, path: Path | str, *, dry_run: bool = False, data_
         KnownError: the file is not a package, is from a newer AuditLoop, or cannot be added.
     """
     path = Path(path)
+    result = _import(db, path, dry_run=dry_run, data_path=data_path, on_conflict=on_conflict, decisions=decisions,
+                     merged_by=merged_by)
+    where = data_path if data_path is not None else _file_of(db)
+    if where is not None and result.audits:
+        result.key_available = key_available(where, str(result.audits[0]["uid"]))
+    return result
+
+
+def _import(db: Database, path: Path, *, dry_run: bool, data_path: Path | None, on_conflict: str,
+            decisions: dict[tuple[str, str], str] | None, merged_by: str | None) -> ImportResult:
     with opened_package(path) as (package, summary):
         result = ImportResult(audits=[dict(a, status="new", id=None) for a in summary.audits], note=summary.note)
         present = [a for a in result.audits if _audit_id(db, str(a["uid"])) is not None]
