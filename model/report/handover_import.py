@@ -121,6 +121,11 @@ def _import(db: Database, path: Path, *, dry_run: bool, data_path: Path | None, 
         return result
 
 
+def present_audit_id(db: Database, uid: str) -> int | None:
+    """The id of the audit with this uid in `db` (even in the bin), or None: an import of it is a merge."""
+    return _audit_id(db, uid)
+
+
 def _audit_id(db: Database, uid: str) -> int | None:
     row = db.execute("SELECT id FROM audits WHERE uid = ?", [uid]).fetchone()
     return int(row[0]) if row else None

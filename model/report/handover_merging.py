@@ -52,11 +52,11 @@ def merge_package(db: Database, package: Database, summary: PackageSummary, resu
         result.message = (f"{len(open_conflicts)} record(s) changed on both sides (or a criterion defined "
                           "differently) must be resolved first. Nothing was changed.")
         return result
-    if dry_run:
-        result.message = "Dry run: nothing was changed."
-        return result
     if not (plan.added or plan.updated or plan.deleted or plan.conflicts):
         result.message = "Your copy already holds everything in this package. Nothing was changed."
+        return result
+    if dry_run:
+        result.message = "Dry run: nothing was changed."
         return result
     if backup_to is not None:
         result.backup = backup_now(db, backup_to, reason="before-merge")

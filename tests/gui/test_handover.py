@@ -57,7 +57,7 @@ def test_export_then_import_shows_the_handover_note_first(qtbot, ctx, dialog_log
         tasks.wait_for_all(10_000)
         dialog_log.calls.clear()
         other.import_audit_action.trigger()  # the same audit again: a merge with nothing new; nothing changes
-        qtbot.waitUntil(lambda: "warn" in dialog_log.kinds(), timeout=20_000)
+        qtbot.waitUntil(lambda: "inform" in dialog_log.kinds(), timeout=20_000)
         assert "already holds everything" in dialog_log.calls[-1][2]
         assert receiver.store.db.execute("SELECT COUNT(*) FROM audits").fetchone() == (1,)
         other.close()
