@@ -67,7 +67,7 @@ class MergeReviewDialog(QDialog):
                        "changes until you apply; a backup of your data file is taken first.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        layout.addWidget(self._counts_table(), 1)
+        layout.addWidget(self._counts_table(), 2)
         duplicates = result.get("duplicates", [])
         if duplicates:
             note = QLabel(f"{len(duplicates)} new case(s) have the same patient and case date as a case you "
@@ -97,6 +97,7 @@ class MergeReviewDialog(QDialog):
                 item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 table.setItem(row, col, item)
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)  # a compact summary
         table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         keyboard.tab_leaves(table)
@@ -116,6 +117,7 @@ class MergeReviewDialog(QDialog):
         splitter = QSplitter(Qt.Horizontal)
         self.conflict_list = QListWidget()
         self.conflict_list.setAccessibleName("Conflicts")
+        self.conflict_list.setWordWrap(True)
         for conflict in self.conflicts:
             item = QListWidgetItem(self._conflict_title(conflict))
             item.setData(Qt.UserRole, (conflict["kind"], conflict["uuid"]))
@@ -146,7 +148,7 @@ class MergeReviewDialog(QDialog):
         choice.addStretch(1)
         side_layout.addLayout(choice)
         splitter.addWidget(side)
-        splitter.setSizes([300, 700])
+        splitter.setSizes([380, 620])
         layout.addWidget(splitter, 1)
         panel.setVisible(bool(self.conflicts))
         return panel
@@ -196,7 +198,8 @@ class MergeReviewDialog(QDialog):
             return
         self.fields.setRowCount(len(conflict["fields"]))
         for row, name in enumerate(conflict["fields"]):
-            texts = (name, _text(conflict["local"].get(name)), _text(conflict["incoming"].get(name)))
+            label = name.removesuffix("_json").replace("_", " ").capitalize()
+            texts = (label, _text(conflict["local"].get(name)), _text(conflict["incoming"].get(name)))
             for col, text in enumerate(texts):
                 self.fields.setItem(row, col, QTableWidgetItem(text))
         self.fields.resizeRowsToContents()

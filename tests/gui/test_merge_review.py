@@ -51,7 +51,7 @@ def test_the_review_shows_each_conflict_side_by_side_and_applies_only_when_decid
     dialog.show()
     assert a11y.unnamed_controls(dialog) == []
     assert dialog.conflict_list.count() == 1 and not dialog.apply_button.isEnabled()
-    assert dialog.fields.item(0, 0).text() == "text"
+    assert dialog.fields.item(0, 0).text() == "Text"
     assert (dialog.fields.item(0, 1).text(), dialog.fields.item(0, 2).text()) == ("Our teaching plan",
                                                                                  "Their teaching plan")
     assert dialog.counts_table.rowCount() >= 2  # audits (updated) and the rest (unchanged)
