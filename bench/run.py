@@ -5,7 +5,7 @@
 Each line is `name: value` (see FORMAT below); tests check the format, never the timings.
 Start-up: launch → first paint of the main window on the demo data, against a bare
 PySide6 hello-window (goal ≤ 1.2×), and launch → the register filled from the data file.
-Later sections add import, results and chart timings.
+Later sections add import, results and chart timings, and the handover package (bench/handover.py).
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio", "startup.
           "results.answers", "results.model_s", "results.spc_draw_s",
           "excel_import.cases", "excel_import.raw_calamine_s", "excel_import.end_to_end_ratio",
           "excel_import.read_ratio", "excel_import.peak_mib", "excel_import.read_excel_s",
-          "excel_import.end_to_end_vs_read_excel")
+          "excel_import.end_to_end_vs_read_excel",
+          "handover.cases", "handover.vacuum_into_s", "handover.export_ratio", "handover.import_ratio",
+          "handover.merge_ratio")
 
 
 def _launch_ms(cmd: list[str], env: dict[str, str], event: str = "first-paint") -> float:
@@ -164,7 +166,15 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "benchmark_import": bench_benchmark_import,
     "results": bench_results,
     "excel_import": lambda args: _excel_import(args),
+    "handover": lambda args: _handover(args),
 }
+
+
+def _handover(args: argparse.Namespace) -> dict[str, float]:
+    """Export / import of 100,000 cases and a 1,000-case merge, against VACUUM INTO (goals ≤ 3×, ≤ 5×)."""
+    from handover import bench_handover
+
+    return bench_handover(args.quick, 1 if args.quick else 3)
 
 
 def _excel_import(args: argparse.Namespace) -> dict[str, float]:

@@ -2,21 +2,24 @@
 
 Resident doctors rotate every 4–12 months (DOMAIN.md §1): the audit must travel as one file.
 A package is an SQLite database (model.store.package_format) holding the data file's schema at
-the version that wrote it, the rows of one audit (cycles, criteria, cases, recommendations,
-actions with their revisions and notes, chart annotations, report texts, earlier handovers),
-the standards it used, `package_info` (format, schema version, audit, when) and
-`handover_note` (what is done, what is next, contacts, from whom, to whom, the date).
+the version that wrote it, the rows of one audit (cycles, criteria, spreadsheet-import records,
+cases including binned ones, recommendations, actions with their revisions and notes, chart
+annotations, report texts, earlier handovers, national benchmark links), the standards it used,
+the national values its links use (NATIONAL), its tombstones (deletions to pass on),
+`package_info` (format, schema version, audit, sending site, when) and `handover_note` (what
+is done, what is next, contacts, from whom, to whom, the date).
 
 Information governance (DOMAIN.md §10): NHS and hospital numbers are never copied, even for an
 audit that keeps identifiers; cases keep only their patient_key (the HMAC pseudonym). The
 pseudonymisation key stays in `<data file>.keys/` and is never in a package. Free text that
-holds an NHS-number-shaped value or one of the audit's identifiers is redacted. Spreadsheet
-imports (file names, column mappings) and national benchmark links stay behind.
+holds an NHS-number-shaped value or one of the audit's identifiers is redacted.
 
 Here: the shapes (HandoverNote, PackageSummary, ImportResult), what is copied (TABLES) and
 reading a package (`read_package`, `opened_package`), which refuses anything else with a plain
 KnownError; an older package is migrated in a temporary copy, never in place.
-Writing: model.report.handover_export; adding to a data file: model.report.handover_import.
+Writing: model.report.handover_export; adding to a data file: model.report.handover_import;
+merging into the copy a data file holds: model.report.handover_merge (the plan) and
+model.report.handover_merging (applying it).
 """
 
 from __future__ import annotations
