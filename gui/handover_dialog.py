@@ -162,9 +162,8 @@ def _export_task(_progress: object, store: Any, audit_id: int, path: Path, note:
 def import_audit_flow(window: MainWindow, path: Path | None = None) -> None:
     """Import audit… (or a dropped file): a new audit is added and its handover note shown first; an
     audit already here is merged after the merge review (gui/merge_review.py)."""
+    from gui.tasks import default_error, run_task
     from model.core.errors import KnownError
-    from model.report.handover import read_package
-    from model.report.handover_import import present_audit_id
 
     if not window.flush():
         return
@@ -173,11 +172,28 @@ def import_audit_flow(window: MainWindow, path: Path | None = None) -> None:
         if not name:
             return
         path = Path(name)
-    try:
-        summary = read_package(path)
-    except KnownError as exc:
-        dialogs.show_known_error(window, exc, "Import audit")
-        return
+
+    def refused(exc: BaseException) -> None:
+        if isinstance(exc, KnownError):
+            dialogs.show_known_error(window, exc, "Import audit")
+        else:
+            default_error(window, exc)
+
+    chosen = path
+    run_task(window, _read_task, chosen, on_success=lambda summary: _import_read(window, chosen, summary),
+             on_error=refused, title="Checking the file…")
+
+
+def _read_task(_progress: object, path: Path) -> Any:
+    from model.report.handover import read_package
+
+    return read_package(path)  # checked, and upgraded in a temporary copy when older
+
+
+def _import_read(window: MainWindow, path: Path, summary: Any) -> None:
+    """The package is readable: merge it when its audit is here, else ask and add it."""
+    from model.report.handover_import import present_audit_id
+
     titles = ", ".join(str(a["title"]) for a in summary.audits)
     if any(present_audit_id(window.ctx.store.db, str(a["uid"])) is not None for a in summary.audits):
         _merge_flow(window, path, titles)

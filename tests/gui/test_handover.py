@@ -70,6 +70,7 @@ def test_import_of_a_data_file_says_what_it_is(qtbot, ctx, dialog_log):
     window = _window(qtbot, ctx)
     dialog_log.open_path = str(ctx.store.path)
     window.import_audit_action.trigger()
+    qtbot.waitUntil(lambda: "error" in dialog_log.kinds(), timeout=20_000)  # the file is checked off the GUI thread
     assert dialog_log.kinds() == ["open_file", "error"]
     assert "AuditLoop data file" in dialog_log.calls[-1][2]
 
