@@ -176,3 +176,10 @@ def test_import_audit_merges_and_stops_on_conflicts(tmp_path):
     assert conn.execute("SELECT text FROM actions WHERE id = (SELECT MIN(id) FROM actions)").fetchone() == ("theirs",)
     assert conn.execute("SELECT COUNT(*) FROM merges").fetchone() == (1,)
     conn.close()
+    pack = tmp_path / "pack.auditloop"
+    assert run("export-audit", "1", "--out", str(pack), "--db", str(data), "--pack-cycle", "2").returncode == 0
+    conn = sqlite3.connect(pack)
+    assert conn.execute("SELECT COUNT(*), MIN(number) FROM cycles").fetchone() == (1, 2)
+    assert conn.execute("SELECT COUNT(*) FROM cases").fetchone() == (0,)
+    conn.close()
+    assert run("export-audit", "1", "--out", str(pack), "--db", str(data), "--pack-cycle", "9").returncode == 2
