@@ -365,3 +365,27 @@ def test_two_collectors_numbering_from_one_keep_both_cases(home, tmp_path):
     rows = home.db.execute("SELECT case_ref, collector FROM cases WHERE cycle_id = ? AND case_ref LIKE 'X1%' "
                            "ORDER BY case_ref", [cycle]).fetchall()
     assert rows == [("X1", "bea"), ("X1-2", "cal")]
+
+
+def test_copies_that_parted_before_stamps_merge_by_content(home, tmp_path):
+    """Two copies exchanged before m017: stamps backfilled at random, no merge base. Equal records
+    are unchanged; a record that differs is a conflict (no base tells which side changed it)."""
+    from model.store.migrations.m017_merge_base import STAMPED
+
+    path = _send(home.db, 1, tmp_path / "a.auditloop")
+    other = _store(tmp_path, "other")
+    try:
+        audit_id = int(import_audit(other.db, path).audit_id or 0)
+        other.db.execute("UPDATE audits SET aim = 'Their aim' WHERE id = ?", [audit_id])
+        for db in (home.db, other.db):
+            db.execute("DELETE FROM sync_base")
+            for table in STAMPED:
+                db.execute(f"UPDATE {table} SET rev = lower(hex(randomblob(8)))")
+        back = _send(other.db, audit_id, tmp_path / "back.auditloop")
+    finally:
+        other.close()
+    home.db.execute("DELETE FROM sync_base")  # the export above was the first exchange of these stamps
+    result = import_audit(home.db, back, dry_run=True)
+    assert [(c["kind"], c["fields"], c["reason"]) for c in result.conflicts] == [("audits", ["aim"], "no_base")]
+    assert result.added == {"handovers": 1}  # the note their copy received, now in the history here
+    assert result.updated == {} and result.unchanged["cases"] > 0
