@@ -120,7 +120,7 @@ def _audit_to_export(window: MainWindow) -> tuple[int, str] | None:
 def export_audit_flow(window: MainWindow) -> None:
     """Export audit…: the audit, the handover note, the file; the package written in the background.
 
-    On the writer thread: what was sent is recorded as the merge base (m017).
+    On the writer thread: what was sent is recorded as the merge base (m020).
     """
     if not window.flush():
         return

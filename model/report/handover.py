@@ -93,7 +93,7 @@ NATIONAL: tuple[Copied, ...] = (
     Copied("benchmark_columns", f"measure_id IN ({_LINKED_MEASURES})"),
 )
 
-#: Deletions the package passes on (m017): the other copy must not bring these records back.
+#: Deletions the package passes on (m020): the other copy must not bring these records back.
 TOMBSTONES = Copied("tombstones", "audit_uid = (SELECT uid FROM audits WHERE id = ?)")
 
 #: Columns never copied into a package (identifiers).

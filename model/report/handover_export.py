@@ -62,7 +62,7 @@ def export_audit(db: Database, audit_id: int, path: Path | str, *, handover_note
 
     With `pack_cycle` (a cycle id) the package is a collection pack: the audit, its criteria and
     that one cycle, with its cases only when `pack_cases` (model.report.collection_pack).
-    `remember_base` records what was sent as the merge base (m017; `db` must be writable).
+    `remember_base` records what was sent as the merge base (m020; `db` must be writable).
 
     Raises:
         KnownError: no such audit, or the file cannot be written.

@@ -12,7 +12,7 @@ When the audit is already in the data file (same uid) the package is merged into
 unresolved (`on_conflict="stop"` and no decision for them) nothing changes and the result lists
 them; otherwise everything is applied in one transaction after the backup, logged in `merges`.
 When any record's uuid is already present under another audit the import is refused, listing
-them as duplicates. The merge base (m017) is recorded after every import or merge.
+them as duplicates. The merge base (m020) is recorded after every import or merge.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What one copy of an audit holds, record by record, and the merge base (migration m017).
+"""What one copy of an audit holds, record by record, and the merge base (migration m020).
 
 A `Snapshot` lists every record of one audit (model.report.handover.TABLES) in a data file or
 a package: its key, which means the same in every file (its `uuid`; `uid` for audits and
@@ -167,7 +167,7 @@ def record_base(db: Database, snapshot: Snapshot, known: dict[str, dict[str, str
 
 
 def tombstoned(db: Database, kind: str, keys: Iterable[str]) -> set[str]:
-    """Which of `keys` were deleted from this file for good (m017's tombstones)."""
+    """Which of `keys` were deleted from this file for good (m020's tombstones)."""
     keys = list(keys)
     found: set[str] = set()
     for start in range(0, len(keys), _CHUNK):
@@ -179,7 +179,7 @@ def tombstoned(db: Database, kind: str, keys: Iterable[str]) -> set[str]:
 
 
 def site_id(db: Database) -> str:
-    """The random id of this data file (m017)."""
+    """The random id of this data file (m020)."""
     row = db.execute("SELECT site_id FROM site LIMIT 1").fetchone()
     return str(row[0]) if row else ""
 

@@ -318,7 +318,7 @@ def test_national_values_imports_and_binned_cases_travel(home, tmp_path):
         other.close()
 
 
-def test_m017_backfills_uuids_and_deletions_leave_tombstones(tmp_path):
+def test_m020_backfills_uuids_and_deletions_leave_tombstones(tmp_path):
     import importlib
 
     from sqlite_utils.migrations import Migrations
@@ -329,7 +329,7 @@ def test_m017_backfills_uuids_and_deletions_leave_tombstones(tmp_path):
     db = Database(path)
     old = Migrations(migrations.MIGRATION_SET)
     names = migrations.known_names()
-    for name in names[:names.index("m017_merge_base")]:
+    for name in names[:names.index("m020_merge_base")]:
         old(name=name)(importlib.import_module(f"model.store.migrations.{name}").migrate)
     old.apply(db)
     stamp = {"created_at": "2026-01-01", "updated_at": "2026-01-01"}
@@ -368,9 +368,9 @@ def test_two_collectors_numbering_from_one_keep_both_cases(home, tmp_path):
 
 
 def test_copies_that_parted_before_stamps_merge_by_content(home, tmp_path):
-    """Two copies exchanged before m017: stamps backfilled at random, no merge base. Equal records
+    """Two copies exchanged before m020: stamps backfilled at random, no merge base. Equal records
     are unchanged; a record that differs is a conflict (no base tells which side changed it)."""
-    from model.store.migrations.m017_merge_base import STAMPED
+    from model.store.migrations.m020_merge_base import STAMPED
 
     path = _send(home.db, 1, tmp_path / "a.auditloop")
     other = _store(tmp_path, "other")
