@@ -7,7 +7,8 @@ Start-up: launch → first paint of the main window on the demo data, against a 
 PySide6 hello-window (goal ≤ 1.2×), and launch → the register filled from the data file.
 Later sections add import, results and chart timings; `department` times the dashboard,
 the reminders and the register on a generated file of 1,000 audits (bench/department.py); `report`
-the demo audit's full report: Word and PDF each against the floor both pay, drawing its charts.
+the demo audit's full report: Word and PDF each against the floor both pay, drawing its charts; `handover`
+the handover package (bench/handover.py).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ FORMAT = ("startup.hello_ms", "startup.auditloop_ms", "startup.ratio", "startup.
           "department.register_ready_ratio",
           "report.build_s", "report.charts_png_s", "report.charts_pdf_s", "report.docx_s", "report.pdf_s",
           "report.docx_ratio", "report.pdf_ratio",
-          "reader.cases", "reader.raw_calamine_s", "reader.ratio", "reader.wide_columns", "reader.wide_analyse_s")
-
+          "reader.cases", "reader.raw_calamine_s", "reader.ratio", "reader.wide_columns", "reader.wide_analyse_s",
+          "handover.cases", "handover.vacuum_into_s", "handover.export_ratio", "handover.import_ratio",
+          "handover.merge_ratio")
 
 
 def _launch_ms(cmd: list[str], env: dict[str, str], event: str = "first-paint") -> float:
@@ -241,7 +243,15 @@ SECTIONS: dict[str, Callable[[argparse.Namespace], dict[str, float]]] = {
     "department": lambda args: _department(args),
     "report": bench_report,
     "reader": bench_reader,
+    "handover": lambda args: _handover(args),
 }
+
+
+def _handover(args: argparse.Namespace) -> dict[str, float]:
+    """Export / import of 100,000 cases and a 1,000-case merge, against VACUUM INTO (goals ≤ 3×, ≤ 5×)."""
+    from handover import bench_handover
+
+    return bench_handover(args.quick, 1 if args.quick else 3)
 
 
 def _excel_import(args: argparse.Namespace) -> dict[str, float]:

@@ -1,5 +1,6 @@
 """`export-audit AUDIT --out FILE [--db FILE] [--from NAME] [--to NAME] [--done TEXT] [--next TEXT]
-[--contacts TEXT] [--date YYYY-MM-DD]`: write one audit, with a handover note, as an audit package.
+[--contacts TEXT] [--date YYYY-MM-DD] [--pack-cycle N [--with-cases]]`: write one audit, with a
+handover note, as an audit package; with --pack-cycle, a collection pack of cycle number N.
 
 AUDIT is the audit's id, registration number or exact title. The package (`.auditloop`) holds
 no NHS or hospital numbers and never the pseudonymisation key (model.report.handover).
@@ -31,6 +32,8 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--next", dest="next_steps", default="", help="what is next")
     parser.add_argument("--contacts", default="", help="people to ask (audit office, supervisor)")
     parser.add_argument("--date", default=date.today().isoformat(), help="the handover date (default: today)")
+    parser.add_argument("--pack-cycle", type=int, help="a collection pack of this cycle number only")
+    parser.add_argument("--with-cases", action="store_true", help="the pack holds the cases collected so far")
     try:
         opts = parser.parse_args(list(argv))
     except SystemExit as exc:
@@ -46,7 +49,16 @@ def main(argv: Sequence[str]) -> int:
         store = open_store(opts.db or default_data_file())
         try:
             audit = resolve_audit(store.db, opts.audit)
-            done = export_audit(store.db, int(audit.id or 0), opts.out, handover_note=note)
+            cycle = None
+            if opts.pack_cycle is not None:
+                from model.plan.cycles import list_cycles
+
+                cycle = next((c.id for c in list_cycles(store.db, int(audit.id or 0)) if c.number == opts.pack_cycle),
+                             None)
+                if cycle is None:
+                    raise KnownError(f"{audit.title} has no cycle {opts.pack_cycle}.", hint="Give a cycle number.")
+            done = export_audit(store.db, int(audit.id or 0), opts.out, handover_note=note, pack_cycle=cycle,
+                                pack_cases=opts.with_cases)
         finally:
             store.close()
     except KnownError as exc:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui import dialogs
+from gui.tasks import run_write_task
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
@@ -117,9 +118,10 @@ def _audit_to_export(window: MainWindow) -> tuple[int, str] | None:
 
 
 def export_audit_flow(window: MainWindow) -> None:
-    """Export audit…: the audit, the handover note, the file; the package written in the background."""
-    from gui.tasks import run_task
+    """Export audit…: the audit, the handover note, the file; the package written in the background.
 
+    On the writer thread: what was sent is recorded as the merge base (m020).
+    """
     if not window.flush():
         return
     chosen = _audit_to_export(window)
@@ -143,7 +145,8 @@ def export_audit_flow(window: MainWindow) -> None:
                        f"{title}\n\nWritten to {result.path} ({summary_counts(result.counts)}).\n"
                        "Give this one file to the next doctor: they use File > Import audit….")
 
-    run_task(window, _export_task, window.ctx.store, audit_id, path, note, on_success=done, title="Exporting…")
+    run_write_task(window, _export_task, window.ctx.store, audit_id, path, note, on_success=done,
+                   title="Exporting…")
 
 
 def _export_task(_progress: object, store: Any, audit_id: int, path: Path, note: HandoverNote) -> Any:
@@ -151,28 +154,50 @@ def _export_task(_progress: object, store: Any, audit_id: int, path: Path, note:
 
     db = store.connect()
     try:
-        return export_audit(db, audit_id, path, handover_note=note)
+        return export_audit(db, audit_id, path, handover_note=note, remember_base=not store.read_only)
     finally:
         db.close()
 
 
-def import_audit_flow(window: MainWindow) -> None:
-    """Import audit…: the file, what it holds, then the audit added and its handover note shown first."""
-    from gui.tasks import run_write_task
+def import_audit_flow(window: MainWindow, path: Path | None = None) -> None:
+    """Import audit… (or a dropped file): a new audit is added and its handover note shown first; an
+    audit already here is merged after the merge review (gui/merge_review.py)."""
+    from gui.tasks import default_error, run_task
     from model.core.errors import KnownError
-    from model.report.handover import read_package
 
     if not window.flush():
         return
-    name = dialogs.open_file(window, "Import audit", PACKAGE_FILTER, str(window.ctx.store.path.parent))
-    if not name:
-        return
-    try:
-        summary = read_package(Path(name))
-    except KnownError as exc:
-        dialogs.show_known_error(window, exc, "Import audit")
-        return
+    if path is None:
+        name = dialogs.open_file(window, "Import audit", PACKAGE_FILTER, str(window.ctx.store.path.parent))
+        if not name:
+            return
+        path = Path(name)
+
+    def refused(exc: BaseException) -> None:
+        if isinstance(exc, KnownError):
+            dialogs.show_known_error(window, exc, "Import audit")
+        else:
+            default_error(window, exc)
+
+    chosen = path
+    run_task(window, _read_task, chosen, on_success=lambda summary: _import_read(window, chosen, summary),
+             on_error=refused, title="Checking the file…")
+
+
+def _read_task(_progress: object, path: Path) -> Any:
+    from model.report.handover import read_package
+
+    return read_package(path)  # checked, and upgraded in a temporary copy when older
+
+
+def _import_read(window: MainWindow, path: Path, summary: Any) -> None:
+    """The package is readable: merge it when its audit is here, else ask and add it."""
+    from model.report.handover_import import present_audit_id
+
     titles = ", ".join(str(a["title"]) for a in summary.audits)
+    if any(present_audit_id(window.ctx.store.db, str(a["uid"])) is not None for a in summary.audits):
+        _merge_flow(window, path, titles)
+        return
     counts = summary.counts
     if not dialogs.ask(window, "Import audit",
                        f"Add “{titles}” to this data file?\n\n{counts.get('cycles', 0)} cycles, "
@@ -185,17 +210,82 @@ def import_audit_flow(window: MainWindow) -> None:
             dialogs.warn(window, "Import audit", result.message)
             return
         window.register.reload()
-        dialogs.inform(window, f"Handover note — {titles}", result.note.as_text())
+        dialogs.inform(window, f"Handover note — {titles}", "\n\n".join(
+            t for t in (result.note.as_text(), result.key_note()) if t))
         window.open_audit(int(result.audit_id))
 
-    run_write_task(window, _import_task, window.ctx.store, Path(name), on_success=done, title="Importing…")
+    run_write_task(window, _import_task, window.ctx.store, path, None, on_success=done, title="Importing…")
 
 
-def _import_task(_progress: object, store: Any, path: Path) -> Any:
+def _merge_flow(window: MainWindow, path: Path, titles: str) -> None:
+    """The package's audit is here: plan the merge (read-only), review it, then apply it on the writer."""
+    from gui.merge_review import review_merge
+    from gui.tasks import run_task
+
+    def planned(result: Any) -> None:
+        plan = result.as_json()
+        if not (plan["added"] or plan["updated"] or plan["deleted"] or plan["conflicts"]):
+            dialogs.inform(window, "Import audit", result.message)
+            return
+        decisions = review_merge(window, plan, path.name)
+        if decisions is None:
+            return
+        run_write_task(window, _import_task, window.ctx.store, path, decisions, on_success=merged,
+                       title="Merging…")
+
+    def merged(result: Any) -> None:
+        if not result.applied:
+            dialogs.warn(window, "Merge", result.message)
+            return
+        window.register.reload()
+        parts = [f"{n} {kind.replace('_', ' ')}" for kind, n in result.added.items()]
+        text = (f"{titles}: merged from {path.name}.\nAdded: {', '.join(parts) or 'nothing'}; updated: "
+                f"{sum(result.updated.values())}; conflicts resolved: {len(result.conflicts)}. "
+                f"A backup was taken first ({result.backup.name if result.backup else 'none'}).")
+        dialogs.inform(window, "Merge applied", "\n\n".join(t for t in (text, result.key_note()) if t))
+        window.open_audit(int(result.audit_id))
+
+    run_task(window, _plan_task, window.ctx.store, path, on_success=planned, title="Comparing the copies…")
+
+
+def _plan_task(_progress: object, store: Any, path: Path) -> Any:
     from model.report.handover_import import import_audit
 
     db = store.connect()
     try:
-        return import_audit(db, path, data_path=store.path)
+        return import_audit(db, path, dry_run=True, data_path=store.path)
     finally:
         db.close()
+
+
+def _import_task(_progress: object, store: Any, path: Path, decisions: dict[tuple[str, str], str] | None) -> Any:
+    from model.report.handover_import import import_audit
+
+    db = store.connect()
+    try:
+        return import_audit(db, path, data_path=store.path, decisions=decisions)
+    finally:
+        db.close()
+
+
+def dropped_file(urls: list[Any]) -> Path | None:
+    """The audit package or key file among dropped URLs (the first local one), else None."""
+    from model.collect.key_transfer import SUFFIX as KEY_SUFFIX
+
+    for url in urls:
+        path = Path(url.toLocalFile()) if url.isLocalFile() else None
+        if path is not None and path.suffix.lower() in (".auditloop", KEY_SUFFIX):
+            return path
+    return None
+
+
+def open_dropped(window: MainWindow, path: Path) -> None:
+    """A file dropped on the window: an audit package is imported (or merged), a key file imported."""
+    from model.collect.key_transfer import SUFFIX as KEY_SUFFIX
+
+    if path.suffix.lower() == KEY_SUFFIX:
+        from gui.handover_extras import import_key_flow
+
+        import_key_flow(window, path)
+    else:
+        import_audit_flow(window, path)

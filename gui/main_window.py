@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot, qVersion
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from gui import dialogs, recent
@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self._shortcuts: list[tuple[QAction, object]] = []
         self._stage_actions_added = False
         self._build_menus()
+        self.setAcceptDrops(True)  # a .auditloop package or key file dropped on the window is imported
         if ctx is not None:
             self.attach(ctx)
 
@@ -155,6 +156,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.export_audit_action = self._add(file_menu, "&Export audit…", self._on_export_audit_action_triggered)
         self.import_audit_action = self._add(file_menu, "&Import audit…", self._on_import_audit_action_triggered)
+        from gui.handover_extras import add_handover_actions
+
+        self.handover_actions = add_handover_actions(self, file_menu)
         file_menu.addSeparator()
         self._add(file_menu, "&Standards library…", self._on_standards_action_triggered)
         file_menu.addSeparator()
@@ -417,6 +421,20 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             self.ctx.store.close()
         super().closeEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        from gui.handover_dialog import dropped_file
+
+        if self.ctx is not None and dropped_file(event.mimeData().urls()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        from gui.handover_dialog import dropped_file, open_dropped
+
+        path = dropped_file(event.mimeData().urls()) if self.ctx is not None else None
+        if path is not None:
+            event.acceptProposedAction()
+            open_dropped(self, path)
 
     def _drop_focus(self) -> None:
         focused = QApplication.focusWidget()

@@ -7,6 +7,8 @@ Run it under Xvfb (DISPLAY set) to see a real window, or offscreen for a quick l
 `--call` names a zero-argument method of the stage page to run first (e.g. to open a tab).
 `--dashboard` shows the department dashboard instead, `--figure` choosing the figure whose
 audits it lists (e.g. `by_directorate:Medicine`).
+`--merge-review` shows instead the merge review of a colleague's copy of audit 1 that changed a
+criterion's definition, an action both sides edited and a case (gui/merge_review.py).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def main() -> int:
     parser.add_argument("--call", action="append", default=[])
     parser.add_argument("--dashboard", action="store_true")
     parser.add_argument("--figure")
+    parser.add_argument("--merge-review", action="store_true")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui import focus_style
@@ -42,6 +45,8 @@ def main() -> int:
     focus_style.install(app)  # as gui.app.make_app does
     tmp = Path(tempfile.mkdtemp())
     store = build_demo(tmp / "demo.sqlite")
+    if args.merge_review:
+        return _merge_review(store, tmp, args)
     window = MainWindow(AppContext(store=store, data_dir=tmp / "data"))
     width, height = (int(x) for x in args.size.split("x"))
     window.resize(width, height)
@@ -64,6 +69,51 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     window.grab().save(str(args.out))
     store.close()
+    print(args.out)
+    return 0
+
+
+def _merge_review(store: object, tmp: Path, args: argparse.Namespace) -> int:
+    """The review of merging a colleague's edited copy of audit 1 back (three kinds of conflict)."""
+    from gui.merge_review import MergeReviewDialog
+    from model.report.handover import HandoverNote
+    from model.report.handover_export import export_audit
+    from model.report.handover_import import import_audit
+    from model.store.store import open_store
+
+    db = store.db  # type: ignore[attr-defined]
+    export_audit(db, 1, tmp / "sent.auditloop", handover_note=HandoverNote(from_name="Dr Ada Lovelace"))
+    other = open_store(tmp / "colleague" / "colleague.sqlite")
+    other.db.execute("PRAGMA foreign_keys = ON")
+    import_audit(other.db, tmp / "sent.auditloop")
+    first = "(SELECT MIN(id) FROM {} WHERE {})"
+    other.db.execute("UPDATE actions SET text = 'VTE teaching at every induction, with a quiz', owner = 'Dr Hopper' "
+                     f"WHERE id = {first.format('actions', '1')}")
+    other.db.execute("UPDATE criteria SET target = 90, statement = statement || ' (within 14 hours)' "
+                     f"WHERE id = {first.format('criteria', '1')}")
+    other.db.execute("UPDATE cases SET ward = 'AMU 2' WHERE id = (SELECT MIN(id) FROM cases)")
+    other.db.execute("UPDATE audits SET aim = 'Every medical admission risk-assessed within 14 hours'")
+    export_audit(other.db, 1, tmp / "dr-hopper.auditloop", handover_note=HandoverNote(from_name="Dr Grace Hopper"))
+    other.close()
+    db.execute("UPDATE actions SET text = 'VTE teaching at the monthly meeting' "
+               f"WHERE id = {first.format('actions', 'audit_id = 1')}")
+    db.execute("UPDATE criteria SET target = 95, statement = statement || ' (on admission)' WHERE id = "
+               "(SELECT MIN(id) FROM criteria WHERE cycle_id IN (SELECT id FROM cycles WHERE audit_id = 1))")
+    db.execute("UPDATE cases SET ward = 'MAU' WHERE id = (SELECT MIN(id) FROM cases WHERE cycle_id IN "
+               "(SELECT id FROM cycles WHERE audit_id = 1))")
+    plan = import_audit(db, tmp / "dr-hopper.auditloop", dry_run=True).as_json()
+    dialog = MergeReviewDialog(plan, "dr-hopper.auditloop")
+    width, height = (int(x) for x in args.size.split("x"))
+    dialog.resize(width, height)
+    dialog.show()
+    dialog.take_theirs.setChecked(True)
+    QApplication.processEvents()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    dialog.grab().save(str(args.out))
+    dialog.close()
+    dialog.deleteLater()
+    QApplication.sendPostedEvents(None, 0)  # DeferredDelete: gone before the application is
+    store.close()  # type: ignore[attr-defined]
     print(args.out)
     return 0
 

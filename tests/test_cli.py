@@ -144,8 +144,9 @@ def test_export_then_import_audit_json_and_exit_codes(tmp_path):
     assert result["applied"] is False and result["added"]["cases"] > 0 and receiver.exists()
     added = json.loads(run("import-audit", str(package), "--db", str(receiver), "--json").stdout)
     assert added["applied"] is True and added["handover_note"]["next_steps"] == "Re-audit"
-    again = run("import-audit", str(package), "--db", str(receiver), "--json")
-    assert again.returncode == 3 and json.loads(again.stdout)["applied"] is False
+    again = run("import-audit", str(package), "--db", str(receiver), "--json")  # a merge with nothing new
+    assert again.returncode == 0 and json.loads(again.stdout)["applied"] is False
+    assert json.loads(again.stdout)["added"] == {} and json.loads(again.stdout)["unchanged"]["cases"] > 0
     foreign = run("import-audit", str(data), "--db", str(receiver), "--json")
     assert foreign.returncode == 2 and "AuditLoop data file" in foreign.stderr and "Traceback" not in foreign.stderr
     assert run("export-audit", "999", "--out", str(package), "--db", str(data)).returncode == 2
@@ -197,3 +198,41 @@ def test_check_data_json_names_a_changed_case_and_accept_clears_it(tmp_path):
     empty.write_bytes(b"")
     refused = run("check-data", "--db", str(empty), "--json")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr and empty.stat().st_size == 0
+
+
+def test_import_audit_merges_and_stops_on_conflicts(tmp_path):
+    import json
+    import sqlite3
+
+    data, package, receiver = tmp_path / "demo.sqlite", tmp_path / "vte.auditloop", tmp_path / "new" / "mine.sqlite"
+    back = tmp_path / "back.auditloop"
+    assert run("demo", str(data)).returncode == 0
+    assert run("export-audit", "1", "--out", str(package), "--db", str(data)).returncode == 0
+    assert run("import-audit", str(package), "--db", str(receiver), "--json").returncode == 0
+    for path, text in ((receiver, "theirs"), (data, "ours")):
+        conn = sqlite3.connect(path)
+        conn.execute("UPDATE actions SET text = ? WHERE id = (SELECT MIN(id) FROM actions)", [text])
+        conn.execute("UPDATE audits SET aim = 'New aim' WHERE ? = 'theirs'", [text])
+        conn.commit()
+        conn.close()
+    assert run("export-audit", "1", "--out", str(back), "--db", str(receiver)).returncode == 0
+    stop = run("import-audit", str(back), "--db", str(data), "--json")
+    assert stop.returncode == 3, stop.stderr
+    result = json.loads(stop.stdout)
+    assert result["applied"] is False and result["updated"] == {"audits": 1}
+    assert [(c["kind"], c["fields"]) for c in result["conflicts"]] == [("actions", ["text"])]
+    dry = run("import-audit", str(back), "--db", str(data), "--json", "--dry-run", "--on-conflict", "take-incoming")
+    assert dry.returncode == 0 and json.loads(dry.stdout)["applied"] is False
+    done = run("import-audit", str(back), "--db", str(data), "--json", "--on-conflict", "take-incoming")
+    assert done.returncode == 0 and json.loads(done.stdout)["applied"] is True
+    conn = sqlite3.connect(data)
+    assert conn.execute("SELECT text FROM actions WHERE id = (SELECT MIN(id) FROM actions)").fetchone() == ("theirs",)
+    assert conn.execute("SELECT COUNT(*) FROM merges").fetchone() == (1,)
+    conn.close()
+    pack = tmp_path / "pack.auditloop"
+    assert run("export-audit", "1", "--out", str(pack), "--db", str(data), "--pack-cycle", "2").returncode == 0
+    conn = sqlite3.connect(pack)
+    assert conn.execute("SELECT COUNT(*), MIN(number) FROM cycles").fetchone() == (1, 2)
+    assert conn.execute("SELECT COUNT(*) FROM cases").fetchone() == (0,)
+    conn.close()
+    assert run("export-audit", "1", "--out", str(pack), "--db", str(data), "--pack-cycle", "9").returncode == 2

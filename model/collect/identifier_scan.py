@@ -32,13 +32,21 @@ REDACTED = "[identifier removed]"
 MIN_HOSPITAL_NUMBER = 5  # shorter "hospital numbers" would redact ordinary words and numbers
 
 
-def known_identifiers(db: Database, cycle_ids: Iterable[int]) -> set[str]:
+class Identifiers(set[str]):
+    """An audit's identifiers, and their lengths (worked out once, for the window lookups)."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        super().__init__(values)
+        self.lengths = tuple(sorted({len(i) for i in self}))
+
+
+def known_identifiers(db: Database, cycle_ids: Iterable[int]) -> Identifiers:
     """The NHS and hospital numbers of these cycles' cases, as stored and (NHS) as 10 digits, 3-3-4
     with spaces and with hyphens: none of them may leave in an export."""
     found: set[str] = set()
     ids = list(cycle_ids)
-    rows = db.execute(f"SELECT nhs_number, hospital_number FROM cases WHERE cycle_id IN ({','.join('?' * len(ids))})",
-                      ids).fetchall() if ids else []
+    rows = db.execute(f"SELECT nhs_number, hospital_number FROM cases WHERE cycle_id IN ({','.join('?' * len(ids))}) "
+                      "AND (nhs_number IS NOT NULL OR hospital_number IS NOT NULL)", ids).fetchall() if ids else []
     for nhs, hospital in rows:
         for value in (nhs, hospital):
             text = str(value).strip() if value is not None else ""
@@ -47,17 +55,31 @@ def known_identifiers(db: Database, cycle_ids: Iterable[int]) -> set[str]:
                 if (digits := normalise_nhs_number(text)) is not None:
                     spaced = f"{digits[:3]} {digits[3:6]} {digits[6:]}"
                     found |= {digits, spaced, spaced.replace(" ", "-")}
-    return found
+    return Identifiers(found)
+
+
+def _lengths(identifiers: set[str]) -> tuple[int, ...]:
+    return identifiers.lengths if isinstance(identifiers, Identifiers) else tuple(sorted({len(i) for i in identifiers}))
+
+
+def _found_in(value: str, identifiers: set[str]) -> set[str]:
+    """The identifiers that occur in `value`: every window of each identifier length looked up in
+    the set (an audit keeping identifiers has 100,000 of them; `i in value` for each would be
+    100,000 scans per value)."""
+    if not identifiers:
+        return set()
+    return {value[i:i + n] for n in _lengths(identifiers) for i in range(len(value) - n + 1)
+            if value[i:i + n] in identifiers}
 
 
 def holds_identifier(value: str, identifiers: set[str]) -> bool:
     """True when text holds a valid NHS number or one of `identifiers`."""
-    return holds_nhs_number(value) or any(i in value for i in identifiers)
+    return holds_nhs_number(value) or bool(_found_in(value, identifiers))
 
 
 def redact_identifiers(value: str, identifiers: set[str]) -> str:
     """`value` with each of `identifiers`, and any valid NHS number, replaced by `REDACTED`."""
-    for identifier in sorted(identifiers, key=len, reverse=True):
+    for identifier in sorted(_found_in(value, identifiers), key=len, reverse=True):
         value = value.replace(identifier, REDACTED)
     return _NHS_IN_TEXT.sub(lambda m: REDACTED if holds_nhs_number(m.group(1)) else m.group(1), value)
 

@@ -66,6 +66,16 @@ def load_or_create_key(key_path: str | Path) -> bytes:
     return key
 
 
+def read_key(key_path: str | Path) -> bytes:
+    """The key in an existing key file.
+
+    Raises:
+        FileNotFoundError: no key file there.
+        KnownError: the file cannot be read or is not a key (wrong size).
+    """
+    return _read_key(Path(key_path))
+
+
 def _read_key(key_path: Path) -> bytes:
     try:
         key = key_path.read_bytes()

@@ -92,6 +92,27 @@ def plan_rederivation(db: Database, new: Criterion) -> Rederivation:
     long = answers_long(db, [new.cycle_id], criterion_ids=[new.id], raw=True, value=True)
     if not fields or long.empty:
         return Rederivation(new.id, fields, len(long), {}, 0)
+    return _rejudged(long, new, fields)
+
+
+def rejudge_stored(db: Database, criterion_id: int) -> Rederivation:
+    """Re-judge every stored answer of a criterion under its stored definition and write the changes.
+
+    For answers entered under another definition (a merge took the other copy's definition, or
+    brought cases judged under it: model.report.handover_apply). Call inside a transaction.
+    """
+    stored = crit.get_criterion(db, criterion_id)
+    long = answers_long(db, [int(stored.cycle_id or 0)], criterion_ids=[criterion_id], raw=True, value=True)
+    if long.empty:
+        return Rederivation(criterion_id, DERIVING_FIELDS, 0, {}, 0)
+    plan = _rejudged(long, stored, DERIVING_FIELDS)
+    for case_id, answer in plan.updates.items():
+        write_case_answers(db, case_id, {criterion_id: answer})
+    return plan
+
+
+def _rejudged(long: pd.DataFrame, new: Criterion, fields: tuple[str, ...]) -> Rederivation:
+    assert new.id is not None
     outcome, value = _derive(long, new)
     readable = outcome != "unrecognised"
     new_outcome = np.where(readable, outcome, long["outcome"].to_numpy(dtype=object))

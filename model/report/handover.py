@@ -2,21 +2,24 @@
 
 Resident doctors rotate every 4–12 months (DOMAIN.md §1): the audit must travel as one file.
 A package is an SQLite database (model.store.package_format) holding the data file's schema at
-the version that wrote it, the rows of one audit (cycles, criteria, cases, recommendations,
-actions with their revisions and notes, chart annotations, report texts, earlier handovers),
-the standards it used, `package_info` (format, schema version, audit, when) and
-`handover_note` (what is done, what is next, contacts, from whom, to whom, the date).
+the version that wrote it, the rows of one audit (cycles, criteria, spreadsheet-import records,
+cases including binned ones, recommendations, actions with their revisions and notes, chart
+annotations, report texts, earlier handovers, national benchmark links), the standards it used,
+the national values its links use (NATIONAL), its tombstones (deletions to pass on),
+`package_info` (format, schema version, audit, sending site, when) and `handover_note` (what
+is done, what is next, contacts, from whom, to whom, the date).
 
 Information governance (DOMAIN.md §10): NHS and hospital numbers are never copied, even for an
 audit that keeps identifiers; cases keep only their patient_key (the HMAC pseudonym). The
 pseudonymisation key stays in `<data file>.keys/` and is never in a package. Free text that
-holds an NHS-number-shaped value or one of the audit's identifiers is redacted. Spreadsheet
-imports (file names, column mappings) and national benchmark links stay behind.
+holds an NHS-number-shaped value or one of the audit's identifiers is redacted.
 
 Here: the shapes (HandoverNote, PackageSummary, ImportResult), what is copied (TABLES) and
 reading a package (`read_package`, `opened_package`), which refuses anything else with a plain
 KnownError; an older package is migrated in a temporary copy, never in place.
-Writing: model.report.handover_export; adding to a data file: model.report.handover_import.
+Writing: model.report.handover_export; adding to a data file: model.report.handover_import;
+merging into the copy a data file holds: model.report.handover_merge (the plan) and
+model.report.handover_merging (applying it).
 """
 
 from __future__ import annotations
@@ -53,7 +56,11 @@ class Copied:
 _CYCLES = "SELECT id FROM cycles WHERE audit_id = ?"
 _ACTIONS = "SELECT id FROM actions WHERE audit_id = ?"
 
-#: In dependency order (a table after those its rows point to).
+_LINKED_MEASURES = "SELECT measure_id FROM benchmark_links WHERE audit_id = ?"
+_LINKED_DATASETS = f"SELECT dataset_id FROM benchmark_measures WHERE id IN ({_LINKED_MEASURES})"
+
+#: In dependency order (a table after those its rows point to). Binned cases travel too (their
+#: `deleted_at` is how a deletion reaches the other copy).
 TABLES: tuple[Copied, ...] = (
     Copied("standards", "id IN (SELECT standard_id FROM audits WHERE id = ?1 "
                         "UNION SELECT standard_id FROM cycles WHERE audit_id = ?1)"),
@@ -62,7 +69,8 @@ TABLES: tuple[Copied, ...] = (
     Copied("criteria", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
     Copied("criterion_changes", f"criterion_id IN (SELECT id FROM criteria WHERE cycle_id IN ({_CYCLES}))",
            {"criterion_id": "criteria"}),
-    Copied("cases", f"cycle_id IN ({_CYCLES}) AND deleted_at IS NULL", {"cycle_id": "cycles"}),
+    Copied("imports", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
+    Copied("cases", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles", "import_id": "imports"}),
     Copied("recommendations", "audit_id = ?", {"audit_id": "audits", "cycle_id": "cycles"}),
     Copied("actions", "audit_id = ?", {"audit_id": "audits", "recommendation_id": "recommendations"}),
     Copied("action_deadline_revisions", f"action_id IN ({_ACTIONS})", {"action_id": "actions"}),
@@ -71,10 +79,25 @@ TABLES: tuple[Copied, ...] = (
     Copied("report_sections", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
     Copied("generated_reports", f"cycle_id IN ({_CYCLES})", {"cycle_id": "cycles"}),
     Copied("handovers", "audit_id = ?", {"audit_id": "audits"}),
+    Copied("benchmark_links", "audit_id = ?", {"audit_id": "audits", "measure_id": "benchmark_measures"}),
 )
 
-#: Columns never copied into a package (identifiers; the import that brought a case in).
-LEFT_OUT = {"cases": {"nhs_number", "hospital_number", "import_id"}}
+#: The national values the audit's benchmark links use, copied with their ids (the package is
+#: otherwise empty); an import adds them through model.benchmark.benchmark_transfer.
+NATIONAL: tuple[Copied, ...] = (
+    Copied("benchmark_datasets", f"id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_areas", f"dataset_id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_periods", f"dataset_id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_details", f"dataset_id IN ({_LINKED_DATASETS})"),
+    Copied("benchmark_measures", f"id IN ({_LINKED_MEASURES})"),
+    Copied("benchmark_columns", f"measure_id IN ({_LINKED_MEASURES})"),
+)
+
+#: Deletions the package passes on (m020): the other copy must not bring these records back.
+TOMBSTONES = Copied("tombstones", "audit_uid = (SELECT uid FROM audits WHERE id = ?)")
+
+#: Columns never copied into a package (identifiers).
+LEFT_OUT = {"cases": {"nhs_number", "hospital_number"}}
 
 PACKAGE_TABLES = """
 CREATE TABLE package_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -136,17 +159,32 @@ class ImportResult:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     applied: bool = False
-    merge_needed: bool = False
+    merge_needed: bool = False  # the audit is here: a merge (see `merged`)
+    merged: bool = False
+    kept_local: dict[str, int] = field(default_factory=dict)  # changed only here since the last exchange
+    deleted: dict[str, int] = field(default_factory=dict)  # deleted (cases: binned) as the other side did
+    not_resurrected: dict[str, int] = field(default_factory=dict)  # deleted here: the other copy is ignored
+    key_available: bool | None = None  # the audit's pseudonymisation key is beside the data file (None: unknown)
     message: str = ""
     audit_id: int | None = None
     note: HandoverNote = field(default_factory=HandoverNote)
     backup: Path | None = None
 
+    def key_note(self) -> str:
+        """What the receiver must know when the audit's key did not come (re-identification unavailable)."""
+        if self.key_available is not False:
+            return ""
+        return ("The pseudonymisation key is not in this data file: you see every case, but a patient cannot be "
+                "re-identified, and NHS numbers you enter will not link to the patients already in the audit. "
+                "Ask the sender for File > Export key… (and its passphrase, by phone), then use File > Import key….")
+
     def as_json(self) -> dict[str, Any]:
         """The CLI's JSON (docs in README: import-audit)."""
         return {"audits": self.audits, "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
                 "conflicts": self.conflicts, "duplicates": self.duplicates, "applied": self.applied,
-                "merge_needed": self.merge_needed, "message": self.message,
+                "merge_needed": self.merge_needed, "kept_local": self.kept_local, "deleted": self.deleted,
+                "not_resurrected": self.not_resurrected, "key_available": self.key_available,
+                "message": self.message,
                 "handover_note": self.note.as_dict()}
 
 
@@ -227,7 +265,7 @@ def opened_package(path: Path | str) -> Iterator[tuple[Database, PackageSummary]
 
 def _summary(db: Database, path: Path) -> PackageSummary:
     try:
-        check = db.execute("PRAGMA integrity_check").fetchall()
+        check = db.execute("PRAGMA quick_check").fetchall()  # integrity_check's index cross-check costs 3×
         tables = set(db.table_names())
     except sqlite3.DatabaseError as exc:
         raise _refuse(path, f"it is damaged ({exc}).", "Ask the sender for the file again.") from exc

@@ -56,9 +56,9 @@ def test_export_then_import_shows_the_handover_note_first(qtbot, ctx, dialog_log
         assert len(other.register.table_model.rows) == 1
         tasks.wait_for_all(10_000)
         dialog_log.calls.clear()
-        other.import_audit_action.trigger()  # the same audit again: a merge, not done yet; nothing changes
-        qtbot.waitUntil(lambda: "warn" in dialog_log.kinds(), timeout=20_000)
-        assert "merging" in dialog_log.calls[-1][2]
+        other.import_audit_action.trigger()  # the same audit again: a merge with nothing new; nothing changes
+        qtbot.waitUntil(lambda: "inform" in dialog_log.kinds(), timeout=20_000)
+        assert "already holds everything" in dialog_log.calls[-1][2]
         assert receiver.store.db.execute("SELECT COUNT(*) FROM audits").fetchone() == (1,)
         other.close()
     finally:
@@ -70,6 +70,7 @@ def test_import_of_a_data_file_says_what_it_is(qtbot, ctx, dialog_log):
     window = _window(qtbot, ctx)
     dialog_log.open_path = str(ctx.store.path)
     window.import_audit_action.trigger()
+    qtbot.waitUntil(lambda: "error" in dialog_log.kinds(), timeout=20_000)  # the file is checked off the GUI thread
     assert dialog_log.kinds() == ["open_file", "error"]
     assert "AuditLoop data file" in dialog_log.calls[-1][2]
 

@@ -88,6 +88,8 @@ def test_every_control_of_the_dialogs_and_wizards_has_an_accessible_name(qtbot, 
     from gui.backups import BackupsDialog
     from gui.benchmark_import_wizard import BenchmarkImportWizard
     from gui.case_export_dialog import CaseExportDialog
+    from gui.handover_dialog import HandoverNoteDialog
+    from gui.handover_extras import PackDialog, PassphraseDialog
     from gui.import_wizard import ImportWizard
     from gui.new_audit import NewAuditDialog
     from gui.standards_dialog import StandardsDialog
@@ -97,7 +99,10 @@ def test_every_control_of_the_dialogs_and_wizards_has_an_accessible_name(qtbot, 
     missing = {}
     for make in (lambda: ImportWizard(ctx, cycle_id, window), lambda: BenchmarkImportWizard(ctx, window),
                  lambda: NewAuditDialog(ctx, window), lambda: StandardsDialog(ctx, window),
-                 lambda: BackupsDialog(ctx, window), lambda: CaseExportDialog(5, window)):
+                 lambda: BackupsDialog(ctx, window), lambda: CaseExportDialog(5, window),
+                 lambda: HandoverNoteDialog("VTE", window),
+                 lambda: PackDialog("VTE — Cycle 1", window),
+                 lambda: PassphraseDialog("Export key", "Choose one", confirm=True, parent=window)):
         dialog = make()
         qtbot.addWidget(dialog)
         dialog.show()
