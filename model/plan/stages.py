@@ -58,6 +58,8 @@ TABLE_STAGES: dict[str, frozenset[str]] = {
     "report_sections": _REPORT_STAGES, "generated_reports": _REPORT_STAGES, "team_members": _REPORT_STAGES,
     "presentations": _REPORT_STAGES, "reflections": _REPORT_STAGES, "reaudit_choices": _REPORT_STAGES,
     "reminder_states": frozenset(), "handovers": frozenset({"plan"}),
+    # Bookkeeping of exchanges between copies (m020): nothing a stage shows.
+    "sync_base": frozenset(), "tombstones": frozenset(), "merges": frozenset(), "site": frozenset(),
     "settings": frozenset({"report"}),  # the trust's identity heads its documents
 }
 
