@@ -140,6 +140,7 @@ class MainWindow(QMainWindow):
         self.register.open_requested.connect(self.open_audit)
         self.register.open_stage_requested.connect(self._on_register_open_stage_requested)
         self.register.new_requested.connect(self.new_audit)
+        self.register.export_requested.connect(self._on_export_audit_action_triggered)
         self.register.dashboard_requested.connect(self.show_dashboard)
         self.dashboard: QWidget | None = None  # built when first shown (gui.dashboard)
         self.workspace.back_requested.connect(self.show_register)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -42,6 +43,7 @@ class RegisterPage(QWidget):
     open_stage_requested = Signal(int, str)
     new_requested = Signal()
     dashboard_requested = Signal()
+    export_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -135,6 +137,16 @@ class RegisterPage(QWidget):
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.bin_button.clicked.connect(self._on_bin_button_clicked)
         self.dashboard_button.clicked.connect(self.dashboard_requested)
+        self._context_menu()
+
+    def _context_menu(self) -> None:
+        # Right-click (or the Menu key) on an audit: what the buttons do, and Export audit… (handover).
+        self.table.setContextMenuPolicy(Qt.ActionsContextMenu)
+        for text, slot in (("Open", self._on_open_button_clicked), ("Export audit…", self.export_requested.emit),
+                           ("Move to bin", self._on_delete_button_clicked)):
+            action = QAction(text, self.table)
+            action.triggered.connect(slot)
+            self.table.addAction(action)
 
     def reload(self) -> None:
         """Re-read the register from the store, keeping the filters."""

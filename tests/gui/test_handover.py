@@ -93,3 +93,21 @@ def test_the_note_dialog_opens_and_accepts(qtbot, ctx):
     with qtbot.waitSignal(dialog.accepted, timeout=2000):
         dialog.accept()
     assert dialog.note().done == "Cycle 1 reported" and dialog.note().handed_over_on
+
+
+def test_the_registers_context_menu_exports_the_selected_audit(qtbot, ctx, dialog_log, monkeypatch):
+    from gui import handover_dialog
+    from gui.main_window import MainWindow
+
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    chosen: list[object] = []
+    monkeypatch.setattr(handover_dialog, "ask_handover_note", lambda _w, title: chosen.append(title))  # then stop
+    row = next(i for i, r in enumerate(window.register.table_model.rows) if r.audit_id == 2)
+    shown = window.register.proxy.mapFromSource(window.register.table_model.index(row, 0))
+    window.register.table.selectRow(shown.row())
+    [export] = [a for a in window.register.table.actions() if a.text() == "Export audit…"]
+    export.trigger()
+    assert chosen == [window.register.table_model.rows[row].title]
+    assert [a.text() for a in window.register.table.actions()] == ["Open", "Export audit…", "Move to bin"]
