@@ -133,6 +133,11 @@ def scenarios(tmp: Path) -> dict[str, Callable[[], object]]:
         _deny_write([where])
         return app._open_start_store(where / "auditloop.sqlite", demo=False)
 
+    def file_in_read_only_folder() -> object:
+        path = _store_with_backup(folder("file-in-read-only-folder"))
+        _deny_write([path.parent])
+        return app._open_start_store(path, demo=False)
+
     def locked() -> object:
         path = _store_with_backup(folder("locked"))
         holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, time\n"
@@ -246,6 +251,7 @@ def scenarios(tmp: Path) -> dict[str, Callable[[], object]]:
 
     return {"empty-data-file": empty, "damaged-data-file": damaged, "missing-data-file": missing,
             "newer-version-file": newer, "read-only-file": read_only_file, "read-only-folder": read_only_folder,
+            "file-in-read-only-folder": file_in_read_only_folder,
             "locked-by-another-program": locked, "same-file-through-a-link": same_file_through_a_link,
             "check-data-file": changed_case, "purged-audit-still-in-backups": purged_audit_in_backups,
             "nhs-numbers-as-case-reference": nhs_numbers_as_case_reference}
