@@ -179,3 +179,13 @@ def test_cli_is_thin_and_qt_free():
         assert not any(n.split(".")[0] in ("PySide6", "gui") for n in _imported_modules(path)), name
     main_source = (ROOT / "main.py").read_text(encoding="utf-8")
     assert "argparse.ArgumentParser(prog=\"analyse-sheet\"" not in main_source
+
+
+def test_main_imports_neither_the_model_nor_sqlite_utils_before_the_window():
+    """main.py is on the path to the first paint: the model (and sqlite-utils with it) load after."""
+    code = ("import sys\nimport main\n"
+            "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'model', 'sqlite_utils'})\n"
+            "print(loaded)\nsys.exit(1 if loaded else 0)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""})
+    assert done.returncode == 0, done.stdout + done.stderr
