@@ -171,6 +171,8 @@ class ParsedBenchmark:
         suppressed_count: rows whose value is empty (suppressed, blank or unreadable).
         rejected_rows: rows left out entirely (no organisation, duplicates).
         mapping: the WideMapping used, for wide tables.
+        ods_matching: how names without codes were matched to an ODS reference file
+            (model.benchmark.benchmark_matching.match_table_names); None when none was given.
     """
 
     format: str
@@ -182,6 +184,7 @@ class ParsedBenchmark:
     suppressed_count: int = 0
     rejected_rows: int = 0
     mapping: WideMapping | None = None
+    ods_matching: dict[str, Any] | None = None
 
     def national_values(self) -> pd.DataFrame:
         """The national rows: measure_code, period, numerator, denominator, value."""
