@@ -127,6 +127,9 @@ class WideMapping:
         period: the period the table covers (from the title, editable).
         sheet: Excel sheet name (None for CSV).
         notes: plain-language remarks on what was guessed.
+        encoding: the text encoding to read a CSV with ("" for the guess, which the provenance records).
+        national: which rows are the national figure: "" found by name ("England and Wales",
+            "National", …), "-" none, else the text (code or name, any case) that marks them.
     """
 
     header_row: int
@@ -138,6 +141,8 @@ class WideMapping:
     period: str = ""
     sheet: str | None = None
     notes: tuple[str, ...] = ()
+    encoding: str = ""
+    national: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for saving as a profile)."""

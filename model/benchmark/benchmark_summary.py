@@ -68,6 +68,19 @@ def _organisation_list(values: pd.DataFrame) -> list[dict[str, str | None]]:
     return out
 
 
+def _national_rows(values: pd.DataFrame) -> list[dict[str, Any]]:
+    """The file rows read as the national figure, by name: {name, code, rows, first_row}."""
+    rows = values.loc[values["is_national"].astype(bool), ["org_code", "org_name", "parent_name", "source_row"]]
+    rows = rows.astype(object).drop_duplicates("source_row").sort_values("source_row", kind="stable")
+    out: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    for r in rows.itertuples(index=False):
+        name = _text_or_none(r.org_name) or _text_or_none(r.parent_name)
+        code = _text_or_none(r.org_code)
+        entry = out.setdefault((code, name), {"name": name, "code": code, "rows": 0, "first_row": int(r.source_row)})
+        entry["rows"] += 1
+    return list(out.values())
+
+
 def _measure_summary(parsed: ParsedBenchmark) -> list[dict[str, Any]]:
     values = parsed.values
     national = parsed.national_values()
@@ -110,6 +123,7 @@ def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str
         "rows": len(values),
         "organisations": _organisation_count(others),
         "organisation_list": _organisation_list(values),
+        "national_rows": _national_rows(values),
         "areas_by_type": by_type,
         "periods": list(prov.periods),
         "suppressed_cells": parsed.suppressed_count,

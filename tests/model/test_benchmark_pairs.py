@@ -8,6 +8,7 @@ anywhere (often last), cp1252 text.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,26 @@ def test_bare_n_and_percent_under_a_row_of_measure_labels(tmp_path: Path, merged
     ]
     national = parse_file(path).national_values()
     assert national[["numerator", "denominator", "value"]].values.tolist() == [[190, 360, 52.8], [250, 360, 69.4]]
+
+
+def test_the_user_corrects_the_national_row_and_the_encoding(tmp_path: Path) -> None:
+    path = _table(tmp_path / "hips.csv", PAIRED)
+    proposed = propose_wide_mapping(path)
+    assert proposed.encoding == "" and proposed.national == ""  # guessed; the provenance says cp1252
+    summary = import_benchmark_json(path, dry_run=True)
+    # The national row, last: row 5 + the hospitals (two title rows, the column numbers, the header).
+    assert summary["national_rows"] == [{"name": "National", "code": None, "rows": 1, "first_row": 5 + len(HOSPITALS)}]
+    # No national row: the last row is then a row like the others (without a hospital name, left out).
+    none = import_benchmark_json(path, dry_run=True, profile=replace(proposed, national="-"))
+    assert none["national_rows"] == [] and none["rejected_rows"] == summary["rejected_rows"] + 1
+    assert all(m["national"] == [] for m in none["measures"])
+    # A row the names do not give away, named by the user (any case): Gamma's hospital, say.
+    named = parse_file(path, replace(proposed, national="GAMMA HOSPITAL"))
+    national = named.values[named.values["is_national"]]
+    assert set(national["org_name"]) == {"Gamma Hospital"}
+    # The encoding: the guess (cp1252) reads the curly apostrophe; UTF-8, forced, cannot.
+    assert "Beta’s NHS Trust" in set(parse_file(path, proposed).values["parent_name"])
+    forced = parse_file(path, replace(proposed, encoding="utf-8"))
+    assert forced.provenance.encoding == "utf-8"
+    assert "Beta\ufffds NHS Trust" in set(forced.values["parent_name"])
+    assert propose_wide_mapping(path, encoding="latin-1").encoding == "latin-1"
