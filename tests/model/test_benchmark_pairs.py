@@ -167,3 +167,51 @@ def test_the_user_corrects_the_national_row_and_the_encoding(tmp_path: Path) -> 
     assert forced.provenance.encoding == "utf-8"
     assert "Beta\ufffds NHS Trust" in set(forced.values["parent_name"])
     assert propose_wide_mapping(path, encoding="latin-1").encoding == "latin-1"
+
+
+QUIRKS = ("titles", "numbers", "trust", "suppressed", "national_last", "cp1252")
+# (trust, hospital, cases submitted, screened N): the national row's 1,000 of 1,643 is 60.9%, from
+# which a derived denominator would be 1,642: only a denominator read from the file gives 1,643.
+SITES = [("Delta NHS Trust", "Delta General", 900, 600), ("Delta NHS Trust", "Delta – East", 300, 150),
+         ("Epsilon NHS Trust", "Epsilon Royal", 443, 250)]
+
+
+def _quirky(path: Path, quirks: set[str]) -> Path:
+    """A plain paired table (hospital, shared denominator, N, %) with the named quirks added."""
+    trust = "trust" in quirks
+    header = (["Trust"] if trust else []) + ["Hospital", "Number of cases submitted", "Screened (N)", "Screened (%)"]
+    rows = []
+    for i, (t, hospital, d, n) in enumerate(SITES):
+        hidden = "suppressed" in quirks and i == 1
+        name = hospital if "cp1252" in quirks else hospital.replace("–", "-")
+        rows.append(([t] if trust else []) + [name, str(d), "*" if hidden else str(n),
+                                              "*" if hidden else f"{100 * n / d:.1f}"])
+    national = ([""] if trust else []) + ["National", "1643", "1000", f"{100 * 1000 / 1643:.1f}"]
+    rows = [*rows, national] if "national_last" in quirks else [national, *rows]
+    lines = [",".join(header), *(",".join(r) for r in rows)]
+    if "numbers" in quirks:
+        lines.insert(0, ",".join(str(i + 1) for i in range(len(header))))
+    if "titles" in quirks:
+        lines[:0] = ["Synthetic audit 2025" + "," * (len(header) - 1), "Results by hospital" + "," * (len(header) - 1)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252" if "cp1252" in quirks else "utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("quirks", [{q} for q in QUIRKS] + [set(QUIRKS)], ids=[*QUIRKS, "together"])
+def test_each_layout_quirk_alone_and_together(tmp_path: Path, quirks: set[str]) -> None:
+    path = _quirky(tmp_path / "t.csv", quirks)
+    summary = import_benchmark_json(path, dry_run=True)
+    assert summary["organisations"] == len(SITES) and summary["areas_by_type"] == (
+        {"Site": len(SITES)} if "trust" in quirks else {"Organisation": len(SITES)})
+    assert [o["name"] for o in summary["organisation_list"]] == [
+        s[1] if "cp1252" in quirks else s[1].replace("–", "-") for s in SITES]
+    if "trust" in quirks:
+        assert [o["parent_name"] for o in summary["organisation_list"]] == [s[0] for s in SITES]
+    (measure,) = summary["measures"]
+    assert measure["national"][0]["denominator"] == 1643.0 and measure["national"][0]["numerator"] == 1000.0
+    assert summary["mapping"]["measures"][0]["denominator_col"] == "Number of cases submitted"
+    assert measure["suppressed"] == ("suppressed" in quirks)
+    assert summary["marker_cells"] == ({"*": 2} if "suppressed" in quirks else {})
+    assert summary["encoding"] == ("cp1252" if "cp1252" in quirks else "utf-8")
+    assert summary["national_rows"][0]["first_row"] == (
+        (2 if "titles" in quirks else 0) + ("numbers" in quirks) + 2 + (len(SITES) if "national_last" in quirks else 0))
