@@ -206,10 +206,11 @@ def match_table_names(values: pd.DataFrame, reference: OdsReference) -> tuple[pd
     """Give a table's organisations without codes their ODS codes, matched by name.
 
     Parents (the trust column of a table of hospitals) are matched among the trusts first; each
-    unit then among the sites when the table has parents (or the unit is a site), else among the
-    trusts and then the sites. A site is rolled up to its ODS trust (parent code and name filled
-    when the table gives none). Exact and unambiguous fuzzy matches are applied; ambiguous and
-    unmatched names keep no code. National rows and rows that already have a code are left alone.
+    unit then among the sites when its table's parents are trusts, else among trusts and sites
+    together (a name that calls itself a trust preferring the trust). A site is rolled up to its
+    ODS trust (parent code and name filled when the table gives none). Exact and unambiguous fuzzy
+    matches are applied; ambiguous and unmatched names keep no code. National rows and rows that
+    already have a code are left alone.
 
     Returns:
         (the values with codes filled, the report: {"files", "counts", "names"}; each name as
@@ -233,7 +234,8 @@ def match_table_names(values: pd.DataFrame, reference: OdsReference) -> tuple[pd
             parent_codes[name] = found.organisation.code
             out.loc[rows.index, "parent_code"] = found.organisation.code
     need_code = todo & out["org_code"].isna() & out["org_name"].notna()
-    has_parent = bool((out["parent_code"].notna() | out["parent_name"].notna())[todo].any())
+    # The rows are sites when their parents are trusts (a region column is a parent too, of trusts).
+    has_parent = bool(out.loc[todo, "parent_code"].isin(list(trusts)).any())
     keys = out["org_name"].map(_text) + "\x00" + out["parent_code"].map(_text)
     for _, rows in out[need_code].groupby(keys[need_code], sort=False):
         name, parent = _text(rows["org_name"].iloc[0]), _text(rows["parent_code"].iloc[0]) or None

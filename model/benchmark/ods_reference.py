@@ -7,12 +7,14 @@ one standard layout: `etr.csv` (NHS trusts, 3-character codes), `ets.csv` (their
 code. The files are read by content, not by name: any file whose first column holds ODS codes
 and second column names is accepted, with or without a header row someone added, and a site's
 trust is its parent column when that holds a trust code, else the first 3 characters of its
-code (the ODS rule for trust sites).
+code (the ODS rule for trust sites). The zips ODS publishes (etr.zip) are read as their CSV.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,8 +78,22 @@ def _not_ods(path: Path, why: str) -> ImportProblem:
     )
 
 
+def _unzipped(path: Path, data: bytes) -> bytes:
+    """The CSV inside a zip as ODS publishes it (etr.zip holds etr.csv); sizes were checked before."""
+    if not data.startswith(b"PK"):
+        return data
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
+            if len(members) != 1:
+                raise _not_ods(path, f"the zip holds {len(members)} CSV files, not one")
+            return archive.read(members[0])
+    except zipfile.BadZipFile as exc:
+        raise _not_ods(path, "it is a damaged zip") from exc
+
+
 def _rows(path: Path) -> list[list[str]]:
-    text, _ = decode_text(_read_bytes(path), path)
+    text, _ = decode_text(_unzipped(path, _read_bytes(path)), path)
     rows = [[c.strip() for c in r] for r in csv_rows(text, path) if any(c.strip() for c in r)]
     if rows and not _CODE.fullmatch(rows[0][0]):
         rows = rows[1:]  # a header row someone added ("Organisation Code, Name, …")

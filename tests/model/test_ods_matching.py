@@ -155,3 +155,31 @@ def test_import_benchmark_json_and_cli_report_the_matching(tmp_path: Path, capsy
     assert json.loads(capsys.readouterr().out)["ods_matching"]["counts"]["exact"] == 2
     assert import_benchmark_main([str(table), "--dry-run", "--ods", str(table)]) == 2
     assert "not an ODS reference file" in capsys.readouterr().err
+
+
+def test_the_published_zip_is_read_as_its_csv(tmp_path: Path, reference) -> None:
+    import zipfile
+
+    etr, ets = write_ods(tmp_path)
+    with zipfile.ZipFile(tmp_path / "etr.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(etr, "etr.csv")
+    assert read_ods_files([tmp_path / "etr.zip", ets]).by_code() == reference.by_code()
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as archive:
+        archive.write(etr, "etr.csv")
+        archive.write(ets, "ets.csv")
+    with pytest.raises(ImportProblem, match="2 CSV files"):
+        read_ods_files([tmp_path / "two.zip"])
+
+
+def test_trusts_under_a_region_are_matched_as_trusts(tmp_path: Path, reference) -> None:
+    lines = ["Region,Trust,Cases,Screened (N),Screened (%)", "North,Northgate Hospitals NHS Trust,40,20,50.0",
+             "North,Gamma Valley NHS Trust,50,25,50.0", "South,St Cuthberts Healthcare,60,30,50.0",
+             "England,,150,75,50.0"]
+    path = tmp_path / "regions.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    values, report = match_table_names(parse_file(path).values, reference)
+    trusts = values[~values["is_national"]].drop_duplicates("source_row")
+    assert trusts["org_code"].tolist() == ["RE5", "RC3", "RB2"]
+    # A region column, whether or not it is read as the parent, never gets a trust's code.
+    assert all(n["code"] is None for n in report["names"] if n["role"] == "parent")
+    assert set(trusts["area_type"]) == {"Trust"}
