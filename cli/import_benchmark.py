@@ -27,13 +27,16 @@ def _text_report(summary: dict[str, Any]) -> str:
     for m in summary["measures"]:
         national = "; ".join(f"{n['period']}: {n['value']}" for n in m["national"]) or "none in file"
         lines.append(f"  {m['code']} {m['name']} [{m['unit'] or '?'}]: {m['rows']} rows; national {national}")
+    ods = summary.get("ods_matching")
+    if ods:
+        lines.append("ODS names: " + ", ".join(f"{k} {v}" for k, v in ods["counts"].items()))
     if summary["dataset_id"] is not None:
         lines.append(f"Stored as dataset {summary['dataset_id']}.")
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str]) -> int:
-    """`main.py import-benchmark FILE [--json] [--dry-run] [--db PATH] [--profile NAME] [--replace]`.
+    """`main.py import-benchmark FILE [--json] [--dry-run] [--db PATH] [--profile NAME] [--replace] [--ods FILE]...`.
 
     Parse, show and (unless --dry-run) store a national file.
 
@@ -54,6 +57,9 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--dry-run", action="store_true", help="read and summarise only; store nothing")
     parser.add_argument("--db", type=Path, help="the AuditLoop data file to store the import in")
     parser.add_argument("--profile", help="a saved column mapping for national audit tables")
+    parser.add_argument("--ods", action="append", default=[], type=Path, metavar="FILE",
+                        help="an ODS reference CSV (etr.csv trusts, ets.csv sites; repeatable) to name "
+                        "organisations the table gives without codes")
     parser.add_argument("--replace", action="store_true", help="replace an earlier import of the same file")
     opts = parser.parse_args(args)
     try:
@@ -73,13 +79,14 @@ def _run_import(opts: argparse.Namespace) -> dict[str, Any]:
             )
         if opts.profile:
             raise KnownError("A profile can only be loaded from a data file.", hint="Add --db PATH.")
-        return import_benchmark_json(opts.file, dry_run=True)
+        return import_benchmark_json(opts.file, dry_run=True, ods_files=opts.ods)
     from model.store.store import open_store  # imported here: the dry run needs no store at all
 
     store = open_store(opts.db)
     try:
         return import_benchmark_json(
-            opts.file, dry_run=opts.dry_run, db=store.db, profile=opts.profile, replace=opts.replace
+            opts.file, dry_run=opts.dry_run, db=store.db, profile=opts.profile, replace=opts.replace,
+            ods_files=opts.ods,
         )
     finally:
         store.close()

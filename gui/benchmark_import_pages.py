@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -30,11 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from gui.benchmark_import_tasks import FORMAT_NAMES, new_measure_problem
-from gui.stages._benchmark_models import MappingModel, PreviewMeasuresModel, ProblemsModel
+from gui.stages._benchmark_models import MappingModel, OdsMatchesModel, PreviewMeasuresModel, ProblemsModel
 from model.benchmark.benchmark_import import MeasureGroup, WideMapping
 from model.core.errors import KnownError
 
 NONE = "(none)"
+ENCODINGS = (("As detected", ""), ("UTF-8", "utf-8"), ("Windows (cp1252)", "cp1252"), ("Latin-1", "latin-1"))
+NATIONAL_CHOICES = (("Found by name", ""), ("No national row", "-"))
 ERROR_STYLE = "color: #b3261e;"
 ROLE_LABELS = {"numerator_col": "Numerator column", "denominator_col": "Denominator column",
                "percent_col": "Percentage column"}
@@ -147,15 +148,36 @@ class BenchmarkMappingPage(QWidget):
         self.header_spin.setAccessibleName("Header row")
         self.header_spin.setToolTip("The row of the file that holds the column names (the first row is 1). "
                                     "Changing it reads the columns again.")
-        header_row = QHBoxLayout()
-        header_row.addWidget(self.header_spin)
-        header_row.addStretch(1)
-        form = QFormLayout()
-        form.addRow("Header row (row number in the file)", header_row)
+        self.encoding_box = QComboBox()
+        self.encoding_box.setAccessibleName("Text encoding")
+        self.encoding_box.setToolTip("How the file's text is read. Change it when names show odd characters "
+                                     "(’ or – as Ã¢â‚¬â„¢ or �); the columns are read again.")
+        for text, value in ENCODINGS:
+            self.encoding_box.addItem(text, value)
+        self.national_box = QComboBox()
+        self.national_box.setEditable(True)
+        self.national_box.setAccessibleName("National row")
+        self.national_box.setToolTip("Which rows hold the national figure (never counted as organisations): "
+                                     "found by name, none, or type the name or code that marks them.")
+        for text, value in NATIONAL_CHOICES:
+            self.national_box.addItem(text, value)
+        # Two columns of label + control: six rows in one column left the table no room at 125%.
+        form = QGridLayout()
+        cells = [("Header row (row in the file)", self.header_spin), ("Text encoding", self.encoding_box),
+                 ("National row", self.national_box), ("Period", self.period_edit)]
         for key, text in ID_LABELS.items():
             self.id_boxes[key].setAccessibleName(text)
-            form.addRow(text, self.id_boxes[key])
-        form.addRow("Period", self.period_edit)
+            cells.append((text, self.id_boxes[key]))
+        for i, (text, control) in enumerate(cells):
+            if isinstance(control, QComboBox):
+                control.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+                control.setMinimumContentsLength(14)
+            label = QLabel(text)
+            label.setBuddy(control)
+            form.addWidget(label, i // 2, 2 * (i % 2))
+            form.addWidget(control, i // 2, 2 * (i % 2) + 1)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
         self.delegate = ColumnDelegate(self)
         self.mapping_view = _table(self.mapping_model, "Measure groups")
         self.mapping_view.setItemDelegate(self.delegate)
@@ -179,6 +201,7 @@ class BenchmarkMappingPage(QWidget):
                        self.profile_name_edit, self.save_profile_button):
             profiles.addWidget(widget)
         profiles.addStretch(1)
+        ods = self._build_ods_row()
         layout = QVBoxLayout(self)
         intro = QLabel("<h3>2. Check how the columns are read</h3>"
                        "<p>AuditLoop proposed this from the column names and by checking numerator ÷ "
@@ -187,16 +210,54 @@ class BenchmarkMappingPage(QWidget):
         intro.setWordWrap(True)  # an unwrapped paragraph made the wizard wider than a laptop screen
         layout.addWidget(intro)
         layout.addLayout(form)
+        controls = [control for _, control in cells]
+        for first, second in zip(controls, controls[1:], strict=False):
+            QWidget.setTabOrder(first, second)  # row by row, as they are read
         layout.addWidget(self.mapping_view, 1)
         layout.addWidget(self.remove_measure_button, 0, Qt.AlignLeft)
         layout.addWidget(add_group)
         layout.addWidget(self.notes_label)
         layout.addLayout(profiles)
+        layout.addLayout(ods)
         self.remove_measure_button.clicked.connect(self._on_remove_measure_button_clicked)
         self.add_measure_button.clicked.connect(self._on_add_measure_button_clicked)
         self.new_code_edit.textChanged.connect(self.check_new_measure)
         for box in self.new_boxes.values():
             box.currentIndexChanged.connect(self.check_new_measure)
+
+    def _build_ods_row(self) -> QHBoxLayout:
+        self.ods_button = QPushButton("ODS files…")
+        self.ods_button.setAccessibleName("Choose ODS reference files")
+        self.ods_button.setToolTip("For a table that names its hospitals or trusts without codes: the ODS lists "
+                                   "(etr.csv trusts, ets.csv sites) to find each name's code in.")
+        self.ods_clear_button = QPushButton("Clear")
+        self.ods_clear_button.setAccessibleName("Clear the ODS reference files")
+        self.ods_label = QLabel()
+        self.ods_label.setWordWrap(True)
+        self.ods_label.setAccessibleName("ODS reference files chosen")
+        row = QHBoxLayout()
+        for widget in (QLabel("Names to ODS codes:"), self.ods_button, self.ods_clear_button):
+            row.addWidget(widget)
+        row.addWidget(self.ods_label, 1)
+        self.show_ods_files([])
+        return row
+
+    def show_ods_files(self, paths: list[str]) -> None:
+        """The ODS reference files chosen (names without codes are matched in them)."""
+        names = ", ".join(escape(p.replace("\\", "/").rsplit("/", 1)[-1]) for p in paths)
+        self.ods_label.setText(names or "none chosen (names without codes keep no code)")
+        self.ods_clear_button.setEnabled(bool(paths))
+
+    def encoding(self) -> str:
+        """The encoding chosen ("" for the guess)."""
+        return str(self.encoding_box.currentData() or "")
+
+    def national(self) -> str:
+        """The national-row choice as `WideMapping.national` holds it."""
+        index = self.national_box.findText(self.national_box.currentText())
+        if index >= 0 and self.national_box.itemData(index) is not None:
+            return str(self.national_box.itemData(index))
+        return self.national_box.currentText().strip()
 
     def _build_add_measure(self) -> QGroupBox:
         self.new_code_edit = QLineEdit()
@@ -238,7 +299,8 @@ class BenchmarkMappingPage(QWidget):
         """The mapping as the widgets show it now (header row, sheet and notes as `proposed` has them)."""
         ids = {key: _column(box) for key, box in self.id_boxes.items()}
         return WideMapping(header_row=proposed.header_row, measures=tuple(self.mapping_model.groups),
-                           period=self.period_edit.text().strip(), sheet=proposed.sheet, notes=proposed.notes, **ids)
+                           period=self.period_edit.text().strip(), sheet=proposed.sheet, notes=proposed.notes,
+                           encoding=self.encoding(), national=self.national(), **ids)
 
     def show_mapping(self, mapping: WideMapping, headers: list[str]) -> None:
         """Show a mapping; `headers` are the file's column names in that header row."""
@@ -254,6 +316,14 @@ class BenchmarkMappingPage(QWidget):
         self.header_spin.blockSignals(True)
         self.header_spin.setValue(mapping.header_row + 1)
         self.header_spin.blockSignals(False)
+        self.encoding_box.blockSignals(True)
+        self.encoding_box.setCurrentIndex(max(0, self.encoding_box.findData(mapping.encoding)))
+        self.encoding_box.blockSignals(False)
+        national = self.national_box.findData(mapping.national)
+        if national >= 0:
+            self.national_box.setCurrentIndex(national)
+        else:
+            self.national_box.setEditText(mapping.national)
         self.period_edit.setText(mapping.period)
         self.mapping_model.set_rows(mapping.measures)
         self.notes_label.setText("<br>".join(escape(n) for n in mapping.notes))
@@ -297,6 +367,10 @@ class BenchmarkPreviewPage(QWidget):
         super().__init__(parent)
         self.measures_model = PreviewMeasuresModel()
         self.problems_model = ProblemsModel()
+        self.ods_model = OdsMatchesModel()
+        self.ods_heading = QLabel()
+        self.ods_heading.setWordWrap(True)
+        self.ods_view = _table(self.ods_model, "Names matched to ODS codes")
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.RichText)
@@ -309,6 +383,8 @@ class BenchmarkPreviewPage(QWidget):
         layout.addWidget(self.summary_label)
         layout.addWidget(QLabel("<b>Measures</b>"))
         layout.addWidget(self.preview_measures, 2)
+        layout.addWidget(self.ods_heading)
+        layout.addWidget(self.ods_view, 2)
         self.problems_heading = QLabel("<b>Problems</b>")
         layout.addWidget(self.problems_heading)
         layout.addWidget(self.problems_view, 2)
@@ -318,15 +394,48 @@ class BenchmarkPreviewPage(QWidget):
         """Show the summary of a parsed file (model.benchmark.benchmark_summary.summarise)."""
         by_type = ", ".join(f"{escape(k)}: {v}" for k, v in summary["areas_by_type"].items()) or "—"
         periods = ", ".join(escape(p) for p in summary["periods"]) or "none given"
+        read_as = _read_as(summary)
         self.summary_label.setText(
             f"<p><b>{escape(summary['file'])}</b> — {escape(FORMAT_NAMES[summary['format']])}<br>"
             f"Publisher: {escape(summary['publisher'] or 'unknown')}<br>"
-            f"Organisations by area type: {by_type}<br>Periods: {periods}<br>"
+            f"Organisations by area type: {by_type}<br>Periods: {periods}<br>{read_as}"
             f"Rows: {summary['rows']}; suppressed cells: {summary['suppressed_cells']} (kept empty, never 0); "
             f"duplicated organisation rows left out: {summary['duplicate_rows']}; "
             f"problems: {summary['problem_count']}</p>")
         self.measures_model.set_rows(summary["measures"])
+        self._show_ods(summary.get("ods_matching"))
         self.problems_model.set_rows(summary["problems"])
         self.problems_heading.setText(f"<b>Problems</b> ({summary['problem_count']}: unreadable cells and "
                                       "duplicated organisation rows)")
         self.save_problems_button.setEnabled(summary["problem_count"] > 0)
+
+    def _show_ods(self, matching: dict[str, Any] | None) -> None:
+        names = matching["names"] if matching else []
+        self.ods_model.set_rows(names)
+        self.ods_heading.setVisible(matching is not None)
+        self.ods_view.setVisible(matching is not None)
+        if matching:
+            counts = matching["counts"]
+            self.ods_heading.setText(
+                f"<b>Names matched to ODS codes</b>: {counts['exact']} exact, {counts['fuzzy']} fuzzy (given the "
+                f"code; check them), {counts['ambiguous']} ambiguous and {counts['unmatched']} not found (no code "
+                "given: they import by name only)")
+
+
+def _read_as(summary: dict[str, Any]) -> str:
+    """How the file was read, for the user to check: encoding, titles, national rows, markers, notes."""
+    lines = []
+    if summary.get("encoding"):
+        lines.append(f"Text encoding: {escape(summary['encoding'])} (change it on the previous page if names "
+                     "look wrong)")
+    if summary.get("title"):
+        lines.append(f"Title rows (not data): {escape(summary['title'][:160])}")
+    national = "; ".join(f"{escape(n['name'] or n['code'] or '?')} (row {n['first_row']})"
+                         for n in summary.get("national_rows", [])[:3])
+    lines.append(f"National figure from: {national or 'no row (none found)'}; not counted as an organisation")
+    markers = ", ".join(f"{escape(k)} ×{v}" for k, v in summary.get("marker_cells", {}).items())
+    if markers:
+        lines.append(f"Suppression markers (cells kept empty, the marker kept): {markers}")
+    if summary.get("notes"):
+        lines.append("Notes under the table: " + escape(" ".join(summary["notes"])[:200]))
+    return "".join(f"{line}<br>" for line in lines)

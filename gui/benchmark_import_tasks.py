@@ -17,7 +17,9 @@ from model.benchmark.benchmark_import import (
     propose_wide_mapping,
     wide_headers,
 )
+from model.benchmark.benchmark_matching import apply_ods_matching
 from model.benchmark.benchmark_summary import summarise
+from model.benchmark.ods_reference import OdsReference, read_ods_files
 from model.core.errors import ImportProblem
 from model.core.progress import Progress
 
@@ -50,19 +52,22 @@ def detect_task(progress: Progress, path: str) -> Detected:
     return Detected(Path(path), kind, mapping, headers or [])
 
 
-def repropose_task(progress: Progress, path: Path, header_row: int, previous: WideMapping) -> Detected:
-    """Background: propose again with the header in another row (0-based); the columns are always listed.
+def repropose_task(progress: Progress, path: Path, header_row: int, previous: WideMapping,
+                   encoding: str = "") -> Detected:
+    """Background: propose again with the header in another row (0-based) or another text encoding;
+    the columns are always listed.
 
     When that row has no recognisable measure columns the mapping is empty (measures can be added
     by hand) and its note says why.
     """
     progress.report(0, 1, "Reading the columns…")
-    headers = wide_headers(path, header_row)
+    headers = wide_headers(path, header_row, encoding)
     try:
-        mapping = propose_wide_mapping(path, header_row)
+        mapping = propose_wide_mapping(path, header_row, encoding)
     except ImportProblem as exc:
         mapping = WideMapping(header_row=header_row, org_code_col=None, org_name_col=None, parent_code_col=None,
                               parent_name_col=None, measures=(), period=previous.period, sheet=previous.sheet,
+                              encoding=encoding,
                               notes=(f"{exc.message} Add the measures by hand below, or pick another row.",))
     return Detected(path, "national_audit_wide", mapping, headers)
 
@@ -89,10 +94,19 @@ def new_measure_problem(code: str, columns: dict[str, str | None], taken: set[st
     return ""
 
 
-def parse_task(progress: Progress, path: Path, mapping: WideMapping | None) -> tuple[ParsedBenchmark, dict]:
-    """Background: read the whole file and summarise it for the preview."""
+def ods_task(progress: Progress, paths: list[str]) -> OdsReference:
+    """Background: read the ODS reference files the user chose."""
+    progress.report(0, 1, "Reading the ODS files…")
+    return read_ods_files(paths)
+
+
+def parse_task(progress: Progress, path: Path, mapping: WideMapping | None,
+               reference: OdsReference | None = None) -> tuple[ParsedBenchmark, dict]:
+    """Background: read the whole file (names without codes matched in `reference`) and summarise it."""
     progress.report(0, 2, f"Reading {path.name}…")
     parsed = parse_file(path, mapping)
+    if reference is not None:
+        apply_ods_matching(parsed, reference)
     progress.report(1, 2, "Checking the values…")
     return parsed, summarise(parsed, problems_shown=len(parsed.problems))
 

@@ -15,17 +15,20 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QStackedWidget,
 
 from gui import dialogs
 from gui.benchmark_import_pages import BenchmarkFilePage, BenchmarkMappingPage, BenchmarkPreviewPage
-from gui.benchmark_import_tasks import Detected, detect_task, parse_task, repropose_task
+from gui.benchmark_import_tasks import Detected, detect_task, ods_task, parse_task, repropose_task
 from gui.context import AppContext
 from gui.tasks import default_error, run_task, run_write_task
 from model.benchmark.benchmark_compare import export_problems
 from model.benchmark.benchmark_import import ParsedBenchmark, WideMapping, wide_headers
 from model.benchmark.benchmark_store import find_dataset_by_sha, list_profiles, load_profile, save_dataset, save_profile
+from model.benchmark.ods_reference import OdsReference
 from model.core.errors import KnownError
 from model.core.progress import Progress
 from model.store.store import Store
 
 FILE_FILTERS = "Benchmark files (*.csv *.xlsx *.xlsm *.xls *.ods);;All files (*)"
+ODS_FILTERS = "ODS reference files (*.csv);;All files (*)"
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 PAGE_FILE, PAGE_MAPPING, PAGE_PREVIEW = range(3)
 
 
@@ -58,6 +61,8 @@ class BenchmarkImportWizard(QDialog):
         self.profile_used: str | None = None
         self.dataset_id: int | None = None
         self.busy = False
+        self.ods_paths: list[str] = []
+        self.ods_reference: OdsReference | None = None
         self._header_token = 0
         self.setWindowTitle("Import a national benchmark file")
         self._build()
@@ -94,6 +99,9 @@ class BenchmarkImportWizard(QDialog):
         self.import_button.clicked.connect(self._on_import_button_clicked)
         self.close_button.clicked.connect(self.reject)
         self.mapping_page.header_spin.valueChanged.connect(self._on_header_spin_value_changed)
+        self.mapping_page.encoding_box.currentIndexChanged.connect(self._on_encoding_box_current_index_changed)
+        self.mapping_page.ods_button.clicked.connect(self._on_ods_button_clicked)
+        self.mapping_page.ods_clear_button.clicked.connect(self._on_ods_clear_button_clicked)
         self.mapping_page.load_profile_button.clicked.connect(self._on_load_profile_button_clicked)
         self.mapping_page.save_profile_button.clicked.connect(self._on_save_profile_button_clicked)
         self.preview_page.save_problems_button.clicked.connect(self._on_save_problems_button_clicked)
@@ -135,7 +143,7 @@ class BenchmarkImportWizard(QDialog):
             return
         self.parsed = None
         self._set_busy(True)
-        run_task(self, parse_task, self.detected.path, mapping, on_success=self._on_parsed,
+        run_task(self, parse_task, self.detected.path, mapping, self.ods_reference, on_success=self._on_parsed,
                  on_error=self._on_task_failed, title="Reading the file…")
 
     # --- slots ----------------------------------------------------------------------
@@ -152,6 +160,7 @@ class BenchmarkImportWizard(QDialog):
         self.file_page.show_format(detected.format)
         if detected.mapping is not None:
             self.mapping_page.show_mapping(detected.mapping, detected.headers)
+            self.mapping_page.encoding_box.setEnabled(detected.path.suffix.lower() not in EXCEL_SUFFIXES)
 
     def _on_detect_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
@@ -193,10 +202,22 @@ class BenchmarkImportWizard(QDialog):
     def _on_header_spin_value_changed(self, value: int) -> None:
         if self.detected is None or self.detected.mapping is None or value - 1 == self.detected.mapping.header_row:
             return
+        self._repropose(value - 1)
+
+    @Slot(int)
+    def _on_encoding_box_current_index_changed(self, _index: int) -> None:
+        if self.detected is None or self.detected.mapping is None:
+            return
+        self._repropose(self.detected.mapping.header_row)
+
+    def _repropose(self, header_row: int) -> None:
+        """Read the columns again: another header row or another text encoding."""
+        assert self.detected is not None and self.detected.mapping is not None
         self._header_token += 1
         token = self._header_token
         self._set_busy(True)
-        run_task(self, repropose_task, self.detected.path, value - 1, self.detected.mapping,
+        run_task(self, repropose_task, self.detected.path, header_row, self.detected.mapping,
+                 self.mapping_page.encoding(),
                  on_success=lambda detected: self._on_reproposed(token, detected),
                  on_error=self._on_task_failed, title="Reading the columns…")
 
@@ -207,6 +228,32 @@ class BenchmarkImportWizard(QDialog):
         self.detected = detected
         assert detected.mapping is not None
         self.mapping_page.show_mapping(detected.mapping, detected.headers)
+
+    @Slot()
+    def _on_ods_button_clicked(self) -> None:
+        paths = dialogs.open_files(self, "Choose the ODS reference files (etr.csv, ets.csv)", ODS_FILTERS)
+        if not paths:
+            return
+        self._set_busy(True)
+        run_task(self, ods_task, paths, on_success=lambda reference: self._on_ods_read(paths, reference),
+                 on_error=self._on_ods_failed, title="Reading the ODS files…")
+
+    def _on_ods_read(self, paths: list[str], reference: OdsReference) -> None:
+        self._set_busy(False)
+        self.ods_paths, self.ods_reference = paths, reference
+        self.mapping_page.show_ods_files(paths)
+
+    def _on_ods_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, KnownError):
+            dialogs.show_known_error(self, exc, "ODS reference files")
+        else:
+            default_error(self, exc)
+
+    @Slot()
+    def _on_ods_clear_button_clicked(self) -> None:
+        self.ods_paths, self.ods_reference = [], None
+        self.mapping_page.show_ods_files([])
 
     @Slot()
     def _on_save_profile_button_clicked(self) -> None:
@@ -233,7 +280,7 @@ class BenchmarkImportWizard(QDialog):
             return
         try:
             mapping = load_profile(self.ctx.store.db, name)
-            headers = wide_headers(self.detected.path, mapping.header_row)
+            headers = wide_headers(self.detected.path, mapping.header_row, mapping.encoding)
         except KnownError as exc:
             dialogs.show_known_error(self, exc)
             return

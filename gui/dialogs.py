@@ -60,6 +60,13 @@ def open_file(parent: QWidget | None, title: str, filters: str, start: str = "")
     return QFileDialog.getOpenFileName(parent, title, start, filters)[0]
 
 
+def open_files(parent: QWidget | None, title: str, filters: str, start: str = "") -> list[str]:
+    """A file-open dialog choosing one or more files; [] when cancelled."""
+    from PySide6.QtWidgets import QFileDialog
+
+    return list(QFileDialog.getOpenFileNames(parent, title, start, filters)[0])
+
+
 def save_file(parent: QWidget | None, title: str, filters: str, start: str = "") -> str:
     """A file-save dialog; '' when cancelled."""
     from PySide6.QtWidgets import QFileDialog

@@ -187,6 +187,40 @@ class PreviewMeasuresModel(FrameModel):
         super().set_rows(rows)
 
 
+class OdsMatchesModel(FrameModel):
+    """How each name without a code was matched to the ODS files (`summarise(...)['ods_matching']['names']`)."""
+
+    COL_NAME, COL_ROLE, COL_HOW, COL_CODE, COL_ODS_NAME, COL_TRUST = range(6)
+    HOW_TEXT = {"exact": "exact", "fuzzy": "fuzzy: check it", "ambiguous": "ambiguous: no code given",
+                "unmatched": "not found: no code given"}
+    COLUMNS = (
+        ("name", "Name in the file", _plain),
+        ("role", "As", lambda v: "trust" if v == "parent" else "organisation"),
+        ("how", "Matched", lambda v: OdsMatchesModel.HOW_TEXT.get(str(v), _plain(v))),
+        ("code", "ODS code", _plain),
+        ("ods_name", "ODS name", _plain),
+        ("parent_text", "Trust", _plain),
+    )
+    _BACKGROUND = {"fuzzy": "#fff3bf", "ambiguous": "#ffd8a8", "unmatched": "#ffd8a8"}
+
+    def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Replace the rows, writing a site's trust as "code name"."""
+        for row in rows:
+            row["parent_text"] = " ".join(filter(None, [row.get("parent_code"), row.get("parent_name")])) or None
+        super().set_rows(rows)
+
+    def _tooltip(self, row: dict[str, Any], col: int) -> str | None:
+        lines = [f"{row['how']}" + (f", similarity {row['score']:.2f}" if row.get("score") is not None else "")]
+        lines += [f"{c['code']} {c['name']} ({c['score']:.2f})" for c in row.get("candidates", [])]
+        if row.get("note"):
+            lines.append(row["note"])
+        return "\n".join(lines)
+
+    def _background(self, row: dict[str, Any]) -> QBrush | None:
+        colour = self._BACKGROUND.get(str(row.get("how")))
+        return QBrush(QColor(colour)) if colour else None
+
+
 class MappingModel(QAbstractTableModel):
     """The measure groups of a wide table, editable (code, name, columns, scale)."""
 

@@ -127,6 +127,9 @@ class WideMapping:
         period: the period the table covers (from the title, editable).
         sheet: Excel sheet name (None for CSV).
         notes: plain-language remarks on what was guessed.
+        encoding: the text encoding to read a CSV with ("" for the guess, which the provenance records).
+        national: which rows are the national figure: "" found by name ("England and Wales",
+            "National", …), "-" none, else the text (code or name, any case) that marks them.
     """
 
     header_row: int
@@ -138,6 +141,8 @@ class WideMapping:
     period: str = ""
     sheet: str | None = None
     notes: tuple[str, ...] = ()
+    encoding: str = ""
+    national: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (for saving as a profile)."""
@@ -171,6 +176,8 @@ class ParsedBenchmark:
         suppressed_count: rows whose value is empty (suppressed, blank or unreadable).
         rejected_rows: rows left out entirely (no organisation, duplicates).
         mapping: the WideMapping used, for wide tables.
+        ods_matching: how names without codes were matched to an ODS reference file
+            (model.benchmark.benchmark_matching.match_table_names); None when none was given.
     """
 
     format: str
@@ -182,6 +189,7 @@ class ParsedBenchmark:
     suppressed_count: int = 0
     rejected_rows: int = 0
     mapping: WideMapping | None = None
+    ods_matching: dict[str, Any] | None = None
 
     def national_values(self) -> pd.DataFrame:
         """The national rows: measure_code, period, numerator, denominator, value."""

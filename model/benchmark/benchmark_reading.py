@@ -81,18 +81,20 @@ def _csv_grid(text: str, path: Path, max_rows: int | None = None, partial: bool 
 
 
 def _load_grid(
-    path: Path, data: bytes, max_rows: int | None = None
+    path: Path, data: bytes, max_rows: int | None = None, encoding: str = ""
 ) -> tuple[list[list[str]], str, str | None, bool]:
     """(rows of text cells padded to equal width, encoding, sheet name, whether it was transposed).
+
+    `encoding` overrides the text encoding's guess (the user's correction; Excel files ignore it).
 
     A table with one column per organisation (DOMAIN §7: some Excel versions) is turned round
     here, so every parser sees one row per organisation.
     """
     if _is_excel(path, data):
         grid, sheet = _excel_grid(path)
-        encoding = ""
+        encoding = ""  # Excel has no text encoding
     else:
-        text, encoding = decode_text(data, path)
+        text, encoding = decode_text(data, path, encoding)
         sample = text if max_rows is None else text[: 256 * 1024]
         grid, sheet = _csv_grid(sample, path, max_rows, partial=len(sample) < len(text)), None
     width = max((len(r) for r in grid), default=0)

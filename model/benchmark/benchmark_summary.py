@@ -7,6 +7,7 @@ is `cli/import_benchmark.py`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.benchmark.benchmark_import import parse_file
+from model.benchmark.benchmark_matching import apply_ods_matching
 from model.benchmark.benchmark_parsed import ParsedBenchmark, WideMapping
 from model.benchmark.benchmark_reading import detect_format
 from model.benchmark.benchmark_store import load_profile, save_dataset
+from model.benchmark.ods_reference import read_ods_files
 from model.benchmark.wide_table_import import propose_wide_mapping
 from model.core.errors import KnownError
 
@@ -65,6 +68,19 @@ def _organisation_list(values: pd.DataFrame) -> list[dict[str, str | None]]:
     return out
 
 
+def _national_rows(values: pd.DataFrame) -> list[dict[str, Any]]:
+    """The file rows read as the national figure, by name: {name, code, rows, first_row}."""
+    rows = values.loc[values["is_national"].astype(bool), ["org_code", "org_name", "parent_name", "source_row"]]
+    rows = rows.astype(object).drop_duplicates("source_row").sort_values("source_row", kind="stable")
+    out: dict[tuple[str | None, str | None], dict[str, Any]] = {}
+    for r in rows.itertuples(index=False):
+        name = _text_or_none(r.org_name) or _text_or_none(r.parent_name)
+        code = _text_or_none(r.org_code)
+        entry = out.setdefault((code, name), {"name": name, "code": code, "rows": 0, "first_row": int(r.source_row)})
+        entry["rows"] += 1
+    return list(out.values())
+
+
 def _measure_summary(parsed: ParsedBenchmark) -> list[dict[str, Any]]:
     values = parsed.values
     national = parsed.national_values()
@@ -107,6 +123,7 @@ def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str
         "rows": len(values),
         "organisations": _organisation_count(others),
         "organisation_list": _organisation_list(values),
+        "national_rows": _national_rows(values),
         "areas_by_type": by_type,
         "periods": list(prov.periods),
         "suppressed_cells": parsed.suppressed_count,
@@ -118,6 +135,7 @@ def summarise(parsed: ParsedBenchmark, *, problems_shown: int = 100) -> dict[str
         "problems": [{k: _jsonable(v) for k, v in p.items()} for p in parsed.problems[:problems_shown]],
         "measures": _measure_summary(parsed),
         "mapping": parsed.mapping.to_dict() if parsed.mapping else None,
+        "ods_matching": parsed.ods_matching,
     }
 
 
@@ -128,6 +146,7 @@ def import_benchmark_json(
     db: Database | None = None,
     profile: str | WideMapping | None = None,
     replace: bool = False,
+    ods_files: Sequence[Path | str] = (),
 ) -> dict[str, Any]:
     """Read a benchmark file, store it unless `dry_run`, and return the JSON summary.
 
@@ -137,6 +156,7 @@ def import_benchmark_json(
         db: the store (required unless dry_run; also needed to load a profile by name).
         profile: a saved profile name or a WideMapping, for wide national audit tables.
         replace: replace an earlier import of the same file.
+        ods_files: ODS reference CSVs (etr, ets, …) to name organisations given without codes.
 
     Raises:
         KnownError: unreadable file, unknown layout, already imported, missing store.
@@ -151,7 +171,10 @@ def import_benchmark_json(
         mapping = load_profile(db, profile)
     if detect_format(path) == "national_audit_wide" and mapping is None:
         mapping = propose_wide_mapping(path)
+    reference = read_ods_files(ods_files) if ods_files else None
     parsed = parse_file(path, mapping)
+    if reference is not None:
+        apply_ods_matching(parsed, reference)
     summary = summarise(parsed)
     summary["dry_run"] = dry_run
     summary["dataset_id"] = None

@@ -51,13 +51,13 @@ _ID_PATTERNS = {
 
 
 def _wide_table(
-    path: Path, data: bytes, header_row: int | None = None
+    path: Path, data: bytes, header_row: int | None = None, encoding: str = ""
 ) -> tuple[pd.DataFrame, list[list[str]], int, str | None, bool]:
     """(data rows as text with unique headers, the title rows, header index, sheet, transposed).
 
     The header is found unless `header_row` (0-based) says where it is.
     """
-    grid, _, sheet, transposed = _load_grid(path, data)
+    grid, _, sheet, transposed = _load_grid(path, data, encoding=encoding)
     if header_row is None:
         _detect(grid, path)
         header_at = _find_header(grid)
@@ -72,7 +72,7 @@ def _wide_table(
     return _table_below(grid, header_at), grid[:header_at], header_at, sheet, transposed
 
 
-def wide_headers(path: Path | str, header_row: int) -> list[str]:
+def wide_headers(path: Path | str, header_row: int, encoding: str = "") -> list[str]:
     """The column names of a wide table's header row exactly as `parse_wide` names them.
 
     For the mapping editor: blank headers become "Column N", repeats get " (2)", and a table
@@ -81,6 +81,7 @@ def wide_headers(path: Path | str, header_row: int) -> list[str]:
     Args:
         path: the file.
         header_row: 0-based index of the header row (`WideMapping.header_row`).
+        encoding: the text encoding (`WideMapping.encoding`; "" for the guess).
 
     Returns:
         The names; empty when the file has fewer rows.
@@ -90,11 +91,11 @@ def wide_headers(path: Path | str, header_row: int) -> list[str]:
     """
     path = Path(path)
     # A turned-round table is short (one row per measure): 200 rows are enough to see it.
-    grid, _, _, _ = _load_grid(path, _read_bytes(path), max_rows=max(header_row + 1, 200))
+    grid, _, _, _ = _load_grid(path, _read_bytes(path), max_rows=max(header_row + 1, 200), encoding=encoding)
     return _unique_headers(grid[header_row]) if 0 <= header_row < len(grid) else []
 
 
-def propose_wide_mapping(path: Path | str, header_row: int | None = None) -> WideMapping:
+def propose_wide_mapping(path: Path | str, header_row: int | None = None, encoding: str = "") -> WideMapping:
     """Guess how to read a national audit table: id columns, measure groups, period.
 
     Measure groups are found by shared prefix (`q07n_…`/`q07d_…`/`q07p_…`, "… (N)"/"… (%)")
@@ -103,13 +104,14 @@ def propose_wide_mapping(path: Path | str, header_row: int | None = None) -> Wid
     Args:
         path: the file.
         header_row: 0-based row of the column names, when the user corrects it (None: found).
+        encoding: the text encoding, when the user corrects the guess ("" to guess).
 
     Raises:
         ImportProblem: when no header or no measure group can be found.
     """
     path = Path(path)
     data = _read_bytes(path)
-    table, titles, header_at, sheet, transposed = _wide_table(path, data, header_row)
+    table, titles, header_at, sheet, transposed = _wide_table(path, data, header_row, encoding)
     groups = _measure_groups(list(table.columns))
     if not groups and not median_groups(list(table.columns)):
         raise ImportProblem(
@@ -149,7 +151,11 @@ def propose_wide_mapping(path: Path | str, header_row: int | None = None) -> Wid
         period=period.group(1) if period else "",
         sheet=sheet,
         notes=tuple(notes),
-        **ids,
+        encoding=encoding,
+        org_code_col=ids.get("org_code_col"),
+        org_name_col=ids.get("org_name_col"),
+        parent_code_col=ids.get("parent_code_col"),
+        parent_name_col=ids.get("parent_name_col"),
     )
 
 
@@ -200,7 +206,7 @@ def parse_wide(path: Path | str, mapping: WideMapping) -> ParsedBenchmark:
     """
     path = Path(path)
     data = _read_bytes(path)
-    grid, encoding, sheet, _ = _load_grid(path, data)
+    grid, encoding, sheet, _ = _load_grid(path, data, encoding=mapping.encoding)
     if mapping.header_row >= len(grid):
         raise ImportProblem("The header row in the mapping is beyond the end of the file.", where=str(path))
     table = _table_below(grid, mapping.header_row)
@@ -273,11 +279,7 @@ def _wide_ids(table: pd.DataFrame, mapping: WideMapping) -> pd.DataFrame:
         }
     )
     text = ids.apply(lambda s: s.astype(object).where(s.notna(), "").astype(str).str.strip())
-    named = text.apply(lambda s: s.map(is_national_name)).astype(bool)
-    # "England and Wales", "National", "Total": the national figure, never an organisation.
-    ids["is_national"] = named.any(axis=1) & (
-        ids["org_code"].isna() | named["org_code"] | named["org_name"] | (ids["org_code"] == NATIONAL_CODE)
-    )
+    ids["is_national"] = _national(ids, text, mapping.national)
     code = ids["org_code"].fillna("").astype(str)
     # A 5-character site code belongs to the trust with its first 3 characters (ODS rule).
     ids["parent_code"] = (
@@ -292,6 +294,20 @@ def _wide_ids(table: pd.DataFrame, mapping: WideMapping) -> pd.DataFrame:
     )
     ids["source_row"] = table.index
     return ids
+
+
+def _national(ids: pd.DataFrame, text: pd.DataFrame, chosen: str) -> pd.Series:
+    """The national rows: those the user named (`WideMapping.national`), none ("-"), or found by name."""
+    if chosen == "-":
+        return pd.Series(False, index=ids.index)
+    if chosen:
+        wanted = " ".join(chosen.lower().split())
+        return text.apply(lambda s: s.str.lower().str.split().str.join(" ") == wanted).any(axis=1)
+    named = text.apply(lambda s: s.map(is_national_name)).astype(bool)
+    # "England and Wales", "National", "Total": the national figure, never an organisation.
+    return named.any(axis=1) & (
+        ids["org_code"].isna() | named["org_code"] | named["org_name"] | (ids["org_code"] == NATIONAL_CODE)
+    )
 
 
 def _wide_measure(table: pd.DataFrame, group: MeasureGroup) -> tuple[pd.DataFrame, list[dict[str, Any]]]:

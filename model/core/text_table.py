@@ -53,8 +53,11 @@ def is_binary(data: bytes) -> bool:
     return controls / len(sample) > _BINARY_SHARE
 
 
-def decode_text(data: bytes, path: Path) -> tuple[str, str]:
+def decode_text(data: bytes, path: Path, encoding: str = "") -> tuple[str, str]:
     """(text, encoding): UTF-16 or UTF-8 by their byte-order mark, else UTF-8, else cp1252, else latin-1.
+
+    `encoding` names the one to use instead (the user corrected the guess); bytes it cannot
+    decode become U+FFFD.
 
     Byte-order marks inside the text (files joined together, each with its own) are removed,
     so they cannot make a phantom column or measure.
@@ -68,7 +71,9 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
             where=str(path),
             hint="Open it in Excel; if it is a spreadsheet, save it as .xlsx or CSV and import that copy.",
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if encoding:
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         text, encoding = data.decode("utf-16", errors="replace"), "utf-16"
     elif data.startswith(b"\xef\xbb\xbf"):
         text, encoding = data[3:].decode("utf-8", errors="replace"), "utf-8-sig"

@@ -23,6 +23,7 @@ class DialogLog:
     choice: int = -1  # what choose() returns: the option's index, -1 for closed
     offered: list[list[str]] = field(default_factory=list)  # the options of each choose()
     open_path: str = ""
+    open_paths: list[str] = field(default_factory=list)  # what open_files() returns
     save_path: str = ""
     text: str = ""  # what ask_text() returns ('' = cancelled)
 
@@ -41,12 +42,13 @@ def dialog_log(monkeypatch: pytest.MonkeyPatch) -> DialogLog:
             log.calls.append((kind, title, text))
             if kind == "choose":
                 log.offered.append(list(rest[0]))  # type: ignore[call-overload]
-            return {"ask": log.answer, "open_file": log.open_path, "save_file": log.save_path,
+            return {"ask": log.answer, "open_file": log.open_path, "open_files": list(log.open_paths),
+                    "save_file": log.save_path,
                     "choose": log.choice, "ask_text": log.text}.get(kind)
 
         return show
 
-    for kind in ("ask", "inform", "warn", "open_file", "save_file", "choose", "ask_text"):
+    for kind in ("ask", "inform", "warn", "open_file", "open_files", "save_file", "choose", "ask_text"):
         monkeypatch.setattr(dialogs, kind, record(kind))
     monkeypatch.setattr(dialogs, "show_known_error",
                         lambda _p, exc, title="AuditLoop": log.calls.append(("error", title, str(exc))))

@@ -8,6 +8,7 @@ anywhere (often last), cp1252 text.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,74 @@ def test_bare_n_and_percent_under_a_row_of_measure_labels(tmp_path: Path, merged
     ]
     national = parse_file(path).national_values()
     assert national[["numerator", "denominator", "value"]].values.tolist() == [[190, 360, 52.8], [250, 360, 69.4]]
+
+
+def test_the_user_corrects_the_national_row_and_the_encoding(tmp_path: Path) -> None:
+    path = _table(tmp_path / "hips.csv", PAIRED)
+    proposed = propose_wide_mapping(path)
+    assert proposed.encoding == "" and proposed.national == ""  # guessed; the provenance says cp1252
+    summary = import_benchmark_json(path, dry_run=True)
+    # The national row, last: row 5 + the hospitals (two title rows, the column numbers, the header).
+    assert summary["national_rows"] == [{"name": "National", "code": None, "rows": 1, "first_row": 5 + len(HOSPITALS)}]
+    # No national row: the last row is then a row like the others (without a hospital name, left out).
+    none = import_benchmark_json(path, dry_run=True, profile=replace(proposed, national="-"))
+    assert none["national_rows"] == [] and none["rejected_rows"] == summary["rejected_rows"] + 1
+    assert all(m["national"] == [] for m in none["measures"])
+    # A row the names do not give away, named by the user (any case): Gamma's hospital, say.
+    named = parse_file(path, replace(proposed, national="GAMMA HOSPITAL"))
+    national = named.values[named.values["is_national"]]
+    assert set(national["org_name"]) == {"Gamma Hospital"}
+    # The encoding: the guess (cp1252) reads the curly apostrophe; UTF-8, forced, cannot.
+    assert "Beta’s NHS Trust" in set(parse_file(path, proposed).values["parent_name"])
+    forced = parse_file(path, replace(proposed, encoding="utf-8"))
+    assert forced.provenance.encoding == "utf-8"
+    assert "Beta\ufffds NHS Trust" in set(forced.values["parent_name"])
+    assert propose_wide_mapping(path, encoding="latin-1").encoding == "latin-1"
+
+
+QUIRKS = ("titles", "numbers", "trust", "suppressed", "national_last", "cp1252")
+# (trust, hospital, cases submitted, screened N): the national row's 1,000 of 1,643 is 60.9%, from
+# which a derived denominator would be 1,642: only a denominator read from the file gives 1,643.
+SITES = [("Delta NHS Trust", "Delta General", 900, 600), ("Delta NHS Trust", "Delta – East", 300, 150),
+         ("Epsilon NHS Trust", "Epsilon Royal", 443, 250)]
+
+
+def _quirky(path: Path, quirks: set[str]) -> Path:
+    """A plain paired table (hospital, shared denominator, N, %) with the named quirks added."""
+    trust = "trust" in quirks
+    header = (["Trust"] if trust else []) + ["Hospital", "Number of cases submitted", "Screened (N)", "Screened (%)"]
+    rows = []
+    for i, (t, hospital, d, n) in enumerate(SITES):
+        hidden = "suppressed" in quirks and i == 1
+        name = hospital if "cp1252" in quirks else hospital.replace("–", "-")
+        rows.append(([t] if trust else []) + [name, str(d), "*" if hidden else str(n),
+                                              "*" if hidden else f"{100 * n / d:.1f}"])
+    national = ([""] if trust else []) + ["National", "1643", "1000", f"{100 * 1000 / 1643:.1f}"]
+    rows = [*rows, national] if "national_last" in quirks else [national, *rows]
+    lines = [",".join(header), *(",".join(r) for r in rows)]
+    if "numbers" in quirks:
+        lines.insert(0, ",".join(str(i + 1) for i in range(len(header))))
+    if "titles" in quirks:
+        lines[:0] = ["Synthetic audit 2025" + "," * (len(header) - 1), "Results by hospital" + "," * (len(header) - 1)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252" if "cp1252" in quirks else "utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("quirks", [{q} for q in QUIRKS] + [set(QUIRKS)], ids=[*QUIRKS, "together"])
+def test_each_layout_quirk_alone_and_together(tmp_path: Path, quirks: set[str]) -> None:
+    path = _quirky(tmp_path / "t.csv", quirks)
+    summary = import_benchmark_json(path, dry_run=True)
+    assert summary["organisations"] == len(SITES) and summary["areas_by_type"] == (
+        {"Site": len(SITES)} if "trust" in quirks else {"Organisation": len(SITES)})
+    assert [o["name"] for o in summary["organisation_list"]] == [
+        s[1] if "cp1252" in quirks else s[1].replace("–", "-") for s in SITES]
+    if "trust" in quirks:
+        assert [o["parent_name"] for o in summary["organisation_list"]] == [s[0] for s in SITES]
+    (measure,) = summary["measures"]
+    assert measure["national"][0]["denominator"] == 1643.0 and measure["national"][0]["numerator"] == 1000.0
+    assert summary["mapping"]["measures"][0]["denominator_col"] == "Number of cases submitted"
+    assert measure["suppressed"] == ("suppressed" in quirks)
+    assert summary["marker_cells"] == ({"*": 2} if "suppressed" in quirks else {})
+    assert summary["encoding"] == ("cp1252" if "cp1252" in quirks else "utf-8")
+    assert summary["national_rows"][0]["first_row"] == (
+        (2 if "titles" in quirks else 0) + ("numbers" in quirks) + 2 + (len(SITES) if "national_last" in quirks else 0))

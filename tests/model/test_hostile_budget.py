@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.generators import generate_wide_workbook, rows_xml, write_sheet_xml
+from tests.model.test_benchmark_pairs import QUIRKS, _quirky
 
 ROOT = Path(__file__).resolve().parents[2]
 NATIONAL = [
@@ -62,6 +63,7 @@ def _hostile_files(folder: Path) -> list[str]:
         _ratio_bomb(folder / "ratio_bomb.xlsx"),
         _declared_bomb(folder / "declared_1gib.xlsx", (1 << 30) - 1),
         str(generate_wide_workbook(folder / "wide.xlsx")),
+        str(_quirky(folder / "paired_layout.csv", set(QUIRKS))),  # the national table of the first finding
         _text(folder / "semicolon.csv", NATIONAL),
         _text(folder / "bare_cr.csv", NATIONAL, end="\r", delimiter=","),
         _text(folder / "quote.csv", [*NATIONAL[:3], 'RA1;RA101;"Alpha NHS Trust;Alpha General;30;40;75.0',
