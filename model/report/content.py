@@ -31,6 +31,7 @@ from model.plan.criteria import Criterion, list_criteria
 from model.plan.cycles import Cycle, get_cycle, list_cycles, recorded_selection
 from model.plan.standards import Standard, get_standard
 from model.report.narrative import get_sections
+from model.report.reaudit_section import ReauditPlan, gather_reaudit
 from model.report.team import TeamMember, list_members
 from model.results.compliance import NOT_RECORDED
 from model.results.cycle_results import (
@@ -90,6 +91,7 @@ class ReportData:
         subgroups: per `SUBGROUP_FIELDS` key with any recorded value, its `cycle_subgroups` frame.
         collectors: who collected the cycle's cases and how many each, most first.
         members: the team recorded with the audit (`model.report.team`), [] when none is.
+        reaudit: which criteria the re-audit covers and why (`model.report.reaudit_section`).
         selection_identifying: the recorded sample's case references include an NHS or hospital
             number (the appendix then leaves the list out).
         version: the report's version number.
@@ -117,6 +119,7 @@ class ReportData:
     members: list[TeamMember] = field(default_factory=list)
     collectors: list[tuple[str, int]] = field(default_factory=list)
     selection_identifying: bool = False
+    reaudit: ReauditPlan | None = None
     version: int = 1
     status: str = "draft"
 
@@ -222,15 +225,17 @@ def gather_report(db: Database, cycle_id: int, *, today: date | None = None, sta
     except KnownError:
         quality = None
     day = today or date.today()
+    cycles = list_cycles(db, cycle.audit_id)
     return ReportData(
-        audit=audit, cycle=cycle, cycles=list_cycles(db, cycle.audit_id), standard=_standard(db, cycle, audit),
+        audit=audit, cycle=cycle, cycles=cycles, standard=_standard(db, cycle, audit),
         criteria=criteria, results=results, previous=previous, comparisons=comparisons, spc=spc, national=national,
         quality=quality, recommendations=list_recommendations(db, cycle.audit_id),
         actions=action_plan(db, cycle.audit_id, day), sections=get_sections(db, cycle_id),
         trust=load_identity(db).name, today=day, changes=criterion_changes(db, cycle_id),
         subgroups=_subgroups(db, cycle_id), members=list_members(db, cycle.audit_id),
         collectors=_collectors(db, cycle_id),
-        selection_identifying=_selection_identifying(db, cycle), version=version,
+        selection_identifying=_selection_identifying(db, cycle),
+        reaudit=gather_reaudit(db, cycle.audit_id, cycle, cycles), version=version,
         status=status,
     )
 
