@@ -1,6 +1,7 @@
 """Render a `ReportDocument` as a Word file (python-docx).
 
-    render_docx(doc: ReportDocument, path) -> Path
+    render_docx(doc: ReportDocument, path, progress=None) -> Path
+    docx_bytes(doc, progress=None) -> bytes
 
 What an accessible, printable trust report needs: A4 portrait with 20 mm margins; the real
 Title / Heading 1 / Heading 2 styles (so Word's navigation pane and a generated contents
@@ -11,7 +12,8 @@ row marked to repeat on each page (w:tblHeader); every chart a PNG at `CHART_DPI
 with its alt text in the picture's docPr `descr` (and `title`), and a caption under it. A
 `Contents` block is Word's own TOC field over Heading 1–2, its cached text the headings (so it
 reads before Word has laid the pages out); the settings ask Word to update fields on opening,
-which fills in the page numbers.
+which fills in the page numbers. Cancel (`progress`) is checked before each chart and before the
+file is written (the document is saved to memory first, so a cancelled one leaves no file).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.core.documents import Heading, KeyValues, Paragraph, write_error
+from model.core.documents import Heading, KeyValues, Paragraph, write_document
+from model.core.progress import Progress, report
 from model.core.version import __version__
 from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table, chart_png, contents_entries
 from model.report.render_pdf import column_widths
@@ -31,27 +34,37 @@ if TYPE_CHECKING:
 _HEADER_FILL = "E8EEF5"
 
 
-def render_docx(doc: ReportDocument, path: Path | str) -> Path:
+def render_docx(doc: ReportDocument, path: Path | str, progress: Progress | None = None) -> Path:
     """Write the report as .docx.
 
     Raises:
         KnownError: when the file cannot be written (open in Word, read-only folder).
+        Cancelled: the user cancelled (no file is written).
     """
+    data = docx_bytes(doc, progress)
+    report(progress, 1, 1, "Writing the file")
+    return write_document(path, data)
+
+
+def docx_bytes(doc: ReportDocument, progress: Progress | None = None) -> bytes:
+    """The report as the bytes of a .docx file (Cancel checked before each chart)."""
     import docx
 
-    path = Path(path)
     word = docx.Document()
     _setup(word, doc)
+    charts = sum(isinstance(b, Chart) for b in doc.blocks)
+    drawn = 0
     for block in doc.blocks:
         if isinstance(block, Contents):
             _contents(word, block, contents_entries(doc))
-        else:
-            _block(word, block)
-    try:
-        word.save(str(path))
-    except OSError as exc:
-        raise write_error(path, exc) from exc
-    return path
+            continue
+        if isinstance(block, Chart):  # a chart at 220 dpi is the slow part: Cancel takes effect between them
+            report(progress, drawn, charts, f"Chart {drawn + 1} of {charts}")
+            drawn += 1
+        _block(word, block)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    return buffer.getvalue()
 
 
 def _setup(word: WordDocument, doc: ReportDocument) -> None:

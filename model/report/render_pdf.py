@@ -1,7 +1,7 @@
 """Render a `ReportDocument` as an A4 PDF (reportlab platypus).
 
-    render_pdf(doc: ReportDocument, path) -> Path
-    pdf_bytes(doc, *, charts=True) -> bytes     charts False: their boxes left empty (counting pages)
+    render_pdf(doc: ReportDocument, path, progress=None) -> Path
+    pdf_bytes(doc, *, charts=True, progress=None) -> bytes     charts False: their boxes left empty (counting pages)
     page_count(doc) -> int              the pages it takes (charts laid out but not drawn: quick)
     needs_contents(doc) -> bool         over `CONTENTS_OVER_PAGES` pages without its contents list
 
@@ -15,7 +15,9 @@ Charts are vectors: the layout leaves each chart's box empty and `model.report.p
 matplotlib's own PDF of the figure on it (reportlab cannot place a PDF or SVG itself), so they
 print sharply at any size and their labels are text.
 Text uses DejaVu Sans (shipped with matplotlib), embedded, so ≥, ≤, χ², − and → print as
-typed instead of as missing glyphs.
+typed instead of as missing glyphs. Cancel (`progress`) is checked after every laid-out element
+and before each chart is drawn; the file is written only at the end, so a cancelled report
+leaves none.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from model.core.documents import Heading, KeyValues, Paragraph, write_document
+from model.core.progress import Progress, report
 from model.core.version import __version__
 from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table
 from model.report.pdf_charts import ChartBoxes
@@ -249,7 +252,8 @@ def _numbered_canvas(doc: ReportDocument, totals: list[int]) -> type:
     return NumberedCanvas
 
 
-def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | None = None) -> bytes:
+def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | None = None,
+              progress: Progress | None = None) -> bytes:
     """The report as PDF bytes (`charts` False: boxes where the charts go; `totals` gets the page count)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -265,7 +269,13 @@ def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | N
                                  lang=doc.language, initialFontName=_FONT)
     outline = _Outline()
     boxes = ChartBoxes() if charts else None
-    template.afterFlowable = lambda flowable: outline(template, flowable)
+
+    def after(flowable: Any) -> None:
+        outline(template, flowable)
+        if progress is not None:
+            progress.check()  # Cancel takes effect within the layout, not only once it ends
+
+    template.afterFlowable = after
     styles = _styles()
 
     def before_pass() -> None:  # every layout pass (a contents list takes two) starts afresh
@@ -280,25 +290,28 @@ def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | N
         template.multiBuild(story, canvasmaker=canvas)
     else:
         template.build(story, canvasmaker=canvas)
-    return boxes.overlay(buffer.getvalue()) if boxes is not None else buffer.getvalue()
+    return boxes.overlay(buffer.getvalue(), progress) if boxes is not None else buffer.getvalue()
 
 
-def page_count(doc: ReportDocument) -> int:
+def page_count(doc: ReportDocument, progress: Progress | None = None) -> int:
     """How many A4 pages the document takes (laid out with its charts' boxes, not drawn)."""
     totals: list[int] = []
-    pdf_bytes(doc, charts=False, totals=totals)
+    pdf_bytes(doc, charts=False, totals=totals, progress=progress)
     return totals[-1]
 
 
-def needs_contents(doc: ReportDocument) -> bool:
+def needs_contents(doc: ReportDocument, progress: Progress | None = None) -> bool:
     """True when the document runs past `CONTENTS_OVER_PAGES` pages without its contents list."""
-    return page_count(doc.without_contents()) > CONTENTS_OVER_PAGES
+    return page_count(doc.without_contents(), progress) > CONTENTS_OVER_PAGES
 
 
-def render_pdf(doc: ReportDocument, path: Path | str) -> Path:
+def render_pdf(doc: ReportDocument, path: Path | str, progress: Progress | None = None) -> Path:
     """Write the report as PDF.
 
     Raises:
         KnownError: when the file cannot be written.
+        Cancelled: the user cancelled (no file is written).
     """
-    return write_document(path, pdf_bytes(doc))
+    data = pdf_bytes(doc, progress=progress)
+    report(progress, 1, 1, "Writing the file")
+    return write_document(path, data)
