@@ -11,7 +11,7 @@ Blocks:
     Paragraph(text, note=False)   note = smaller and grey (captions of sources, "not available")
     KeyValues(pairs)              two-column label/value list (the front page)
     Table(headers, rows, caption, widths)   header row repeated on every page
-    Chart(figure, alt_text, caption, width_cm)   a matplotlib Figure (OO API)
+    Chart(figure, alt_text, caption, width_cm, described_below)   a matplotlib Figure (OO API)
     PageBreak()
     Contents(title="Contents")   the contents list of the level-1 and level-2 headings after it
                                  (page numbers in the PDF; a TOC field in Word, updated on opening)
@@ -46,12 +46,18 @@ class Table:
 
 @dataclass(frozen=True, eq=False)
 class Chart:
-    """A chart: the figure, the text a screen reader reads instead, and a caption under it."""
+    """A chart: the figure, the text a screen reader reads instead, and a caption under it.
+
+    The PDF cannot carry alt text (reportlab writes no tagged PDF), so it prints `alt_text` as a
+    "Text version" under the caption, unless `described_below` says the paragraph after the chart
+    already reads it out (the SPC chart's reading).
+    """
 
     figure: Figure
     alt_text: str
     caption: str = ""
     width_cm: float = 16.0
+    described_below: bool = False
 
 
 @dataclass(frozen=True)
@@ -107,9 +113,9 @@ class ReportDocument:
         self.blocks.append(Table(tuple(headers), tuple(tuple(str(x) for x in r) for r in rows), caption,
                                  tuple(widths)))
 
-    def chart(self, figure: Figure, alt_text: str, caption: str = "") -> None:
-        """Append a chart."""
-        self.blocks.append(Chart(figure, alt_text, caption))
+    def chart(self, figure: Figure, alt_text: str, caption: str = "", *, described_below: bool = False) -> None:
+        """Append a chart (`described_below`: the next paragraph reads the chart out in words)."""
+        self.blocks.append(Chart(figure, alt_text, caption, described_below=described_below))
 
     def headings(self) -> list[tuple[int, str]]:
         """(level, text) of every heading, in order (the outline; tests and the page's preview)."""

@@ -13,7 +13,10 @@ footer on every page but the front page; tables repeat their header row on each 
 
 Charts are vectors: the layout leaves each chart's box empty and `model.report.pdf_charts` lays
 matplotlib's own PDF of the figure on it (reportlab cannot place a PDF or SVG itself), so they
-print sharply at any size and their labels are text.
+print sharply at any size and their labels are text. The PDF is not tagged (reportlab cannot
+write a structure tree, and tagging only the charts would hide the untagged text from screen
+readers that follow the tags), so it has no alt text: each chart's text alternative is printed
+under its caption as "Text version: …" (or, for an SPC chart, is the reading right after it).
 Text uses DejaVu Sans (shipped with matplotlib), embedded, so ≥, ≤, χ², − and → print as
 typed instead of as missing glyphs. Cancel (`progress`) is checked after every laid-out element
 and before each chart is drawn; the file is written only at the end, so a cancelled report
@@ -206,6 +209,10 @@ def _chart(block: Chart, styles: dict[str, Any], width: float, boxes: ChartBoxes
     # The chart's box: filled with the vector figure afterwards, or left empty when only counting pages.
     image = boxes.flowable(block, shown, height) if boxes is not None else Spacer(shown, height)
     cell = [image] + ([_para(block.caption, styles["caption"])] if block.caption else [])
+    if block.alt_text.strip() and not block.described_below:
+        # WORKAROUND: reportlab writes no tagged PDF, so no alt text; the words a screen reader
+        # would read are printed instead, with the chart (Word has them as the picture's alt text).
+        cell.append(_para(f"Text version: {block.alt_text}", styles["caption"]))
     # One cell holding the picture and its caption: a one-row table never splits, so they stay together.
     frame = PdfTable([[cell]], colWidths=[width], hAlign="LEFT")
     frame.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),

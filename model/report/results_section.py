@@ -156,7 +156,7 @@ def _add_spc(doc: ReportDocument, data: ReportData) -> None:
             kind = "run chart"
         doc.chart(fig, f"Monthly {kind} of compliance for {part.name}. {part.reading}",
                   caption=f"Figure: {part.name}, monthly compliance (%) ({kind}, Making Data Count style), "
-                          f"all cycles. Source: {_source(data)}.")
+                          f"all cycles. Source: {_source(data)}.", described_below=True)
         doc.paragraph(f"{part.name}: {part.reading}")
 
 
