@@ -32,6 +32,13 @@ if TYPE_CHECKING:
     from docx.document import Document as WordDocument
 
 _HEADER_FILL = "E8EEF5"
+#: The elements CT_Settings (ECMA-376 §17.15.1.78) puts after w:updateFields, in order.
+_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
+    "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
+    "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
+)
 
 
 def render_docx(doc: ReportDocument, path: Path | str, progress: Progress | None = None) -> Path:
@@ -150,11 +157,13 @@ def _contents(word: WordDocument, block: Contents, entries: list[tuple[int, str]
 
     word.add_paragraph(block.title, style="TOC Heading")
     for level in (1, 2):
-        if f"TOC {level}" not in [s.name for s in word.styles]:
-            style = word.styles.add_style(f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH)
+        # Word's own (lower-case) name for its built-in style, so the TOC Word rebuilds on opening uses ours.
+        if f"toc {level}" not in [s.name for s in word.styles]:
+            style = word.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+            style.style_id = f"TOC{level}"  # and Word's own id
             style.base_style = word.styles["Normal"]
             style.paragraph_format.left_indent = Mm(6 * (level - 1))
-    paragraphs = [word.add_paragraph(text, style=f"TOC {level}") for level, text in entries] or [word.add_paragraph()]
+    paragraphs = [word.add_paragraph(text, style=f"toc {level}") for level, text in entries] or [word.add_paragraph()]
 
     def char(kind: str) -> object:
         element = OxmlElement("w:fldChar")
@@ -173,10 +182,10 @@ def _contents(word: WordDocument, block: Contents, entries: list[tuple[int, str]
     end = OxmlElement("w:r")
     end.append(char("end"))
     paragraphs[-1]._p.append(end)
-    settings = word.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    settings.append(update)
+    # w:settings is a schema sequence: updateFields goes before these (python-docx's template has several).
+    word.settings.element.insert_element_before(update, *_AFTER_UPDATE_FIELDS)
 
 
 def _block(word: WordDocument, block: Block) -> None:

@@ -319,7 +319,7 @@ def test_a_report_over_eight_pages_gets_a_contents_list_in_both_formats(demo, tm
         assert f"{pages[title]} {title}" in contents or f"{title} {pages[title]}" in contents, title
     word = docx.Document(str(generate_report(demo.db, 6, "docx", tmp_path / "long.docx", today=TODAY).path))
     assert [p.text for p in word.paragraphs if p.style.name == "TOC Heading"] == ["Contents"]
-    assert [p.text for p in word.paragraphs if p.style.name == "TOC 1"] == SECTIONS
+    assert [p.text for p in word.paragraphs if p.style.name == "toc 1"] == SECTIONS
     assert 'TOC \\o "1-2"' in word.element.xml and word.settings.element.find(qn("w:updateFields")) is not None
     save_section(demo.db, 6, "background", "Short.")
     short = docx.Document(str(generate_report(demo.db, 6, "docx", tmp_path / "short.docx", today=TODAY).path))
@@ -355,3 +355,37 @@ def test_the_preview_holds_the_same_blocks_escaped(demo):
     positions = [preview.html.index(f">{title}<") for title in SECTIONS]
     assert positions == sorted(positions)
     save_section(demo.db, 2, "discussion", "")
+
+
+def test_the_word_contents_field_is_well_formed_and_word_updates_it_on_opening(demo, tmp_path):
+    """No LibreOffice here to lay the file out, so the XML Word reads is checked as Word needs it."""
+    import zipfile
+
+    from lxml import etree
+
+    save_section(demo.db, 6, "background", "\n".join(f"Paragraph {i}: " + "Falls matter. " * 60 for i in range(40)))
+    path = generate_report(demo.db, 6, "docx", tmp_path / "long.docx", today=TODAY).path
+    save_section(demo.db, 6, "background", "Short.")
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    with zipfile.ZipFile(path) as package:
+        body = etree.fromstring(package.read("word/document.xml"))
+        settings = etree.fromstring(package.read("word/settings.xml"))
+        styles = etree.fromstring(package.read("word/styles.xml"))
+    # One TOC field: begin, instruction, separate, the cached headings, end, in that order.
+    marks = [(e.get(f"{w}fldCharType") or e.text.strip()) for e in body.iter(f"{w}fldChar", f"{w}instrText")]
+    assert marks == ["begin", 'TOC \\o "1-2" \\h \\z \\u', "separate", "end"]
+    paragraphs = list(body.iter(f"{w}p"))
+    first = next(p for p in paragraphs if p.find(f".//{w}instrText") is not None)
+    last = next(p for p in paragraphs if p.find(f".//{w}fldChar[@{w}fldCharType='end']") is not None)
+    cached = paragraphs[paragraphs.index(first):paragraphs.index(last) + 1]
+    assert [p.find(f"{w}pPr/{w}pStyle").get(f"{w}val") for p in cached][:2] == ["TOC1", "TOC1"]
+    assert "".join(t.text for t in cached[0].iter(f"{w}t")) == "Executive summary"  # the cached result
+    # The styles are Word's own built-ins by name, so the list Word rebuilds keeps them.
+    names = {s.get(f"{w}styleId"): s.find(f"{w}name").get(f"{w}val") for s in styles.iter(f"{w}style")}
+    assert names["TOC1"] == "toc 1" and names["TOC2"] == "toc 2"
+    # updateFields on, where the w:settings sequence puts it (before compat, rsids, … listSeparator).
+    tags = [etree.QName(e).localname for e in settings]
+    assert settings.find(f"{w}updateFields").get(f"{w}val") == "true"
+    after = {"hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "themeFontLang",
+             "clrSchemeMapping", "doNotAutoCompressPictures", "shapeDefaults", "decimalSymbol", "listSeparator"}
+    assert after & set(tags) and all(tags.index(t) > tags.index("updateFields") for t in after & set(tags))
