@@ -92,6 +92,8 @@ class ReportData:
         collectors: who collected the cycle's cases and how many each, most first.
         members: the team recorded with the audit (`model.report.team`), [] when none is.
         reaudit: which criteria the re-audit covers and why (`model.report.reaudit_section`).
+        exception_texts: per criterion lineage, the answers recorded as exceptions ("n/a",
+            "palliative") and how many of each, most first (what the data says about why).
         selection_identifying: the recorded sample's case references include an NHS or hospital
             number (the appendix then leaves the list out).
         version: the report's version number.
@@ -120,6 +122,7 @@ class ReportData:
     collectors: list[tuple[str, int]] = field(default_factory=list)
     selection_identifying: bool = False
     reaudit: ReauditPlan | None = None
+    exception_texts: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     version: int = 1
     status: str = "draft"
 
@@ -182,6 +185,22 @@ def _collectors(db: Database, cycle_id: int) -> list[tuple[str, int]]:
     return [(str(name), int(n)) for name, n in rows]
 
 
+def _exception_texts(db: Database, cycle_id: int, criteria: list[Criterion]) -> dict[str, list[tuple[str, int]]]:
+    """Per lineage, the texts entered for answers judged exceptions, with their counts (at most 5, 40 characters)."""
+    lineage = {c.id: c.lineage for c in criteria}
+    rows = db.execute("SELECT a.criterion_id, substr(trim(COALESCE(a.raw, '')), 1, 40), COUNT(*) FROM answers a "
+                      "JOIN cases c ON c.id = a.case_id WHERE c.cycle_id = ? AND c.deleted_at IS NULL AND "
+                      "a.outcome = 'exception' GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", [cycle_id]).fetchall()
+    found: dict[str, list[tuple[str, int]]] = {}
+    for criterion_id, text, n in rows:
+        if criterion_id in lineage:
+            texts = found.setdefault(lineage[criterion_id], [])
+            if len(texts) < 5:  # an identifier typed into an answer is never printed
+                shown = "(withheld: looks like an NHS number)" if holds_nhs_number(str(text)) else str(text)
+                texts.append((shown or "(left blank)", int(n)))
+    return found
+
+
 def _selection_identifying(db: Database, cycle: Cycle) -> bool:
     """Whether the recorded sample lists a case by an NHS number or one of the cycle's hospital numbers."""
     chosen = recorded_selection(cycle)
@@ -235,7 +254,8 @@ def gather_report(db: Database, cycle_id: int, *, today: date | None = None, sta
         subgroups=_subgroups(db, cycle_id), members=list_members(db, cycle.audit_id),
         collectors=_collectors(db, cycle_id),
         selection_identifying=_selection_identifying(db, cycle),
-        reaudit=gather_reaudit(db, cycle.audit_id, cycle, cycles), version=version,
+        reaudit=gather_reaudit(db, cycle.audit_id, cycle, cycles),
+        exception_texts=_exception_texts(db, cycle_id, criteria), version=version,
         status=status,
     )
 

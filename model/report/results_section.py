@@ -184,6 +184,27 @@ def _add_national(doc: ReportDocument, data: ReportData) -> None:
         doc.paragraph(f"{part.name}: {part.note}")
 
 
+def _quoted(text: str) -> str:
+    return text if text.startswith("(") else f"\u201c{text}\u201d"  # "(left blank)" is ours, not typed
+
+
+def _exclusions(doc: ReportDocument, data: ReportData) -> None:
+    """The exceptions (cases excluded from a criterion's denominator) and why: the criterion's definition of
+    its exceptions, and what was recorded for them."""
+    excluded = {str(r.lineage): int(r.exceptions) for r in data.results.table.itertuples()}
+    rows = []
+    for c in data.criteria:
+        if excluded.get(c.lineage, 0):
+            recorded = data.exception_texts.get(c.lineage, [])
+            rows.append((c.label, str(excluded[c.lineage]), c.exceptions or "not defined for this criterion",
+                         "; ".join(f"{_quoted(text)} ({n})" for text, n in recorded) or "—"))
+    if not rows:
+        doc.paragraph("No case was excluded from any criterion as an exception.")
+        return
+    doc.table(("Criterion", "Excluded", "Exceptions allowed (the criterion's definition)", "Recorded as"), rows,
+              caption="Table: exclusions (exceptions) and why", widths=(2.5, 1, 3.5, 3))
+
+
 def add_data_quality(doc: ReportDocument, data: ReportData) -> None:
     """The Data quality section: missing answers per criterion and definition changes."""
     doc.heading("Data quality", 1)
@@ -195,6 +216,7 @@ def add_data_quality(doc: ReportDocument, data: ReportData) -> None:
                   [(str(r.short_name), str(r.eligible), str(r.missing), pct_text(r.pct_missing / 100.0),
                     str(r.exceptions), pct_text(r.pct_exceptions / 100.0)) for r in table.itertuples()],
                   caption="Table: missing answers and exceptions by criterion", widths=(4, 1, 1, 1.2, 1.2, 1.4))
+    _exclusions(doc, data)
     if data.quality is not None:
         counts = data.quality.counts()
         if counts:
