@@ -217,7 +217,7 @@ def _action_plan(doc: ReportDocument, data: ReportData) -> None:
                      ACTION_STATUSES.get(a.status, a.status), ACTION_RAG_WORDS.get(row.rag, row.rag)))
     doc.table(("Recommendation", "Action", "Owner", "Priority", "Original deadline", "Current deadline", "Status",
                "RAG"), rows, caption=f"Table: action plan (RAG on {long_date(data.today)})",
-              widths=(3, 3, 2, 1.1, 1.5, 1.6, 1.2, 1.3))
+              widths=(3, 3, 2, 1.1, 1.5, 1.6, 1.2, 1.3), rag_column=7)
 
 
 def _references(doc: ReportDocument, data: ReportData) -> None:

@@ -25,7 +25,17 @@ from typing import TYPE_CHECKING
 from model.core.documents import Heading, KeyValues, Paragraph, write_document
 from model.core.progress import Progress, report
 from model.core.version import __version__
-from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table, chart_png, contents_entries
+from model.report.blocks import (
+    Block,
+    Chart,
+    Contents,
+    PageBreak,
+    ReportDocument,
+    Table,
+    chart_png,
+    contents_entries,
+    rag_fill,
+)
 from model.report.render_pdf import column_widths
 
 if TYPE_CHECKING:
@@ -210,13 +220,13 @@ def _block(word: WordDocument, block: Block) -> None:
         word.add_page_break()  # type: ignore[no-untyped-call]  # python-docx leaves it unannotated
 
 
-def _shade(cell: object) -> None:
+def _shade(cell: object, fill: str = _HEADER_FILL) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:fill"), _HEADER_FILL)
+    shading.set(qn("w:fill"), fill)
     cell._tc.get_or_add_tcPr().append(shading)  # type: ignore[attr-defined]
 
 
@@ -257,10 +267,11 @@ def _table(word: WordDocument, block: Table) -> None:
                                                          font_size=8.5)]
     for row_cells, texts, bold in [(table.rows[0].cells, block.headers, True)] + [
             (table.add_row().cells, row, False) for row in block.rows]:
-        for cell, text, width in zip(row_cells, texts, widths, strict=True):
+        for column, (cell, text, width) in enumerate(zip(row_cells, texts, widths, strict=True)):
             cell.text, cell.width = text, width
-            if bold:
-                _shade(cell)
+            fill = _HEADER_FILL if bold else rag_fill(text) if column == block.rag_column else None
+            if fill:
+                _shade(cell, fill)
             for run in cell.paragraphs[0].runs:
                 run.font.size, run.bold = Pt(8.5), bold
     word.add_paragraph()

@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape
 from model.core.documents import Heading, KeyValues, Paragraph, write_document
 from model.core.progress import Progress, report
 from model.core.version import __version__
-from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table
+from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table, rag_fill
 from model.report.pdf_charts import ChartBoxes
 
 #: A report longer than this (without its contents list) gets one (NHS trusts' templates: "over 8 pages").
@@ -180,7 +180,14 @@ def _table_flowables(block: Table, styles: dict[str, Any], width: float) -> list
     body = [[_para(x, styles["cell"]) for x in row] for row in block.rows]
     widths = column_widths(block.headers, block.rows, block.widths, width)
     caption = [_para(block.caption, styles["caption_top"])] if block.caption else []
-    return [*caption, *_table([header, *body], widths, header=True)]
+    flows = _table([header, *body], widths, header=True)
+    if block.rag_column >= 0:
+        from reportlab.lib import colors
+
+        fills = [(i, rag_fill(row[block.rag_column])) for i, row in enumerate(block.rows, start=1)]
+        flows[0].setStyle([("BACKGROUND", (block.rag_column, i), (block.rag_column, i), colors.HexColor(f"#{fill}"))
+                           for i, fill in fills if fill])
+    return [*caption, *flows]
 
 
 def _table(rows: list[list[Any]], widths: list[float], header: bool) -> list[Any]:

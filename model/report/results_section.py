@@ -80,7 +80,7 @@ def add_results(doc: ReportDocument, data: ReportData) -> None:
         doc.paragraph("Not available: this cycle has no criteria, so there are no results.", note=True)
     else:
         doc.table(RESULT_HEADERS, result_rows(data), caption=f"Table: compliance by criterion, {data.cycle.title}",
-                  widths=(3.2, 1, 0.8, 0.9, 1.1, 1, 1.2, 1.5, 0.9, 1.6))
+                  widths=(3.2, 1, 0.8, 0.9, 1.1, 1, 1.2, 1.5, 0.9, 1.6), rag_column=len(RESULT_HEADERS) - 1)
         fig = _figure(1.0 + 0.55 * len(table))
         draw_compliance_bars(fig, table)
         doc.chart(fig, _bars_alt(data), caption=f"Figure: compliance (%) by criterion with 95% confidence intervals; "

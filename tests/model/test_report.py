@@ -389,3 +389,26 @@ def test_the_word_contents_field_is_well_formed_and_word_updates_it_on_opening(d
     after = {"hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr", "themeFontLang",
              "clrSchemeMapping", "doNotAutoCompressPictures", "shapeDefaults", "decimalSymbol", "listSeparator"}
     assert after & set(tags) and all(tags.index(t) > tags.index("updateFields") for t in after & set(tags))
+
+
+def test_rag_is_words_and_colour_in_both_tables_and_every_data_table_has_a_caption(demo, tmp_path):
+    word = docx.Document(str(generate_report(demo.db, 2, "docx", tmp_path / "rag.docx", today=TODAY).path))
+    fills = {"Green": "D5EFD9", "Complete": "D5EFD9", "Amber": "FCE5C4", "Red": "F6D3D6"}
+    seen = set()
+    for table in word.tables:
+        header = [c.text for c in table.rows[0].cells]
+        if header[-1] != "RAG":
+            continue
+        for row in table.rows[1:]:
+            cell = row.cells[-1]
+            first = cell.text.split(":")[0]
+            assert first in fills and cell.text != first or first == "Complete"  # the words are always there
+            shading = cell._tc.tcPr.find(qn("w:shd"))
+            assert shading is not None and shading.get(qn("w:fill")) == fills[first]
+            seen.add(first)
+    assert {"Amber", "Red", "Complete"} <= seen  # results (amber, red) and action plan (complete, overdue)
+    for table in word.tables:
+        if len(table.columns) > 2:  # a data table, not a key-value list
+            before = table._tbl.getprevious()
+            assert before is not None and before.tag == qn("w:p") and before.find(f".//{qn('w:pStyle')}").get(
+                qn("w:val")) == "Caption", [c.text for c in table.rows[0].cells]
