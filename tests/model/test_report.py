@@ -116,8 +116,10 @@ def test_pdf_carries_the_same_numbers_outline_and_metadata(demo, tmp_path):
     done = generate_report(demo.db, 2, "pdf", tmp_path / "vte.pdf", today=TODAY)
     reader = pypdf.PdfReader(str(done.path))
     text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
     for row in _expected_rows(demo.db, 2).values():
-        assert row[5] in text and row[6] in text
+        # n, met, not met, exceptions, missing, compliance, CI: the whole row, in the table's order
+        assert " ".join(row) in flat, row
     assert reader.metadata.title.startswith("VTE") and reader.metadata.author == "Dr A. Patel (ST4)"
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[1:] == SECTIONS
@@ -167,7 +169,11 @@ def test_a_report_with_missing_pieces_generates_and_says_so(demo, tmp_path):
         assert phrase.lower() in text.lower(), phrase
     row = [r for r in _results_table(word).rows if r.cells[0].text == "Copy"][0]
     assert row.cells[6].text == "—" and row.cells[9].text.startswith("Not available")
-    assert generate_report(demo.db, cycle_id, "pdf", tmp_path / "bare.pdf", today=TODAY).path.stat().st_size > 0
+    pdf = pypdf.PdfReader(str(generate_report(demo.db, cycle_id, "pdf", tmp_path / "bare.pdf", today=TODAY).path))
+    flat = " ".join(" ".join(page.extract_text() for page in pdf.pages).split()).lower()
+    for phrase in ("is the first cycle of this audit", "no actions have been agreed", "no re-audit date",
+                   "no criterion of this cycle is linked to a national measure", "no eligible cases"):
+        assert phrase in flat, phrase
     gaps = missing_for_final(demo.db, cycle_id, today=TODAY)
     assert "There is no action plan." in gaps and "No re-audit date is set." in gaps
     with pytest.raises(KnownError, match="cannot be final"):
@@ -412,3 +418,16 @@ def test_rag_is_words_and_colour_in_both_tables_and_every_data_table_has_a_capti
             before = table._tbl.getprevious()
             assert before is not None and before.tag == qn("w:p") and before.find(f".//{qn('w:pStyle')}").get(
                 qn("w:val")) == "Caption", [c.text for c in table.rows[0].cells]
+
+
+def test_word_charts_are_at_least_200_dpi_at_the_size_they_are_shown(demo, tmp_path):
+    import struct
+
+    word = docx.Document(str(generate_report(demo.db, 2, "docx", tmp_path / "dpi.docx", today=TODAY).path))
+    assert len(word.inline_shapes) >= 5
+    for shape in word.inline_shapes:
+        blip = shape._inline.graphic.graphicData.pic.blipFill.blip
+        png = word.part.related_parts[blip.embed].blob
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        pixels_wide = struct.unpack(">I", png[16:20])[0]  # IHDR width
+        assert pixels_wide / (shape.width / 914400) >= 200  # EMU per inch
