@@ -227,10 +227,26 @@ def _chart(block: Chart, styles: dict[str, Any], width: float, boxes: ChartBoxes
     return frame
 
 
+def running_header(trust: str, title: str, status: str, size: float = 7.5) -> str:
+    """"Trust · title · DRAFT" within the text width: a long title is shortened with "…", the status always shown."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    _register_fonts()
+    room = A4[0] - 2 * _MARGIN_MM * mm
+    cut = title
+    while True:
+        text = " · ".join(x for x in (trust, cut, status) if x)
+        if stringWidth(text, _FONT, size) <= room or not cut:
+            return text
+        cut = cut[:-2].rstrip() + "…" if len(cut) > 2 else ""
+
+
 def _numbered_canvas(doc: ReportDocument, totals: list[int]) -> type:
     from reportlab.pdfgen.canvas import Canvas
 
-    header = " · ".join(x for x in (doc.trust, doc.title, "DRAFT" if doc.status != "final" else "Final") if x)
+    header = running_header(doc.trust, doc.title, "DRAFT" if doc.status != "final" else "Final")
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type stubs
         """Holds each page until the end, then stamps "Page N of M" and the running header."""
@@ -260,7 +276,7 @@ def _numbered_canvas(doc: ReportDocument, totals: list[int]) -> type:
             self.setFont(_FONT, 7.5)
             self.setFillColorRGB(0.26, 0.33, 0.39)
             if page > 1:
-                self.drawRightString(A4[0] - _MARGIN_MM * mm, A4[1] - 11 * mm, header[:120])
+                self.drawRightString(A4[0] - _MARGIN_MM * mm, A4[1] - 11 * mm, header)
             self.drawCentredString(A4[0] / 2, 10 * mm, f"Page {page} of {total}")
 
     return NumberedCanvas

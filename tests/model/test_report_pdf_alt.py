@@ -44,3 +44,16 @@ def test_every_chart_is_read_out_in_words_beneath_it_in_the_pdf(demo, tmp_path, 
             assert text.index("Text version: " + _flat(chart.alt_text), caption) - caption < len(chart.caption) + 20
     assert text.count("Text version: ") == len(charts) - described and described >= 1
     assert any("Funnel plot" in c.alt_text for c in charts) == (cycle_id == 6)
+
+
+def test_the_running_header_always_ends_with_the_status():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from model.report.render_pdf import running_header
+
+    long = running_header("Northcote Vale Teaching Hospitals NHS Foundation Trust",
+                          "VTE risk assessment and prophylaxis in medical admissions, re-audit", "DRAFT")
+    assert long.endswith("… · DRAFT")
+    assert long.startswith("Northcote Vale Teaching Hospitals NHS Foundation Trust · VTE risk")
+    assert stringWidth(long, "AuditLoopSans", 7.5) <= (210 - 36) / 25.4 * 72
+    assert running_header("Trust", "Short", "Final") == "Trust · Short · Final"
