@@ -81,6 +81,15 @@ def test_demo_then_report_writes_and_records_the_file(tmp_path):
     assert unknown.returncode == 2 and "Candidates" in unknown.stderr and "Traceback" not in unknown.stderr
     no_cycle = run("report", "3", "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--db", str(data))
     assert no_cycle.returncode == 2 and "no cycle" in no_cycle.stderr
+    from model.plan.audits import Audit, create_audit
+    from model.store.store import open_store
+
+    store = open_store(data)
+    twins = [int(create_audit(store.db, Audit(title="Twin")).id) for _ in range(2)]
+    store.close()
+    ambiguous = run("report", "twin", "--format", "pdf", "--out", str(tmp_path / "x.pdf"), "--db", str(data))
+    assert ambiguous.returncode == 2 and "more than one" in ambiguous.stderr and "Traceback" not in ambiguous.stderr
+    assert all(f"{i}: Twin" in ambiguous.stderr for i in twins) and not (tmp_path / "x.pdf").exists()
 
 
 def test_reminders_json_has_exactly_the_public_fields(tmp_path):

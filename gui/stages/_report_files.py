@@ -41,10 +41,13 @@ def write_task(progress: Progress, store: Store, cycle_id: int, kind: str, fmt: 
     """Background: build and write a document (recorded afterwards, on the GUI thread)."""
     with store.connect() as db:
         if kind == "report":
-            return write_report(db, cycle_id, fmt, path, status=status, version=version, progress=progress)
-        progress.report(0, 1, f"Drawing the {KIND_WORDS[kind]}…")
-        written = handout_record(db, cycle_id, kind, path, person=person, version=version)
-    if progress.cancelled:  # Cancel while drawing: the file goes and nothing is recorded
+            written = write_report(db, cycle_id, fmt, path, status=status, version=version, progress=progress)
+        else:
+            progress.report(0, 1, f"Drawing the {KIND_WORDS[kind]}…")
+            written = handout_record(db, cycle_id, kind, path, person=person, version=version, progress=progress)
+    # The writers check Cancel between charts and pages and write the file last; a Cancel pressed in
+    # the moment after that still leaves no file and no record.
+    if progress.cancelled:
         Path(path).unlink(missing_ok=True)
         raise Cancelled()
     return written

@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSplitter,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +48,7 @@ from model.report.narrative import (
     missing_for_final,
     save_sections,
 )
+from model.report.readiness import report_warnings
 from model.store.store import Store
 
 DRAFTED = ("executive_summary", "conclusions")  # what draft_from_data fills
@@ -53,10 +56,10 @@ READY = "Nothing: this report can be issued as final."
 _LINES = {"executive_summary": 5, "background": 4, "discussion": 5, "conclusions": 4}
 
 
-def missing_task(progress: Progress, store: Store, cycle_id: int) -> list[str]:
-    """Background: what the cycle's report still lacks before it can be final."""
+def missing_task(progress: Progress, store: Store, cycle_id: int) -> tuple[list[str], list[str]]:
+    """Background: what the cycle's report still lacks before it can be final, and advice that does not block."""
     with store.connect() as db:
-        return missing_for_final(db, cycle_id)
+        return missing_for_final(db, cycle_id), report_warnings(db, cycle_id, progress=progress)
 
 
 def draft_task(progress: Progress, store: Store, cycle_id: int) -> dict[str, str]:
@@ -107,6 +110,7 @@ class ReportTab(QWidget):
         self.cycle_id: int | None = None
         self.editors: dict[str, TextBox] = {}
         self.missing: list[str] = []
+        self.warnings: list[str] = []  # shown in the list too, but never stop a final report
         self.job = DocumentJob(ctx, self)
         self.preview: QWidget | None = None  # the preview window, when open
         self._dirty: set[str] = set()
@@ -264,10 +268,10 @@ class ReportTab(QWidget):
         """Work out the gaps before a final in the background; the list shows them when they come."""
         token = self._gaps_token = self._gaps_token + 1
         if self.cycle_id is None:
-            self._show_missing(token, [])
+            self._show_missing(token, ([], []))
             return
         run_task(self, missing_task, self.ctx.store, self.cycle_id, show_progress=False,
-                 on_success=lambda gaps: self._show_missing(token, gaps))
+                 on_success=lambda found: self._show_missing(token, found))
 
     def generate(self, fmt: str) -> None:
         """Ask where, then write the Word ("docx") or PDF ("pdf") report in the background."""
@@ -295,15 +299,19 @@ class ReportTab(QWidget):
     def _alive(self, token: int | None = None) -> bool:
         return shiboken6.isValid(self) and (token is None or token == self._token)
 
-    def _show_missing(self, token: int, gaps: list[str]) -> None:
+    def _show_missing(self, token: int, found: tuple[list[str], list[str]]) -> None:
         if not shiboken6.isValid(self) or token != self._gaps_token:
             return
-        self.missing = list(gaps)
+        gaps, warnings = found
+        self.missing, self.warnings = list(gaps), list(warnings)
         self.missing_list.clear()
         if self.cycle_id is None:
             self.missing_list.addItem("This audit has no cycle yet: plan one on the Plan stage.")
-        else:
-            self.missing_list.addItems(gaps or [READY])
+            return
+        self.missing_list.addItems(gaps or [READY])
+        icon = self.style().standardIcon(QStyle.SP_MessageBoxWarning)
+        for text in warnings:  # advice: marked by its words ("Warning (not required)") as well as the icon
+            self.missing_list.addItem(QListWidgetItem(icon, text))
 
     def _refresh_reports(self) -> None:
         rows = list_reports(self.ctx.store.db, self.cycle_id) if self.cycle_id is not None else []

@@ -10,8 +10,9 @@ Blocks:
     Heading(text, level)          level 0 = the front page title, 1 = section, 2 = subsection
     Paragraph(text, note=False)   note = smaller and grey (captions of sources, "not available")
     KeyValues(pairs)              two-column label/value list (the front page)
-    Table(headers, rows, caption, widths)   header row repeated on every page
-    Chart(figure, alt_text, caption, width_cm)   a matplotlib Figure (OO API)
+    Table(headers, rows, caption, widths, rag_column)   header row repeated on every page; the RAG
+                                  column's cells shaded by their words ("Red: …"), which stay
+    Chart(figure, alt_text, caption, width_cm, described_below)   a matplotlib Figure (OO API)
     PageBreak()
     Contents(title="Contents")   the contents list of the level-1 and level-2 headings after it
                                  (page numbers in the PDF; a TOC field in Word, updated on opening)
@@ -27,31 +28,51 @@ from matplotlib.figure import Figure
 
 from model.core.documents import Heading, KeyValues, Paragraph
 
-__all__ = ["CHART_DPI", "Block", "Chart", "Contents", "Heading", "KeyValues", "PageBreak", "Paragraph",
-           "ReportDocument", "Table", "chart_png", "contents_entries"]
+__all__ = ["CHART_DPI", "RAG_FILLS", "Block", "Chart", "Contents", "Heading", "KeyValues", "PageBreak", "Paragraph",
+           "ReportDocument", "Table", "chart_png", "contents_entries", "rag_fill"]
 
 #: Charts are rasterised at this resolution for both formats (print quality).
 CHART_DPI = 220
 
 
+#: Pale fills for a RAG cell by its first word: the words say it, the colour repeats it (dark text stays legible).
+RAG_FILLS = {"Green": "D5EFD9", "Complete": "D5EFD9", "Amber": "FCE5C4", "Red": "F6D3D6"}
+
+
 @dataclass(frozen=True)
 class Table:
-    """A table with a header row (repeated on every page) and an optional caption above it."""
+    """A table with a header row (repeated on every page) and an optional caption above it.
+
+    `rag_column` (≥ 0) names the column holding a RAG status in words; renderers shade its cells
+    with `rag_fill`, so RAG shows as text and colour, never by colour alone.
+    """
 
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     caption: str = ""
     widths: tuple[float, ...] = ()
+    rag_column: int = -1
+
+
+def rag_fill(text: str) -> str | None:
+    """The fill (hex RGB) for a RAG cell's text ("Amber: just below target"), None when it is not a RAG."""
+    return RAG_FILLS.get(text.split(":")[0].strip())
 
 
 @dataclass(frozen=True, eq=False)
 class Chart:
-    """A chart: the figure, the text a screen reader reads instead, and a caption under it."""
+    """A chart: the figure, the text a screen reader reads instead, and a caption under it.
+
+    The PDF cannot carry alt text (reportlab writes no tagged PDF), so it prints `alt_text` as a
+    "Text version" under the caption, unless `described_below` says the paragraph after the chart
+    already reads it out (the SPC chart's reading).
+    """
 
     figure: Figure
     alt_text: str
     caption: str = ""
     width_cm: float = 16.0
+    described_below: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,14 +123,14 @@ class ReportDocument:
                 self.blocks.append(Paragraph(line.strip(), note))
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]], caption: str = "",
-              widths: Sequence[float] = ()) -> None:
-        """Append a table (every row as long as the header)."""
+              widths: Sequence[float] = (), *, rag_column: int = -1) -> None:
+        """Append a table (every row as long as the header; `rag_column`: the RAG column, shaded)."""
         self.blocks.append(Table(tuple(headers), tuple(tuple(str(x) for x in r) for r in rows), caption,
-                                 tuple(widths)))
+                                 tuple(widths), rag_column))
 
-    def chart(self, figure: Figure, alt_text: str, caption: str = "") -> None:
-        """Append a chart."""
-        self.blocks.append(Chart(figure, alt_text, caption))
+    def chart(self, figure: Figure, alt_text: str, caption: str = "", *, described_below: bool = False) -> None:
+        """Append a chart (`described_below`: the next paragraph reads the chart out in words)."""
+        self.blocks.append(Chart(figure, alt_text, caption, described_below=described_below))
 
     def headings(self) -> list[tuple[int, str]]:
         """(level, text) of every heading, in order (the outline; tests and the page's preview)."""

@@ -29,6 +29,7 @@ from model.plan.cycles import METHODS, SAMPLING_METHODS, recorded_selection
 from model.report.appendices import APPENDICES, add_appendices
 from model.report.blocks import Contents, PageBreak, ReportDocument
 from model.report.content import ReportData, gather_report
+from model.report.reaudit_section import add_reaudit
 from model.report.results_section import add_data_quality, add_results
 from model.report.team import person_label
 
@@ -75,7 +76,7 @@ def build_from_data(data: ReportData) -> ReportDocument:
     _text_section(doc, "Conclusions", data.sections["conclusions"])
     _recommendations(doc, data)
     _action_plan(doc, data)
-    _reaudit(doc, data)
+    add_reaudit(doc, data)
     _text_section(doc, "Acknowledgements", data.sections["acknowledgements"])
     _references(doc, data)
     add_appendices(doc, data)
@@ -216,21 +217,7 @@ def _action_plan(doc: ReportDocument, data: ReportData) -> None:
                      ACTION_STATUSES.get(a.status, a.status), ACTION_RAG_WORDS.get(row.rag, row.rag)))
     doc.table(("Recommendation", "Action", "Owner", "Priority", "Original deadline", "Current deadline", "Status",
                "RAG"), rows, caption=f"Table: action plan (RAG on {long_date(data.today)})",
-              widths=(3, 3, 2, 1.1, 1.5, 1.6, 1.2, 1.3))
-
-
-def _reaudit(doc: ReportDocument, data: ReportData) -> None:
-    doc.heading("Re-audit", 1)
-    due = data.audit.reaudit_due
-    later = [c for c in data.cycles if c.number > data.cycle.number]
-    if later:
-        doc.paragraph(f"The re-audit has started: {later[0].title}"
-                      + (f", from {long_date(later[0].period_start)}." if later[0].period_start else "."))
-    elif due:
-        doc.paragraph(f"Re-audit due: {long_date(due)}, with the same criteria and method once the actions are in "
-                      "place.")
-    else:
-        doc.paragraph("Not available: no re-audit date has been set.", note=True)
+              widths=(3, 3, 2, 1.1, 1.5, 1.6, 1.2, 1.3), rag_column=7)
 
 
 def _references(doc: ReportDocument, data: ReportData) -> None:

@@ -31,6 +31,7 @@ from model.plan.criteria import Criterion, list_criteria
 from model.plan.cycles import Cycle, get_cycle, list_cycles, recorded_selection
 from model.plan.standards import Standard, get_standard
 from model.report.narrative import get_sections
+from model.report.reaudit_section import ReauditPlan, gather_reaudit
 from model.report.team import TeamMember, list_members
 from model.results.compliance import NOT_RECORDED
 from model.results.cycle_results import (
@@ -90,6 +91,9 @@ class ReportData:
         subgroups: per `SUBGROUP_FIELDS` key with any recorded value, its `cycle_subgroups` frame.
         collectors: who collected the cycle's cases and how many each, most first.
         members: the team recorded with the audit (`model.report.team`), [] when none is.
+        reaudit: which criteria the re-audit covers and why (`model.report.reaudit_section`).
+        exception_texts: per criterion lineage, the answers recorded as exceptions ("n/a",
+            "palliative") and how many of each, most first (what the data says about why).
         selection_identifying: the recorded sample's case references include an NHS or hospital
             number (the appendix then leaves the list out).
         version: the report's version number.
@@ -117,6 +121,8 @@ class ReportData:
     members: list[TeamMember] = field(default_factory=list)
     collectors: list[tuple[str, int]] = field(default_factory=list)
     selection_identifying: bool = False
+    reaudit: ReauditPlan | None = None
+    exception_texts: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     version: int = 1
     status: str = "draft"
 
@@ -179,6 +185,22 @@ def _collectors(db: Database, cycle_id: int) -> list[tuple[str, int]]:
     return [(str(name), int(n)) for name, n in rows]
 
 
+def _exception_texts(db: Database, cycle_id: int, criteria: list[Criterion]) -> dict[str, list[tuple[str, int]]]:
+    """Per lineage, the texts entered for answers judged exceptions, with their counts (at most 5, 40 characters)."""
+    lineage = {c.id: c.lineage for c in criteria}
+    rows = db.execute("SELECT a.criterion_id, substr(trim(COALESCE(a.raw, '')), 1, 40), COUNT(*) FROM answers a "
+                      "JOIN cases c ON c.id = a.case_id WHERE c.cycle_id = ? AND c.deleted_at IS NULL AND "
+                      "a.outcome = 'exception' GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2", [cycle_id]).fetchall()
+    found: dict[str, list[tuple[str, int]]] = {}
+    for criterion_id, text, n in rows:
+        if criterion_id in lineage:
+            texts = found.setdefault(lineage[criterion_id], [])
+            if len(texts) < 5:  # an identifier typed into an answer is never printed
+                shown = "(withheld: looks like an NHS number)" if holds_nhs_number(str(text)) else str(text)
+                texts.append((shown or "(left blank)", int(n)))
+    return found
+
+
 def _selection_identifying(db: Database, cycle: Cycle) -> bool:
     """Whether the recorded sample lists a case by an NHS number or one of the cycle's hospital numbers."""
     chosen = recorded_selection(cycle)
@@ -222,15 +244,18 @@ def gather_report(db: Database, cycle_id: int, *, today: date | None = None, sta
     except KnownError:
         quality = None
     day = today or date.today()
+    cycles = list_cycles(db, cycle.audit_id)
     return ReportData(
-        audit=audit, cycle=cycle, cycles=list_cycles(db, cycle.audit_id), standard=_standard(db, cycle, audit),
+        audit=audit, cycle=cycle, cycles=cycles, standard=_standard(db, cycle, audit),
         criteria=criteria, results=results, previous=previous, comparisons=comparisons, spc=spc, national=national,
         quality=quality, recommendations=list_recommendations(db, cycle.audit_id),
         actions=action_plan(db, cycle.audit_id, day), sections=get_sections(db, cycle_id),
         trust=load_identity(db).name, today=day, changes=criterion_changes(db, cycle_id),
         subgroups=_subgroups(db, cycle_id), members=list_members(db, cycle.audit_id),
         collectors=_collectors(db, cycle_id),
-        selection_identifying=_selection_identifying(db, cycle), version=version,
+        selection_identifying=_selection_identifying(db, cycle),
+        reaudit=gather_reaudit(db, cycle.audit_id, cycle, cycles),
+        exception_texts=_exception_texts(db, cycle_id, criteria), version=version,
         status=status,
     )
 

@@ -1,7 +1,7 @@
 """The trainee's ePortfolio evidence pack: one page, PDF or Word (DOMAIN.md §9).
 
     build_evidence(db, cycle_id, *, person=None, today=None) -> ReportDocument
-    write_evidence(db, cycle_id, path, *, person=None, today=None) -> Path     .pdf or .docx by extension
+    write_evidence(db, cycle_id, path, *, person=None, today=None, progress=None) -> Path     .pdf or .docx
     trainee_role(db, audit, person) -> TeamMember
 
 What an appraiser asks of a quality improvement activity: the audit (title, registration
@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from model.core.documents import KeyValues
 from model.core.errors import KnownError
+from model.core.progress import Progress
 from model.plan.audits import Audit
 from model.report.blocks import ReportDocument
 from model.report.builder import long_date
@@ -136,9 +137,9 @@ def _actions(doc: ReportDocument, data: ReportData) -> None:
 
 
 def build_evidence(db: Database, cycle_id: int, *, person: str | None = None,
-                   today: date | None = None) -> ReportDocument:
+                   today: date | None = None, progress: Progress | None = None) -> ReportDocument:
     """The one-page ePortfolio evidence pack of a cycle for one trainee."""
-    data = gather_report(db, cycle_id, today=today)
+    data = gather_report(db, cycle_id, today=today, progress=progress)
     audit = data.audit
     member = trainee_role(db, audit, person)
     doc = ReportDocument(title=f"Quality improvement evidence: {audit.title}", trust=data.trust, author=member.name,
@@ -179,12 +180,14 @@ def build_evidence(db: Database, cycle_id: int, *, person: str | None = None,
 
 
 def write_evidence(db: Database, cycle_id: int, path: Path | str, *, person: str | None = None,
-                   today: date | None = None) -> Path:
+                   today: date | None = None, progress: Progress | None = None) -> Path:
     """Write the evidence pack: a one-page PDF, or Word when `path` ends in .docx.
 
     Raises:
         KnownError: the person is not on the team, or the file cannot be written.
+        Cancelled: the user cancelled (no file is written).
     """
-    doc = build_evidence(db, cycle_id, person=person, today=today)
+    doc = build_evidence(db, cycle_id, person=person, today=today, progress=progress)
     path = Path(path)
-    return render_docx(doc, path) if path.suffix.lower() == ".docx" else render_one_page_pdf(doc, path)
+    render = render_docx if path.suffix.lower() == ".docx" else render_one_page_pdf
+    return render(doc, path, progress)

@@ -100,12 +100,13 @@ def write_report(db: Database, cycle_id: int, fmt: str, path: Path | str, *, sta
                              hint="Complete these, or generate a draft.")
     doc = build_report(db, cycle_id, status=status, version=version, today=today, progress=progress)
     report(progress, 4, 5, "Laying out the pages")
-    if not needs_contents(doc):  # the same rule for both formats: a contents list past eight pages
+    if not needs_contents(doc, progress):  # the same rule for both formats: a contents list past eight pages
         doc = doc.without_contents()
     report(progress, 4, 5, f"Writing the {fmt.upper()} file")
     path = Path(path)
-    (render_docx if fmt == "docx" else render_pdf)(doc, path)
-    report(progress, 5, 5, "Done")
+    # The renderer checks Cancel between elements and charts and writes the file only at its end;
+    # no check after that, so a report written is never left behind unrecorded by a late Cancel here.
+    (render_docx if fmt == "docx" else render_pdf)(doc, path, progress)
     return file_record(cycle_id, "report", fmt, path, status=status, version=version)
 
 

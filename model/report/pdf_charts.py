@@ -2,7 +2,7 @@
 
     ChartBoxes()                      where each chart's box landed (page, position, size)
     boxes.flowable(chart, width, height) -> Flowable     the box to lay out (records itself when drawn)
-    boxes.overlay(pdf_bytes) -> bytes                      every chart drawn into its box, as vectors
+    boxes.overlay(pdf_bytes, progress=None) -> bytes       every chart drawn into its box, as vectors
 
 reportlab cannot place a matplotlib PDF or SVG itself (that takes svglib or pdfrw), and a PNG is
 not what the issue asks ("charts are vector in the PDF"). So the layout pass leaves an empty box
@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from model.core.progress import Progress, report
 from model.report.blocks import Chart
 
 
@@ -57,14 +58,15 @@ class ChartBoxes:
 
         return ChartBox()
 
-    def overlay(self, pdf: bytes) -> bytes:
-        """The PDF with every recorded chart drawn into its box (outline and metadata kept)."""
+    def overlay(self, pdf: bytes, progress: Progress | None = None) -> bytes:
+        """The PDF with every recorded chart drawn into its box (outline and metadata kept; Cancel checked
+        before each chart is drawn)."""
         if not self.placed:
             return pdf
         from pypdf import PdfReader, PdfWriter, Transformation
 
         writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-        drawn = PdfReader(io.BytesIO(figures_pdf([box.chart for box in self.placed]))).pages
+        drawn = PdfReader(io.BytesIO(figures_pdf([box.chart for box in self.placed], progress))).pages
         for box, page in zip(self.placed, drawn, strict=True):
             scale = box.width / float(page.mediabox.width)
             writer.pages[box.page - 1].merge_transformed_page(
@@ -74,7 +76,7 @@ class ChartBoxes:
         return out.getvalue()
 
 
-def figures_pdf(charts: list[Chart]) -> bytes:
+def figures_pdf(charts: list[Chart], progress: Progress | None = None) -> bytes:
     """The charts' figures as one vector PDF, a page each, fonts embedded as TrueType (searchable).
 
     One file for all of them: subsetting the fonts is most of the cost of a vector chart, and one
@@ -85,6 +87,7 @@ def figures_pdf(charts: list[Chart]) -> bytes:
 
     buffer = io.BytesIO()
     with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(buffer) as pages:
-        for chart in charts:
+        for i, chart in enumerate(charts):
+            report(progress, i, len(charts), f"Chart {i + 1} of {len(charts)}")
             pages.savefig(chart.figure, facecolor="white")
     return buffer.getvalue()

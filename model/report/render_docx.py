@@ -1,6 +1,7 @@
 """Render a `ReportDocument` as a Word file (python-docx).
 
-    render_docx(doc: ReportDocument, path) -> Path
+    render_docx(doc: ReportDocument, path, progress=None) -> Path
+    docx_bytes(doc, progress=None) -> bytes
 
 What an accessible, printable trust report needs: A4 portrait with 20 mm margins; the real
 Title / Heading 1 / Heading 2 styles (so Word's navigation pane and a generated contents
@@ -11,7 +12,8 @@ row marked to repeat on each page (w:tblHeader); every chart a PNG at `CHART_DPI
 with its alt text in the picture's docPr `descr` (and `title`), and a caption under it. A
 `Contents` block is Word's own TOC field over Heading 1–2, its cached text the headings (so it
 reads before Word has laid the pages out); the settings ask Word to update fields on opening,
-which fills in the page numbers.
+which fills in the page numbers. Cancel (`progress`) is checked before each chart and before the
+file is written (the document is saved to memory first, so a cancelled one leaves no file).
 """
 
 from __future__ import annotations
@@ -20,38 +22,66 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from model.core.documents import Heading, KeyValues, Paragraph, write_error
+from model.core.documents import Heading, KeyValues, Paragraph, write_document
+from model.core.progress import Progress, report
 from model.core.version import __version__
-from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table, chart_png, contents_entries
+from model.report.blocks import (
+    Block,
+    Chart,
+    Contents,
+    PageBreak,
+    ReportDocument,
+    Table,
+    chart_png,
+    contents_entries,
+    rag_fill,
+)
 from model.report.render_pdf import column_widths
 
 if TYPE_CHECKING:
     from docx.document import Document as WordDocument
 
 _HEADER_FILL = "E8EEF5"
+#: The elements CT_Settings (ECMA-376 §17.15.1.78) puts after w:updateFields, in order.
+_AFTER_UPDATE_FIELDS = (
+    "w:hdrShapeDefaults", "w:footnotePr", "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr",
+    "w:attachedSchema", "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown", "w:smartTagType",
+    "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags", "w:decimalSymbol", "w:listSeparator",
+)
 
 
-def render_docx(doc: ReportDocument, path: Path | str) -> Path:
+def render_docx(doc: ReportDocument, path: Path | str, progress: Progress | None = None) -> Path:
     """Write the report as .docx.
 
     Raises:
         KnownError: when the file cannot be written (open in Word, read-only folder).
+        Cancelled: the user cancelled (no file is written).
     """
+    data = docx_bytes(doc, progress)
+    report(progress, 1, 1, "Writing the file")
+    return write_document(path, data)
+
+
+def docx_bytes(doc: ReportDocument, progress: Progress | None = None) -> bytes:
+    """The report as the bytes of a .docx file (Cancel checked before each chart)."""
     import docx
 
-    path = Path(path)
     word = docx.Document()
     _setup(word, doc)
+    charts = sum(isinstance(b, Chart) for b in doc.blocks)
+    drawn = 0
     for block in doc.blocks:
         if isinstance(block, Contents):
             _contents(word, block, contents_entries(doc))
-        else:
-            _block(word, block)
-    try:
-        word.save(str(path))
-    except OSError as exc:
-        raise write_error(path, exc) from exc
-    return path
+            continue
+        if isinstance(block, Chart):  # a chart at 220 dpi is the slow part: Cancel takes effect between them
+            report(progress, drawn, charts, f"Chart {drawn + 1} of {charts}")
+            drawn += 1
+        _block(word, block)
+    buffer = io.BytesIO()
+    word.save(buffer)
+    return buffer.getvalue()
 
 
 def _setup(word: WordDocument, doc: ReportDocument) -> None:
@@ -137,11 +167,13 @@ def _contents(word: WordDocument, block: Contents, entries: list[tuple[int, str]
 
     word.add_paragraph(block.title, style="TOC Heading")
     for level in (1, 2):
-        if f"TOC {level}" not in [s.name for s in word.styles]:
-            style = word.styles.add_style(f"TOC {level}", WD_STYLE_TYPE.PARAGRAPH)
+        # Word's own (lower-case) name for its built-in style, so the TOC Word rebuilds on opening uses ours.
+        if f"toc {level}" not in [s.name for s in word.styles]:
+            style = word.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+            style.style_id = f"TOC{level}"  # and Word's own id
             style.base_style = word.styles["Normal"]
             style.paragraph_format.left_indent = Mm(6 * (level - 1))
-    paragraphs = [word.add_paragraph(text, style=f"TOC {level}") for level, text in entries] or [word.add_paragraph()]
+    paragraphs = [word.add_paragraph(text, style=f"toc {level}") for level, text in entries] or [word.add_paragraph()]
 
     def char(kind: str) -> object:
         element = OxmlElement("w:fldChar")
@@ -160,10 +192,10 @@ def _contents(word: WordDocument, block: Contents, entries: list[tuple[int, str]
     end = OxmlElement("w:r")
     end.append(char("end"))
     paragraphs[-1]._p.append(end)
-    settings = word.settings.element
     update = OxmlElement("w:updateFields")
     update.set(qn("w:val"), "true")
-    settings.append(update)
+    # w:settings is a schema sequence: updateFields goes before these (python-docx's template has several).
+    word.settings.element.insert_element_before(update, *_AFTER_UPDATE_FIELDS)
 
 
 def _block(word: WordDocument, block: Block) -> None:
@@ -188,13 +220,13 @@ def _block(word: WordDocument, block: Block) -> None:
         word.add_page_break()  # type: ignore[no-untyped-call]  # python-docx leaves it unannotated
 
 
-def _shade(cell: object) -> None:
+def _shade(cell: object, fill: str = _HEADER_FILL) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
-    shading.set(qn("w:fill"), _HEADER_FILL)
+    shading.set(qn("w:fill"), fill)
     cell._tc.get_or_add_tcPr().append(shading)  # type: ignore[attr-defined]
 
 
@@ -235,10 +267,11 @@ def _table(word: WordDocument, block: Table) -> None:
                                                          font_size=8.5)]
     for row_cells, texts, bold in [(table.rows[0].cells, block.headers, True)] + [
             (table.add_row().cells, row, False) for row in block.rows]:
-        for cell, text, width in zip(row_cells, texts, widths, strict=True):
+        for column, (cell, text, width) in enumerate(zip(row_cells, texts, widths, strict=True)):
             cell.text, cell.width = text, width
-            if bold:
-                _shade(cell)
+            fill = _HEADER_FILL if bold else rag_fill(text) if column == block.rag_column else None
+            if fill:
+                _shade(cell, fill)
             for run in cell.paragraphs[0].runs:
                 run.font.size, run.bold = Pt(8.5), bold
     word.add_paragraph()

@@ -1,6 +1,6 @@
 """Render a short `ReportDocument` (the evidence pack) as exactly one A4 portrait PDF page.
 
-    render_one_page_pdf(doc, path) -> Path
+    render_one_page_pdf(doc, path, progress=None) -> Path
 
 The blocks are laid out with the report's own styles and fonts (`model.report.render_pdf`),
 tighter, inside one frame; when they would run past the page, reportlab's `KeepInFrame`
@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from model.core.documents import write_document
+from model.core.progress import Progress, report
 from model.report.blocks import ReportDocument
 from model.report.pdf_charts import ChartBoxes
 from model.report.render_pdf import _FONT, _flowables, _register_fonts, _styles
@@ -20,7 +21,7 @@ from model.report.render_pdf import _FONT, _flowables, _register_fonts, _styles
 _MARGIN_MM = 14
 
 
-def one_page_bytes(doc: ReportDocument) -> bytes:
+def one_page_bytes(doc: ReportDocument, progress: Progress | None = None) -> bytes:
     """The document as the bytes of a one-page PDF."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -43,14 +44,18 @@ def one_page_bytes(doc: ReportDocument) -> bytes:
     story = [flow for block in doc.blocks for flow in _flowables(block, styles, template.width, boxes)]
     # A small negative tolerance: the frame's own padding must never push the content onto a second page.
     fitted = KeepInFrame(template.width - 1, template.height - 14, story, mode="shrink")
+    report(progress, 0, 1, "Laying out the page")
     template.build([fitted])
-    return boxes.overlay(buffer.getvalue())
+    return boxes.overlay(buffer.getvalue(), progress)
 
 
-def render_one_page_pdf(doc: ReportDocument, path: Path | str) -> Path:
+def render_one_page_pdf(doc: ReportDocument, path: Path | str, progress: Progress | None = None) -> Path:
     """Write the document as a one-page PDF.
 
     Raises:
         KnownError: when the file cannot be written.
+        Cancelled: the user cancelled (no file is written).
     """
-    return write_document(path, one_page_bytes(doc))
+    data = one_page_bytes(doc, progress)
+    report(progress, 1, 1, "Writing the file")
+    return write_document(path, data)

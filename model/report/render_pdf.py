@@ -1,7 +1,7 @@
 """Render a `ReportDocument` as an A4 PDF (reportlab platypus).
 
-    render_pdf(doc: ReportDocument, path) -> Path
-    pdf_bytes(doc, *, charts=True) -> bytes     charts False: their boxes left empty (counting pages)
+    render_pdf(doc: ReportDocument, path, progress=None) -> Path
+    pdf_bytes(doc, *, charts=True, progress=None) -> bytes     charts False: their boxes left empty (counting pages)
     page_count(doc) -> int              the pages it takes (charts laid out but not drawn: quick)
     needs_contents(doc) -> bool         over `CONTENTS_OVER_PAGES` pages without its contents list
 
@@ -13,9 +13,14 @@ footer on every page but the front page; tables repeat their header row on each 
 
 Charts are vectors: the layout leaves each chart's box empty and `model.report.pdf_charts` lays
 matplotlib's own PDF of the figure on it (reportlab cannot place a PDF or SVG itself), so they
-print sharply at any size and their labels are text.
+print sharply at any size and their labels are text. The PDF is not tagged (reportlab cannot
+write a structure tree, and tagging only the charts would hide the untagged text from screen
+readers that follow the tags), so it has no alt text: each chart's text alternative is printed
+under its caption as "Text version: …" (or, for an SPC chart, is the reading right after it).
 Text uses DejaVu Sans (shipped with matplotlib), embedded, so ≥, ≤, χ², − and → print as
-typed instead of as missing glyphs.
+typed instead of as missing glyphs. Cancel (`progress`) is checked after every laid-out element
+and before each chart is drawn; the file is written only at the end, so a cancelled report
+leaves none.
 """
 
 from __future__ import annotations
@@ -26,8 +31,9 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from model.core.documents import Heading, KeyValues, Paragraph, write_document
+from model.core.progress import Progress, report
 from model.core.version import __version__
-from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table
+from model.report.blocks import Block, Chart, Contents, PageBreak, ReportDocument, Table, rag_fill
 from model.report.pdf_charts import ChartBoxes
 
 #: A report longer than this (without its contents list) gets one (NHS trusts' templates: "over 8 pages").
@@ -174,7 +180,14 @@ def _table_flowables(block: Table, styles: dict[str, Any], width: float) -> list
     body = [[_para(x, styles["cell"]) for x in row] for row in block.rows]
     widths = column_widths(block.headers, block.rows, block.widths, width)
     caption = [_para(block.caption, styles["caption_top"])] if block.caption else []
-    return [*caption, *_table([header, *body], widths, header=True)]
+    flows = _table([header, *body], widths, header=True)
+    if block.rag_column >= 0:
+        from reportlab.lib import colors
+
+        fills = [(i, rag_fill(row[block.rag_column])) for i, row in enumerate(block.rows, start=1)]
+        flows[0].setStyle([("BACKGROUND", (block.rag_column, i), (block.rag_column, i), colors.HexColor(f"#{fill}"))
+                           for i, fill in fills if fill])
+    return [*caption, *flows]
 
 
 def _table(rows: list[list[Any]], widths: list[float], header: bool) -> list[Any]:
@@ -203,6 +216,10 @@ def _chart(block: Chart, styles: dict[str, Any], width: float, boxes: ChartBoxes
     # The chart's box: filled with the vector figure afterwards, or left empty when only counting pages.
     image = boxes.flowable(block, shown, height) if boxes is not None else Spacer(shown, height)
     cell = [image] + ([_para(block.caption, styles["caption"])] if block.caption else [])
+    if block.alt_text.strip() and not block.described_below:
+        # WORKAROUND: reportlab writes no tagged PDF, so no alt text; the words a screen reader
+        # would read are printed instead, with the chart (Word has them as the picture's alt text).
+        cell.append(_para(f"Text version: {block.alt_text}", styles["caption"]))
     # One cell holding the picture and its caption: a one-row table never splits, so they stay together.
     frame = PdfTable([[cell]], colWidths=[width], hAlign="LEFT")
     frame.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -210,10 +227,26 @@ def _chart(block: Chart, styles: dict[str, Any], width: float, boxes: ChartBoxes
     return frame
 
 
+def running_header(trust: str, title: str, status: str, size: float = 7.5) -> str:
+    """"Trust · title · DRAFT" within the text width: a long title is shortened with "…", the status always shown."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    _register_fonts()
+    room = A4[0] - 2 * _MARGIN_MM * mm
+    cut = title
+    while True:
+        text = " · ".join(x for x in (trust, cut, status) if x)
+        if stringWidth(text, _FONT, size) <= room or not cut:
+            return text
+        cut = cut[:-2].rstrip() + "…" if len(cut) > 2 else ""
+
+
 def _numbered_canvas(doc: ReportDocument, totals: list[int]) -> type:
     from reportlab.pdfgen.canvas import Canvas
 
-    header = " · ".join(x for x in (doc.trust, doc.title, "DRAFT" if doc.status != "final" else "Final") if x)
+    header = running_header(doc.trust, doc.title, "DRAFT" if doc.status != "final" else "Final")
 
     class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type stubs
         """Holds each page until the end, then stamps "Page N of M" and the running header."""
@@ -243,13 +276,14 @@ def _numbered_canvas(doc: ReportDocument, totals: list[int]) -> type:
             self.setFont(_FONT, 7.5)
             self.setFillColorRGB(0.26, 0.33, 0.39)
             if page > 1:
-                self.drawRightString(A4[0] - _MARGIN_MM * mm, A4[1] - 11 * mm, header[:120])
+                self.drawRightString(A4[0] - _MARGIN_MM * mm, A4[1] - 11 * mm, header)
             self.drawCentredString(A4[0] / 2, 10 * mm, f"Page {page} of {total}")
 
     return NumberedCanvas
 
 
-def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | None = None) -> bytes:
+def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | None = None,
+              progress: Progress | None = None) -> bytes:
     """The report as PDF bytes (`charts` False: boxes where the charts go; `totals` gets the page count)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
@@ -265,7 +299,13 @@ def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | N
                                  lang=doc.language, initialFontName=_FONT)
     outline = _Outline()
     boxes = ChartBoxes() if charts else None
-    template.afterFlowable = lambda flowable: outline(template, flowable)
+
+    def after(flowable: Any) -> None:
+        outline(template, flowable)
+        if progress is not None:
+            progress.check()  # Cancel takes effect within the layout, not only once it ends
+
+    template.afterFlowable = after
     styles = _styles()
 
     def before_pass() -> None:  # every layout pass (a contents list takes two) starts afresh
@@ -280,25 +320,28 @@ def pdf_bytes(doc: ReportDocument, *, charts: bool = True, totals: list[int] | N
         template.multiBuild(story, canvasmaker=canvas)
     else:
         template.build(story, canvasmaker=canvas)
-    return boxes.overlay(buffer.getvalue()) if boxes is not None else buffer.getvalue()
+    return boxes.overlay(buffer.getvalue(), progress) if boxes is not None else buffer.getvalue()
 
 
-def page_count(doc: ReportDocument) -> int:
+def page_count(doc: ReportDocument, progress: Progress | None = None) -> int:
     """How many A4 pages the document takes (laid out with its charts' boxes, not drawn)."""
     totals: list[int] = []
-    pdf_bytes(doc, charts=False, totals=totals)
+    pdf_bytes(doc, charts=False, totals=totals, progress=progress)
     return totals[-1]
 
 
-def needs_contents(doc: ReportDocument) -> bool:
+def needs_contents(doc: ReportDocument, progress: Progress | None = None) -> bool:
     """True when the document runs past `CONTENTS_OVER_PAGES` pages without its contents list."""
-    return page_count(doc.without_contents()) > CONTENTS_OVER_PAGES
+    return page_count(doc.without_contents(), progress) > CONTENTS_OVER_PAGES
 
 
-def render_pdf(doc: ReportDocument, path: Path | str) -> Path:
+def render_pdf(doc: ReportDocument, path: Path | str, progress: Progress | None = None) -> Path:
     """Write the report as PDF.
 
     Raises:
         KnownError: when the file cannot be written.
+        Cancelled: the user cancelled (no file is written).
     """
-    return write_document(path, pdf_bytes(doc))
+    data = pdf_bytes(doc, progress=progress)
+    report(progress, 1, 1, "Writing the file")
+    return write_document(path, data)

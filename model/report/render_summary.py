@@ -1,7 +1,7 @@
 """Draw the one-page summary (A4 landscape) and the QI poster (A1 portrait) as vector pages.
 
-    render_summary(summary, path) -> Path      PDF, or PNG (150 dpi) when path ends in .png
-    render_poster(summary, path) -> Path       A1 portrait PDF (vector), or PNG when path ends in .png
+    render_summary(summary, path, progress=None) -> Path      PDF, or PNG (150 dpi) when path ends in .png
+    render_poster(summary, path, progress=None) -> Path       A1 portrait PDF (vector), or PNG when path ends in .png
     summary_figure(summary) / poster_figure(summary) -> Figure
 
 The whole page is one matplotlib `Figure` (OO API) the size of the paper, so it is always
@@ -9,7 +9,9 @@ exactly one page, the chart stays vector in the PDF and the PNG is the same draw
 is wrapped to its box and, should it still not fit, cut with "…" rather than running off
 the page. Sizes are for projection: body text 12 pt on A4 (the poster scales everything
 by 2.4, so body text is about 29 pt on A1). TrueType fonts are embedded (Type 42), so
-the PDF's text can be searched and copied.
+the PDF's text can be searched and copied. Cancel (`progress`) is checked before the chart, before
+the page is saved and before the file is written: the page is saved to memory first, so a
+cancelled page leaves no file (and an existing file of that name as it was).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from model.core import chart_text  # noqa: F401 - user text is drawn literally, never as maths
-from model.core.documents import write_error
+from model.core.documents import write_document
+from model.core.progress import Progress, report
 from model.core.version import __version__
 from model.report.summary_chart import draw_key_chart
 from model.report.summary_content import SummaryData
@@ -175,26 +178,35 @@ def poster_figure(s: SummaryData) -> Figure:
     return fig
 
 
-def _save(fig: Figure, s: SummaryData, path: Path | str, subject: str, dpi: int) -> Path:
+def _save(fig: Figure, s: SummaryData, path: Path | str, subject: str, dpi: int, progress: Progress | None) -> Path:
+    import io
+
     import matplotlib
 
     path = Path(path)
     fmt = "png" if path.suffix.lower() == ".png" else "pdf"
     metadata = ({"Title": s.title, "Subject": subject, "Creator": "AuditLoop"} if fmt == "pdf"
                 else {"Title": s.title, "Software": "AuditLoop"})
-    try:
-        with matplotlib.rc_context({"pdf.fonttype": 42}):
-            fig.savefig(path, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
-    except OSError as exc:
-        raise write_error(path, exc) from exc
-    return path
+    report(progress, 2, 3, f"Saving the page as {fmt.upper()}")
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"pdf.fonttype": 42}):
+        fig.savefig(buffer, format=fmt, dpi=dpi, facecolor="white", metadata=metadata)
+    report(progress, 3, 3, "Writing the file")
+    return write_document(path, buffer.getvalue())
 
 
-def render_summary(s: SummaryData, path: Path | str) -> Path:
-    """Write the one-page A4 landscape summary: PDF, or PNG at 150 dpi when `path` ends in .png."""
-    return _save(summary_figure(s), s, path, f"One-page audit summary: {s.cycle_title}", PNG_DPI)
+def render_summary(s: SummaryData, path: Path | str, progress: Progress | None = None) -> Path:
+    """Write the one-page A4 landscape summary: PDF, or PNG at 150 dpi when `path` ends in .png.
+
+    Raises:
+        KnownError: the file cannot be written.
+        Cancelled: the user cancelled (no file is written).
+    """
+    report(progress, 1, 3, "Drawing the summary")
+    return _save(summary_figure(s), s, path, f"One-page audit summary: {s.cycle_title}", PNG_DPI, progress)
 
 
-def render_poster(s: SummaryData, path: Path | str) -> Path:
-    """Write the A1 portrait QI poster: vector PDF, or a 150 dpi PNG when `path` ends in .png."""
-    return _save(poster_figure(s), s, path, f"QI poster: {s.cycle_title}", PNG_DPI)
+def render_poster(s: SummaryData, path: Path | str, progress: Progress | None = None) -> Path:
+    """Write the A1 portrait QI poster: vector PDF, or a 150 dpi PNG when `path` ends in .png (as `render_summary`)."""
+    report(progress, 1, 3, "Drawing the poster")
+    return _save(poster_figure(s), s, path, f"QI poster: {s.cycle_title}", PNG_DPI, progress)

@@ -80,7 +80,7 @@ def add_results(doc: ReportDocument, data: ReportData) -> None:
         doc.paragraph("Not available: this cycle has no criteria, so there are no results.", note=True)
     else:
         doc.table(RESULT_HEADERS, result_rows(data), caption=f"Table: compliance by criterion, {data.cycle.title}",
-                  widths=(3.2, 1, 0.8, 0.9, 1.1, 1, 1.2, 1.5, 0.9, 1.6))
+                  widths=(3.2, 1, 0.8, 0.9, 1.1, 1, 1.2, 1.5, 0.9, 1.6), rag_column=len(RESULT_HEADERS) - 1)
         fig = _figure(1.0 + 0.55 * len(table))
         draw_compliance_bars(fig, table)
         doc.chart(fig, _bars_alt(data), caption=f"Figure: compliance (%) by criterion with 95% confidence intervals; "
@@ -156,7 +156,7 @@ def _add_spc(doc: ReportDocument, data: ReportData) -> None:
             kind = "run chart"
         doc.chart(fig, f"Monthly {kind} of compliance for {part.name}. {part.reading}",
                   caption=f"Figure: {part.name}, monthly compliance (%) ({kind}, Making Data Count style), "
-                          f"all cycles. Source: {_source(data)}.")
+                          f"all cycles. Source: {_source(data)}.", described_below=True)
         doc.paragraph(f"{part.name}: {part.reading}")
 
 
@@ -184,6 +184,27 @@ def _add_national(doc: ReportDocument, data: ReportData) -> None:
         doc.paragraph(f"{part.name}: {part.note}")
 
 
+def _quoted(text: str) -> str:
+    return text if text.startswith("(") else f"\u201c{text}\u201d"  # "(left blank)" is ours, not typed
+
+
+def _exclusions(doc: ReportDocument, data: ReportData) -> None:
+    """The exceptions (cases excluded from a criterion's denominator) and why: the criterion's definition of
+    its exceptions, and what was recorded for them."""
+    excluded = {str(r.lineage): int(r.exceptions) for r in data.results.table.itertuples()}
+    rows = []
+    for c in data.criteria:
+        if excluded.get(c.lineage, 0):
+            recorded = data.exception_texts.get(c.lineage, [])
+            rows.append((c.label, str(excluded[c.lineage]), c.exceptions or "not defined for this criterion",
+                         "; ".join(f"{_quoted(text)} ({n})" for text, n in recorded) or "—"))
+    if not rows:
+        doc.paragraph("No case was excluded from any criterion as an exception.")
+        return
+    doc.table(("Criterion", "Excluded", "Exceptions allowed (the criterion's definition)", "Recorded as"), rows,
+              caption="Table: exclusions (exceptions) and why", widths=(2.5, 1, 3.5, 3))
+
+
 def add_data_quality(doc: ReportDocument, data: ReportData) -> None:
     """The Data quality section: missing answers per criterion and definition changes."""
     doc.heading("Data quality", 1)
@@ -195,6 +216,7 @@ def add_data_quality(doc: ReportDocument, data: ReportData) -> None:
                   [(str(r.short_name), str(r.eligible), str(r.missing), pct_text(r.pct_missing / 100.0),
                     str(r.exceptions), pct_text(r.pct_exceptions / 100.0)) for r in table.itertuples()],
                   caption="Table: missing answers and exceptions by criterion", widths=(4, 1, 1, 1.2, 1.2, 1.4))
+    _exclusions(doc, data)
     if data.quality is not None:
         counts = data.quality.counts()
         if counts:

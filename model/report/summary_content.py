@@ -24,6 +24,7 @@ import pandas as pd
 from sqlite_utils import Database
 
 from model.act.actions import ActionRow
+from model.core.progress import Progress
 from model.report.content import ReportData, SpcPart, gather_report
 from model.report.team import list_members, person_label
 from model.results.cycle_results import cycle_results
@@ -178,9 +179,10 @@ def summary_from_data(data: ReportData, history: list[tuple[str, pd.DataFrame]],
         notes=notes)
 
 
-def gather_summary(db: Database, cycle_id: int, *, today: date | None = None) -> SummaryData:
-    """The one-page summary of a cycle, read from the store."""
-    data = gather_report(db, cycle_id, today=today)
+def gather_summary(db: Database, cycle_id: int, *, today: date | None = None,
+                   progress: Progress | None = None) -> SummaryData:
+    """The one-page summary of a cycle, read from the store (`progress`: reported, and Cancel checked)."""
+    data = gather_report(db, cycle_id, today=today, progress=progress)
     history = [(c.title, cycle_results(db, int(c.id or 0)).table) for c in data.cycles
                if c.number <= data.cycle.number]
     return summary_from_data(data, history, team_line(db, data))

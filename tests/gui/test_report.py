@@ -259,3 +259,17 @@ def test_preview_shows_the_report_content_before_a_file_is_written(qtbot, ctx, p
     free = QApplication.primaryScreen().availableGeometry()
     assert dialog.width() <= free.width() and dialog.height() <= free.height()
     dialog.close()
+
+
+def test_a_long_executive_summary_is_listed_as_a_warning_not_a_gap(qtbot, ctx, page):
+    cycle = latest_cycle(ctx)
+    save_section(ctx.store.db, cycle, "executive_summary", "Compliance improved on every ward this year. " * 50)
+    page.report.refresh_missing()
+    qtbot.waitUntil(lambda: any(t.startswith("Warning (not required)") for t in list_texts(page)))
+    box = page.report.missing_list
+    item = next(box.item(i) for i in range(box.count()) if box.item(i).text().startswith("Warning"))
+    assert not item.icon().isNull() and "a tenth" in item.text()
+    assert page.report.warnings == [item.text()] and item.text() not in page.report.missing
+    save_section(ctx.store.db, cycle, "executive_summary", "Short.")
+    page.report.refresh_missing()
+    qtbot.waitUntil(lambda: not any(t.startswith("Warning") for t in list_texts(page)))

@@ -190,3 +190,33 @@ def test_cancelling_a_summary_keeps_no_file_and_records_nothing(qtbot, ctx, page
     assert not (tmp_path / "summary.pdf").exists()
     assert list_reports(ctx.store.db, latest_cycle(ctx)) == []
     assert "Cancelled" in page.report.status.text()
+
+
+def test_cancel_while_the_summary_is_drawn_stops_before_the_page_is_saved(qtbot, ctx, page, dialog_log, tmp_path,
+                                                                         monkeypatch):
+    from matplotlib.figure import Figure
+
+    from gui.stages import _report_files
+    from model.report import render_summary
+
+    progress_holder = []
+    real_task, real_figure, real_save = _report_files.write_task, render_summary.summary_figure, Figure.savefig
+    saved = []
+
+    def drawing(summary):
+        progress_holder[0].cancel()  # as the progress dialog's Cancel does, while the page is being drawn
+        return real_figure(summary)
+
+    monkeypatch.setattr(_report_files, "write_task",
+                        lambda progress, *a: progress_holder.append(progress) or real_task(progress, *a))
+    monkeypatch.setattr(render_summary, "summary_figure", drawing)
+    monkeypatch.setattr(Figure, "savefig", lambda *a, **k: saved.append(1) or real_save(*a, **k))
+    page.tabs.setCurrentWidget(page.report)
+    (tmp_path / "summary.pdf").write_bytes(b"last week's summary")
+    dialog_log.save_path = str(tmp_path / "summary.pdf")
+    qtbot.mouseClick(page.report.summary_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.report.word_button.isEnabled(), timeout=60_000)
+    assert saved == []  # the page was never rendered: Cancel took effect before, not after, the drawing
+    assert (tmp_path / "summary.pdf").read_bytes() == b"last week's summary"
+    assert list_reports(ctx.store.db, latest_cycle(ctx)) == []
+    assert "Cancelled" in page.report.status.text()
