@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import a11y, dialogs, keyboard
+from gui import a11y, combos, dialogs, keyboard
 from gui.context import AppContext
 from gui.table_models import RegisterTableModel
 from model.core.util import today
@@ -36,12 +36,14 @@ class RegisterPage(QWidget):
         open_stage_requested(int, str): open this audit at this stage (from a reminder).
         new_requested(): the user wants to register a new audit.
         dashboard_requested(): show the department dashboard.
+        reminders_requested(): show the Reminders view (every reminder).
     """
 
     open_requested = Signal(int)
     open_stage_requested = Signal(int, str)
     new_requested = Signal()
     dashboard_requested = Signal()
+    reminders_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +104,9 @@ class RegisterPage(QWidget):
         self.dashboard_button = QPushButton("Dashboard")
         self.dashboard_button.setAccessibleName("Department dashboard")
         self.dashboard_button.setToolTip("Figures for the whole department (Ctrl+D)")
+        self.reminders_button = QPushButton("Reminders")
+        self.reminders_button.setAccessibleName("All reminders")
+        self.reminders_button.setToolTip("Every reminder, to sort, filter and act on (Ctrl+R)")
         self.count_label = QLabel()
         self.empty_hint = QLabel("<p><b>No audits registered yet.</b> Press <b>New audit…</b> (Ctrl+N) to "
                                  "register your first: a title is all it needs to start. AuditLoop then takes "
@@ -110,7 +115,7 @@ class RegisterPage(QWidget):
         self.empty_hint.hide()
         buttons = QHBoxLayout()
         for b in (self.new_button, self.open_button, self.delete_button, self.undo_button, self.bin_button,
-                  self.dashboard_button):
+                  self.dashboard_button, self.reminders_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.count_label)
@@ -135,27 +140,17 @@ class RegisterPage(QWidget):
         self.undo_button.clicked.connect(self._on_undo_button_clicked)
         self.bin_button.clicked.connect(self._on_bin_button_clicked)
         self.dashboard_button.clicked.connect(self.dashboard_requested)
+        self.reminders_button.clicked.connect(self.reminders_requested)
 
     def reload(self) -> None:
         """Re-read the register from the store, keeping the filters."""
         db = self.ctx.store.db
         self._all = register.register_rows(db, today())
-        self._refill(self.specialty, "All specialties", [(s, s) for s in audits_model.specialties(db)])
-        self._refill(self.status, "All statuses", [(k, v) for k, v in audits_model.STATUSES.items()])
-        self._refill(self.lead, "All leads", [(s, s) for s in audits_model.leads(db)])
+        combos.refill(self.specialty, "All specialties", [(s, s) for s in audits_model.specialties(db)])
+        combos.refill(self.status, "All statuses", [(k, v) for k, v in audits_model.STATUSES.items()])
+        combos.refill(self.lead, "All leads", [(s, s) for s in audits_model.leads(db)])
         self._apply_filters()
         self.reminders.reload_in_background()
-
-    @staticmethod
-    def _refill(box: QComboBox, everything: str, items: list[tuple[str, str]]) -> None:
-        current = box.currentData()
-        box.blockSignals(True)
-        box.clear()
-        box.addItem(everything, "")
-        for key, text in items:
-            box.addItem(text, key)
-        box.setCurrentIndex(max(0, box.findData(current)))
-        box.blockSignals(False)
 
     @Slot()
     def _apply_filters(self) -> None:
