@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot, qVersion
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -80,8 +80,10 @@ class MainWindow(QMainWindow):
             ctx = open_context()
             if ctx is None:
                 self.close()
-            else:
-                self.attach(ctx, showcase=showcase)
+            else:  # attached, then the integrity check the opening may have left for after the register
+                from gui.integrity import attach_checked
+
+                attach_checked(self, ctx, showcase=showcase)
 
         # A zero timer can fire before the first paint; wait for the paint itself.
         self._after_paint = FirstPaintWatcher(self, lambda: QTimer.singleShot(0, attach))
@@ -368,7 +370,7 @@ class MainWindow(QMainWindow):
         from gui.backups import BackupsDialog
 
         dialog = BackupsDialog(self.ctx, self)
-        dialog.restore_requested.connect(self._restore_backup)
+        dialog.restore_requested.connect(self.restore_backup)
         dialog.exec()
 
     @Slot()
@@ -383,7 +385,8 @@ class MainWindow(QMainWindow):
 
         import_audit_flow(self)
 
-    def _restore_backup(self, backup: Path) -> None:
+    def restore_backup(self, backup: Path) -> None:
+        """Put a backup in place of the data file (File › Backups) and open it in this window."""
         from model.core.errors import KnownError
         from model.store.store import restore_backup
 
@@ -402,6 +405,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
+        from gui.about import about_text
+
         dialogs.inform(self, "About AuditLoop", about_text())
 
     @Slot()
@@ -476,23 +481,3 @@ class FirstPaintWatcher(QObject):
             watched.removeEventFilter(self)
             self._callback()
         return False
-
-
-def about_text() -> str:
-    """Versions of AuditLoop and what it runs on (for support calls)."""
-    import importlib.metadata as md
-    import platform
-
-    from model import __version__
-
-    def version(name: str) -> str:
-        try:
-            return md.version(name)
-        except md.PackageNotFoundError:
-            return "not installed"
-
-    return (f"AuditLoop {__version__}\nLocal clinical audit, end to end, offline.\n\n"
-            f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {version('PySide6-Essentials')}\n"
-            f"pandas {version('pandas')} · matplotlib {version('matplotlib')} · openpyxl {version('openpyxl')}"
-            f" · sqlite-utils {version('sqlite-utils')}\n\nAuditLoop never uses the network.")
-

@@ -96,9 +96,15 @@ class RemindersPanel(QGroupBox):
         self._fill(rem.split_reminders(self.ctx.store.db, today()))
 
     def reload_in_background(self) -> None:
-        """Recompute the reminders on a background connection and fill the list when they are in."""
+        """Recompute the reminders on a background connection and fill the list when they are in.
+
+        Not before the data file's deferred integrity check (gui.integrity), which calls this
+        when the file is sound: the reminders read every case, and damaged pages must meet
+        that check's message, not a crash report."""
         from gui.tasks import run_task
 
+        if self.ctx.store.integrity_deferred:
+            return
         run_task(self, _split_task, self.ctx.store, today(), on_success=self._fill, show_progress=False)
 
     def _fill(self, split: Split) -> None:
