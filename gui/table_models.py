@@ -207,15 +207,15 @@ def choice_table(headers: list[str], name: str, stretch: int | None = None) -> Q
     return table
 
 
-class RegisterTableModel(RowTableModel):
+class RegisterTableModel(SortedRowTableModel):
     """The audit register: one row per audit."""
 
     COL_TITLE, COL_NUMBER, COL_SPECIALTY, COL_LEAD, COL_STATUS, COL_STAGE, COL_CYCLES, COL_DUE = range(8)
     HEADERS = ("Title", "Reg. no.", "Specialty", "Lead", "Status", "Stage", "Cycles", "Next due")
 
     def role_data(self, row: RegisterRow, col: int, role: int) -> Any:
-        if role == USER_ROLE:  # sort key and id access
-            return self._sort_key(row, col)
+        if role == USER_ROLE:  # the sort key
+            return self.sort_key(row, col)
         if role == FOREGROUND_ROLE and col == self.COL_DUE and row.overdue:
             return QBrush(QColor("#b3261e"))
         if role == TOOLTIP_ROLE and col == self.COL_DUE and row.overdue:
@@ -231,7 +231,7 @@ class RegisterTableModel(RowTableModel):
                   stage_title, str(row.cycles), due)
         return values[col]
 
-    def _sort_key(self, row: RegisterRow, col: int) -> Any:
+    def sort_key(self, row: RegisterRow, col: int) -> Any:
         if col == self.COL_DUE:
             return row.next_due or date.max
         if col == self.COL_CYCLES:

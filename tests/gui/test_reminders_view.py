@@ -74,8 +74,9 @@ def test_a_double_click_opens_another_reminder_at_its_stage(qtbot, ctx):
     assert expected in page.shown()
 
 
-def test_the_filters_by_kind_directorate_and_audit(qtbot, ctx):
+def test_the_filters_by_kind_directorate_and_audit(qtbot, ctx, qtmodeltester):
     _window_, page = _view(qtbot, ctx)
+    qtmodeltester.check(page.model)
     every = rem.reminders(ctx.store.db, today())
     page.kind.setCurrentIndex(page.kind.findData("action_overdue"))
     assert page.shown() and {r.kind for r in page.shown()} == {"action_overdue"}
