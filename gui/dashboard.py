@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -85,12 +84,8 @@ class DashboardPage(QWidget):
     # --- building -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.directorate, self.specialty, self.year = QComboBox(), QComboBox(), QComboBox()
-        for box, name in ((self.directorate, "Directorate filter"), (self.specialty, "Specialty filter"),
-                          (self.year, "Financial year")):
-            box.setAccessibleName(name)
-            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # long names must not
-            box.setMinimumContentsLength(12)                                           # widen the window
+        self.directorate, self.specialty, self.year = (combos.filter_box(name) for name in (
+            "Directorate filter", "Specialty filter", "Financial year"))
         self.export_button = QPushButton("Export to Excel…")
         self.quality_button = QPushButton("Quality Account…")
         self.back_button = QPushButton("Back to the register")

@@ -19,7 +19,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -132,12 +131,8 @@ class RemindersPage(QWidget):
     # --- building -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.kind, self.directorate, self.audit = QComboBox(), QComboBox(), QComboBox()
-        for box, name in ((self.kind, "Kind of reminder filter"), (self.directorate, "Directorate filter"),
-                          (self.audit, "Audit filter")):
-            box.setAccessibleName(name)
-            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # long titles must not
-            box.setMinimumContentsLength(12)                                           # widen the window
+        self.kind, self.directorate, self.audit = (combos.filter_box(name) for name in (
+            "Kind of reminder filter", "Directorate filter", "Audit filter"))
         self.kind.addItem("All kinds", "")
         for key, label in rem.KINDS.items():
             self.kind.addItem(label, key)
@@ -187,6 +182,10 @@ class RemindersPage(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        chain = (self.kind, self.directorate, self.audit, self.show_hidden, self.table, *self.controls.row_buttons(),
+                 self.ics_button, self.back_button)  # Tab follows the rows on screen, filters first
+        for first, then in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, then)
 
     def _connect_signals(self) -> None:
         for box in (self.kind, self.directorate, self.audit):
