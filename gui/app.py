@@ -122,7 +122,7 @@ def _report_event(name: str) -> None:
 
 def _open_context(window: QWidget, data_dir: Path, path: Path, demo: bool) -> AppContext | None:
     setup_logging(data_dir)  # after the first paint: the window appears before the log file opens
-    store = _open_start_store(path, demo)
+    store = _open_start_store(path, demo)  # the full integrity check follows the first screen (gui.integrity)
     if store is None:
         return None
     for warning in store.warnings:
@@ -152,7 +152,7 @@ def _open_start_store(path: Path, demo: bool) -> Store | None:
             dialogs.show_known_error(None, exc)
             return None
     try:
-        return open_store(path)
+        return open_store(path, defer_integrity=True)
     except (StoreInUse, FolderNotWritable, DataFileLocked, DataFileReadOnly) as exc:
         dialogs.show_known_error(None, exc)  # the file is fine: a backup would not help
         return None
@@ -209,14 +209,26 @@ def _recover_empty(path: Path, exc: KnownError) -> Store | None:
 
 def _recover(path: Path, exc: KnownError) -> Store | None:
     """The data file cannot be opened: offer the newest backup that is checked good, if there is one."""
-    from gui.backups import describe_backup
     from model.core.errors import NewerVersionFile
-    from model.store.store import backup_info, latest_good_backup, preserved_dir, restore_backup
+    from model.store.store import latest_good_backup, restore_backup
 
     good = latest_good_backup(path)
     if good is None:
         dialogs.show_known_error(None, exc)
         return None
+    if not offer_backup(None, path, exc, good, "AuditLoop: the data file cannot be opened"):
+        return None
+    reason = "newer-version" if isinstance(exc, NewerVersionFile) else "replaced"
+    return _reopen_after(path, lambda: restore_backup(good, path, reason=reason))
+
+
+def offer_backup(parent: QWidget | None, path: Path, exc: KnownError, good: Path, title: str) -> bool:
+    """Say what is wrong with the data file and offer its latest good backup: True when the user
+    chose "Restore the latest good backup" (False: Quit, or the box closed)."""
+    from gui.backups import describe_backup
+    from model.core.errors import NewerVersionFile
+    from model.store.store import backup_info, preserved_dir
+
     # The message and where, not the error's own hint: the named choices below are the advice.
     # Named actions, not Yes/No: a file is never replaced without the user naming what happens.
     where = f"\nWhere: {exc.where}" if exc.where else ""
@@ -224,10 +236,7 @@ def _recover(path: Path, exc: KnownError) -> Store | None:
         where += f"\n{exc.hint}"
     text = (f"{exc.message}{where}\n\nThe latest good backup is {describe_backup(backup_info(good))}. "
             f"Restoring it keeps the current file in {preserved_dir(path)} first.")
-    if dialogs.choose(None, "AuditLoop: the data file cannot be opened", text, [RESTORE_LATEST, QUIT]) != 0:
-        return None
-    reason = "newer-version" if isinstance(exc, NewerVersionFile) else "replaced"
-    return _reopen_after(path, lambda: restore_backup(good, path, reason=reason))
+    return dialogs.choose(parent, title, text, [RESTORE_LATEST, QUIT]) == 0
 
 
 def _reopen_after(path: Path, step: Callable[[], object]) -> Store | None:

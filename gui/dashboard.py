@@ -17,7 +17,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui import a11y, dialogs, keyboard
+from gui import a11y, combos, dialogs, keyboard
 from gui.context import AppContext
 from gui.table_models import TOOLTIP_ROLE, RowTableModel
 from model.act.audit_facts import AuditFacts, gather
@@ -85,12 +84,8 @@ class DashboardPage(QWidget):
     # --- building -------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.directorate, self.specialty, self.year = QComboBox(), QComboBox(), QComboBox()
-        for box, name in ((self.directorate, "Directorate filter"), (self.specialty, "Specialty filter"),
-                          (self.year, "Financial year")):
-            box.setAccessibleName(name)
-            box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)  # long names must not
-            box.setMinimumContentsLength(12)                                           # widen the window
+        self.directorate, self.specialty, self.year = (combos.filter_box(name) for name in (
+            "Directorate filter", "Specialty filter", "Financial year"))
         self.export_button = QPushButton("Export to Excel…")
         self.quality_button = QPushButton("Quality Account…")
         self.back_button = QPushButton("Back to the register")
@@ -182,8 +177,8 @@ class DashboardPage(QWidget):
         db = self.ctx.store.db
         self._facts = gather(db)
         current = financial_year_of(today())
-        self._refill(self.directorate, "All directorates", audits_model.directorates(db))
-        self._refill(self.specialty, "All specialties", audits_model.specialties(db))
+        combos.refill(self.directorate, "All directorates", [(n, n) for n in audits_model.directorates(db)])
+        combos.refill(self.specialty, "All specialties", [(n, n) for n in audits_model.specialties(db)])
         chosen = self.year.currentData()
         self.year.blockSignals(True)
         self.year.clear()
@@ -193,17 +188,6 @@ class DashboardPage(QWidget):
         self.year.setCurrentIndex(max(0, self.year.findData(chosen)))
         self.year.blockSignals(False)
         self.recount()
-
-    @staticmethod
-    def _refill(box: QComboBox, everything: str, names: list[str]) -> None:
-        chosen = box.currentData()
-        box.blockSignals(True)
-        box.clear()
-        box.addItem(everything, "")
-        for name in names:
-            box.addItem(name, name)
-        box.setCurrentIndex(max(0, box.findData(chosen)))
-        box.blockSignals(False)
 
     def chosen_year(self) -> FinancialYear:
         """The financial year chosen (this one until the box is filled)."""

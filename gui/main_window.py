@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot, qVersion
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -80,8 +81,10 @@ class MainWindow(QMainWindow):
             ctx = open_context()
             if ctx is None:
                 self.close()
-            else:
-                self.attach(ctx, showcase=showcase)
+            else:  # attached, then the integrity check the opening may have left for after the register
+                from gui.integrity import attach_checked
+
+                attach_checked(self, ctx, showcase=showcase)
 
         # A zero timer can fire before the first paint; wait for the paint itself.
         self._after_paint = FirstPaintWatcher(self, lambda: QTimer.singleShot(0, attach))
@@ -138,11 +141,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.register)
         self.stack.addWidget(self.workspace)
         self.register.open_requested.connect(self.open_audit)
-        self.register.open_stage_requested.connect(self._on_register_open_stage_requested)
+        self.register.open_stage_requested.connect(self._on_open_stage_requested)
         self.register.new_requested.connect(self.new_audit)
         self.register.export_requested.connect(self._on_export_audit_action_triggered)
         self.register.dashboard_requested.connect(self.show_dashboard)
+        self.register.reminders_requested.connect(self.show_reminders)
         self.dashboard: QWidget | None = None  # built when first shown (gui.dashboard)
+        self.reminders_view: QWidget | None = None  # likewise (gui.reminders_view)
         self.workspace.back_requested.connect(self.show_register)
         self.workspace.audit_changed.connect(self.register.reload)
 
@@ -179,6 +184,7 @@ class MainWindow(QMainWindow):
         self._add(self.go_menu, "&Register of audits", self.show_register, "Alt+Left")
         self._add(self.go_menu, "&Find an audit", self._on_find_action_triggered, QKeySequence.Find)
         self._add(self.go_menu, "Department &dashboard", self.show_dashboard, "Ctrl+D")
+        self._add(self.go_menu, "Re&minders", self.show_reminders, "Ctrl+R")
         self.go_menu.addSeparator()
 
     def _add_stage_actions(self) -> None:
@@ -233,7 +239,7 @@ class MainWindow(QMainWindow):
         return True
 
     @Slot(int, str)
-    def _on_register_open_stage_requested(self, audit_id: int, stage: str) -> None:
+    def _on_open_stage_requested(self, audit_id: int, stage: str) -> None:
         self.open_audit(audit_id, stage)
 
     def flush(self) -> bool:
@@ -255,17 +261,32 @@ class MainWindow(QMainWindow):
         """The department dashboard (counted afresh each time it is shown)."""
         from gui.dashboard import DashboardPage
 
-        if not self.flush():
-            return
-        if self.dashboard is None:
-            self.dashboard = page = DashboardPage(self.ctx)
+        if self.flush():
+            self.dashboard = page = self._view(self.dashboard, lambda: DashboardPage(self.ctx), self.open_audit)
+            page.load()
+            self.stack.setCurrentWidget(page)
+            page.tree.setFocus()
+
+    @Slot()
+    def show_reminders(self) -> None:
+        """The Reminders view: every reminder, computed afresh in the background each time it is shown."""
+        from gui.reminders_view import RemindersPage
+
+        if self.flush():
+            self.reminders_view = page = self._view(self.reminders_view, lambda: RemindersPage(self.ctx),
+                                                     self._on_open_stage_requested)
+            page.load()
+            self.stack.setCurrentWidget(page)
+            page.table.setFocus()
+
+    def _view(self, page: Any, make: Callable[[], Any], open_slot: Callable[..., object]) -> Any:
+        """A main-window view beside the register, built the first time it is shown."""
+        if page is None:
+            page = make()
             self.stack.addWidget(page)
-            page.open_requested.connect(self.open_audit)
+            page.open_requested.connect(open_slot)
             page.back_requested.connect(self.show_register)
-        assert isinstance(self.dashboard, DashboardPage)
-        self.dashboard.load()
-        self.stack.setCurrentWidget(self.dashboard)
-        self.dashboard.tree.setFocus()
+        return page
 
     @Slot()
     def new_audit(self) -> None:
@@ -308,7 +329,7 @@ class MainWindow(QMainWindow):
         if remember:
             self.ctx.recent = recent.remember(self.ctx.data_dir, store.path)
         self._show_file_identity()
-        for page in (self.register, self.workspace, self.dashboard):
+        for page in (self.register, self.workspace, self.dashboard, self.reminders_view):
             if page is not None:
                 self.stack.removeWidget(page)
                 page.deleteLater()
@@ -354,7 +375,7 @@ class MainWindow(QMainWindow):
         from gui.backups import BackupsDialog
 
         dialog = BackupsDialog(self.ctx, self)
-        dialog.restore_requested.connect(self._restore_backup)
+        dialog.restore_requested.connect(self.restore_backup)
         dialog.exec()
 
     @Slot()
@@ -369,7 +390,8 @@ class MainWindow(QMainWindow):
 
         import_audit_flow(self)
 
-    def _restore_backup(self, backup: Path) -> None:
+    def restore_backup(self, backup: Path) -> None:
+        """Put a backup in place of the data file (File › Backups) and open it in this window."""
         from model.core.errors import KnownError
         from model.store.store import restore_backup
 
@@ -388,6 +410,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
+        from gui.about import about_text
+
         dialogs.inform(self, "About AuditLoop", about_text())
 
     @Slot()
@@ -476,23 +500,3 @@ class FirstPaintWatcher(QObject):
             watched.removeEventFilter(self)
             self._callback()
         return False
-
-
-def about_text() -> str:
-    """Versions of AuditLoop and what it runs on (for support calls)."""
-    import importlib.metadata as md
-    import platform
-
-    from model import __version__
-
-    def version(name: str) -> str:
-        try:
-            return md.version(name)
-        except md.PackageNotFoundError:
-            return "not installed"
-
-    return (f"AuditLoop {__version__}\nLocal clinical audit, end to end, offline.\n\n"
-            f"Python {platform.python_version()} · Qt {qVersion()} · PySide6 {version('PySide6-Essentials')}\n"
-            f"pandas {version('pandas')} · matplotlib {version('matplotlib')} · openpyxl {version('openpyxl')}"
-            f" · sqlite-utils {version('sqlite-utils')}\n\nAuditLoop never uses the network.")
-

@@ -14,29 +14,26 @@ should not wait for them. Snooze, dismiss and restore recompute at once (`reload
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
     QGroupBox,
     QHBoxLayout,
     QListWidget,
-    QListWidgetItem,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from gui import dialogs, keyboard
+from gui import keyboard
+from gui import reminder_actions as actions
 from gui.context import AppContext
 from model.act import reminders as rem
-from model.core.errors import KnownError
 from model.core.util import today
 
-SNOOZE_DAYS = 7
+SNOOZE_DAYS = actions.SNOOZE_DAYS
 _VISIBLE_ROWS = 4  # the register stays the main thing on a 1366×768 screen
 Split = tuple[list[rem.Reminder], list[tuple[rem.Reminder, rem.ReminderState]]]
 
@@ -72,20 +69,10 @@ class RemindersPanel(QGroupBox):
         self.list.setSelectionMode(QAbstractItemView.SingleSelection)
         self.list.setMaximumHeight(self.list.fontMetrics().height() * (_VISIBLE_ROWS + 1) + 12)
         keyboard.tab_leaves(self.list)
-        self._enter = keyboard.on_enter(self.list, self._on_open_button_clicked)
-        self.open_button = QPushButton("Open at this stage")
-        self.snooze_button = QPushButton("Snooze a week")
-        self.dismiss_button = QPushButton("Dismiss…")
-        self.restore_button = QPushButton("Restore")
-        self.show_hidden = QCheckBox("Show snoozed and dismissed")
-        self.ics_button = QPushButton("Export calendar (.ics)…")
-        for widget, name in ((self.open_button, "Open the audit of the chosen reminder"),
-                             (self.snooze_button, "Snooze the chosen reminder for a week"),
-                             (self.dismiss_button, "Dismiss the chosen reminder"),
-                             (self.restore_button, "Restore the chosen snoozed or dismissed reminder"),
-                             (self.show_hidden, "Show snoozed and dismissed reminders"),
-                             (self.ics_button, "Export deadlines and re-audit dates as a calendar file")):
-            widget.setAccessibleName(name)
+        self.controls = actions.ReminderControls(self, ctx, self.current)
+        self._enter = keyboard.on_enter(self.list, self.controls.open_current)
+        self.open_button, self.snooze_button, self.dismiss_button, self.restore_button = self.controls.row_buttons()
+        self.show_hidden, self.ics_button = self.controls.show_hidden, self.controls.ics_button
         buttons = QHBoxLayout()
         for b in (self.open_button, self.snooze_button, self.dismiss_button, self.restore_button):
             buttons.addWidget(b)
@@ -98,23 +85,26 @@ class RemindersPanel(QGroupBox):
         self._connect_signals()
 
     def _connect_signals(self) -> None:
-        self.list.itemDoubleClicked.connect(self._on_list_item_double_clicked)
+        self.list.itemDoubleClicked.connect(self.controls.open_current)
         self.list.currentRowChanged.connect(self._on_list_current_row_changed)
-        self.open_button.clicked.connect(self._on_open_button_clicked)
-        self.snooze_button.clicked.connect(self._on_snooze_button_clicked)
-        self.dismiss_button.clicked.connect(self._on_dismiss_button_clicked)
-        self.restore_button.clicked.connect(self._on_restore_button_clicked)
         self.show_hidden.toggled.connect(self._on_show_hidden_toggled)
-        self.ics_button.clicked.connect(self._on_ics_button_clicked)
+        self.controls.open_requested.connect(self.open_requested)
+        self.controls.changed.connect(self._on_controls_changed)
 
     def reload(self) -> None:
         """Recompute the reminders for today now; the panel hides when there are none at all."""
         self._fill(rem.split_reminders(self.ctx.store.db, today()))
 
     def reload_in_background(self) -> None:
-        """Recompute the reminders on a background connection and fill the list when they are in."""
+        """Recompute the reminders on a background connection and fill the list when they are in.
+
+        Not before the data file's deferred integrity check (gui.integrity), which calls this
+        when the file is sound: the reminders read every case, and damaged pages must meet
+        that check's message, not a crash report."""
         from gui.tasks import run_task
 
+        if self.ctx.store.integrity_deferred:
+            return
         run_task(self, _split_task, self.ctx.store, today(), on_success=self._fill, show_progress=False)
 
     def _fill(self, split: Split) -> None:
@@ -142,7 +132,7 @@ class RemindersPanel(QGroupBox):
 
     def showing_hidden(self) -> bool:
         """Whether the list shows the snoozed and dismissed reminders instead of the active ones."""
-        return self.show_hidden.isChecked()
+        return self.controls.showing_hidden()
 
     def current(self) -> rem.Reminder | None:
         """The chosen reminder, if any."""
@@ -151,14 +141,8 @@ class RemindersPanel(QGroupBox):
 
     @Slot()
     def _on_list_current_row_changed(self) -> None:
-        chosen = self.current() is not None
-        hidden = self.showing_hidden()
-        self.open_button.setEnabled(chosen)
-        self.snooze_button.setEnabled(chosen and not hidden)
-        self.dismiss_button.setEnabled(chosen and not hidden)
-        self.restore_button.setEnabled(chosen and hidden)
-        self.restore_button.setVisible(hidden)
-        self.show_hidden.setEnabled(bool(self._hidden) or hidden)
+        self.controls.follow_choice()
+        self.show_hidden.setEnabled(bool(self._hidden) or self.showing_hidden())
 
     @Slot(bool)
     def _on_show_hidden_toggled(self, _checked: bool) -> None:
@@ -166,67 +150,15 @@ class RemindersPanel(QGroupBox):
         self._fill((self._active, self._hidden))
         self.list.setFocus()
 
-    @Slot()
-    def _on_list_item_double_clicked(self, _item: QListWidgetItem) -> None:
-        self._on_open_button_clicked()
-
-    @Slot()
-    def _on_open_button_clicked(self) -> None:
-        reminder = self.current()
-        if reminder is not None:
-            self.open_requested.emit(reminder.audit_id, reminder.stage)
-
-    @Slot()
-    def _on_snooze_button_clicked(self) -> None:
-        reminder = self.current()
-        if reminder is None or self.showing_hidden():
+    @Slot(str)
+    def _on_controls_changed(self, what: str) -> None:
+        if what != "restore":
+            self._after_change()
             return
-        day = today()
-        rem.snooze(self.ctx.store.db, reminder, day + timedelta(days=SNOOZE_DAYS), today=day)
-        self._after_change()
-
-    @Slot()
-    def _on_dismiss_button_clicked(self) -> None:
-        reminder = self.current()
-        if reminder is None or self.showing_hidden():
-            return
-        reason = dialogs.ask_text(self, "Dismiss reminder",
-                                  f"{rem.describe(reminder)}\n\nWhy is it no longer needed?")
-        if not reason:
-            return
-        try:
-            rem.dismiss(self.ctx.store.db, reminder, reason, today=today())
-        except KnownError as exc:
-            dialogs.show_known_error(self, exc)
-            return
-        self._after_change()
-
-    @Slot()
-    def _on_restore_button_clicked(self) -> None:
-        reminder = self.current()
-        if reminder is None or not self.showing_hidden():
-            return
-        rem.restore(self.ctx.store.db, reminder)
         self.reload()
         if not self._hidden:  # nothing left to restore: back to the active reminders
             self.show_hidden.setChecked(False)
         self.list.setFocus()
-
-    @Slot()
-    def _on_ics_button_clicked(self) -> None:
-        from model.act.calendar_export import write_ics
-
-        name = dialogs.save_file(self, "Export calendar", "iCalendar file (*.ics)", "auditloop-deadlines.ics")
-        if not name:
-            return
-        path = name if name.lower().endswith(".ics") else f"{name}.ics"
-        try:
-            count = write_ics(self.ctx.store.db, path)
-        except KnownError as exc:
-            dialogs.show_known_error(self, exc)
-            return
-        dialogs.inform(self, "Calendar exported", f"{count} deadlines and re-audit dates written to {path}.\n\n"
-                       "Open the file in Outlook (or drag it onto its calendar) to add them.")
 
     def _after_change(self) -> None:
         self.reload()

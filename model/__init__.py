@@ -23,9 +23,14 @@ def _import_sqlite_utils_lean() -> None:
         sys.modules[name] = None  # type: ignore[assignment]  # None makes `import name` fail at once
     try:
         import sqlite_utils  # noqa: F401
+        from sqlite_utils import plugins
     finally:
         for name in blocked:
             del sys.modules[name]
+    # WORKAROUND: the first Database() scans every installed distribution's entry points for
+    # sqlite-utils plugins (~17 ms of each start). AuditLoop uses none, and a plugin another
+    # program installed would run its code on every connection to the data file: marked loaded.
+    plugins._plugins_loaded = True
 
 
 _import_sqlite_utils_lean()

@@ -1,12 +1,13 @@
 """Save a screenshot of the main window on the demo data.
 
     QT_QPA_PLATFORM=offscreen python scripts/screenshot.py OUT.png [--audit ID] [--stage KEY]
-        [--cycle N] [--size 1280x800] [--call "method_name"] [--dashboard [--figure KEY]]
+        [--cycle N] [--size 1280x800] [--call "method_name"] [--dashboard [--figure KEY]] [--reminders]
 
 Run it under Xvfb (DISPLAY set) to see a real window, or offscreen for a quick look.
 `--call` names a zero-argument method of the stage page to run first (e.g. to open a tab).
 `--dashboard` shows the department dashboard instead, `--figure` choosing the figure whose
-audits it lists (e.g. `by_directorate:Medicine`).
+audits it lists (e.g. `by_directorate:Medicine`); `--reminders` the Reminders view, the first
+reminder chosen.
 `--merge-review` shows instead the merge review of a colleague's copy of audit 1 that changed a
 criterion's definition, an action both sides edited and a case (gui/merge_review.py).
 """
@@ -38,6 +39,7 @@ def main() -> int:
     parser.add_argument("--dashboard", action="store_true")
     parser.add_argument("--figure")
     parser.add_argument("--merge-review", action="store_true")
+    parser.add_argument("--reminders", action="store_true")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     from gui import focus_style
@@ -51,7 +53,13 @@ def main() -> int:
     width, height = (int(x) for x in args.size.split("x"))
     window.resize(width, height)
     window.show()
-    if args.dashboard:
+    if args.reminders:
+        window.show_reminders()
+        from gui.tasks import settle
+
+        settle()
+        window.reminders_view.table.selectRow(0)
+    elif args.dashboard:
         window.show_dashboard()
         if args.figure:
             window.dashboard.show_figure(args.figure)

@@ -72,6 +72,6 @@ def test_an_older_file_is_not_claimed_as_created_by_this_version(tmp_path):
 
 
 def test_about_text_shows_the_version():
-    from gui.main_window import about_text
+    from gui.about import about_text
 
     assert f"AuditLoop {__version__}" in about_text()

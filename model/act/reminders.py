@@ -250,11 +250,13 @@ def is_hidden(reminder: Reminder, state: ReminderState | None, today: date) -> b
     return state.dismissed_on is not None and state.due == reminder.due
 
 
-def split_reminders(db: Database, today: date) -> tuple[list[Reminder], list[tuple[Reminder, ReminderState]]]:
-    """(the reminders to show, the snoozed or dismissed ones each with its state), from one computation."""
+def split_reminders(db: Database, today: date, facts: dict[int, AuditFacts] | None = None,
+                    ) -> tuple[list[Reminder], list[tuple[Reminder, ReminderState]]]:
+    """(the reminders to show, the snoozed or dismissed ones each with its state), from one computation
+    (`facts` as for `compute_reminders`)."""
     states = _states(db)
     shown, hidden = [], []
-    for r in compute_reminders(db, today):
+    for r in compute_reminders(db, today, facts):
         state = states.get((r.kind, r.audit_id, r.ref))
         if is_hidden(r, state, today) and state is not None:
             hidden.append((r, state))

@@ -89,9 +89,7 @@ class Audit:
 
     def next_due(self) -> tuple[str, date] | None:
         """The earliest open key date (report or re-audit), as (label, date)."""
-        named = [("Report", parse_iso_date(self.report_due)), ("Re-audit", parse_iso_date(self.reaudit_due))]
-        dues = [(label, d) for label, d in named if d is not None]
-        return min(dues, key=lambda item: item[1]) if dues and self.status not in CLOSED_STATUSES else None
+        return next_due(self.status, self.report_due, self.reaudit_due)
 
     def is_overdue(self, on: date) -> bool:
         """True when a key date has passed and the audit is still open."""
@@ -100,6 +98,16 @@ class Audit:
 
 
 _COLUMNS = [f.name for f in fields(Audit) if f.name not in {"id", "extra"}]
+
+
+def next_due(status: str, report_due: str | None, reaudit_due: str | None) -> tuple[str, date] | None:
+    """An audit's earliest open key date (report or re-audit) as (label, date), from its stored
+    fields; None once it is complete or abandoned, or when neither date is set."""
+    if status in CLOSED_STATUSES:
+        return None
+    named = [("Report", parse_iso_date(report_due)), ("Re-audit", parse_iso_date(reaudit_due))]
+    dues = [(label, d) for label, d in named if d is not None]
+    return min(dues, key=lambda item: item[1]) if dues else None
 
 
 DATE_FIELDS = ("registered_on", "approved_on", "collection_start", "collection_end", "report_due", "reaudit_due")

@@ -7,8 +7,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from model.core.util import saved
-from model.plan.audits import AUDIT_TYPES, PRIORITIES, STATUSES, Audit, list_audits
+from model.plan.audits import AUDIT_TYPES, PRIORITIES, STATUSES, next_due
 from model.plan.stages import current_stages
 
 DUE_FILTERS = ("any", "due_30", "overdue")
@@ -48,23 +47,27 @@ class RegisterRow:
         return PRIORITIES[self.priority]
 
 
+# Only the columns a register row shows: `SELECT *` of a department's audits reads every aim,
+# objective and note, and building an Audit of each cost more than the rest of the register.
+_REGISTER_SQL = (
+    "SELECT a.id, a.title, a.registration_number, a.specialty, a.lead, a.audit_type, a.priority, a.status, "
+    "a.report_due, a.reaudit_due, (SELECT COUNT(*) FROM cycles y WHERE y.audit_id = a.id) "
+    "FROM audits a WHERE a.deleted_at IS NULL ORDER BY a.updated_at DESC, a.id DESC")
+
+
 def register_rows(db: Database, today: date) -> list[RegisterRow]:
-    """Every live audit as a register row (overdue judged against `today`)."""
-    counts = dict(db.execute("SELECT audit_id, COUNT(*) FROM cycles GROUP BY audit_id").fetchall())
-    audits = list_audits(db)
-    stages = current_stages(db, {saved(a.id): a.status for a in audits})
-    return [_row(a, counts.get(a.id, 0), stages[saved(a.id)], today) for a in audits]
-
-
-def _row(audit: Audit, cycles: int, stage: str, today: date) -> RegisterRow:
-    due = audit.next_due()
-    return RegisterRow(
-        audit_id=saved(audit.id), title=audit.title, registration_number=audit.registration_number,
-        specialty=audit.specialty, lead=audit.lead, audit_type=audit.audit_type, priority=audit.priority,
-        status=audit.status, stage=stage, cycles=cycles,
-        next_due_label=due[0] if due else "", next_due=due[1] if due else None,
-        overdue=audit.is_overdue(today),
-    )
+    """Every live audit as a register row (overdue judged against `today`), newest change first."""
+    rows = db.execute(_REGISTER_SQL).fetchall()
+    stages = current_stages(db, {r[0]: r[7] for r in rows})
+    found = []
+    for audit_id, title, number, specialty, lead, audit_type, priority, status, report, reaudit, cycles in rows:
+        due = next_due(status, report, reaudit)
+        found.append(RegisterRow(
+            audit_id=audit_id, title=title, registration_number=number, specialty=specialty, lead=lead,
+            audit_type=audit_type, priority=priority, status=status, stage=stages[audit_id], cycles=cycles,
+            next_due_label=due[0] if due else "", next_due=due[1] if due else None,
+            overdue=due is not None and due[1] < today))
+    return found
 
 
 def filter_rows(rows: list[RegisterRow], *, text: str = "", specialty: str = "", status: str = "",

@@ -137,12 +137,12 @@ def test_window_restores_a_backup_and_reopens_the_file(qtbot, ctx, dialog_log):
     path = ctx.store.path
     good = backup_now(ctx.store.db, path)
     ctx.store.db.execute("UPDATE audits SET deleted_at = 't' WHERE id = 1")
-    window._restore_backup(good)
+    window.restore_backup(good)
     assert ctx.store.db.execute("SELECT count(*) FROM audits WHERE deleted_at IS NULL").fetchone()[0] == 4
     assert len(list_preserved(path)) == 1
     bad = good.with_name(good.name.replace("manual", "cut"))
     bad.write_bytes(good.read_bytes()[:3000])
-    window._restore_backup(bad)  # refused with a message; the data file opens again as it was
+    window.restore_backup(bad)  # refused with a message; the data file opens again as it was
     assert dialog_log.kinds()[-1] == "error" and "cannot be restored" in dialog_log.calls[-1][2]
     assert ctx.store.db["audits"].count == 4
 

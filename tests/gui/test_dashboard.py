@@ -30,6 +30,16 @@ def _focus() -> object:
     return QApplication.activeWindow().focusWidget()
 
 
+def tab_walk(qtbot, start, presses: int) -> list[object]:
+    """The widgets Tab reaches from `start`, one per press."""
+    start.setFocus(Qt.TabFocusReason)
+    reached = []
+    for _ in range(presses):
+        qtbot.keyClick(_focus(), Qt.Key_Tab)
+        reached.append(_focus())
+    return reached
+
+
 def test_ctrl_d_shows_it_and_a_click_on_a_figure_lists_its_audits(qtbot, ctx):
     window = _window(qtbot, ctx)
     qtbot.keyClick(window.register.table, Qt.Key_D, Qt.ControlModifier)
@@ -102,11 +112,7 @@ def test_every_control_is_named_and_tab_reaches_the_figures_and_the_audits(qtbot
     page = window.dashboard
     assert a11y.unnamed_controls(page) == []
     assert not page.tree.tabKeyNavigation() and not page.rows.tabKeyNavigation()
-    page.directorate.setFocus(Qt.TabFocusReason)
-    reached = []
-    for _ in range(30):
-        qtbot.keyClick(_focus(), Qt.Key_Tab)
-        reached.append(_focus())
+    reached = tab_walk(qtbot, page.directorate, 30)
     for widget in (page.export_button, page.quality_button, page.back_button, page.tree, page.rows,
                    *page.tiles.values()):
         assert widget in reached, widget.accessibleName()

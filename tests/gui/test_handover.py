@@ -104,10 +104,8 @@ def test_the_registers_context_menu_exports_the_selected_audit(qtbot, ctx, dialo
     window.show()
     chosen: list[object] = []
     monkeypatch.setattr(handover_dialog, "ask_handover_note", lambda _w, title: chosen.append(title))  # then stop
-    row = next(i for i, r in enumerate(window.register.table_model.rows) if r.audit_id == 2)
-    shown = window.register.proxy.mapFromSource(window.register.table_model.index(row, 0))
-    window.register.table.selectRow(shown.row())
+    window.register.select_audit(2)
     [export] = [a for a in window.register.table.actions() if a.text() == "Export audit…"]
     export.trigger()
-    assert chosen == [window.register.table_model.rows[row].title]
+    assert chosen == [next(r.title for r in window.register.table_model.rows if r.audit_id == 2)]
     assert [a.text() for a in window.register.table.actions()] == ["Open", "Export audit…", "Move to bin"]

@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gui import tasks
-from gui.main_window import MainWindow, about_text
+from gui.about import about_text
+from gui.main_window import MainWindow
 from gui.stages.base import StagePage
 from model.plan.stages import STAGE_KEYS
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractItemView
 
 from gui.charts import ChartActions, ChartCanvas
-from gui.table_models import FrameTableModel, RowTableModel, read_only_table
+from gui.table_models import FrameTableModel, RowTableModel, SortedRowTableModel, read_only_table
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,40 @@ def test_frame_model_numbers_rows_and_keeps_chosen_columns(qtmodeltester) -> Non
     assert model.row_value(1, "a") == 2  # positions, after the frame's own index is dropped
     model.set_frame(pd.DataFrame({"c": ["x"]}))  # columns not in the new frame: show its own
     assert [model.headerData(0, Qt.Horizontal)] == ["c"]
+
+
+class SortedWardModel(SortedRowTableModel, WardModel):
+    def sort_key(self, row: Ward, col: int) -> object:
+        return row.beds if col == self.COL_BEDS else super().sort_key(row, col)
+
+
+def test_a_sorted_model_sorts_itself_keeps_the_order_for_new_rows_and_the_selection_follows(qtbot,
+                                                                                          qtmodeltester):
+    model = SortedWardModel()
+    view = read_only_table(model)
+    qtbot.addWidget(view)
+    view.setSortingEnabled(True)
+    view.sortByColumn(WardModel.COL_BEDS, Qt.AscendingOrder)
+    model.set_rows([Ward("Ash", 20), Ward("birch", 8), Ward("Cedar", 12)])
+    assert [w.beds for w in model.rows] == [8, 12, 20]  # by the key (a number), not the text
+    qtmodeltester.check(model)
+    view.selectRow(2)  # Ash
+    view.sortByColumn(WardModel.COL_NAME, Qt.DescendingOrder)
+    assert [w.name for w in model.rows] == ["Cedar", "birch", "Ash"]  # case-folded text
+    assert [i.row() for i in view.selectionModel().selectedRows()] == [2]  # still Ash
+    model.set_rows([Ward("Dunes", 1), *model.rows])
+    assert model.rows[0].name == "Dunes" and model.sort_column == WardModel.COL_NAME
+
+
+def test_the_register_lists_the_soonest_due_first(qtbot, ctx) -> None:
+    from datetime import date
+
+    from gui.register import RegisterPage
+
+    page = RegisterPage(ctx)
+    qtbot.addWidget(page)
+    dues = [row.next_due or date.max for row in page.table_model.rows]
+    assert dues == sorted(dues) and len(dues) == 4
 
 
 def test_read_only_table_selects_rows_and_cannot_edit(qtbot) -> None:

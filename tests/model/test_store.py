@@ -171,3 +171,14 @@ def test_foreign_keys_cascade_in_memory():
     db["cycles"].insert({"audit_id": 1, "number": 1, "created_at": "t", "updated_at": "t"})
     db.execute("DELETE FROM audits WHERE id = 1")
     assert db["cycles"].count == 0
+
+
+def test_no_sqlite_utils_plugins_are_looked_for_or_loaded(tmp_path):
+    """model/__init__ marks sqlite-utils' plugins loaded: no entry-point scan at start, no foreign code
+    on our connections."""
+    from sqlite_utils import plugins
+
+    store = open_store(tmp_path / "a.sqlite")
+    store.close()
+    foreign = [p for p in plugins.pm.get_plugins() if p.__name__ != "sqlite_utils.hookspecs"]
+    assert plugins._plugins_loaded and foreign == []
