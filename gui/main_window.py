@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -174,7 +175,8 @@ class MainWindow(QMainWindow):
         self._add(help_menu, "&About AuditLoop", self._on_about_action_triggered)
         self._add(help_menu, "Explore the &demo (a separate file)", self.open_demo)
         self._add(help_menu, "Where is my &data?", self._on_where_action_triggered)
-        self._add(help_menu, "&Check data file…", self._on_check_action_triggered)
+        self._add(help_menu, "&Check data file…",  # gui.data_check is imported when first asked for
+                  lambda _=False: importlib.import_module("gui.data_check").check_data_file_flow(self))
 
     def _build_go_menu(self) -> None:
         """Keyboard navigation (issue 12): back to the register, search; the stages follow in
@@ -419,12 +421,6 @@ class MainWindow(QMainWindow):
         dialogs.inform(self, "Where is my data?",
                        f"Data file: {self.ctx.store.path}\nBackups: {self.ctx.store.path.parent / 'backups'}\n"
                        f"Log and settings: {self.ctx.data_dir}")
-
-    @Slot()
-    def _on_check_action_triggered(self) -> None:
-        from gui.data_check import check_data_file_flow
-
-        check_data_file_flow(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Commit pending edits (ask about an unsaved case), then close the data file.
