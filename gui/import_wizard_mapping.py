@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -13,13 +13,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWizardPage,
 )
 
 from gui import dialogs
-from gui.table_models import choice_table
+from gui.table_models import choice_box, choice_table, set_read_only_cells
 from model.collect import case_import as ci
 from model.collect import rederive
 from model.collect.answer_fit import answer_type_mismatches
@@ -116,16 +115,8 @@ class MappingPage(QWizardPage):
                 values = pd.Series(["(identifying data: not shown)"])
             cells = ((self.COL_LETTER, letter), (self.COL_HEADER, " ".join(header.split())),
                      (self.COL_SAMPLE, ", ".join(values)), (self.COL_WARNING, " ".join(warnings.get(name, []))))
-            for col, text in cells:
-                item = QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-                item.setToolTip(text)
-                self.table.setItem(row, col, item)
-            combo = QComboBox()
-            combo.setAccessibleName(f"Import column {letter} as")
-            for key, label in targets:
-                combo.addItem(label, key)
-            combo.setCurrentIndex(max(combo.findData(mapping.get(name, ci.IGNORE)), 0))
+            set_read_only_cells(self.table, row, cells)
+            combo = choice_box(f"Import column {letter} as", targets, mapping.get(name, ci.IGNORE))
             combo.currentIndexChanged.connect(self._on_combo_changed)
             self.table.setCellWidget(row, self.COL_TARGET, combo)
             self.combos[name] = combo

@@ -7,9 +7,9 @@ change the name kept or undo a merge by typing the spelling back.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QHeaderView, QLineEdit, QTableWidget
 
+from gui.table_models import set_read_only_cells
 from model.collect.import_mapping import CASE_FIELDS
 
 
@@ -33,10 +33,8 @@ class MergeTable(QTableWidget):
         self.setRowCount(len(rows))
         self.edits = {}
         for row, (field_name, typed, name) in enumerate(rows):
-            for col, text in ((self.COL_FIELD, CASE_FIELDS.get(field_name, field_name)), (self.COL_TYPED, typed)):
-                item = QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-                self.setItem(row, col, item)
+            set_read_only_cells(self, row, ((self.COL_FIELD, CASE_FIELDS.get(field_name, field_name)),
+                                            (self.COL_TYPED, typed)), tooltips=False)
             edit = QLineEdit(name)
             edit.setAccessibleName(f"Store '{typed}' as")
             self.setCellWidget(row, self.COL_NAME, edit)

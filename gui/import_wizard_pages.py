@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QTableView,
-    QTableWidgetItem,
     QVBoxLayout,
     QWizardPage,
 )
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.import_wizard_merges import MergeTable
 from gui.import_wizard_tasks import FILE_FILTER, LoadedFile, plan_task, table_task, values_task
-from gui.table_models import FrameTableModel, choice_table
+from gui.table_models import FrameTableModel, choice_box, choice_table, set_read_only_cells
 from gui.tasks import run_task
 from model.collect import case_import as ci
 from model.collect.pseudonym import mask_nhs_numbers
@@ -218,17 +217,10 @@ class ValuesPage(QWizardPage):
                               for r, c in zip(cells["row"].head(3), cells["column"].head(3), strict=True))
             if len(cells) > 3:
                 where += f"; and {len(cells) - 3} more"
-            for col, text in ((self.COL_VALUE, f"'{cells['value'].iloc[0]}'"), (self.COL_COUNT, str(len(cells))),
-                              (self.COL_WHERE, where)):
-                item = QTableWidgetItem(text)
-                item.setFlags(item.flags() & ~Qt.ItemIsEditable)
-                item.setToolTip(text)
-                self.table.setItem(row, col, item)
-            combo = QComboBox()
-            combo.setAccessibleName(f"Count '{cells['value'].iloc[0]}' as")
-            for outcome, label in DECISIONS:
-                combo.addItem(label, outcome)
-            combo.setCurrentIndex(max(combo.findData(self.wiz.session.decisions.get(key, "missing")), 0))
+            set_read_only_cells(self.table, row, ((self.COL_VALUE, f"'{cells['value'].iloc[0]}'"),
+                                                  (self.COL_COUNT, str(len(cells))), (self.COL_WHERE, where)))
+            combo = choice_box(f"Count '{cells['value'].iloc[0]}' as", DECISIONS,
+                               self.wiz.session.decisions.get(key, "missing"))
             self.table.setCellWidget(row, self.COL_DECISION, combo)
             self.combos[key] = combo
         self.table.resizeColumnsToContents()

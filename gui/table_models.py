@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractItemModel, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QTableWidget
+from PySide6.QtWidgets import QAbstractItemView, QComboBox, QHeaderView, QTableView, QTableWidget, QTableWidgetItem
 
 from model.plan.register import RegisterRow
 from model.plan.stages import STAGE_KEYS, STAGES
@@ -243,3 +243,25 @@ class RegisterTableModel(SortedRowTableModel):
     def audit_id(self, row: int) -> int:
         """The audit id at a source row."""
         return self.rows[row].audit_id
+
+
+def set_read_only_cells(table: QTableWidget, row: int, cells: Iterable[tuple[int, str]], *,
+                        tooltips: bool = True) -> None:
+    """Put text cells the user reads but cannot edit in a row of a decision table (each with
+    its text as tooltip, for a cell too narrow to show it all)."""
+    for col, text in cells:
+        item = QTableWidgetItem(text)
+        item.setFlags(item.flags() & ~Qt.ItemIsEditable)
+        if tooltips:
+            item.setToolTip(text)
+        table.setItem(row, col, item)
+
+
+def choice_box(name: str, choices: Iterable[tuple[str, str]], current: str) -> QComboBox:
+    """A combo box of (key, label) choices with `current` chosen (else the first), named for screen readers."""
+    box = QComboBox()
+    box.setAccessibleName(name)
+    for key, label in choices:
+        box.addItem(label, key)
+    box.setCurrentIndex(max(box.findData(current), 0))
+    return box

@@ -22,14 +22,14 @@ from tests.generators import rows_xml, write_sheet_xml
 READERS: list[Callable[[Path], object]] = [read_table, parse_file]
 
 
-def _both_refuse(path: Path, match: str) -> None:
+def _assert_both_refuse(path: Path, match: str) -> None:
     for read in READERS:
         with pytest.raises(ImportProblem, match=match) as info:
             read(path)
         assert info.value.hint and str(path) in info.value.where
 
 
-def _commands_exit_2(path: Path, capsys: pytest.CaptureFixture[str], words: str) -> None:
+def _assert_commands_exit_2(path: Path, capsys: pytest.CaptureFixture[str], words: str) -> None:
     for run in (analyse_sheet_main, import_benchmark_main):
         args = [str(path), "--json"] + (["--dry-run"] if run is import_benchmark_main else [])
         assert run(args) == 2
@@ -41,22 +41,22 @@ def _commands_exit_2(path: Path, capsys: pytest.CaptureFixture[str], words: str)
 def test_a_folder_is_named_as_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "audit.xlsx"
     folder.mkdir()
-    _both_refuse(folder, "folder, not a file")
-    _commands_exit_2(folder, capsys, "folder")
+    _assert_both_refuse(folder, "folder, not a file")
+    _assert_commands_exit_2(folder, capsys, "folder")
 
 
 def test_a_symlink_loop_is_not_called_missing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     loop = tmp_path / "loop.csv"
     os.symlink(loop, loop)
-    _both_refuse(loop, "leads back to itself")
-    _commands_exit_2(loop, capsys, "symbolic link")
+    _assert_both_refuse(loop, "leads back to itself")
+    _assert_commands_exit_2(loop, capsys, "symbolic link")
 
 
 def test_a_broken_symlink_and_a_missing_file(tmp_path: Path) -> None:
     broken = tmp_path / "gone.csv"
     os.symlink(tmp_path / "nowhere.csv", broken)
-    _both_refuse(broken, "no longer exists")
-    _both_refuse(tmp_path / "never.csv", "does not exist")
+    _assert_both_refuse(broken, "no longer exists")
+    _assert_both_refuse(tmp_path / "never.csv", "does not exist")
 
 
 def test_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -71,16 +71,16 @@ def test_an_unreadable_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Path, "open", refuse)  # root reads everything: simulate a refused read
-    _both_refuse(path, "not allowed to read")
-    _commands_exit_2(path, capsys, "not allowed")
+    _assert_both_refuse(path, "not allowed to read")
+    _assert_commands_exit_2(path, capsys, "not allowed")
 
 
 @pytest.mark.parametrize("name", ["empty.csv", "empty.xlsx", "empty.ods"])
 def test_an_empty_file_is_named_empty(tmp_path: Path, name: str, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / name
     path.write_bytes(b"")
-    _both_refuse(path, "empty")
-    _commands_exit_2(path, capsys, "empty")
+    _assert_both_refuse(path, "empty")
+    _assert_commands_exit_2(path, capsys, "empty")
 
 
 def _bomb(path: Path, unpacked: int) -> Path:
@@ -98,12 +98,12 @@ def test_a_zip_bomb_is_refused_from_its_declared_sizes(tmp_path: Path, capsys: p
     path = _bomb(tmp_path / "bomb.xlsx", 40 << 20)
     assert path.stat().st_size < 1 << 20
     start = time.perf_counter()
-    _both_refuse(path, "refused before reading")
+    _assert_both_refuse(path, "refused before reading")
     assert time.perf_counter() - start < 5  # nothing inflated (the check reads the zip directory only)
     with pytest.raises(ImportProblem, match="xl/media/padding.bin") as info:
         read_table(path)
     assert "times its packed size" in info.value.message and "zip bomb" in info.value.hint
-    _commands_exit_2(path, capsys, "refused before reading")
+    _assert_commands_exit_2(path, capsys, "refused before reading")
 
 
 def test_declared_total_beyond_the_limit_is_refused(tmp_path: Path) -> None:
@@ -122,13 +122,13 @@ def test_an_ods_bomb_is_refused_too(tmp_path: Path) -> None:
         with archive.open("content.xml", "w", force_zip64=True) as member:
             for _ in range(40):
                 member.write(b" " * (1 << 20))
-    _both_refuse(path, "refused before reading")
+    _assert_both_refuse(path, "refused before reading")
 
 
 def test_more_columns_than_excel_allows_is_refused_by_both_readers(tmp_path: Path) -> None:
     path = tmp_path / "wide.csv"
     path.write_text(",".join(f"Q{i}" for i in range(16_385)) + "\n" + ",".join("Y" * 16_385) + "\n", encoding="utf-8")
-    _both_refuse(path, "more than 16,384")
+    _assert_both_refuse(path, "more than 16,384")
 
 
 def test_more_rows_than_excel_allows_is_refused_once_past_the_limit(tmp_path: Path) -> None:
