@@ -214,8 +214,6 @@ class AuditWorkspace(QWidget):
             cls = _page_class(key)
             page = cls(self.ctx) if cls else self._pending_page(key)
             page.data_changed.connect(lambda k=key: self._on_page_data_changed(k))
-            if hasattr(page, "reaudit_requested"):  # the Report page: the re-audit starts on Plan › Cycles
-                page.reaudit_requested.connect(self._on_reaudit_link_clicked)
             self.pages[key] = page
             self._scrolls[key] = self._scrolling(page)
             self.stack.addWidget(self._scrolls[key])
@@ -262,10 +260,6 @@ class AuditWorkspace(QWidget):
         if self.suggested is not None and self.audit_id is not None:
             self._dismissed.add((self.audit_id, self.suggested))
         self._refresh_suggestion()
-
-    @Slot()
-    def _on_reaudit_link_clicked(self) -> None:
-        self.show_stage("plan").show_cycles_tab()  # type: ignore[attr-defined]
 
     @Slot(int)
     def _on_steps_current_row_changed(self, row: int) -> None:

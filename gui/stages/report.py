@@ -8,8 +8,7 @@ Plan › Cycles, where a cycle can be planned by hand.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QPushButton, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from gui.context import AppContext
 from gui.stages._reaudit_tab import ReauditTab
@@ -22,18 +21,14 @@ class ReportPage(StagePage):
     """Tabs for the cycle's report, the team and the re-audit.
 
     Signals:
-        reaudit_requested(): the user wants to start the re-audit cycle (on Plan › Cycles).
     """
 
     key = "report"
     title = "Re-audit / Report"
-    reaudit_requested = Signal()
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self.report = ReportTab(ctx)
-        self.reaudit_button = QPushButton("Start re-audit cycle (Plan)…")
-        self.reaudit_button.setToolTip("The re-audit cycle starts on the Plan stage, in its Cycles and sampling tab")
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Re-audit and report")
         self.tabs.addTab(self.report, "Report")
@@ -41,13 +36,11 @@ class ReportPage(StagePage):
         self.tabs.addTab(self.team, "Team")
         self.reaudit = ReauditTab(ctx)
         self.tabs.addTab(self.reaudit, "Re-audit")
-        self.tabs.setCornerWidget(self.reaudit_button, Qt.TopRightCorner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.report.data_changed.connect(self.data_changed)
         self.team.data_changed.connect(self.data_changed)
-        self.reaudit_button.clicked.connect(self.reaudit_requested)
         self.reaudit.started.connect(lambda _cycle_id: self.data_changed.emit())
 
     def load(self, audit_id: int | None, cycle_id: int | None) -> None:

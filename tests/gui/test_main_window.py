@@ -143,15 +143,16 @@ def test_register_buttons_follow_the_selection(qtbot, ctx):
     assert register.open_button.isEnabled() and register.delete_button.isEnabled()
 
 
-def test_reaudit_stage_points_to_where_the_reaudit_starts(qtbot, ctx):
+def test_the_reaudit_starts_on_the_last_stage_not_on_plan(qtbot, ctx):
+    """Issue 16: "no more 'see Plan › Cycles'": the Re-audit tab of the last stage starts it."""
+    from PySide6.QtWidgets import QAbstractButton
+
     window = make_window(qtbot, ctx)
     window.open_audit(1)
     page = window.workspace.show_stage("report")
-    assert "re-audit" in page.reaudit_button.text().lower()
-    qtbot.mouseClick(page.reaudit_button, Qt.LeftButton)
-    plan = window.workspace.pages["plan"]
-    assert window.workspace.current_page() is plan
-    assert plan.tabs.currentWidget() is plan.cycles
+    assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Report", "Team", "Re-audit"]
+    assert not any("(Plan)" in b.text() for b in page.findChildren(QAbstractButton))
+    assert page.tabs.cornerWidget() is None
 
 
 # Painting matplotlib's toolbar asks PySide6 for a deprecated enum (see test_journey.py).
