@@ -8,7 +8,7 @@ one-page evidence pack as PDF or Word (`DocumentJob`, off the GUI thread, record
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, QUrl, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.criterion_form import SAVE_DELAY_MS, TextBox, text_box_column
-from gui.stages._report_files import DocumentJob, open_url, saved_text
+from gui.stages._report_files import DocumentJob, saved_text
 from model.core.errors import KnownError
 from model.report.generate import GeneratedReport
 from model.report.team import REFLECTION_QUESTIONS, get_reflections, save_reflections
@@ -84,8 +84,8 @@ class ReflectionPanel(QGroupBox):
             editor.editingFinished.connect(self.save_pending)
         self.person_box.currentIndexChanged.connect(self._on_person_box_changed)
         self.evidence_button.clicked.connect(self._on_evidence_button_clicked)
-        self.open_button.clicked.connect(self._on_open_button_clicked)
-        self.folder_button.clicked.connect(self._on_folder_button_clicked)
+        self.open_button.clicked.connect(self.job.open_last)
+        self.folder_button.clicked.connect(self.job.show_last_in_folder)
         self.job.started.connect(lambda name: self._show_status(f"Writing {name}…"))
         self.job.finished.connect(self._on_job_finished)
 
@@ -177,13 +177,3 @@ class ReflectionPanel(QGroupBox):
                               else "The evidence pack was not saved.")
         else:
             self._show_status(saved_text(recorded))
-
-    @Slot()
-    def _on_open_button_clicked(self) -> None:
-        if self.job.last_path is not None:
-            open_url(QUrl.fromLocalFile(str(self.job.last_path)))
-
-    @Slot()
-    def _on_folder_button_clicked(self) -> None:
-        if self.job.last_path is not None:
-            open_url(QUrl.fromLocalFile(str(self.job.last_path.parent)))

@@ -122,6 +122,16 @@ class DocumentJob(QObject):
                  title=f"Writing the {KIND_WORDS[kind]}…", on_success=self._on_written, on_error=self._on_failed)
         return True
 
+    def open_last(self) -> None:
+        """Open the document just written (only ever on the user's click)."""
+        if self.last_path is not None:
+            open_url(QUrl.fromLocalFile(str(self.last_path)))
+
+    def show_last_in_folder(self) -> None:
+        """Open the folder the document just written is in."""
+        if self.last_path is not None:
+            open_url(QUrl.fromLocalFile(str(self.last_path.parent)))
+
     def _on_written(self, written: GeneratedReport) -> None:
         self.busy = False
         try:

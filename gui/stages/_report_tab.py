@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from gui import dialogs
 from gui.context import AppContext
 from gui.criterion_form import SAVE_DELAY_MS, TextBox, text_box_column
-from gui.stages._report_files import FORMAT_WORDS, DocumentJob, open_url, saved_text
+from gui.stages._report_files import FORMAT_WORDS, DocumentJob, saved_text
 from gui.table_models import RowTableModel, read_only_table
 from gui.tasks import default_error, run_task
 from model.core.errors import KnownError
@@ -222,8 +222,8 @@ class ReportTab(QWidget):
         self.preview_button.clicked.connect(self._on_preview_button_clicked)
         self.job.started.connect(self._on_job_started)
         self.job.finished.connect(self._on_job_finished)
-        self.open_button.clicked.connect(self._on_open_button_clicked)
-        self.folder_button.clicked.connect(self._on_folder_button_clicked)
+        self.open_button.clicked.connect(self.job.open_last)
+        self.folder_button.clicked.connect(self.job.show_last_in_folder)
 
     # --- public -------------------------------------------------------------------------
 
@@ -419,15 +419,6 @@ class ReportTab(QWidget):
             return
         self.refresh_missing()
 
-    @Slot()
-    def _on_open_button_clicked(self) -> None:
-        if self.job.last_path is not None:
-            open_url(QUrl.fromLocalFile(str(self.job.last_path)))
-
-    @Slot()
-    def _on_folder_button_clicked(self) -> None:
-        if self.job.last_path is not None:
-            open_url(QUrl.fromLocalFile(str(self.job.last_path.parent)))
 
 
 def _join(titles: list[str]) -> str:

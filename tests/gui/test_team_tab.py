@@ -12,25 +12,13 @@ from PySide6.QtCore import Qt
 from gui.stages.report import ReportPage
 from model.report.generate import list_reports
 from model.report.team import get_reflections, list_members, list_presentations
-
-VTE = 1
-
-
-def latest_cycle(ctx, audit_id: int = VTE) -> int:
-    return ctx.store.db.execute("SELECT id FROM cycles WHERE audit_id = ? ORDER BY number DESC",
-                                [audit_id]).fetchone()[0]
+from tests.gui.test_report import VTE, latest_cycle, report_page
 
 
 @pytest.fixture
 def page(qtbot, ctx) -> ReportPage:
-    widget = ReportPage(ctx)
-    qtbot.addWidget(widget)
-    widget.resize(1093, 560)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.activateWindow()
-    qtbot.waitUntil(widget.isActiveWindow)
-    widget.load(VTE, latest_cycle(ctx))
+    """The Report stage (as tests/gui/test_report.py opens it), on its Team tab."""
+    widget = report_page(qtbot, ctx)
     widget.tabs.setCurrentWidget(widget.team)
     return widget
 
